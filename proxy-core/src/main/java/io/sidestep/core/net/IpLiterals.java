@@ -1,0 +1,85 @@
+package io.sidestep.core.net;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/** Recognises and parses IP literals without ever touching a resolver. */
+public final class IpLiterals {
+  private IpLiterals() {}
+
+  public static boolean isIpLiteral(String s) {
+    return isIpv4Literal(s) || isIpv6Literal(s);
+  }
+
+  public static boolean isIpv4Literal(String s) {
+    if (s == null || s.isEmpty() || s.length() > 15) {
+      return false;
+    }
+    int parts = 0;
+    int value = -1;
+    int digits = 0;
+    for (int i = 0; i <= s.length(); i++) {
+      char c = i == s.length() ? '.' : s.charAt(i);
+      if (c == '.') {
+        if (digits == 0 || value > 255) {
+          return false;
+        }
+        parts++;
+        value = -1;
+        digits = 0;
+      } else if (c >= '0' && c <= '9') {
+        value = (value < 0 ? 0 : value * 10) + (c - '0');
+        if (++digits > 3) {
+          return false;
+        }
+      } else {
+        return false;
+      }
+    }
+    return parts == 4;
+  }
+
+  public static boolean isIpv6Literal(String s) {
+    if (s == null || s.indexOf(':') < 0 || s.length() > 45) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean ok =
+          c == ':'
+              || c == '.'
+              || (c >= '0' && c <= '9')
+              || (c >= 'a' && c <= 'f')
+              || (c >= 'A' && c <= 'F');
+      if (!ok) {
+        return false;
+      }
+    }
+    try {
+      // With a ':' and only hex digits this is parsed as a literal, never looked up.
+      InetAddress.getByName(s);
+      return true;
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Parses an IP literal.
+   *
+   * @throws IllegalArgumentException when {@code s} is not an IP literal
+   */
+  public static InetAddress parse(String s) {
+    String t = s.startsWith("[") && s.endsWith("]") ? s.substring(1, s.length() - 1) : s;
+    if (!isIpLiteral(t)) {
+      throw new IllegalArgumentException(
+          "address: '" + s + "' (expected: an IPv4 or IPv6 literal)");
+    }
+    try {
+      return InetAddress.getByName(t);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException(
+          "address: '" + s + "' (expected: an IPv4 or IPv6 literal)", e);
+    }
+  }
+}

@@ -1,0 +1,4 @@
+/**
+ * Relay access keys and the relay wire protocol: HTTP CONNECT inside TLS with Basic credentials.
+ */
+package io.sidestep.core.relay;

@@ -1,0 +1,2 @@
+/** TLS helpers: certificate generation with Bouncy Castle, PEM files, public-key pinning. */
+package io.sidestep.core.tls;
