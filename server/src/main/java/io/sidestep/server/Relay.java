@@ -138,6 +138,14 @@ public final class Relay implements AutoCloseable {
     return removed;
   }
 
+  /**
+   * Reads the users file now if it changed, instead of waiting for the next poll. A file that does
+   * not parse is logged and the previous users stay in force.
+   */
+  public void reloadUsers() {
+    watcher.poll();
+  }
+
   /** Stops listening, closes every connection and waits (at most a few seconds) for that. */
   @Override
   public void close() {

@@ -33,8 +33,9 @@ final class UsersCommand {
       mixinStandardHelpOptions = true,
       sortOptions = false,
       description = {
-        "Adds a user with a random token and prints its access key on the last line:",
+        "Adds a user and prints its access key as the last line of output:",
         "  sidestep://NAME:TOKEN@HOST:PORT?pin=sha256/BASE64#NAME",
+        "The token is 32 random bytes in base64url.",
         "The token is stored only as its SHA-256 and is never shown again. Creates the relay's"
             + " key and certificate first if there are none.",
         ""

@@ -18,6 +18,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TlsSniffer extends ByteToMessageDecoder {
 
+  /** The largest TLS record (2^14 bytes of data plus expansion). */
+  private static final int MAX_RECORD = 16384 + 2048;
+
   private final SslContext sslContext;
   private final long handshakeTimeoutMillis;
   private io.netty.util.concurrent.Future<?> timeout;
@@ -48,17 +51,22 @@ public final class TlsSniffer extends ByteToMessageDecoder {
     if (!in.isReadable()) {
       return;
     }
+    int first = in.getUnsignedByte(in.readerIndex());
+    if (first == 0x16 && in.readableBytes() < 5) {
+      return; // wait for the whole record header
+    }
     decided = true;
     timeout.cancel(false);
-    int first = in.getUnsignedByte(in.readerIndex());
-    if (first == 0x16) {
+    if (first == 0x16 && plausibleRecordHeader(in)) {
       SslHandler tls = sslContext.newHandler(ctx.alloc());
       tls.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
       ctx.pipeline().replace(this, "tls", tls); // the bytes read so far go on to the new handler
       return;
     }
     in.skipBytes(in.readableBytes());
-    if (first >= 'A' && first <= 'Z') {
+    if (first == 0x16) {
+      ctx.close(); // a record header no TLS client sends: do not wait for its body
+    } else if (first >= 'A' && first <= 'Z') {
       ctx.writeAndFlush(
               HttpResponses.rawClose(
                   ctx.alloc(),
@@ -68,5 +76,14 @@ public final class TlsSniffer extends ByteToMessageDecoder {
     } else {
       ctx.close();
     }
+  }
+
+  /** Version 3.x (SSL 3.0 to TLS 1.3) and a length a handshake record can have. */
+  private static boolean plausibleRecordHeader(ByteBuf in) {
+    int i = in.readerIndex();
+    int major = in.getUnsignedByte(i + 1);
+    int minor = in.getUnsignedByte(i + 2);
+    int length = in.getUnsignedShort(i + 3);
+    return major == 3 && minor <= 4 && length > 0 && length <= MAX_RECORD;
   }
 }
