@@ -40,15 +40,13 @@ final class Lists {
     watched.add(path);
     String text;
     try {
-      text = RulesFiles.read(path, name);
+      text =
+          RulesFiles.read(
+              path, name, "a readable list file; paths are relative to the rules file's folder");
     } catch (RulesException e) {
       throw new LineError(
           rl.valueColumn(),
-          "cannot read list '"
-              + rl.value()
-              + "': "
-              + e.getMessage().substring(name.length() + 2)
-              + "; paths are relative to the rules file's folder");
+          "cannot read list '" + rl.value() + "': " + e.getMessage().substring(name.length() + 2));
     }
     Target t = new Target(b, name, rl.noResolve());
     ListFormat format = rl.format();

@@ -38,7 +38,7 @@ public final class RulesFiles {
   public static RuleIndex user(Path file, Set<Path> watched, List<String> warnings) {
     String name = file.toString();
     watched.add(file);
-    String text = read(file, name);
+    String text = read(file, name, "a readable rules file");
     RuleIndex.Builder b = RuleIndex.builder(name, "");
     String[] lines = text.split("\r\n|\r|\n", -1);
     for (int i = 0; i < lines.length; i++) {
@@ -80,7 +80,7 @@ public final class RulesFiles {
     }
     String text;
     try {
-      text = read(file, name);
+      text = read(file, name, "a readable learned file");
     } catch (RulesException e) {
       warn(warnings, e.getMessage() + "; learned entries ignored");
       return b.build();
@@ -161,7 +161,7 @@ public final class RulesFiles {
   }
 
   /** Reads a whole UTF-8 file, refusing files that are too big or not text. */
-  static String read(Path file, String name) {
+  static String read(Path file, String name, String expected) {
     try {
       long size = Files.size(file);
       if (size > MAX_FILE_BYTES) {
@@ -185,11 +185,11 @@ public final class RulesFiles {
               .toString();
       return s.startsWith("\uFEFF") ? s.substring(1) : s;
     } catch (NoSuchFileException e) {
-      throw new RulesException(name, 0, 0, "no such file (expected: a readable rules file)");
+      throw new RulesException(name, 0, 0, "no such file (expected: " + expected + ")");
     } catch (CharacterCodingException e) {
-      throw new RulesException(name, 0, 0, "not UTF-8 text (expected: a UTF-8 text file)");
+      throw new RulesException(name, 0, 0, "not UTF-8 text (expected: " + expected + " in UTF-8)");
     } catch (IOException e) {
-      throw new RulesException(name, 0, 0, "cannot read: " + e + " (expected: a readable file)");
+      throw new RulesException(name, 0, 0, "cannot read: " + e + " (expected: " + expected + ")");
     }
   }
 
