@@ -37,8 +37,8 @@ public final class DnsJudge {
   }
 
   /** Whether the local answer needs the relay's opinion before it is used (or given up on). */
-  public boolean suspicious(DnsAnswer local) {
-    if (local instanceof DnsAnswer.Addresses a) {
+  public boolean suspicious(Lookup local) {
+    if (local instanceof Lookup.Addresses a) {
       return a.addresses().stream().anyMatch(this::censorish);
     }
     return true;
@@ -48,7 +48,7 @@ public final class DnsJudge {
    * Judges a local answer that is not {@link #suspicious} without asking the relay: it is
    * consistent by definition.
    */
-  public DnsVerdict judgeLocal(DnsAnswer local) {
+  public DnsVerdict judgeLocal(Lookup local) {
     if (suspicious(local)) {
       throw new IllegalArgumentException(
           "local answer: " + local.describe() + " (expected: one that needs no relay check)");
@@ -57,10 +57,10 @@ public final class DnsJudge {
   }
 
   /** Judges the local answer for {@code host} against the relay's answer for it. */
-  public DnsVerdict judge(String host, DnsAnswer local, DnsAnswer relay) {
-    if (relay instanceof DnsAnswer.Failed f) {
+  public DnsVerdict judge(String host, Lookup local, Lookup relay) {
+    if (relay instanceof Lookup.Failed f) {
       // Without the control nothing is known: use what the local resolver said.
-      if (local instanceof DnsAnswer.Addresses a) {
+      if (local instanceof Lookup.Addresses a) {
         return new DnsVerdict.Consistent(
             a.addresses(), "relay resolver failed (" + f.reason() + "); local answer unchecked");
       }
@@ -71,10 +71,10 @@ public final class DnsJudge {
     List<InetAddress> relayPublic = relay.list().stream().filter(a -> !censorish(a)).toList();
     String relaySays = "relay resolves " + relay.describe();
 
-    if (local instanceof DnsAnswer.Addresses a) {
+    if (local instanceof Lookup.Addresses a) {
       return judgeAddresses(a.addresses(), relay, relayPublic, relaySays);
     }
-    if (local instanceof DnsAnswer.Failed f) {
+    if (local instanceof Lookup.Failed f) {
       // A local failure can be an outage of the local resolver as easily as a censor.
       return relayPublic.isEmpty()
           ? new DnsVerdict.NotFound(
@@ -90,9 +90,9 @@ public final class DnsJudge {
   }
 
   private DnsVerdict judgeAddresses(
-      List<InetAddress> local, DnsAnswer relay, List<InetAddress> relayPublic, String relaySays) {
+      List<InetAddress> local, Lookup relay, List<InetAddress> relayPublic, String relaySays) {
     List<InetAddress> bad = local.stream().filter(this::censorish).toList();
-    String localSays = "local resolver: " + new DnsAnswer.Addresses(local).describe();
+    String localSays = "local resolver: " + new Lookup.Addresses(local).describe();
     if (bad.isEmpty()) {
       boolean overlap = local.stream().anyMatch(relay.list()::contains);
       String note =
@@ -116,7 +116,7 @@ public final class DnsJudge {
     return tampered(technique, localSays + what + "; " + relaySays, relay);
   }
 
-  private DnsVerdict tampered(Technique technique, String text, DnsAnswer relay) {
+  private DnsVerdict tampered(Technique technique, String text, Lookup relay) {
     return new DnsVerdict.Tampered(Evidence.of(technique, text, clock), relay.list());
   }
 

@@ -14,8 +14,8 @@ class DnsJudgeTest {
   private final ManualClock clock = ManualClock.atDefault();
   private final DnsJudge judge = new DnsJudge(List.of(Cidr.parse("198.51.100.66")), clock);
 
-  private static DnsAnswer addrs(String... a) {
-    return DnsAnswer.addresses(Arrays.stream(a).map(IpLiterals::parse).toList());
+  private static Lookup addrs(String... a) {
+    return Lookup.addresses(Arrays.stream(a).map(IpLiterals::parse).toList());
   }
 
   private static InetAddress ip(String a) {
@@ -34,9 +34,9 @@ class DnsJudgeTest {
 
   @Test
   void censorLikeAnswersAreSuspicious() {
-    assertThat(judge.suspicious(DnsAnswer.nxDomain())).isTrue();
-    assertThat(judge.suspicious(DnsAnswer.noData())).isTrue();
-    assertThat(judge.suspicious(DnsAnswer.failed("timeout"))).isTrue();
+    assertThat(judge.suspicious(Lookup.nxDomain())).isTrue();
+    assertThat(judge.suspicious(Lookup.noData())).isTrue();
+    assertThat(judge.suspicious(Lookup.failed("timeout"))).isTrue();
     assertThat(judge.suspicious(addrs("127.0.0.1"))).isTrue();
     assertThat(judge.suspicious(addrs("0.0.0.0"))).isTrue();
     assertThat(judge.suspicious(addrs("10.1.2.3"))).isTrue();
@@ -48,7 +48,7 @@ class DnsJudgeTest {
 
   @Test
   void nxdomainWhileTheRelayResolvesIsTampering() {
-    DnsVerdict v = judge.judge("blocked.example", DnsAnswer.nxDomain(), addrs("203.0.113.7"));
+    DnsVerdict v = judge.judge("blocked.example", Lookup.nxDomain(), addrs("203.0.113.7"));
     assertThat(v).isInstanceOf(DnsVerdict.Tampered.class);
     DnsVerdict.Tampered t = (DnsVerdict.Tampered) v;
     assertThat(t.evidence().technique()).isEqualTo(Technique.DNS_NXDOMAIN);
@@ -61,7 +61,7 @@ class DnsJudgeTest {
 
   @Test
   void emptyAnswerWhileTheRelayResolvesIsTampering() {
-    DnsVerdict v = judge.judge("blocked.example", DnsAnswer.noData(), addrs("203.0.113.7"));
+    DnsVerdict v = judge.judge("blocked.example", Lookup.noData(), addrs("203.0.113.7"));
     assertThat(((DnsVerdict.Tampered) v).evidence().technique()).isEqualTo(Technique.DNS_NXDOMAIN);
     assertThat(((DnsVerdict.Tampered) v).evidence().text()).contains("no address");
   }
@@ -95,12 +95,12 @@ class DnsJudgeTest {
 
   @Test
   void relayFailureLearnsNothing() {
-    DnsVerdict v = judge.judge("x.example", DnsAnswer.nxDomain(), DnsAnswer.failed("timeout"));
+    DnsVerdict v = judge.judge("x.example", Lookup.nxDomain(), Lookup.failed("timeout"));
     assertThat(v)
         .isEqualTo(
             new DnsVerdict.Unknown(
                 "local resolver: NXDOMAIN; relay resolver failed (timeout)", false));
-    DnsVerdict w = judge.judge("x.example", addrs("127.0.0.1"), DnsAnswer.failed("HTTP 503"));
+    DnsVerdict w = judge.judge("x.example", addrs("127.0.0.1"), Lookup.failed("HTTP 503"));
     assertThat(w)
         .as("without a control the local answer is used, unchecked")
         .isInstanceOf(DnsVerdict.Consistent.class);
@@ -109,11 +109,11 @@ class DnsJudgeTest {
 
   @Test
   void bothSidesSayNoSuchNameIsNotFound() {
-    assertThat(judge.judge("nope.example", DnsAnswer.nxDomain(), DnsAnswer.nxDomain()))
+    assertThat(judge.judge("nope.example", Lookup.nxDomain(), Lookup.nxDomain()))
         .isInstanceOf(DnsVerdict.NotFound.class);
-    assertThat(judge.judge("nope.example", DnsAnswer.noData(), DnsAnswer.nxDomain()))
+    assertThat(judge.judge("nope.example", Lookup.noData(), Lookup.nxDomain()))
         .isInstanceOf(DnsVerdict.NotFound.class);
-    assertThat(judge.judge("nope.example", DnsAnswer.nxDomain(), addrs("10.0.0.1")))
+    assertThat(judge.judge("nope.example", Lookup.nxDomain(), addrs("10.0.0.1")))
         .as("the relay's only answer is private too: nothing to detour to")
         .isInstanceOf(DnsVerdict.NotFound.class);
   }
@@ -129,11 +129,11 @@ class DnsJudgeTest {
 
   @Test
   void localResolverFailureDetoursOnceButLearnsNothing() {
-    DnsVerdict v = judge.judge("x.example", DnsAnswer.failed("SERVFAIL"), addrs("203.0.113.7"));
+    DnsVerdict v = judge.judge("x.example", Lookup.failed("SERVFAIL"), addrs("203.0.113.7"));
     assertThat(v).isInstanceOf(DnsVerdict.Unknown.class);
     assertThat(((DnsVerdict.Unknown) v).relayResolves()).isTrue();
     assertThat(v.learn()).isFalse();
-    assertThat(judge.judge("x.example", DnsAnswer.failed("timeout"), DnsAnswer.nxDomain()))
+    assertThat(judge.judge("x.example", Lookup.failed("timeout"), Lookup.nxDomain()))
         .isInstanceOf(DnsVerdict.NotFound.class);
   }
 
@@ -143,6 +143,6 @@ class DnsJudgeTest {
             addrs("203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4", "203.0.113.5")
                 .describe())
         .isEqualTo("203.0.113.1, 203.0.113.2, 203.0.113.3 and 2 more");
-    assertThat(DnsAnswer.addresses(List.of())).isInstanceOf(DnsAnswer.NoData.class);
+    assertThat(Lookup.addresses(List.of())).isInstanceOf(Lookup.NoData.class);
   }
 }

@@ -4,17 +4,20 @@ import java.net.InetAddress;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** What one resolver said about one name: no such name, no address, addresses, or nothing. */
-public sealed interface DnsAnswer {
+/**
+ * What one resolver said about one name (A and AAAA together): no such name, no address, addresses,
+ * or no answer at all.
+ */
+public sealed interface Lookup {
 
   /** The name does not exist (NXDOMAIN). */
-  record NxDomain() implements DnsAnswer {}
+  record NxDomain() implements Lookup {}
 
   /** The name exists but has no address of the asked families (NOERROR, empty answer). */
-  record NoData() implements DnsAnswer {}
+  record NoData() implements Lookup {}
 
   /** One or more addresses, in the order given. */
-  record Addresses(List<InetAddress> addresses) implements DnsAnswer {
+  record Addresses(List<InetAddress> addresses) implements Lookup {
     public Addresses {
       addresses = List.copyOf(addresses);
       if (addresses.isEmpty()) {
@@ -24,21 +27,21 @@ public sealed interface DnsAnswer {
   }
 
   /** The resolver could not be asked or did not answer usefully (timeout, SERVFAIL, REFUSED). */
-  record Failed(String reason) implements DnsAnswer {}
+  record Failed(String reason) implements Lookup {}
 
-  static DnsAnswer nxDomain() {
+  static Lookup nxDomain() {
     return new NxDomain();
   }
 
-  static DnsAnswer noData() {
+  static Lookup noData() {
     return new NoData();
   }
 
-  static DnsAnswer addresses(List<InetAddress> addresses) {
+  static Lookup addresses(List<InetAddress> addresses) {
     return addresses.isEmpty() ? new NoData() : new Addresses(addresses);
   }
 
-  static DnsAnswer failed(String reason) {
+  static Lookup failed(String reason) {
     return new Failed(reason);
   }
 
