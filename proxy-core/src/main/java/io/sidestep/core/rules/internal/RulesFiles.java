@@ -40,12 +40,13 @@ public final class RulesFiles {
     watched.add(file);
     String text = read(file, name, "a readable rules file");
     RuleIndex.Builder b = RuleIndex.builder(name, "");
-    String[] lines = text.split("\r\n|\r|\n", -1);
-    for (int i = 0; i < lines.length; i++) {
-      int lineNo = i + 1;
+    Lines lines = new Lines(text);
+    String raw;
+    while ((raw = lines.next()) != null) {
+      int lineNo = lines.number();
       RuleLine rl;
       try {
-        rl = RuleLine.parse(lines[i]);
+        rl = RuleLine.parse(raw);
         if (rl == null) {
           continue;
         }
@@ -55,6 +56,7 @@ public final class RulesFiles {
         } else {
           b.rule(lineNo, rl.text(), rl.action(), null, Long.MAX_VALUE);
           Entries.add(b, rl.type(), rl.value(), rl.valueColumn(), rl.noResolve(), lineNo);
+          b.dropTextIfCanonical();
         }
       } catch (LineError e) {
         throw new RulesException(name, lineNo, e.column(), e.getMessage());
@@ -85,11 +87,12 @@ public final class RulesFiles {
       warn(warnings, e.getMessage() + "; learned entries ignored");
       return b.build();
     }
-    String[] lines = text.split("\r\n|\r|\n", -1);
-    for (int i = 0; i < lines.length; i++) {
-      int lineNo = i + 1;
+    Lines lines = new Lines(text);
+    String raw;
+    while ((raw = lines.next()) != null) {
+      int lineNo = lines.number();
       try {
-        Learned l = learnedLine(lines[i]);
+        Learned l = learnedLine(raw);
         if (l == null) {
           continue;
         }
