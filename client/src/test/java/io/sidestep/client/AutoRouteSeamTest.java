@@ -92,6 +92,56 @@ class AutoRouteSeamTest {
     }
   }
 
+  @Test
+  void firstFlightIsCollectedAcrossReadsUntilComplete() throws Exception {
+    try (EchoServer echo = new EchoServer("127.0.0.1")) {
+      java.util.concurrent.atomic.AtomicReference<String> seen =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      AutoRoute collecting =
+          session -> {
+            session.succeed();
+            session
+                .readFirstFlight(
+                    Duration.ofSeconds(10),
+                    1024,
+                    bytes -> bytes.length > 0 && bytes[bytes.length - 1] == '!')
+                .addListener(
+                    g -> {
+                      ByteBuf flight = (ByteBuf) g.getNow();
+                      seen.set(flight.toString(java.nio.charset.StandardCharsets.US_ASCII));
+                      session
+                          .dialer()
+                          .connectDirect(
+                              session.loop(),
+                              session.destination(),
+                              List.of(IpLiterals.parse("127.0.0.1")))
+                          .addListener(f -> session.splice((Channel) f.getNow(), "auto", flight));
+                    });
+          };
+      try (Client client =
+          Client.builder()
+              .http(new java.net.InetSocketAddress("127.0.0.1", 0))
+              .socks(new java.net.InetSocketAddress("127.0.0.1", 0))
+              .threads(1)
+              .autoRoute(collecting)
+              .start()) {
+        try (Socks5 s = new Socks5(client.socksAddress())) {
+          assertThat(s.greet()).isZero();
+          assertThat(s.connectAddress(InetAddress.getByName("127.0.0.1"), echo.port())).isZero();
+          s.out.write("first ".getBytes());
+          s.out.flush();
+          Thread.sleep(100); // a second segment, so that the flight spans two reads
+          s.out.write("flight!".getBytes());
+          s.out.flush();
+          assertThat(new String(s.in.readNBytes(13))).isEqualTo("first flight!");
+        }
+        assertThat(seen.get())
+            .as("the whole flight, not just the first read")
+            .isEqualTo("first flight!");
+      }
+    }
+  }
+
   /** Watches the first path; on EOF before any byte, replays the flight on the fallback. */
   private static final class EofWatch extends ChannelInboundHandlerAdapter {
     private final Session session;
