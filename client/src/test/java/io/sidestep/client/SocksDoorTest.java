@@ -103,6 +103,20 @@ class SocksDoorTest {
   }
 
   @Test
+  void halfCloseIsPassedOnAndTheAnswerStillComesBack() throws IOException {
+    try (Socks5 s = open()) {
+      assertThat(s.greet()).isZero();
+      assertThat(s.connectAddress(InetAddress.getByName("127.0.0.1"), origin4.port())).isZero();
+      s.out.write("request then FIN".getBytes());
+      s.out.flush();
+      s.socket.shutdownOutput();
+      assertThat(new String(s.in.readAllBytes()))
+          .as("the origin saw the FIN, answered and closed")
+          .isEqualTo("request then FIN");
+    }
+  }
+
+  @Test
   void rejectRuleGetsNotAllowed() throws IOException {
     try (Socks5 s = open()) {
       assertThat(s.greet()).isZero();

@@ -383,6 +383,15 @@ public final class Session {
       ctx.fireChannelInactive();
     }
 
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent && collected != null) {
+        finish(take()); // the user sent its flight and then half-closed
+        ctx.pipeline().remove(this);
+      }
+      ctx.fireUserEventTriggered(evt);
+    }
+
     private ByteBuf take() {
       CompositeByteBuf c = collected;
       collected = null;
