@@ -57,7 +57,9 @@ public final class Client implements AutoCloseable {
               : new RelayTransport(b.relays, b.relayConnectTimeout, b.relayDownFor, resolver);
       this.dispatcher =
           new Dispatcher(
-              b.router, new DefaultDialer(resolver, relays, b.connectTimeout), b.autoRoute);
+              b.router,
+              new DefaultDialer(resolver, relays, b.connectTimeout, b.directLocalAddress),
+              b.autoRoute);
       socksDoor =
           SocksDoor.bind(
               "socks",

@@ -1,7 +1,6 @@
 package io.sidestep.client.dial;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufHolder;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -21,6 +20,8 @@ public final class Splice extends ChannelInboundHandlerAdapter {
 
   /** The name this handler has in a pipeline. */
   public static final String NAME = "splice";
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Splice.class);
 
   private final Channel peer;
   private final LongConsumer counter;
@@ -107,11 +108,13 @@ public final class Splice extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (msg instanceof ByteBuf b) {
-      counter.accept(b.readableBytes());
-    } else if (msg instanceof ByteBufHolder h) {
-      counter.accept(h.content().readableBytes());
+    if (!(msg instanceof ByteBuf b)) {
+      // Only bytes cross a tunnel (a codec's last empty HTTP content may trail behind it).
+      io.netty.util.ReferenceCountUtil.release(msg);
+      ctx.channel().read();
+      return;
     }
+    counter.accept(b.readableBytes());
     if (!peer.isActive()) {
       io.netty.util.ReferenceCountUtil.release(msg);
       ctx.close();
@@ -124,6 +127,7 @@ public final class Splice extends ChannelInboundHandlerAdapter {
                   if (f.isSuccess()) {
                     ctx.channel().read();
                   } else {
+                    LOG.debug("write to {} failed: {}", f.channel(), f.cause().toString());
                     f.channel().close();
                     ctx.channel().close();
                   }
@@ -133,6 +137,7 @@ public final class Splice extends ChannelInboundHandlerAdapter {
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     // A reset or a TLS error ends the tunnel; the connection's log line records the bytes moved.
+    LOG.debug("tunnel side {} failed: {}", ctx.channel(), cause.toString());
     ctx.close();
   }
 }

@@ -177,9 +177,17 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
     // Anything the codec still holds flows past this handler into HeldBytes.
     ctx.pipeline().remove(CODEC);
     ctx.pipeline().remove(this);
-    if (!promise.trySuccess(ctx.channel())) {
-      ctx.close();
-    }
+    Channel channel = ctx.channel();
+    // Completed in a later task, once the codec (whose decode loop is still running) has handed
+    // everything it holds to HeldBytes and left the pipeline.
+    channel
+        .eventLoop()
+        .execute(
+            () -> {
+              if (!promise.trySuccess(channel)) {
+                channel.close();
+              }
+            });
   }
 
   @Override
