@@ -111,9 +111,15 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
       }
       c = c.getCause();
     }
+    String why =
+        cause instanceof java.nio.channels.ClosedChannelException || cause.getMessage() == null
+            ? "the connection closed during the handshake ("
+                + cause.getClass().getSimpleName()
+                + ")"
+            : cause.getMessage();
     return new DialException(
         DialException.Kind.RELAY_UNAVAILABLE,
-        "relay " + relay() + ": TLS handshake failed: " + cause.getMessage(),
+        "relay " + relay() + ": TLS handshake failed: " + why,
         cause);
   }
 
