@@ -1,14 +1,173 @@
 package io.sidestep.client.cli;
 
+import io.sidestep.client.Client;
+import io.sidestep.client.DoorCredentials;
+import io.sidestep.client.dial.DnsServerResolver;
+import io.sidestep.client.dial.Resolver;
+import io.sidestep.client.dial.SystemResolver;
+import io.sidestep.core.relay.AccessKey;
+import io.sidestep.core.route.Destination;
+import io.sidestep.core.rules.Router;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** {@code run}: not built yet. */
-@Command(name = "run", mixinStandardHelpOptions = true, description = "Not built yet.")
+/** {@code run}: starts the client's doors and serves until stopped. */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs the client: an HTTP proxy door and a SOCKS5 door on loopback, routing each",
+      "connection by the rules: direct, through a relay, or refused.",
+      "The PAC file is served at http://HTTP-DOOR/proxy.pac."
+    })
 final class RunCommand implements Callable<Integer> {
+
+  @Option(
+      names = "--http",
+      paramLabel = "HOST:PORT",
+      defaultValue = "127.0.0.1:8080",
+      description = "HTTP proxy door (default: ${DEFAULT-VALUE}).")
+  String http;
+
+  @Option(
+      names = "--socks",
+      paramLabel = "HOST:PORT",
+      defaultValue = "127.0.0.1:1080",
+      description = "SOCKS5 door (default: ${DEFAULT-VALUE}).")
+  String socks;
+
+  @Option(
+      names = "--relay",
+      paramLabel = "KEY",
+      description = {
+        "Relay access key, sidestep://NAME:TOKEN@HOST:PORT?pin=sha256/BASE64#LABEL.",
+        "Repeat for several relays; they are tried in order and a failed one is skipped for 30 s."
+      })
+  List<String> relays = new ArrayList<>();
+
+  @Option(
+      names = "--rules",
+      paramLabel = "FILE",
+      description = "Rules file (default: STATE/rules.txt, created with a commented template).")
+  Path rules;
+
+  @Option(
+      names = "--state",
+      paramLabel = "DIR",
+      description = "State directory (default: ~/.sidestep).")
+  Path state;
+
+  @Option(
+      names = "--dns",
+      paramLabel = "IP[:PORT]",
+      description = "DNS server for direct traffic only (default: the system resolver).")
+  String dns;
+
+  @Option(
+      names = "--door-credentials",
+      paramLabel = "USER:PASSWORD",
+      description = {
+        "Require these credentials at both doors (SOCKS5 user/password, HTTP Basic proxy",
+        "authentication). Required to bind a door to a non-loopback address."
+      })
+  String doorCredentials;
+
   @Override
-  public Integer call() {
-    System.err.println("sidestep-client run: not built yet");
-    return 1;
+  public Integer call() throws Exception {
+    Client.Builder builder =
+        Client.builder().http(address("--http", http)).socks(address("--socks", socks));
+    for (String text : relays) {
+      builder.relay(AccessKey.parse(text));
+    }
+    if (doorCredentials != null) {
+      builder.credentials(DoorCredentials.parse(doorCredentials));
+    }
+    Path stateDir = state != null ? state : Path.of(System.getProperty("user.home"), ".sidestep");
+    Path rulesFile = rules != null ? rules : stateDir.resolve("rules.txt");
+    builder.router(RulesFiles.load(rulesFile, stateDir, rules == null));
+    builder.resolver(resolver());
+    Client client = builder.start();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  client.close();
+                  stopped.countDown();
+                },
+                "sidestep-shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  private Resolver resolver() {
+    if (dns == null) {
+      return new SystemResolver();
+    }
+    Destination server = Destination.parse(dns, 53);
+    if (!server.isIpLiteral()) {
+      throw new IllegalArgumentException(
+          "--dns: '" + dns + "' (expected: an IP address, optionally with :PORT)");
+    }
+    return new DnsServerResolver(new InetSocketAddress(server.host(), server.port()));
+  }
+
+  /** Parses {@code HOST:PORT} or {@code [V6]:PORT} for a door; port 0 picks a free port. */
+  static InetSocketAddress address(String option, String text) {
+    String expected = "' (expected: IP:PORT or [IPv6]:PORT, port 0-65535)";
+    String t = text.trim();
+    int colon = t.lastIndexOf(':');
+    if (colon <= 0) {
+      throw new IllegalArgumentException(option + ": '" + text + expected);
+    }
+    String host = t.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    } else if (host.indexOf(':') >= 0) {
+      throw new IllegalArgumentException(option + ": '" + text + expected);
+    }
+    int port;
+    try {
+      port = Integer.parseInt(t.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(option + ": '" + text + expected);
+    }
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException(option + ": '" + text + expected);
+    }
+    if (host.equals("localhost")) {
+      host = "127.0.0.1";
+    }
+    if (!io.sidestep.core.net.IpLiterals.isIpLiteral(host)) {
+      throw new IllegalArgumentException(option + ": '" + text + expected);
+    }
+    return new InetSocketAddress(io.sidestep.core.net.IpLiterals.parse(host), port);
+  }
+
+  /** Creates the rules file from the template when it is the default one and missing. */
+  static final class RulesFiles {
+    private RulesFiles() {}
+
+    static Router load(Path file, Path stateDir, boolean createIfMissing) {
+      try {
+        if (createIfMissing && !Files.exists(file)) {
+          Files.createDirectories(stateDir);
+          Files.writeString(file, PlaceholderRules.TEMPLATE);
+        }
+        return PlaceholderRules.load(file);
+      } catch (IOException e) {
+        throw new UncheckedIOException(
+            new IOException("rules file " + file + ": " + e.getMessage(), e));
+      }
+    }
   }
 }

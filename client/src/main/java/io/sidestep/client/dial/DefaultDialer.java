@@ -1,0 +1,126 @@
+package io.sidestep.client.dial;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.sidestep.core.net.IpLiterals;
+import io.sidestep.core.route.Destination;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The client's {@link Dialer}: direct TCP connections on the caller's event loop (NIO), and relay
+ * tunnels through a {@link RelayConnector}. The default direct connect timeout is 10 s per address;
+ * at most 4 addresses of a name are tried.
+ */
+public final class DefaultDialer implements Dialer {
+
+  /** Addresses of one name tried before giving up. */
+  static final int MAX_ADDRESSES = 4;
+
+  private static final ChannelInitializer<Channel> EMPTY =
+      new ChannelInitializer<>() {
+        @Override
+        protected void initChannel(Channel ch) {
+          ch.pipeline().addLast(HeldBytes.NAME, new HeldBytes());
+        }
+      };
+
+  private final Resolver resolver;
+  private final RelayConnector relays;
+  private final Duration connectTimeout;
+
+  public DefaultDialer(Resolver resolver, RelayConnector relays, Duration connectTimeout) {
+    this.resolver = Objects.requireNonNull(resolver, "resolver");
+    this.relays = Objects.requireNonNull(relays, "relays");
+    this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
+  }
+
+  @Override
+  public Resolver resolver() {
+    return resolver;
+  }
+
+  @Override
+  public CompletableFuture<List<InetAddress>> resolveDirect(Destination destination) {
+    if (destination.isIpLiteral()) {
+      return CompletableFuture.completedFuture(List.of(IpLiterals.parse(destination.host())));
+    }
+    try {
+      return resolver.resolve(destination.host());
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public Future<Channel> connectDirect(
+      EventLoop loop, Destination destination, List<InetAddress> addresses) {
+    return connectDirect(loop, destination, addresses, connectTimeout);
+  }
+
+  @Override
+  public Future<Channel> connectDirect(
+      EventLoop loop, Destination destination, List<InetAddress> addresses, Duration timeout) {
+    Promise<Channel> promise = loop.newPromise();
+    if (addresses.isEmpty()) {
+      promise.setFailure(
+          new DialException(
+              DialException.Kind.NAME_NOT_RESOLVED, destination.host() + ": no address"));
+      return promise;
+    }
+    List<InetAddress> tries = addresses.subList(0, Math.min(MAX_ADDRESSES, addresses.size()));
+    attempt(loop, destination, tries, 0, timeout, promise, null);
+    return promise;
+  }
+
+  private void attempt(
+      EventLoop loop,
+      Destination destination,
+      List<InetAddress> addresses,
+      int index,
+      Duration timeout,
+      Promise<Channel> promise,
+      Throwable last) {
+    if (index >= addresses.size()) {
+      promise.tryFailure(DialException.of(last, "direct to " + destination));
+      return;
+    }
+    InetSocketAddress target = new InetSocketAddress(addresses.get(index), destination.port());
+    ChannelFuture f =
+        new Bootstrap()
+            .group(loop)
+            .channel(NioSocketChannel.class)
+            .option(ChannelOption.AUTO_READ, false)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, timeout.toMillis()))
+            .handler(EMPTY)
+            .connect(target);
+    f.addListener(
+        x -> {
+          if (f.isSuccess()) {
+            f.channel().attr(VIA).set("direct " + target.getAddress().getHostAddress());
+            if (!promise.trySuccess(f.channel())) {
+              f.channel().close();
+            }
+          } else {
+            attempt(loop, destination, addresses, index + 1, timeout, promise, f.cause());
+          }
+        });
+  }
+
+  @Override
+  public Future<Channel> connectRelay(EventLoop loop, Destination destination) {
+    return relays.connect(loop, destination);
+  }
+}

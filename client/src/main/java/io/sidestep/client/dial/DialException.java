@@ -1,0 +1,79 @@
+package io.sidestep.client.dial;
+
+import java.io.IOException;
+
+/**
+ * Why a connection to a destination could not be made. The {@link Kind} is what a door turns into
+ * its own failure reply (a SOCKS5 reply code, an HTTP status); the message names the destination
+ * and the cause and is safe to log.
+ */
+public final class DialException extends IOException {
+  private static final long serialVersionUID = 1L;
+
+  /** The kinds of failure a door can tell its client apart. */
+  public enum Kind {
+    /** A rule said REJECT. SOCKS5 0x02. */
+    REJECTED,
+    /** The relay refused the destination by its policy (HTTP 403). SOCKS5 0x02. */
+    RELAY_REFUSED,
+    /** The name did not resolve. SOCKS5 0x04. */
+    NAME_NOT_RESOLVED,
+    /** The destination refused the connection. SOCKS5 0x05. */
+    CONNECTION_REFUSED,
+    /** The destination or its network could not be reached. SOCKS5 0x04 (0x03 for network). */
+    UNREACHABLE,
+    /** The connection attempt timed out. SOCKS5 0x04. */
+    TIMEOUT,
+    /** The relay could not reach the destination (HTTP 502/504 from the relay). SOCKS5 0x04. */
+    RELAY_UNREACHABLE_DESTINATION,
+    /** No relay could be used: none configured, all down, or credentials refused. SOCKS5 0x01. */
+    RELAY_UNAVAILABLE,
+    /** Anything else. SOCKS5 0x01. */
+    GENERAL
+  }
+
+  private final Kind kind;
+
+  public DialException(Kind kind, String message) {
+    super(message);
+    this.kind = kind;
+  }
+
+  public DialException(Kind kind, String message, Throwable cause) {
+    super(message, cause);
+    this.kind = kind;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  /** Wraps any failure into a {@code DialException}, classifying socket errors. */
+  public static DialException of(Throwable cause, String what) {
+    Throwable c = cause;
+    while (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) {
+      c = c.getCause();
+    }
+    if (c instanceof DialException d) {
+      return d;
+    }
+    String detail = c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+    Kind kind;
+    if (c instanceof java.net.UnknownHostException) {
+      kind = Kind.NAME_NOT_RESOLVED;
+    } else if (c instanceof io.netty.channel.ConnectTimeoutException
+        || c instanceof java.net.SocketTimeoutException) {
+      kind = Kind.TIMEOUT;
+    } else if (c instanceof java.net.ConnectException) {
+      kind =
+          detail.toLowerCase(java.util.Locale.ROOT).contains("refused")
+              ? Kind.CONNECTION_REFUSED
+              : Kind.UNREACHABLE;
+    } else if (c instanceof java.net.NoRouteToHostException) {
+      kind = Kind.UNREACHABLE;
+    } else {
+      kind = Kind.GENERAL;
+    }
+    return new DialException(kind, what + ": " + detail, c);
+  }
+}

@@ -1,0 +1,66 @@
+package io.sidestep.client.dial;
+
+import io.netty.channel.Channel;
+import io.sidestep.core.route.Destination;
+import io.sidestep.core.rules.Decision;
+import io.sidestep.core.rules.Router;
+import java.util.Objects;
+
+/**
+ * The routing core: every connection from either door comes here as a {@link Destination}, is
+ * decided by the {@link Router} and dispatched. DIRECT resolves with the direct resolver and
+ * connects; RELAY sends the name to a relay and never resolves it locally; REJECT refuses; AUTO
+ * goes to the {@link AutoRoute} (direct until detection plugs in).
+ */
+public final class Dispatcher {
+
+  private final Router router;
+  private final Dialer dialer;
+  private final AutoRoute auto;
+
+  public Dispatcher(Router router, Dialer dialer, AutoRoute auto) {
+    this.router = Objects.requireNonNull(router, "router");
+    this.dialer = Objects.requireNonNull(dialer, "dialer");
+    this.auto = Objects.requireNonNull(auto, "auto");
+  }
+
+  public Dialer dialer() {
+    return dialer;
+  }
+
+  public Router router() {
+    return router;
+  }
+
+  /**
+   * Routes one connection. Call on {@code inbound}'s event loop with {@code AUTO_READ} off on it
+   * and the door's codec still in place, so that {@code reply} can answer.
+   */
+  public void dispatch(Channel inbound, Destination destination, String door, DoorReply reply) {
+    Decision decision;
+    try {
+      decision = Objects.requireNonNull(router.decide(destination), "decision");
+    } catch (RuntimeException e) {
+      Session s = new Session(router, dialer, inbound, destination, door, reply, null);
+      s.fail("none", new DialException(DialException.Kind.GENERAL, "router failed: " + e, e));
+      return;
+    }
+    Session session = new Session(router, dialer, inbound, destination, door, reply, decision);
+    switch (decision.action()) {
+      case REJECT ->
+          session.fail(
+              "reject",
+              new DialException(DialException.Kind.REJECTED, "rejected: " + decision.reason()));
+      case RELAY -> session.routeRelay();
+      case DIRECT -> session.routeDirect();
+      case AUTO -> {
+        try {
+          auto.handle(session);
+        } catch (RuntimeException e) {
+          session.fail(
+              "auto", new DialException(DialException.Kind.GENERAL, "detection failed: " + e, e));
+        }
+      }
+    }
+  }
+}

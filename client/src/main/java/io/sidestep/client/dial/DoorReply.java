@@ -1,0 +1,20 @@
+package io.sidestep.client.dial;
+
+import io.netty.channel.ChannelFuture;
+
+/**
+ * How the core answers the door a connection came in by. A door implements it once per connection:
+ * SOCKS5 writes its reply codes; the HTTP door, which reaches the core through an internal SOCKS5
+ * hop, inherits them and LittleProxy turns them into a 200 or a 502.
+ */
+public interface DoorReply {
+
+  /**
+   * Tells the door's client that the tunnel is up. Once the returned future succeeds, the inbound
+   * channel carries raw bytes only (the door's codec is gone) and its {@code AUTO_READ} is off.
+   */
+  ChannelFuture succeed();
+
+  /** Tells the door's client why the connection failed, then closes the inbound channel. */
+  void fail(DialException cause);
+}

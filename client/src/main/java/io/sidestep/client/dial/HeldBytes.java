@@ -1,0 +1,52 @@
+package io.sidestep.client.dial;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+
+/**
+ * Keeps bytes that arrive before anyone is ready for them (a client's data right behind its SOCKS5
+ * CONNECT, a server's data right behind the relay's 200) and passes them on, in order, when it is
+ * removed from the pipeline. So whoever takes over adds itself after this handler and then removes
+ * it.
+ */
+public final class HeldBytes extends ChannelInboundHandlerAdapter {
+
+  /** The name this handler has in a pipeline. */
+  public static final String NAME = "held-bytes";
+
+  private final ArrayDeque<Object> held = new ArrayDeque<>();
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof io.netty.buffer.ByteBuf) {
+      held.add(msg);
+    } else {
+      // A codec's leftovers that are not bytes (an empty last HTTP content): nothing to pass on.
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    // Swallowed: whoever takes over decides when to read next.
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    Object msg;
+    boolean any = false;
+    while ((msg = held.poll()) != null) {
+      if (ctx.channel().isRegistered()) {
+        ctx.fireChannelRead(msg);
+        any = true;
+      } else {
+        ReferenceCountUtil.release(msg);
+      }
+    }
+    if (any) {
+      ctx.fireChannelReadComplete();
+    }
+  }
+}

@@ -1,0 +1,381 @@
+package io.sidestep.client.dial;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sidestep.core.route.Destination;
+import io.sidestep.core.rules.Action;
+import io.sidestep.core.rules.Decision;
+import io.sidestep.core.rules.Router;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection from a door, from the routing decision to its last byte: what the {@link
+ * Dispatcher} and an {@link AutoRoute} work with. All methods are called on {@link #loop()}, the
+ * inbound channel's event loop.
+ *
+ * <p>When the session ends (a failure, or both channels of the tunnel closed) it logs one INFO
+ * line: door, destination, route, reason, the path taken, bytes up and down, duration, and any
+ * {@link #note notes}. Nothing secret is in it.
+ */
+public final class Session {
+
+  private static final Logger LOG = LoggerFactory.getLogger("io.sidestep.client.connection");
+
+  private final Router router;
+  private final Dialer dialer;
+  private final Channel inbound;
+  private final Destination destination;
+  private final String door;
+  private final DoorReply reply;
+  private final long startNanos = System.nanoTime();
+  private Decision decision;
+  private ChannelFuture succeeded;
+  private String route = "none";
+  private String via = "";
+  private final StringBuilder notes = new StringBuilder();
+  private long up;
+  private long down;
+  private boolean ended;
+
+  Session(
+      Router router,
+      Dialer dialer,
+      Channel inbound,
+      Destination destination,
+      String door,
+      DoorReply reply,
+      Decision decision) {
+    this.router = router;
+    this.dialer = dialer;
+    this.inbound = inbound;
+    this.destination = destination;
+    this.door = door;
+    this.reply = reply;
+    this.decision = decision;
+  }
+
+  public Destination destination() {
+    return destination;
+  }
+
+  /** The door's name: {@code socks} or {@code http}. */
+  public String door() {
+    return door;
+  }
+
+  /** The user's connection: {@code AUTO_READ} off; raw bytes once {@link #succeed} completed. */
+  public Channel inbound() {
+    return inbound;
+  }
+
+  public EventLoop loop() {
+    return inbound.eventLoop();
+  }
+
+  public Decision decision() {
+    return decision;
+  }
+
+  public Dialer dialer() {
+    return dialer;
+  }
+
+  public Router router() {
+    return router;
+  }
+
+  /** Adds evidence to this connection's log line (detection says what it saw here). */
+  public void note(String text) {
+    if (notes.length() > 0) {
+      notes.append("; ");
+    }
+    notes.append(text);
+  }
+
+  /**
+   * Answers the door with success (SOCKS5 0x00, and so LittleProxy's 200 for CONNECT). Idempotent:
+   * later calls return the first future.
+   */
+  public ChannelFuture succeed() {
+    if (succeeded == null) {
+      succeeded = reply.succeed();
+    }
+    return succeeded;
+  }
+
+  /**
+   * Answers the door with a failure and ends the session. {@code route} names the path that failed
+   * ({@code direct}, {@code relay}, {@code reject}, ...). After {@link #succeed} there is no reply
+   * left to give, so the inbound is just closed.
+   */
+  public void fail(String route, DialException cause) {
+    this.route = route;
+    if (succeeded == null) {
+      reply.fail(cause);
+    } else {
+      inbound.close();
+    }
+    end("failed: " + cause.getMessage());
+  }
+
+  /**
+   * Reads the user's first bytes (the first flight: a TLS ClientHello, an HTTP request) after
+   * {@link #succeed}, without passing them anywhere. Completes with what one read brought, or an
+   * empty buffer when nothing came within {@code timeout} (a protocol where the server speaks
+   * first). The caller owns the buffer: write {@code retainedDuplicate()} to one path and keep it
+   * to replay on another, or hand it to {@link #splice(Channel, String, ByteBuf)}.
+   */
+  public Future<ByteBuf> readFirstFlight(Duration timeout) {
+    Promise<ByteBuf> promise = loop().newPromise();
+    FirstFlight capture = new FirstFlight(promise);
+    inbound.pipeline().addLast(FirstFlight.NAME, capture);
+    if (inbound.pipeline().get(HeldBytes.NAME) != null) {
+      inbound.pipeline().remove(HeldBytes.NAME);
+    }
+    if (!promise.isDone()) {
+      capture.timeout =
+          loop()
+              .schedule(
+                  () -> {
+                    capture.finish(inbound.alloc().buffer(0));
+                    // The read we asked for is still pending: keep what it brings for the splice.
+                    if (inbound.pipeline().get(FirstFlight.NAME) != null) {
+                      inbound.pipeline().replace(FirstFlight.NAME, HeldBytes.NAME, new HeldBytes());
+                    }
+                  },
+                  timeout.toMillis(),
+                  TimeUnit.MILLISECONDS);
+      inbound.read();
+    }
+    return promise;
+  }
+
+  /** Joins the user to {@code outbound} (answering the door first if not done yet). */
+  public void splice(Channel outbound, String route) {
+    splice(outbound, route, null);
+  }
+
+  /**
+   * Joins the user to {@code outbound}, first writing {@code firstFlight} to it (replayed bytes,
+   * owned and released by this call; may be null). The session ends when both sides are closed.
+   */
+  public void splice(Channel outbound, String route, ByteBuf firstFlight) {
+    this.route = route;
+    String v = outbound.attr(Dialer.VIA).get();
+    if (v != null) {
+      this.via = v;
+    }
+    if (!inbound.isActive()) {
+      ReferenceCountUtil.release(firstFlight);
+      outbound.close();
+      end("client left before the connection was made");
+      return;
+    }
+    succeed()
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                ReferenceCountUtil.release(firstFlight);
+                outbound.close();
+                end("could not answer the door: " + f.cause());
+                return;
+              }
+              if (firstFlight != null && firstFlight.isReadable()) {
+                up += firstFlight.readableBytes();
+                outbound.writeAndFlush(firstFlight);
+              } else {
+                ReferenceCountUtil.release(firstFlight);
+              }
+              Splice.start(inbound, outbound, n -> up += n, n -> down += n);
+              int[] open = {2};
+              Runnable closed =
+                  () -> {
+                    if (--open[0] == 0) {
+                      end("closed");
+                    }
+                  };
+              inbound.closeFuture().addListener(x -> closed.run());
+              outbound.closeFuture().addListener(x -> closed.run());
+            });
+  }
+
+  /** The standard RELAY path: open a relay tunnel, answer the door, splice. */
+  public void routeRelay() {
+    route = "relay";
+    dialer
+        .connectRelay(loop(), destination)
+        .addListener(
+            f -> {
+              if (f.isSuccess()) {
+                splice((Channel) f.getNow(), "relay");
+              } else {
+                fail("relay", DialException.of(f.cause(), "relay to " + destination));
+              }
+            });
+  }
+
+  /**
+   * The standard DIRECT path: resolve with the direct resolver (off the event loop), let IP rules
+   * decide again ({@link Router#decideResolved}), connect, answer the door, splice.
+   */
+  public void routeDirect() {
+    route = "direct";
+    dialer
+        .resolveDirect(destination)
+        .whenComplete(
+            (addresses, error) ->
+                loop()
+                    .execute(
+                        () -> {
+                          if (error != null) {
+                            fail("direct", DialException.of(error, "resolving " + destination));
+                          } else {
+                            directResolved(addresses);
+                          }
+                        }));
+  }
+
+  private void directResolved(List<InetAddress> addresses) {
+    Decision after;
+    try {
+      after = router.decideResolved(destination, addresses, decision);
+    } catch (RuntimeException e) {
+      fail("direct", new DialException(DialException.Kind.GENERAL, "router failed: " + e, e));
+      return;
+    }
+    if (!after.equals(decision)) {
+      decision = after;
+      if (after.action() == Action.REJECT) {
+        fail("reject", new DialException(DialException.Kind.REJECTED, "rejected: " + reasonText()));
+        return;
+      }
+      if (after.action() == Action.RELAY) {
+        routeRelay();
+        return;
+      }
+    }
+    dialer
+        .connectDirect(loop(), destination, addresses)
+        .addListener(
+            f -> {
+              if (f.isSuccess()) {
+                splice((Channel) f.getNow(), "direct");
+              } else {
+                fail("direct", DialException.of(f.cause(), "direct to " + destination));
+              }
+            });
+  }
+
+  private String reasonText() {
+    return decision == null ? "" : decision.reason();
+  }
+
+  private void end(String outcome) {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+    StringBuilder b =
+        new StringBuilder()
+            .append("door=")
+            .append(door)
+            .append(" dest=")
+            .append(destination)
+            .append(" route=")
+            .append(route)
+            .append(" reason=\"")
+            .append(reasonText())
+            .append('"');
+    if (!via.isEmpty()) {
+      b.append(" via=\"").append(via).append('"');
+    }
+    b.append(" up=").append(up).append(" down=").append(down).append(" ms=").append(ms);
+    b.append(" result=\"").append(outcome).append('"');
+    if (notes.length() > 0) {
+      b.append(" notes=\"").append(notes).append('"');
+    }
+    LOG.info(b.toString());
+  }
+
+  /** Takes the user's first read for {@link #readFirstFlight}. */
+  private static final class FirstFlight extends ChannelInboundHandlerAdapter {
+    static final String NAME = "first-flight";
+    private final Promise<ByteBuf> promise;
+    private CompositeByteBuf collected;
+    ScheduledFuture<?> timeout;
+
+    FirstFlight(Promise<ByteBuf> promise) {
+      this.promise = promise;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (!(msg instanceof ByteBuf b) || promise.isDone()) {
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+      if (collected == null) {
+        collected = ctx.alloc().compositeBuffer();
+      }
+      collected.addComponent(true, b);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      if (collected != null) {
+        CompositeByteBuf c = collected;
+        collected = null;
+        finish(c);
+        ctx.pipeline().remove(this);
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      if (collected != null) {
+        CompositeByteBuf c = collected;
+        collected = null;
+        finish(c);
+      } else {
+        promise.tryFailure(
+            new DialException(DialException.Kind.GENERAL, "client closed before sending"));
+      }
+      ctx.fireChannelInactive();
+    }
+
+    void finish(ByteBuf bytes) {
+      if (timeout != null) {
+        timeout.cancel(false);
+      }
+      if (!promise.trySuccess(bytes)) {
+        bytes.release();
+      }
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+      if (collected != null) {
+        collected.release();
+        collected = null;
+      }
+      if (timeout != null) {
+        timeout.cancel(false);
+      }
+    }
+  }
+}

@@ -1,0 +1,160 @@
+package io.sidestep.client.http;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.sidestep.client.pac.Pac;
+import io.sidestep.core.route.Destination;
+import io.sidestep.core.rules.Action;
+import io.sidestep.core.rules.Decision;
+import io.sidestep.core.rules.Router;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import org.littleshoot.proxy.HttpFilters;
+import org.littleshoot.proxy.HttpFiltersAdapter;
+import org.littleshoot.proxy.HttpFiltersSourceAdapter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP door's own answers: {@code GET /proxy.pac} (an origin-form request to the door itself)
+ * gets the PAC file, a destination a rule rejects gets a 403 naming the rule instead of a bare 502,
+ * and the {@code Via} header LittleProxy adds is removed so origins see no proxy header.
+ */
+final class DoorFilters extends HttpFiltersSourceAdapter {
+
+  private static final Logger CONNECTIONS =
+      LoggerFactory.getLogger("io.sidestep.client.connection");
+
+  private final Router router;
+  private final InetSocketAddress socks;
+
+  DoorFilters(Router router, InetSocketAddress socks) {
+    this.router = router;
+    this.socks = socks;
+  }
+
+  @Override
+  public HttpFilters filterRequest(HttpRequest originalRequest, ChannelHandlerContext ctx) {
+    return new HttpFiltersAdapter(originalRequest, ctx) {
+      @Override
+      public HttpResponse clientToProxyRequest(HttpObject httpObject) {
+        if (!(httpObject instanceof HttpRequest request)) {
+          return null;
+        }
+        String uri = request.uri();
+        if (uri.startsWith("/")) {
+          return pac(request, ctx);
+        }
+        Destination destination = destination(request);
+        if (destination == null) {
+          return null;
+        }
+        Decision decision;
+        try {
+          decision = router.decide(destination);
+        } catch (RuntimeException e) {
+          return null; // the core decides again and reports the failure
+        }
+        if (decision.action() == Action.REJECT) {
+          CONNECTIONS.info(
+              "door=http dest={} route=reject reason=\"{}\" up=0 down=0 ms=0 result=\"refused\"",
+              destination,
+              decision.reason());
+          return response(
+              HttpResponseStatus.FORBIDDEN,
+              "text/plain; charset=utf-8",
+              "Sidestep refused " + destination + ": " + decision.reason() + "\n",
+              false);
+        }
+        return null;
+      }
+
+      @Override
+      public HttpResponse proxyToServerRequest(HttpObject httpObject) {
+        if (httpObject instanceof HttpRequest request) {
+          request.headers().remove(HttpHeaderNames.VIA);
+        }
+        return null;
+      }
+    };
+  }
+
+  private HttpResponse pac(HttpRequest request, ChannelHandlerContext ctx) {
+    String path = request.uri();
+    int q = path.indexOf('?');
+    if (q >= 0) {
+      path = path.substring(0, q);
+    }
+    boolean getOrHead =
+        request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD);
+    if (!path.equals("/proxy.pac") || !getOrHead) {
+      return response(
+          HttpResponseStatus.NOT_FOUND,
+          "text/plain; charset=utf-8",
+          "This is the Sidestep HTTP proxy; its PAC file is at /proxy.pac\n",
+          HttpUtil.isKeepAlive(request));
+    }
+    // The address the browser reached this door at, never the Host header (that would let a page
+    // write into the script).
+    InetSocketAddress here = (InetSocketAddress) ctx.channel().localAddress();
+    String socksHost =
+        socks.getAddress() == null || socks.getAddress().isAnyLocalAddress()
+            ? here.getAddress().getHostAddress()
+            : socks.getAddress().getHostAddress();
+    String script =
+        Pac.script(
+            hostPort(here.getAddress().getHostAddress(), here.getPort()),
+            hostPort(socksHost, socks.getPort()));
+    FullHttpResponse r =
+        response(HttpResponseStatus.OK, Pac.CONTENT_TYPE, script, HttpUtil.isKeepAlive(request));
+    if (request.method().equals(HttpMethod.HEAD)) {
+      r.content().clear();
+    }
+    return r;
+  }
+
+  private static String hostPort(String host, int port) {
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+  }
+
+  /** The destination of a CONNECT or absolute-form request, or null when it has none. */
+  static Destination destination(HttpRequest request) {
+    try {
+      if (request.method().equals(HttpMethod.CONNECT)) {
+        return Destination.parse(request.uri(), 443);
+      }
+      URI uri = new URI(request.uri());
+      if (uri.getHost() == null) {
+        return null;
+      }
+      int port =
+          uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+      return Destination.of(uri.getHost(), port);
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  private static FullHttpResponse response(
+      HttpResponseStatus status, String type, String body, boolean keepAlive) {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
+    r.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
+    r.headers().set(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+    r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    HttpUtil.setKeepAlive(r, keepAlive);
+    return r;
+  }
+}

@@ -1,0 +1,175 @@
+package io.sidestep.client.http;
+
+import io.netty.channel.EventLoopGroup;
+import io.sidestep.client.DoorCredentials;
+import io.sidestep.client.dial.Dispatcher;
+import io.sidestep.client.socks.SocksDoor;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Optional;
+import org.littleshoot.proxy.ChainedProxy;
+import org.littleshoot.proxy.ChainedProxyAdapter;
+import org.littleshoot.proxy.ChainedProxyType;
+import org.littleshoot.proxy.HttpProxyServer;
+import org.littleshoot.proxy.ProxyAuthenticator;
+import org.littleshoot.proxy.impl.DefaultHttpProxyServer;
+import org.littleshoot.proxy.impl.ThreadPoolConfiguration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP proxy door. LittleProxy owns the HTTP/1.1 proxy semantics and is chained, as its only
+ * upstream, to an internal SOCKS5 listener of the core on 127.0.0.1 (random port, random
+ * credential). LittleProxy sends the destination to a SOCKS5 upstream as a name and does not look
+ * it up (its SOCKS5 CONNECT uses an unresolved address, and with a chained proxy it resolves only
+ * the proxy's own address, which is a literal here); its resolver is nevertheless replaced by one
+ * that refuses, so no name can reach a resolver through it.
+ *
+ * <p>Limits: request line 8 KiB, headers 32 KiB (a longer one gets 400 and the connection closes),
+ * idle connections closed after 120 s.
+ */
+public final class HttpDoor implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HttpDoor.class);
+
+  /** Observes look-ups LittleProxy asks for; there should be none. */
+  @FunctionalInterface
+  public interface HostResolverHook {
+    void lookedUp(String host);
+
+    HostResolverHook NONE = host -> {};
+  }
+
+  private final HttpProxyServer server;
+  private final SocksDoor internal;
+
+  private HttpDoor(HttpProxyServer server, SocksDoor internal) {
+    this.server = server;
+    this.internal = internal;
+  }
+
+  /** Starts the door on {@code address}; {@code publicSocks} is named in the PAC file. */
+  public static HttpDoor start(
+      InetSocketAddress address,
+      EventLoopGroup group,
+      Dispatcher dispatcher,
+      Optional<DoorCredentials> credentials,
+      InetSocketAddress publicSocks,
+      HostResolverHook hook) {
+    byte[] secret = new byte[18];
+    new SecureRandom().nextBytes(secret);
+    DoorCredentials hop =
+        new DoorCredentials("sidestep-http", Base64.getUrlEncoder().encodeToString(secret));
+    SocksDoor internal =
+        SocksDoor.bind(
+            "http",
+            new InetSocketAddress("127.0.0.1", 0),
+            group,
+            dispatcher,
+            Optional.of(hop),
+            SocksDoor.DEFAULT_HANDSHAKE_TIMEOUT);
+    ChainedProxy chained = new CoreHop(internal.address(), hop);
+    try {
+      var bootstrap =
+          DefaultHttpProxyServer.bootstrap()
+              .withName("sidestep-http")
+              .withAllowLocalOnly(false)
+              .withAddress(address)
+              .withChainProxyManager((request, proxies, clientDetails) -> proxies.add(chained))
+              .withServerResolver(
+                  (host, port) -> {
+                    hook.lookedUp(host);
+                    LOG.error("http door: LittleProxy asked to resolve {}; refused", host);
+                    throw new UnknownHostException(
+                        host + ": the HTTP door never resolves names itself");
+                  })
+              .withFiltersSource(new DoorFilters(dispatcher.router(), publicSocks))
+              .withMaxInitialLineLength(8192)
+              .withMaxHeaderSize(32768)
+              .withMaxChunkSize(8192)
+              .withConnectTimeout(10_000)
+              .withIdleConnectionTimeout(Duration.ofSeconds(120))
+              .withProxyAlias("sidestep")
+              .withThreadPoolConfiguration(
+                  new ThreadPoolConfiguration()
+                      .withAcceptorThreads(1)
+                      .withClientToProxyWorkerThreads(2)
+                      .withProxyToServerWorkerThreads(2));
+      credentials.ifPresent(c -> bootstrap.withProxyAuthenticator(new Authenticator(c)));
+      HttpProxyServer server = bootstrap.start();
+      return new HttpDoor(server, internal);
+    } catch (RuntimeException e) {
+      internal.close();
+      throw new java.io.UncheckedIOException(
+          new java.io.IOException(
+              "http door: cannot listen on " + address + ": " + e.getMessage(), e));
+    }
+  }
+
+  /** Where the door listens, with the actual port when bound to port 0. */
+  public InetSocketAddress address() {
+    return server.getListenAddress();
+  }
+
+  @Override
+  public void close() {
+    try {
+      server.abort();
+    } finally {
+      internal.close();
+    }
+  }
+
+  /** The one upstream LittleProxy knows: the core's internal SOCKS5 listener. */
+  private static final class CoreHop extends ChainedProxyAdapter {
+    private final InetSocketAddress address;
+    private final DoorCredentials credentials;
+
+    CoreHop(InetSocketAddress address, DoorCredentials credentials) {
+      this.address = address;
+      this.credentials = credentials;
+    }
+
+    @Override
+    public InetSocketAddress getChainedProxyAddress() {
+      return address;
+    }
+
+    @Override
+    public ChainedProxyType getChainedProxyType() {
+      return ChainedProxyType.SOCKS5;
+    }
+
+    @Override
+    public String getUsername() {
+      return credentials.user();
+    }
+
+    @Override
+    public String getPassword() {
+      return credentials.password();
+    }
+  }
+
+  /** HTTP Basic proxy authentication against the door credentials. */
+  private static final class Authenticator implements ProxyAuthenticator {
+    private final DoorCredentials credentials;
+
+    Authenticator(DoorCredentials credentials) {
+      this.credentials = credentials;
+    }
+
+    @Override
+    public boolean authenticate(String userName, String password) {
+      return credentials.matches(userName, password);
+    }
+
+    @Override
+    public String getRealm() {
+      return "sidestep";
+    }
+  }
+}

@@ -1,0 +1,221 @@
+package io.sidestep.client.relay;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sidestep.client.dial.DialException;
+import io.sidestep.client.dial.Dialer;
+import io.sidestep.client.dial.HeldBytes;
+import io.sidestep.core.relay.AccessKey;
+import io.sidestep.core.route.Destination;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Once TLS is up, asks the relay for a tunnel with {@code CONNECT host:port} and Basic credentials,
+ * and reads its answer (size-limited by the HTTP codec before it). On 200 it takes the codec and
+ * itself out of the pipeline, leaving a raw tunnel; otherwise it fails the promise with what the
+ * status means and closes.
+ */
+final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
+
+  static final String NAME = "relay-connect";
+  static final String CODEC = "relay-http";
+
+  private final AccessKey key;
+  private final Destination destination;
+  private final Promise<Channel> promise;
+  private final Duration timeout;
+  private ScheduledFuture<?> timer;
+
+  RelayConnectHandler(
+      AccessKey key, Destination destination, Promise<Channel> promise, Duration timeout) {
+    this.key = key;
+    this.destination = destination;
+    this.promise = promise;
+    this.timeout = timeout;
+  }
+
+  private String relay() {
+    return "'" + key.label() + "' at " + key.relay();
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    timer =
+        ctx.executor()
+            .schedule(
+                () ->
+                    fail(
+                        ctx,
+                        new DialException(
+                            DialException.Kind.TIMEOUT,
+                            "relay "
+                                + relay()
+                                + ": no answer within "
+                                + timeout.toMillis()
+                                + " ms")),
+                timeout.toMillis(),
+                TimeUnit.MILLISECONDS);
+    ctx.read(); // AUTO_READ is off: drive the TLS handshake
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof SslHandshakeCompletionEvent done) {
+      if (!done.isSuccess()) {
+        fail(ctx, tlsFailure(done.cause()));
+        return;
+      }
+      String authority = destination.authority();
+      FullHttpRequest request =
+          new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.CONNECT, authority);
+      request.headers().set(HttpHeaderNames.HOST, authority);
+      String basic =
+          Base64.getEncoder()
+              .encodeToString((key.user() + ":" + key.token()).getBytes(StandardCharsets.UTF_8));
+      request.headers().set(HttpHeaderNames.PROXY_AUTHORIZATION, "Basic " + basic);
+      ctx.writeAndFlush(request)
+          .addListener(
+              f -> {
+                if (f.isSuccess()) {
+                  ctx.read();
+                } else {
+                  fail(ctx, DialException.of(f.cause(), "relay " + relay()));
+                }
+              });
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  private DialException tlsFailure(Throwable cause) {
+    Throwable c = cause;
+    while (c != null) {
+      if (c instanceof PinnedTrustManager.PinMismatchException) {
+        return new DialException(
+            DialException.Kind.RELAY_UNAVAILABLE, "refusing relay: " + c.getMessage(), cause);
+      }
+      c = c.getCause();
+    }
+    return new DialException(
+        DialException.Kind.RELAY_UNAVAILABLE,
+        "relay " + relay() + ": TLS handshake failed: " + cause.getMessage(),
+        cause);
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (promise.isDone()) {
+      // Bytes after the 200 (the codec passes them through once it is done): keep for the splice.
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    try {
+      if (!(msg instanceof HttpResponse response)) {
+        return;
+      }
+      if (response.decoderResult().isFailure()) {
+        fail(
+            ctx,
+            new DialException(
+                DialException.Kind.RELAY_UNAVAILABLE,
+                "relay "
+                    + relay()
+                    + ": answer is not HTTP: "
+                    + response.decoderResult().cause().getMessage()));
+        return;
+      }
+      int status = response.status().code();
+      if (status == 200) {
+        succeed(ctx);
+      } else if (status == 403) {
+        fail(
+            ctx,
+            new DialException(
+                DialException.Kind.RELAY_REFUSED,
+                "relay " + relay() + " refused " + destination + " (403: its destination policy)"));
+      } else if (status == 502 || status == 504) {
+        fail(
+            ctx,
+            new DialException(
+                DialException.Kind.RELAY_UNREACHABLE_DESTINATION,
+                "relay " + relay() + " could not reach " + destination + " (" + status + ")"));
+      } else {
+        fail(
+            ctx,
+            new DialException(
+                DialException.Kind.RELAY_UNAVAILABLE,
+                "relay "
+                    + relay()
+                    + " did not accept the access key: it answered "
+                    + response.status()
+                    + " like an ordinary web site (wrong or removed user, or a wrong token)"));
+      }
+    } finally {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void succeed(ChannelHandlerContext ctx) {
+    timer.cancel(false);
+    ctx.channel().attr(Dialer.VIA).set("relay '" + key.label() + "'");
+    ctx.pipeline().addAfter(NAME, HeldBytes.NAME, new HeldBytes());
+    // Anything the codec still holds flows past this handler into HeldBytes.
+    ctx.pipeline().remove(CODEC);
+    ctx.pipeline().remove(this);
+    if (!promise.trySuccess(ctx.channel())) {
+      ctx.close();
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (!promise.isDone()) {
+      ctx.read();
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    fail(
+        ctx,
+        new DialException(
+            DialException.Kind.RELAY_UNAVAILABLE,
+            "relay " + relay() + " closed the connection before answering the CONNECT"));
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof io.netty.handler.codec.DecoderException
+        && cause.getCause() instanceof javax.net.ssl.SSLException) {
+      fail(ctx, tlsFailure(cause.getCause()));
+    } else {
+      fail(ctx, DialException.of(cause, "relay " + relay()));
+    }
+  }
+
+  private void fail(ChannelHandlerContext ctx, DialException e) {
+    if (timer != null) {
+      timer.cancel(false);
+    }
+    if (promise.tryFailure(e)) {
+      ctx.close();
+    }
+  }
+}

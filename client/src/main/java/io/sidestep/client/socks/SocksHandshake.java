@@ -1,0 +1,239 @@
+package io.sidestep.client.socks;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.socksx.v5.DefaultSocks5CommandResponse;
+import io.netty.handler.codec.socksx.v5.DefaultSocks5InitialResponse;
+import io.netty.handler.codec.socksx.v5.DefaultSocks5PasswordAuthResponse;
+import io.netty.handler.codec.socksx.v5.Socks5AddressType;
+import io.netty.handler.codec.socksx.v5.Socks5AuthMethod;
+import io.netty.handler.codec.socksx.v5.Socks5CommandRequest;
+import io.netty.handler.codec.socksx.v5.Socks5CommandRequestDecoder;
+import io.netty.handler.codec.socksx.v5.Socks5CommandStatus;
+import io.netty.handler.codec.socksx.v5.Socks5CommandType;
+import io.netty.handler.codec.socksx.v5.Socks5InitialRequest;
+import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthRequest;
+import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthRequestDecoder;
+import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthStatus;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sidestep.client.DoorCredentials;
+import io.sidestep.client.dial.Channels;
+import io.sidestep.client.dial.DialException;
+import io.sidestep.client.dial.Dispatcher;
+import io.sidestep.client.dial.DoorReply;
+import io.sidestep.client.dial.HeldBytes;
+import io.sidestep.core.route.Destination;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one SOCKS5 handshake: method selection, optional user/password, then the command. A CONNECT
+ * is handed to the {@link Dispatcher} and this handler leaves the pipeline; anything malformed
+ * closes the connection (after a reply code where the protocol has one).
+ */
+final class SocksHandshake extends ChannelInboundHandlerAdapter {
+
+  static final String NAME = "socks-handshake";
+  static final String ENCODER = "socks-encoder";
+  static final String DECODER = "socks-decoder";
+
+  private static final Logger LOG = LoggerFactory.getLogger(SocksHandshake.class);
+
+  private final String door;
+  private final Dispatcher dispatcher;
+  private final Optional<DoorCredentials> credentials;
+  private final Duration timeout;
+  private ScheduledFuture<?> timer;
+
+  SocksHandshake(
+      String door, Dispatcher dispatcher, Optional<DoorCredentials> credentials, Duration timeout) {
+    this.door = door;
+    this.dispatcher = dispatcher;
+    this.credentials = credentials;
+    this.timeout = timeout;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    timer =
+        ctx.executor()
+            .schedule(
+                () -> {
+                  LOG.debug("{} door: handshake from {} timed out", door, ctx.channel());
+                  ctx.close();
+                },
+                timeout.toMillis(),
+                TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    ctx.read();
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    timer.cancel(false);
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    try {
+      if (msg instanceof Socks5InitialRequest init) {
+        onInitial(ctx, init);
+      } else if (msg instanceof Socks5PasswordAuthRequest auth) {
+        onPassword(ctx, auth);
+      } else if (msg instanceof Socks5CommandRequest command) {
+        onCommand(ctx, command);
+      } else if (msg instanceof ByteBuf && ctx.pipeline().get(DECODER) != null) {
+        // Bytes the previous phase's decoder left over (a client that pipelines its requests):
+        // feed them to the current decoder.
+        ctx.pipeline().fireChannelRead(ReferenceCountUtil.retain(msg));
+      }
+    } finally {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void onInitial(ChannelHandlerContext ctx, Socks5InitialRequest init) {
+    if (init.decoderResult().isFailure()) {
+      LOG.debug("{} door: bad greeting: {}", door, init.decoderResult().cause().getMessage());
+      ctx.close();
+      return;
+    }
+    Socks5AuthMethod wanted =
+        credentials.isPresent() ? Socks5AuthMethod.PASSWORD : Socks5AuthMethod.NO_AUTH;
+    if (!init.authMethods().contains(wanted)) {
+      ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.UNACCEPTED))
+          .addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    ctx.pipeline()
+        .replace(
+            DECODER,
+            DECODER,
+            credentials.isPresent()
+                ? new Socks5PasswordAuthRequestDecoder()
+                : new Socks5CommandRequestDecoder());
+    ctx.writeAndFlush(new DefaultSocks5InitialResponse(wanted)).addListener(readNext(ctx));
+  }
+
+  private void onPassword(ChannelHandlerContext ctx, Socks5PasswordAuthRequest auth) {
+    if (auth.decoderResult().isFailure()) {
+      ctx.close();
+      return;
+    }
+    if (!credentials.orElseThrow().matches(auth.username(), auth.password())) {
+      LOG.info("{} door: wrong credentials from {}", door, ctx.channel().remoteAddress());
+      ctx.writeAndFlush(new DefaultSocks5PasswordAuthResponse(Socks5PasswordAuthStatus.FAILURE))
+          .addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    ctx.pipeline().replace(DECODER, DECODER, new Socks5CommandRequestDecoder());
+    ctx.writeAndFlush(new DefaultSocks5PasswordAuthResponse(Socks5PasswordAuthStatus.SUCCESS))
+        .addListener(readNext(ctx));
+  }
+
+  private void onCommand(ChannelHandlerContext ctx, Socks5CommandRequest command) {
+    if (command.decoderResult().isFailure()) {
+      String why = String.valueOf(command.decoderResult().cause().getMessage());
+      LOG.debug("{} door: bad request: {}", door, why);
+      if (why.contains("address type")) {
+        refuse(ctx, Socks5CommandStatus.ADDRESS_UNSUPPORTED);
+      } else {
+        ctx.close();
+      }
+      return;
+    }
+    if (command.type() != Socks5CommandType.CONNECT) {
+      refuse(ctx, Socks5CommandStatus.COMMAND_UNSUPPORTED);
+      return;
+    }
+    Destination destination;
+    try {
+      destination = Destination.of(command.dstAddr(), command.dstPort());
+    } catch (IllegalArgumentException e) {
+      LOG.debug("{} door: bad destination: {}", door, e.getMessage());
+      refuse(ctx, Socks5CommandStatus.FAILURE);
+      return;
+    }
+    timer.cancel(false);
+    // Data sent right behind the CONNECT is kept for the tunnel, not lost.
+    ctx.pipeline().addAfter(NAME, HeldBytes.NAME, new HeldBytes());
+    ctx.pipeline().remove(DECODER);
+    ctx.pipeline().remove(this);
+    dispatcher.dispatch(ctx.channel(), destination, door, new Reply(ctx));
+  }
+
+  private static void refuse(ChannelHandlerContext ctx, Socks5CommandStatus status) {
+    ctx.writeAndFlush(new DefaultSocks5CommandResponse(status, Socks5AddressType.IPv4))
+        .addListener(ChannelFutureListener.CLOSE);
+  }
+
+  private static ChannelFutureListener readNext(ChannelHandlerContext ctx) {
+    return f -> {
+      if (f.isSuccess()) {
+        ctx.read();
+      } else {
+        ctx.close();
+      }
+    };
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    LOG.debug("{} door: closing {} after {}", door, ctx.channel(), cause.toString());
+    ctx.close();
+  }
+
+  /** The SOCKS5 command reply for the core's outcome. */
+  private static final class Reply implements DoorReply {
+    private final ChannelHandlerContext ctx;
+
+    Reply(ChannelHandlerContext ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public ChannelFuture succeed() {
+      ChannelFuture f =
+          ctx.channel()
+              .writeAndFlush(
+                  new DefaultSocks5CommandResponse(
+                      Socks5CommandStatus.SUCCESS, Socks5AddressType.IPv4, "0.0.0.0", 0));
+      f.addListener(
+          x -> {
+            if (ctx.channel().pipeline().get(ENCODER) != null) {
+              ctx.channel().pipeline().remove(ENCODER);
+            }
+          });
+      return f;
+    }
+
+    @Override
+    public void fail(DialException cause) {
+      ctx.channel()
+          .writeAndFlush(
+              new DefaultSocks5CommandResponse(status(cause.kind()), Socks5AddressType.IPv4))
+          .addListener(x -> Channels.closeOnFlush(ctx.channel()));
+    }
+  }
+
+  static Socks5CommandStatus status(DialException.Kind kind) {
+    return switch (kind) {
+      case REJECTED, RELAY_REFUSED -> Socks5CommandStatus.FORBIDDEN;
+      case CONNECTION_REFUSED -> Socks5CommandStatus.CONNECTION_REFUSED;
+      case NAME_NOT_RESOLVED, UNREACHABLE, TIMEOUT, RELAY_UNREACHABLE_DESTINATION ->
+          Socks5CommandStatus.HOST_UNREACHABLE;
+      case RELAY_UNAVAILABLE, GENERAL -> Socks5CommandStatus.FAILURE;
+    };
+  }
+}

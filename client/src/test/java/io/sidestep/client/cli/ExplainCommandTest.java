@@ -1,0 +1,113 @@
+package io.sidestep.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ExplainCommandTest {
+  @TempDir Path state;
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int code = ClientMain.execute(args);
+      return new Run(
+          code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  private void rules(String text) throws IOException {
+    Files.writeString(state.resolve("rules.txt"), text);
+  }
+
+  @Test
+  void namesTheRuleThatDecided() throws IOException {
+    rules("# mine\nDOMAIN-SUFFIX,kz,RELAY\nMATCH,AUTO\n");
+    Run r = run("explain", "www.Example.KZ.", "--state", state.toString());
+    assertThat(r.code()).isZero();
+    assertThat(r.out())
+        .isEqualTo(
+            "www.example.kz:443 -> RELAY\n  "
+                + state.resolve("rules.txt")
+                + ":2: DOMAIN-SUFFIX,kz,RELAY\n");
+  }
+
+  @Test
+  void showsALearnedEntryWithItsEvidence() throws IOException {
+    rules("DOMAIN,other.example,DIRECT\n");
+    Files.writeString(
+        state.resolve("learned.rules"),
+        "DOMAIN,blocked.example,RELAY # technique=8 tls-silence; evidence=no byte 3000 ms after"
+            + " ClientHello, relay handshake ok; learned=2026-11-27T18:00:00Z;"
+            + " expires=2999-12-04T18:00:00Z\n");
+    Run r = run("explain", "blocked.example:8443", "--state", state.toString());
+    assertThat(r.code()).isZero();
+    assertThat(r.out())
+        .startsWith("blocked.example:8443 -> RELAY\n  learned: ")
+        .contains("evidence=no byte 3000 ms after ClientHello, relay handshake ok");
+  }
+
+  @Test
+  void saysWhenDetectionDecides() throws IOException {
+    rules("DOMAIN,other.example,DIRECT\n");
+    Run r = run("explain", "unknown.example", "--state", state.toString());
+    assertThat(r.out()).isEqualTo("unknown.example:443 -> AUTO\n  no rule: detection decides\n");
+  }
+
+  @Test
+  void ipRulesApplyToAddressesAndAfterResolution() throws IOException {
+    Path custom = state.resolve("custom.rules");
+    Files.writeString(custom, "IP-CIDR,192.0.2.0/24,REJECT\nDOMAIN,other.example,DIRECT\n");
+    Run r =
+        run("explain", "192.0.2.7:80", "--rules", custom.toString(), "--state", state.toString());
+    assertThat(r.out()).startsWith("192.0.2.7:80 -> REJECT\n  " + custom + ":1: IP-CIDR");
+    Run named =
+        run(
+            "explain",
+            "site.example",
+            "--rules",
+            custom.toString(),
+            "--state",
+            state.toString(),
+            "--resolved",
+            "192.0.2.8");
+    assertThat(named.out())
+        .startsWith("site.example:443 -> AUTO\n")
+        .contains("resolved to [192.0.2.8] -> REJECT\n  " + custom + ":1: IP-CIDR");
+  }
+
+  @Test
+  void badRulesFileExitsOneWithThePosition() throws IOException {
+    rules("DOMAIN,a.example,RELAY\nDOMAN-SUFFIX,kz,RELAY\n");
+    Run r = run("explain", "a.example", "--state", state.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err())
+        .startsWith(state.resolve("rules.txt") + ":2:1: unknown rule type 'DOMAN-SUFFIX'");
+  }
+
+  @Test
+  void badHostIsAClearError() throws IOException {
+    rules("");
+    Run r = run("explain", "a.example:99999", "--state", state.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("port in 'a.example:99999': 99999 (expected: 1-65535)");
+  }
+}

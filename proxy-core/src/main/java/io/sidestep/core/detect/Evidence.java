@@ -1,0 +1,86 @@
+package io.sidestep.core.detect;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * Why detection thinks a censor interferes with a host: the technique, a short human sentence
+ * saying what the direct path and the relay each saw (e.g. {@code reset after ClientHello, 0 bytes
+ * read; relay handshake ok}), and when. The text is kept on one line and free of the learned
+ * blocklist's comment mark ({@link #sanitise}).
+ */
+public record Evidence(Technique technique, String text, Instant time) {
+
+  /** Longest evidence text kept; longer text is cut with an ellipsis. */
+  public static final int MAX_TEXT = 300;
+
+  public Evidence {
+    Objects.requireNonNull(technique, "technique");
+    Objects.requireNonNull(time, "time");
+    text = sanitise(text);
+  }
+
+  public static Evidence of(Technique technique, String text, Clock clock) {
+    return new Evidence(technique, text, clock.instant());
+  }
+
+  /** {@code technique=8 tls-silence; evidence=TEXT}: the form used in log lines. */
+  public String summary() {
+    return "technique=" + technique.label() + "; evidence=" + text;
+  }
+
+  /**
+   * The same for the learned blocklist, whose comment fields are separated by {@code ; }: a {@code
+   * ;} in the text becomes {@code ,}.
+   */
+  public String fileSummary() {
+    return "technique=" + technique.label() + "; evidence=" + text.replace(';', ',');
+  }
+
+  /**
+   * Makes text safe for one line of the learned blocklist: control characters and line breaks
+   * become spaces, {@code #} (the comment mark) becomes {@code no.}, runs of spaces collapse, and
+   * the result is cut at {@link #MAX_TEXT} characters.
+   */
+  public static String sanitise(String text) {
+    if (text == null) {
+      return "";
+    }
+    StringBuilder b = new StringBuilder(Math.min(text.length(), MAX_TEXT + 8));
+    boolean space = false;
+    for (int i = 0; i < text.length() && b.length() <= MAX_TEXT + 4; i++) {
+      char c = text.charAt(i);
+      String out;
+      if (Character.isISOControl(c)
+          || Character.isWhitespace(c)
+          || c == '\u2028'
+          || c == '\u2029') {
+        out = " ";
+      } else if (c == '#') {
+        out = "no.";
+      } else {
+        out = String.valueOf(c);
+      }
+      if (out.equals(" ")) {
+        if (!space && b.length() > 0) {
+          b.append(' ');
+        }
+        space = true;
+      } else {
+        b.append(out);
+        space = false;
+      }
+    }
+    String s = b.toString().strip();
+    if (s.length() > MAX_TEXT) {
+      s = s.substring(0, MAX_TEXT - 1).strip() + "…";
+    }
+    return s;
+  }
+
+  @Override
+  public String toString() {
+    return summary();
+  }
+}

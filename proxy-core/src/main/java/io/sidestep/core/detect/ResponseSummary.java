@@ -1,0 +1,126 @@
+package io.sidestep.core.detect;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What {@link HttpDiff} needs of one HTTP response: status, header names and values (names lower
+ * case), the body's length and the page title. Build one with the canonical constructor or {@link
+ * #parse} from the raw bytes of a response (head and a body prefix).
+ *
+ * @param bodyLength the whole body's length when known (Content-Length), else the bytes seen
+ * @param title the text of the first {@code <title>} element, trimmed; empty when there is none
+ */
+public record ResponseSummary(
+    int status, Map<String, List<String>> headers, long bodyLength, String title) {
+
+  /** The most body bytes {@link #parse} looks at for a title: 64 KiB. */
+  public static final int MAX_BODY_PREFIX = 65536;
+
+  private static final Pattern TITLE =
+      Pattern.compile("<title[^>]*>(.*?)</title", Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
+
+  public ResponseSummary {
+    if (status < 100 || status > 999) {
+      throw new IllegalArgumentException("status: " + status + " (expected: 100-999)");
+    }
+    Map<String, List<String>> copy = new LinkedHashMap<>();
+    headers.forEach(
+        (k, v) ->
+            copy.computeIfAbsent(k.toLowerCase(Locale.ROOT), x -> new ArrayList<>()).addAll(v));
+    copy.replaceAll((k, v) -> List.copyOf(v));
+    headers = Map.copyOf(copy);
+    title = title == null ? "" : title.strip();
+  }
+
+  /** The first value of a header (name case-insensitive). */
+  public Optional<String> header(String name) {
+    List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
+    return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
+  }
+
+  /** Whether this is a redirect (3xx) with a Location. */
+  public boolean redirect() {
+    return status >= 300 && status < 400 && header("location").isPresent();
+  }
+
+  /**
+   * Parses an HTTP/1.x response from its first bytes: the head and as much of the body as was read.
+   *
+   * @return empty when the bytes are not a complete HTTP/1.x response head
+   */
+  public static Optional<ResponseSummary> parse(byte[] data, int offset, int length) {
+    int end = Math.min(length, 65536 + MAX_BODY_PREFIX);
+    int headEnd = -1;
+    for (int i = 0; i + 1 < end; i++) {
+      if (data[offset + i] == '\n'
+          && (data[offset + i + 1] == '\n'
+              || (i + 2 < end && data[offset + i + 1] == '\r' && data[offset + i + 2] == '\n'))) {
+        headEnd = data[offset + i + 1] == '\n' ? i + 2 : i + 3;
+        break;
+      }
+    }
+    if (headEnd < 0) {
+      return Optional.empty();
+    }
+    String head = new String(data, offset, headEnd, StandardCharsets.ISO_8859_1);
+    String[] lines = head.split("\r?\n");
+    String[] statusLine = lines[0].split(" ", 3);
+    if (statusLine.length < 2 || !statusLine[0].startsWith("HTTP/1.")) {
+      return Optional.empty();
+    }
+    int status;
+    try {
+      status = Integer.parseInt(statusLine[1]);
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+    if (status < 100 || status > 999) {
+      return Optional.empty();
+    }
+    Map<String, List<String>> headers = new LinkedHashMap<>();
+    for (int i = 1; i < lines.length; i++) {
+      int colon = lines[i].indexOf(':');
+      if (colon > 0) {
+        headers
+            .computeIfAbsent(
+                lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                k -> new ArrayList<>())
+            .add(lines[i].substring(colon + 1).trim());
+      }
+    }
+    int bodySeen = Math.max(0, length - headEnd);
+    long bodyLength = bodySeen;
+    List<String> cl = headers.get("content-length");
+    if (cl != null && cl.size() == 1) {
+      try {
+        bodyLength = Math.max(0, Long.parseLong(cl.get(0).trim()));
+      } catch (NumberFormatException e) {
+        // keep the bytes seen
+      }
+    }
+    int prefix = Math.min(bodySeen, Math.min(MAX_BODY_PREFIX, end - headEnd));
+    String body =
+        prefix <= 0 ? "" : new String(data, offset + headEnd, prefix, StandardCharsets.UTF_8);
+    return Optional.of(new ResponseSummary(status, headers, bodyLength, titleOf(body)));
+  }
+
+  /** The text of the first {@code <title>} in an HTML prefix, whitespace collapsed. */
+  public static String titleOf(String html) {
+    Matcher m = TITLE.matcher(html);
+    return m.find() ? m.group(1).replaceAll("\\s+", " ").strip() : "";
+  }
+
+  /** {@code 200, 312 bytes, title 'Access denied'} for evidence text. */
+  public String describe() {
+    String t = title.length() > 40 ? title.substring(0, 39) + "…" : title;
+    return status + ", " + bodyLength + " bytes" + (t.isEmpty() ? "" : ", title '" + t + "'");
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * Interference detection, pure: plain values in, judgements out, no Netty and no sockets. It tells
+ * censorship from an outage by comparing what the direct path saw with what the relay (the control
+ * vantage point) saw for the same step: DNS answers ({@link io.sidestep.core.detect.DnsJudge}), the
+ * fate of a direct attempt ({@link io.sidestep.core.detect.AttemptJudge}), certificate chains
+ * ({@link io.sidestep.core.detect.InterceptionCheck}), plain-HTTP responses ({@link
+ * io.sidestep.core.detect.HttpDiff}) and transfer speed ({@link
+ * io.sidestep.core.detect.ThrottleJudge}). What it concludes is written, with the evidence, to the
+ * learned blocklist ({@link io.sidestep.core.detect.LearnedStore}). Technique numbers are those of
+ * CENSORSHIP.md.
+ */
+package io.sidestep.core.detect;

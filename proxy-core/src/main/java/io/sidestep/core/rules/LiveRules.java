@@ -1,0 +1,241 @@
+package io.sidestep.core.rules;
+
+import io.sidestep.core.route.Destination;
+import io.sidestep.core.rules.internal.RuleIndex;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The rules a running client uses: {@link Rules} that follow edits to the rules file, to every list
+ * it includes, and to the learned file, without a restart.
+ *
+ * <p>A daemon thread looks at the files' modification times and sizes every second (by default).
+ * When something changed, the changed part (the user's rules with their lists, or the learned file)
+ * is read again and the new {@link Rules} replaces the old in one step, so each decision sees
+ * either the old rules or the new, never a mix. A bad edit of the rules file keeps the old rules in
+ * force and logs the {@code FILE:LINE:COL} error once; fixing the file picks it up.
+ */
+public final class LiveRules implements Router, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LiveRules.class);
+
+  /** How often files are checked for changes unless told otherwise: 1 second. */
+  public static final Duration DEFAULT_POLL = Duration.ofSeconds(1);
+
+  private final Path rulesFile;
+  private final Path learnedFile;
+  private final Object lock = new Object();
+  private final ScheduledExecutorService watcher;
+  private volatile Rules current;
+  // Guarded by lock.
+  private Set<Path> watchUser;
+  private Map<Path, String> seenUser;
+  private String seenLearned;
+
+  private LiveRules(Path rulesFile, Path learnedFile, Clock clock, Duration poll) {
+    this.rulesFile = rulesFile;
+    this.learnedFile = learnedFile;
+    Set<Path> files = new LinkedHashSet<>();
+    if (rulesFile != null) {
+      files.add(rulesFile);
+    }
+    Map<Path, String> before = fingerprint(files);
+    String learnedBefore = learnedFile == null ? "" : fingerprint(learnedFile);
+    List<String> warnings = new ArrayList<>();
+    RuleIndex user = Rules.loadUser(rulesFile, files, warnings);
+    List<String> learnedWarnings = new ArrayList<>();
+    RuleIndex learned = Rules.loadLearned(learnedFile, learnedWarnings);
+    current = new Rules(user, files, warnings, learned, learnedWarnings, clock);
+    watchUser = files;
+    seenUser = withNewFiles(before, files);
+    seenLearned = learnedBefore;
+    log.info(
+        "rules: {} rules, {} entries from {}; {} learned entries from {}",
+        user.ruleCount(),
+        user.entryCount(),
+        rulesFile,
+        learned.entryCount(),
+        learnedFile);
+    if (poll.isZero() || poll.isNegative()) {
+      watcher = null;
+    } else {
+      watcher =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "sidestep-rules-watch");
+                t.setDaemon(true);
+                return t;
+              });
+      long ms = Math.max(1, poll.toMillis());
+      watcher.scheduleWithFixedDelay(this::poll, ms, ms, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /**
+   * Loads the rules and starts watching them, checking for changes every {@link #DEFAULT_POLL}.
+   *
+   * @param rulesFile the user's rules file; null for none
+   * @param learnedFile the learned blocklist ({@code STATE/learned.rules}); null for none; it need
+   *     not exist yet
+   * @throws RulesException when the rules file or one of its lists is bad; the message is the
+   *     {@code FILE:LINE:COL: …} text to show the user
+   */
+  public static LiveRules load(Path rulesFile, Path learnedFile) {
+    return load(rulesFile, learnedFile, DEFAULT_POLL, Clock.systemUTC());
+  }
+
+  /**
+   * As {@link #load(Path, Path)}, checking every {@code poll} (zero: never, only {@link
+   * #reloadNow()}) and judging learned expiry by {@code clock}.
+   */
+  public static LiveRules load(Path rulesFile, Path learnedFile, Duration poll, Clock clock) {
+    return new LiveRules(rulesFile, learnedFile, clock, poll);
+  }
+
+  /** The rules in force now. */
+  public Rules current() {
+    return current;
+  }
+
+  @Override
+  public Decision decide(Destination destination) {
+    return current.decide(destination);
+  }
+
+  @Override
+  public Decision decideResolved(
+      Destination destination, List<InetAddress> addresses, Decision byName) {
+    return current.decideResolved(destination, addresses, byName);
+  }
+
+  /**
+   * Reads every file again now, changed or not. The learned file is always taken; a bad rules file
+   * keeps the old user rules in force.
+   *
+   * @throws RulesException when the rules file or a list is bad (the old rules stay in force)
+   */
+  public void reloadNow() {
+    synchronized (lock) {
+      reloadLearned();
+      RulesException bad = reloadUser();
+      if (bad != null) {
+        throw bad;
+      }
+    }
+  }
+
+  private void poll() {
+    try {
+      synchronized (lock) {
+        if (learnedFile != null && !fingerprint(learnedFile).equals(seenLearned)) {
+          reloadLearned();
+        }
+        if (rulesFile != null && !fingerprint(watchUser).equals(seenUser)) {
+          RulesException bad = reloadUser();
+          if (bad != null) {
+            log.error("{}; keeping the previous rules", bad.getMessage());
+          }
+        }
+      }
+    } catch (RuntimeException e) {
+      // Keep watching whatever happens; one failed look must not stop live reload for good.
+      log.error("rules: reload failed: {}", e.toString());
+    }
+  }
+
+  private void reloadLearned() {
+    if (learnedFile == null) {
+      return;
+    }
+    seenLearned = fingerprint(learnedFile);
+    List<String> warnings = new ArrayList<>();
+    RuleIndex learned = Rules.loadLearned(learnedFile, warnings);
+    current = current.withLearned(learned, warnings);
+    log.debug("rules: {} learned entries from {}", learned.entryCount(), learnedFile);
+  }
+
+  /** Returns the error when the rules file is bad (and the old rules stay), else null. */
+  private RulesException reloadUser() {
+    if (rulesFile == null) {
+      return null;
+    }
+    Map<Path, String> before = fingerprint(watchUser);
+    Set<Path> files = new LinkedHashSet<>();
+    try {
+      List<String> warnings = new ArrayList<>();
+      RuleIndex user = Rules.loadUser(rulesFile, files, warnings);
+      current = current.withUser(user, files, warnings);
+      watchUser = files;
+      log.info(
+          "rules: reloaded {}: {} rules, {} entries",
+          rulesFile,
+          user.ruleCount(),
+          user.entryCount());
+      return null;
+    } catch (RulesException e) {
+      // Also watch what the bad version named (a list that does not exist yet, say).
+      Set<Path> union = new LinkedHashSet<>(watchUser);
+      union.addAll(files);
+      watchUser = union;
+      return e;
+    } finally {
+      seenUser = withNewFiles(before, watchUser);
+    }
+  }
+
+  /**
+   * The fingerprints taken before reading, plus fingerprints of files first seen while reading
+   * (taken just now; a change to such a file in that instant would be caught at its next change).
+   */
+  private static Map<Path, String> withNewFiles(Map<Path, String> before, Set<Path> files) {
+    Map<Path, String> m = new HashMap<>(before);
+    m.keySet().retainAll(files);
+    for (Path p : files) {
+      m.computeIfAbsent(p, LiveRules::fingerprint);
+    }
+    return m;
+  }
+
+  private static Map<Path, String> fingerprint(Set<Path> files) {
+    Map<Path, String> m = new HashMap<>();
+    for (Path p : files) {
+      m.put(p, fingerprint(p));
+    }
+    return m;
+  }
+
+  private static String fingerprint(Path p) {
+    try {
+      BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+      return a.lastModifiedTime() + "/" + a.size();
+    } catch (NoSuchFileException e) {
+      return "missing";
+    } catch (IOException e) {
+      return "unreadable";
+    }
+  }
+
+  /** Stops watching; the rules in force stay usable. */
+  @Override
+  public void close() {
+    if (watcher != null) {
+      watcher.shutdownNow();
+    }
+  }
+}

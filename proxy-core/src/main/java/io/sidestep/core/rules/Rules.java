@@ -1,0 +1,226 @@
+package io.sidestep.core.rules;
+
+import io.sidestep.core.net.IpLiterals;
+import io.sidestep.core.route.Destination;
+import io.sidestep.core.rules.internal.RuleIndex;
+import io.sidestep.core.rules.internal.RulesFiles;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One consistent set of rules: the user's rules file with its lists, then the learned blocklist,
+ * then {@link Action#AUTO}. Immutable and thread-safe; {@link LiveRules} swaps in a new one when a
+ * file changes.
+ *
+ * <p>Precedence: the first matching line of the user's file wins. The learned file is consulted
+ * only when no user line matched, or when the user line that matched says AUTO ("let detection
+ * decide": the learned file is detection's memory). A learned entry whose {@code expires=} has
+ * passed is ignored. Domain rules never apply to an IP-literal destination, and IP rules apply to a
+ * name only through {@link #decideResolved}.
+ */
+public final class Rules implements Router {
+  private static final int NONE = Integer.MAX_VALUE;
+
+  private final RuleIndex user;
+  private final Set<Path> userFiles;
+  private final List<String> userWarnings;
+  private final RuleIndex learned;
+  private final List<String> learnedWarnings;
+  private final Clock clock;
+
+  Rules(
+      RuleIndex user,
+      Set<Path> userFiles,
+      List<String> userWarnings,
+      RuleIndex learned,
+      List<String> learnedWarnings,
+      Clock clock) {
+    this.user = user;
+    this.userFiles = Set.copyOf(userFiles);
+    this.userWarnings = List.copyOf(userWarnings);
+    this.learned = learned;
+    this.learnedWarnings = List.copyOf(learnedWarnings);
+    this.clock = clock;
+  }
+
+  /**
+   * Loads the rules file and the learned file once, with the system clock.
+   *
+   * @param rulesFile the user's rules file; null for none
+   * @param learnedFile the learned blocklist; null for none, and a missing file is empty
+   * @throws RulesException when the rules file or a list it includes is bad; the message is {@code
+   *     FILE:LINE:COL: …}
+   */
+  public static Rules load(Path rulesFile, Path learnedFile) {
+    return load(rulesFile, learnedFile, Clock.systemUTC());
+  }
+
+  /** As {@link #load(Path, Path)}, judging learned expiry by {@code clock}. */
+  public static Rules load(Path rulesFile, Path learnedFile, Clock clock) {
+    Set<Path> files = new LinkedHashSet<>();
+    List<String> warnings = new ArrayList<>();
+    RuleIndex u = loadUser(rulesFile, files, warnings);
+    List<String> lw = new ArrayList<>();
+    RuleIndex l = loadLearned(learnedFile, lw);
+    return new Rules(u, files, warnings, l, lw, clock);
+  }
+
+  /** No rules at all: everything is AUTO. */
+  public static Rules empty() {
+    return new Rules(
+        RuleIndex.builder("none", "").build(),
+        Set.of(),
+        List.of(),
+        RuleIndex.builder("none", "").build(),
+        List.of(),
+        Clock.systemUTC());
+  }
+
+  static RuleIndex loadUser(Path rulesFile, Set<Path> files, List<String> warnings) {
+    return rulesFile == null
+        ? RuleIndex.builder("none", "").build()
+        : RulesFiles.user(rulesFile, files, warnings);
+  }
+
+  static RuleIndex loadLearned(Path learnedFile, List<String> warnings) {
+    return learnedFile == null
+        ? RuleIndex.builder("none", "learned: ").build()
+        : RulesFiles.learned(learnedFile, warnings);
+  }
+
+  Rules withUser(RuleIndex u, Set<Path> files, List<String> warnings) {
+    return new Rules(u, files, warnings, learned, learnedWarnings, clock);
+  }
+
+  Rules withLearned(RuleIndex l, List<String> warnings) {
+    return new Rules(user, userFiles, userWarnings, l, warnings, clock);
+  }
+
+  Set<Path> userFiles() {
+    return userFiles;
+  }
+
+  /** What was skipped while loading (list lines Sidestep cannot use, bad learned lines). */
+  public List<String> warnings() {
+    List<String> all = new ArrayList<>(userWarnings);
+    all.addAll(learnedWarnings);
+    return all;
+  }
+
+  /** Lines of the user's file that are rules (comments and blank lines not counted). */
+  public int ruleCount() {
+    return user.ruleCount();
+  }
+
+  /** Entries of the user's rules: one per plain rule, one per usable list line. */
+  public int entryCount() {
+    return user.entryCount();
+  }
+
+  /** Entries of the learned file, expired ones included. */
+  public int learnedCount() {
+    return learned.entryCount();
+  }
+
+  @Override
+  public Decision decide(Destination destination) {
+    String host = destination.host();
+    InetAddress address = destination.isIpLiteral() ? IpLiterals.parse(host) : null;
+    int port = destination.port();
+    int u = first(user, host, address, port);
+    if (u != NONE) {
+      Decision d = user.decision(u);
+      if (d.action() != Action.AUTO) {
+        return d;
+      }
+      int l = first(learned, host, address, port);
+      return l == NONE ? d : learned.decision(l);
+    }
+    int l = first(learned, host, address, port);
+    return l == NONE ? Decision.auto() : learned.decision(l);
+  }
+
+  /**
+   * Applies IP rules to the addresses a name resolved to for a direct connection: an IP rule
+   * (without {@code no-resolve}) that comes before the rule that decided by name wins. Among
+   * several addresses, the earliest rule matching any of them wins. Returns {@code byName} for an
+   * IP literal, for RELAY and REJECT (which never resolve), and when no IP rule applies.
+   */
+  @Override
+  public Decision decideResolved(
+      Destination destination, List<InetAddress> addresses, Decision byName) {
+    if (destination.isIpLiteral()
+        || byName.action() == Action.RELAY
+        || byName.action() == Action.REJECT
+        || addresses.isEmpty()) {
+      return byName;
+    }
+    String host = destination.host();
+    int port = destination.port();
+    int byNameUser = first(user, host, null, port);
+    int e = firstResolved(user, host, addresses, byNameUser);
+    if (e != NONE) {
+      return user.decision(e);
+    }
+    if (byNameUser != NONE && user.action(byNameUser) != Action.AUTO) {
+      return byName;
+    }
+    int byNameLearned = first(learned, host, null, port);
+    e = firstResolved(learned, host, addresses, byNameLearned);
+    return e != NONE ? learned.decision(e) : byName;
+  }
+
+  /** The first usable entry of {@code index} for a destination, skipping expired and excepted. */
+  private int first(RuleIndex index, String host, InetAddress address, int port) {
+    int after = -1;
+    while (true) {
+      int e =
+          address != null
+              ? index.matchAddress(address, port, after)
+              : index.matchName(host, port, after);
+      if (e == NONE) {
+        return NONE;
+      }
+      if (!usable(index, e, host)) {
+        after = index.lastEntryOfRule(e);
+        continue;
+      }
+      return e;
+    }
+  }
+
+  private int firstResolved(RuleIndex index, String host, List<InetAddress> addresses, int limit) {
+    if (!index.hasIpRules()) {
+      return NONE;
+    }
+    int best = NONE;
+    for (InetAddress a : addresses) {
+      int after = -1;
+      while (true) {
+        int e = index.matchResolved(a, after, Math.min(limit, best));
+        if (e == NONE) {
+          break;
+        }
+        if (usable(index, e, host)) {
+          best = e;
+          break;
+        }
+        after = index.lastEntryOfRule(e);
+      }
+    }
+    return best;
+  }
+
+  private boolean usable(RuleIndex index, int e, String host) {
+    long expires = index.expiresAt(e);
+    if (expires != Long.MAX_VALUE && expires <= clock.millis()) {
+      return false;
+    }
+    return !index.excepted(e, host);
+  }
+}

@@ -1,0 +1,200 @@
+package io.sidestep.core.rules.internal;
+
+import io.sidestep.core.rules.RulesException;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the user's rules file (strict: the first bad line is an error) and the learned file
+ * (lenient: a bad line is skipped with a warning, because the client must keep running on a
+ * machine-written file).
+ */
+public final class RulesFiles {
+  private static final Logger log = LoggerFactory.getLogger(RulesFiles.class);
+
+  /** The largest rules file or list read; beyond it the file is refused rather than risking OOM. */
+  public static final long MAX_FILE_BYTES = 64L * 1024 * 1024;
+
+  private RulesFiles() {}
+
+  /**
+   * Compiles the user's rules file and the lists it includes.
+   *
+   * @param watched receives every file read (the rules file and each list), for live reload
+   * @param warnings receives what was skipped in lists
+   * @throws RulesException at the first bad line, or when a list cannot be read
+   */
+  public static RuleIndex user(Path file, Set<Path> watched, List<String> warnings) {
+    String name = file.toString();
+    watched.add(file);
+    String text = read(file, name, "a readable rules file");
+    RuleIndex.Builder b = RuleIndex.builder(name, "");
+    String[] lines = text.split("\r\n|\r|\n", -1);
+    for (int i = 0; i < lines.length; i++) {
+      int lineNo = i + 1;
+      RuleLine rl;
+      try {
+        rl = RuleLine.parse(lines[i]);
+        if (rl == null) {
+          continue;
+        }
+        if (rl.type() == RuleType.RULE_SET) {
+          b.rule(lineNo, rl.text(), rl.action(), listName(file, rl.value()), Long.MAX_VALUE);
+          Lists.include(b, file, rl, lineNo, watched, warnings);
+        } else {
+          b.rule(lineNo, rl.text(), rl.action(), null, Long.MAX_VALUE);
+          Entries.add(b, rl.type(), rl.value(), rl.valueColumn(), rl.noResolve(), lineNo);
+        }
+      } catch (LineError e) {
+        throw new RulesException(name, lineNo, e.column(), e.getMessage());
+      }
+    }
+    return b.build();
+  }
+
+  /** A list's name as shown in reasons and errors: its path next to the rules file. */
+  static String listName(Path rulesFile, String path) {
+    return rulesFile.resolveSibling(path).toString();
+  }
+
+  /**
+   * Compiles the learned blocklist. A missing file is an empty list; bad lines are skipped with a
+   * warning; RULE-SET lines are not allowed there.
+   */
+  public static RuleIndex learned(Path file, List<String> warnings) {
+    String name = file.toString();
+    RuleIndex.Builder b = RuleIndex.builder(name, "learned: ");
+    if (!Files.exists(file)) {
+      return b.build();
+    }
+    String text;
+    try {
+      text = read(file, name, "a readable learned file");
+    } catch (RulesException e) {
+      warn(warnings, e.getMessage() + "; learned entries ignored");
+      return b.build();
+    }
+    String[] lines = text.split("\r\n|\r|\n", -1);
+    for (int i = 0; i < lines.length; i++) {
+      int lineNo = i + 1;
+      try {
+        Learned l = learnedLine(lines[i]);
+        if (l == null) {
+          continue;
+        }
+        b.rule(
+            lineNo,
+            l.line.text() + (l.line.comment() == null ? "" : " # " + l.line.comment()),
+            l.line.action(),
+            null,
+            l.expiresAt);
+        Entries.add(
+            b, l.line.type(), l.line.value(), l.line.valueColumn(), l.line.noResolve(), lineNo);
+      } catch (LineError e) {
+        warn(
+            warnings,
+            name + ":" + lineNo + ":" + e.column() + ": " + e.getMessage() + "; line skipped");
+      }
+    }
+    return b.build();
+  }
+
+  /** A parsed learned line and its expiry in epoch milliseconds (MAX_VALUE when none). */
+  public record Learned(RuleLine line, long expiresAt) {}
+
+  /** Parses one learned line; null for blank and comment lines. */
+  public static Learned learnedLine(String raw) throws LineError {
+    RuleLine rl = RuleLine.parse(raw);
+    if (rl == null) {
+      return null;
+    }
+    if (rl.type() == RuleType.RULE_SET) {
+      throw new LineError(1, "RULE-SET in the learned file (expected: single entries)");
+    }
+    long expires = Long.MAX_VALUE;
+    String expiresText = field(rl.comment(), "expires");
+    if (expiresText != null) {
+      try {
+        expires = Instant.parse(expiresText).toEpochMilli();
+      } catch (DateTimeParseException | ArithmeticException e) {
+        int col = raw.indexOf("expires=") + 9;
+        throw new LineError(
+            col,
+            "invalid expires= '"
+                + expiresText
+                + "' (expected: an ISO-8601 instant such as 2026-12-04T18:00:00Z)");
+      }
+    }
+    // Entries must make sense on their own: check the value now.
+    RuleIndex.Builder check = RuleIndex.builder("check", "");
+    check.rule(1, rl.text(), rl.action(), null, expires);
+    Entries.add(check, rl.type(), rl.value(), rl.valueColumn(), rl.noResolve(), 1);
+    return new Learned(rl, expires);
+  }
+
+  /**
+   * The value of {@code key=} in a comment of {@code key=value} pairs separated by {@code ;}, or
+   * null.
+   */
+  public static String field(String comment, String key) {
+    if (comment == null) {
+      return null;
+    }
+    for (String part : comment.split(";")) {
+      String p = part.trim();
+      if (p.startsWith(key + "=")) {
+        return p.substring(key.length() + 1).trim();
+      }
+    }
+    return null;
+  }
+
+  /** Reads a whole UTF-8 file, refusing files that are too big or not text. */
+  static String read(Path file, String name, String expected) {
+    try {
+      long size = Files.size(file);
+      if (size > MAX_FILE_BYTES) {
+        throw new RulesException(
+            name,
+            0,
+            0,
+            "file of "
+                + size
+                + " bytes is too big (expected: at most "
+                + MAX_FILE_BYTES
+                + " bytes)");
+      }
+      byte[] bytes = Files.readAllBytes(file);
+      String s =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(java.nio.ByteBuffer.wrap(bytes))
+              .toString();
+      return s.startsWith("\uFEFF") ? s.substring(1) : s;
+    } catch (NoSuchFileException e) {
+      throw new RulesException(name, 0, 0, "no such file (expected: " + expected + ")");
+    } catch (CharacterCodingException e) {
+      throw new RulesException(name, 0, 0, "not UTF-8 text (expected: " + expected + " in UTF-8)");
+    } catch (IOException e) {
+      throw new RulesException(name, 0, 0, "cannot read: " + e + " (expected: " + expected + ")");
+    }
+  }
+
+  static void warn(List<String> warnings, String message) {
+    warnings.add(message);
+    log.warn("{}", message);
+  }
+}

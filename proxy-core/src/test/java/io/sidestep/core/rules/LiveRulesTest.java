@@ -1,0 +1,90 @@
+package io.sidestep.core.rules;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sidestep.core.route.Destination;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+class LiveRulesTest {
+  @TempDir Path dir;
+
+  private static final Destination SITE = Destination.parse("site.example", 443);
+
+  @Test
+  void goodEditAppliesAndBadEditKeepsTheOldRules() throws IOException {
+    Path f = dir.resolve("rules.txt");
+    Files.writeString(f, "DOMAIN,site.example,DIRECT\n");
+    try (LiveRules live =
+        LiveRules.load(f, dir.resolve("learned.rules"), Duration.ZERO, Clock.systemUTC())) {
+      assertThat(live.decide(SITE).action()).isEqualTo(Action.DIRECT);
+
+      Files.writeString(f, "DOMAIN,site.example,RELAY\n");
+      live.reloadNow();
+      assertThat(live.decide(SITE).action()).isEqualTo(Action.RELAY);
+
+      Files.writeString(f, "DOMAIN,site.example,RELAY\nDOMAN,oops.example,RELAY\n");
+      assertThatThrownBy(live::reloadNow)
+          .isInstanceOf(RulesException.class)
+          .hasMessageStartingWith(f + ":2:1: unknown rule type 'DOMAN'");
+      assertThat(live.decide(SITE).action()).as("old rules stay").isEqualTo(Action.RELAY);
+
+      Files.writeString(f, "DOMAIN,site.example,REJECT\n");
+      live.reloadNow();
+      assertThat(live.decide(SITE).action()).isEqualTo(Action.REJECT);
+    }
+  }
+
+  @Test
+  void startingWithABadFileThrowsTheFileLineColumnMessage() throws IOException {
+    Path f = dir.resolve("rules.txt");
+    Files.writeString(f, "DOMAIN,a.example,RELAY\nDOMAIN,b.example\n");
+    assertThatThrownBy(() -> LiveRules.load(f, null))
+        .isInstanceOf(RulesException.class)
+        .hasMessageStartingWith(f + ":2:17: missing action");
+  }
+
+  @Test
+  @Timeout(30)
+  void watcherPicksUpEditsToRulesListsAndLearnedFile() throws Exception {
+    Path f = dir.resolve("rules.txt");
+    Path list = dir.resolve("list.txt");
+    Path learned = dir.resolve("learned.rules");
+    Files.writeString(f, "RULE-SET,list.txt,RELAY\n");
+    Files.writeString(list, "other.example\n");
+    try (LiveRules live = LiveRules.load(f, learned, Duration.ofMillis(50), Clock.systemUTC())) {
+      assertThat(live.decide(SITE).action()).isEqualTo(Action.AUTO);
+
+      Files.writeString(learned, "DOMAIN,site.example,REJECT # technique=6\n");
+      await(() -> live.decide(SITE).action() == Action.REJECT);
+
+      Files.writeString(list, "other.example\nsite.example\n");
+      await(() -> live.decide(SITE).action() == Action.RELAY);
+
+      // A bad edit is logged and ignored; the list is still watched, and fixing works.
+      Files.writeString(f, "RULE-SET,list.txt,RELAY\nRULE-SET,new.txt,DIRECT\n");
+      Thread.sleep(300);
+      assertThat(live.decide(SITE).action()).isEqualTo(Action.RELAY);
+      Files.writeString(dir.resolve("new.txt"), "unrelated.example\n");
+      await(() -> live.current().ruleCount() == 2);
+
+      Files.writeString(f, "DOMAIN,site.example,DIRECT\n");
+      await(() -> live.decide(SITE).action() == Action.DIRECT);
+    }
+  }
+
+  private static void await(BooleanSupplier condition) throws InterruptedException {
+    for (int i = 0; i < 400 && !condition.getAsBoolean(); i++) {
+      Thread.sleep(50);
+    }
+    assertThat(condition.getAsBoolean()).as("condition within 20 s").isTrue();
+  }
+}

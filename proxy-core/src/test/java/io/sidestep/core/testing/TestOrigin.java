@@ -1,0 +1,263 @@
+package io.sidestep.core.testing;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import io.sidestep.core.tls.CertificateBuilder;
+import io.sidestep.core.tls.CertifiedKey;
+import io.sidestep.core.tls.KeyStores;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLContext;
+
+/**
+ * A small HTTP or HTTPS origin server on 127.0.0.1, port 0, that records every request and the peer
+ * address it came from (which shows whether a request went direct or through a relay).
+ *
+ * <p>Paths:
+ *
+ * <ul>
+ *   <li>{@code /bytes?n=N}: N bytes of {@code 'x'} with a Content-Length (downloads, benchmarks);
+ *   <li>{@code /headers}: the request's headers, one {@code name: value} line each, names in lower
+ *       case (shows what a proxy forwarded);
+ *   <li>{@code /echo}: the request body;
+ *   <li>anything else: 200, {@code text/html}, {@link #BODY}.
+ * </ul>
+ *
+ * <p>HTTPS origins get a fresh self-signed certificate for {@code localhost}, {@code 127.0.0.1} and
+ * {@code ::1} unless one is given; {@link #clientContext()} trusts it.
+ */
+public final class TestOrigin implements AutoCloseable {
+
+  /** The body every ordinary path serves. */
+  public static final String BODY =
+      "<html><head><title>Sidestep test origin</title></head><body>origin says hello</body></html>";
+
+  /** One request as the origin saw it. */
+  public record Request(
+      String method,
+      String path,
+      InetSocketAddress peer,
+      Map<String, String> headers,
+      byte[] body) {
+
+    /** The first value of a header, by case-insensitive name, or null. */
+    public String header(String name) {
+      return headers.get(name.toLowerCase(Locale.ROOT));
+    }
+  }
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final CertifiedKey key;
+  private final List<Request> requests = new CopyOnWriteArrayList<>();
+
+  private TestOrigin(HttpServer server, ExecutorService executor, CertifiedKey key) {
+    this.server = server;
+    this.executor = executor;
+    this.key = key;
+  }
+
+  /** A plain HTTP origin on 127.0.0.1, port 0. */
+  public static TestOrigin http() {
+    return start(null);
+  }
+
+  /** An HTTPS origin on 127.0.0.1, port 0, with a fresh self-signed certificate. */
+  public static TestOrigin https() {
+    return https(
+        CertificateBuilder.subject("CN=localhost")
+            .dnsNames("localhost")
+            .ipAddresses("127.0.0.1", "::1")
+            .selfSigned());
+  }
+
+  /** An HTTPS origin on 127.0.0.1, port 0, serving {@code key} (expired, wrong CA, anything). */
+  public static TestOrigin https(CertifiedKey key) {
+    return start(key);
+  }
+
+  private static TestOrigin start(CertifiedKey key) {
+    InetSocketAddress bind = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    ExecutorService executor =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "test-origin");
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      HttpServer server;
+      if (key == null) {
+        server = HttpServer.create(bind, 64);
+      } else {
+        HttpsServer https = HttpsServer.create(bind, 64);
+        https.setHttpsConfigurator(new HttpsConfigurator(KeyStores.sslContext(key, List.of())));
+        server = https;
+      }
+      TestOrigin origin = new TestOrigin(server, executor, key);
+      server.createContext("/", origin::handle);
+      server.setExecutor(executor);
+      server.start();
+      return origin;
+    } catch (IOException e) {
+      executor.shutdownNow();
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    try (ex) {
+      byte[] body;
+      try (InputStream in = ex.getRequestBody()) {
+        body = in.readAllBytes();
+      }
+      Map<String, String> headers = new LinkedHashMap<>();
+      ex.getRequestHeaders()
+          .forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v.isEmpty() ? "" : v.get(0)));
+      String path = ex.getRequestURI().getRawPath();
+      requests.add(
+          new Request(
+              ex.getRequestMethod(),
+              ex.getRequestURI().toString(),
+              ex.getRemoteAddress(),
+              headers,
+              body));
+      boolean head = ex.getRequestMethod().equals("HEAD");
+      if (path.equals("/bytes")) {
+        long n = Long.parseLong(query(ex, "n", "0"));
+        ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
+        ex.sendResponseHeaders(200, head ? -1 : (n == 0 ? -1 : n));
+        if (!head) {
+          try (OutputStream out = ex.getResponseBody()) {
+            byte[] chunk = new byte[64 * 1024];
+            java.util.Arrays.fill(chunk, (byte) 'x');
+            long left = n;
+            while (left > 0) {
+              int k = (int) Math.min(chunk.length, left);
+              out.write(chunk, 0, k);
+              left -= k;
+            }
+          }
+        }
+        return;
+      }
+      byte[] out;
+      String type = "text/html; charset=utf-8";
+      if (path.equals("/headers")) {
+        StringBuilder sb = new StringBuilder();
+        headers.forEach((k, v) -> sb.append(k).append(": ").append(v).append('\n'));
+        out = sb.toString().getBytes(StandardCharsets.UTF_8);
+        type = "text/plain; charset=utf-8";
+      } else if (path.equals("/echo")) {
+        out = body;
+        type = "application/octet-stream";
+      } else {
+        out = BODY.getBytes(StandardCharsets.UTF_8);
+      }
+      ex.getResponseHeaders().set("Content-Type", type);
+      ex.sendResponseHeaders(200, head || out.length == 0 ? -1 : out.length);
+      if (!head && out.length > 0) {
+        try (OutputStream os = ex.getResponseBody()) {
+          os.write(out);
+        }
+      }
+    }
+  }
+
+  private static String query(HttpExchange ex, String name, String fallback) {
+    String q = ex.getRequestURI().getRawQuery();
+    if (q != null) {
+      for (String part : q.split("&")) {
+        if (part.startsWith(name + "=")) {
+          return part.substring(name.length() + 1);
+        }
+      }
+    }
+    return fallback;
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  public InetSocketAddress address() {
+    return server.getAddress();
+  }
+
+  public boolean isHttps() {
+    return key != null;
+  }
+
+  /** {@code http(s)://127.0.0.1:PORT} and {@code path}. */
+  public String url(String path) {
+    return (isHttps() ? "https" : "http") + "://127.0.0.1:" + port() + path;
+  }
+
+  /** The certificate an HTTPS origin serves (null for HTTP). */
+  public X509Certificate certificate() {
+    return key == null ? null : key.certificate();
+  }
+
+  /** The key and chain an HTTPS origin serves (null for HTTP). */
+  public CertifiedKey certifiedKey() {
+    return key;
+  }
+
+  /** A client TLS context that trusts exactly this origin's certificate chain's last element. */
+  public SSLContext clientContext() {
+    if (key == null) {
+      throw new IllegalStateException("a plain HTTP origin has no certificate");
+    }
+    return KeyStores.sslContext(null, List.of(key.chain().get(key.chain().size() - 1)));
+  }
+
+  /** Every request so far, oldest first. */
+  public List<Request> requests() {
+    return new ArrayList<>(requests);
+  }
+
+  /** The latest request; fails when there was none. */
+  public Request lastRequest() {
+    if (requests.isEmpty()) {
+      throw new AssertionError("the origin received no request");
+    }
+    return requests.get(requests.size() - 1);
+  }
+
+  /** Waits (bounded) until at least {@code n} requests arrived. */
+  public List<Request> awaitRequests(int n, Duration timeout)
+      throws InterruptedException, TimeoutException {
+    long end = System.nanoTime() + timeout.toNanos();
+    while (requests.size() < n) {
+      if (System.nanoTime() > end) {
+        throw new TimeoutException("origin got " + requests.size() + " requests, expected " + n);
+      }
+      Thread.sleep(10);
+    }
+    return requests();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+}
