@@ -155,12 +155,19 @@ final class Lab implements AutoCloseable {
     return d;
   }
 
+  /** The client jar: {@code -Dsidestep.lab.clientJar=FILE}, else the one this build made. */
   Path clientJar() {
-    return root.resolve("client").resolve("target").resolve("sidestep-client.jar");
+    return jar("sidestep.lab.clientJar", root.resolve("client/target/sidestep-client.jar"));
   }
 
+  /** The relay jar: {@code -Dsidestep.lab.serverJar=FILE}, else the one this build made. */
   Path serverJar() {
-    return root.resolve("server").resolve("target").resolve("sidestep-server.jar");
+    return jar("sidestep.lab.serverJar", root.resolve("server/target/sidestep-server.jar"));
+  }
+
+  private static Path jar(String property, Path built) {
+    String override = System.getProperty(property);
+    return override == null || override.isBlank() ? built : Path.of(override).toAbsolutePath();
   }
 
   /** Skips the calling test unless both jars exist (they are built before the lab module). */
