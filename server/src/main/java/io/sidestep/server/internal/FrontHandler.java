@@ -262,21 +262,36 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
   private void decoy(HttpRequest r) {
     record.result("decoy", null);
     HttpMethod m = r.method();
-    if (m.equals(HttpMethod.CONNECT)) {
-      // nginx cannot parse an authority-form target: 400, and the connection closes.
-      respond(
-          HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, false, false), false);
-      return;
-    }
-    boolean hasBody = HttpUtil.isContentLengthSet(r) || HttpUtil.isTransferEncodingChunked(r);
-    if (!m.equals(HttpMethod.GET) && !head) {
-      respond(
-          HttpResponses.error(ctx.alloc(), HttpResponseStatus.METHOD_NOT_ALLOWED, false, false),
-          false);
-      return;
-    }
-    boolean again = keepAlive && !hasBody;
     String uri = r.uri();
+    // What nginx refuses before it looks for a file, closing the connection: another HTTP major
+    // version (505), an authority-form (CONNECT) or asterisk target, HTTP/1.1 without Host, two
+    // Host headers, a path that climbs above the root (400).
+    HttpResponseStatus refused = null;
+    if (r.protocolVersion().majorVersion() != 1) {
+      refused = HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED;
+    } else if (m.equals(HttpMethod.CONNECT)
+        || !(uri.startsWith("/") || isAbsolute(uri))
+        || (r.protocolVersion().minorVersion() >= 1 && !r.headers().contains(HttpHeaderNames.HOST))
+        || r.headers().getAll(HttpHeaderNames.HOST).size() > 1
+        || DecoySite.climbsAboveRoot(uri)) {
+      refused = HttpResponseStatus.BAD_REQUEST;
+    }
+    if (refused != null) {
+      respond(HttpResponses.error(ctx.alloc(), refused, false, false), false);
+      return;
+    }
+    boolean again = keepAlive;
+    if (!m.equals(HttpMethod.GET) && !head) {
+      // A static site: 405 once the body has been read, and the connection stays open.
+      expectBody(
+          false,
+          () ->
+              respond(
+                  HttpResponses.error(
+                      ctx.alloc(), HttpResponseStatus.METHOD_NOT_ALLOWED, false, again),
+                  again));
+      return;
+    }
     expectBody(false, () -> serveDecoy(uri, again));
   }
 
