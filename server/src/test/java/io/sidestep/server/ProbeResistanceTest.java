@@ -188,6 +188,23 @@ class ProbeResistanceTest {
   }
 
   @Test
+  void alpnPicksHttp11LikeNginx() throws Exception {
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(null, new javax.net.ssl.TrustManager[] {RelayClient.TRUST_ALL}, null);
+    try (javax.net.ssl.SSLSocket s =
+        (javax.net.ssl.SSLSocket)
+            ctx.getSocketFactory()
+                .createSocket(relay.address().getAddress(), relay.address().getPort())) {
+      s.setSoTimeout(RelayClient.TIMEOUT_MS);
+      javax.net.ssl.SSLParameters p = s.getSSLParameters();
+      p.setApplicationProtocols(new String[] {"h2", "http/1.1"});
+      s.setSSLParameters(p);
+      s.startHandshake();
+      assertThat(s.getApplicationProtocol()).isEqualTo("http/1.1");
+    }
+  }
+
+  @Test
   void keepAliveServesSeveralRequestsOnOneConnection() throws Exception {
     try (RelayClient c = RelayClient.connect(relay.address())) {
       // pipelined: both requests in one write
