@@ -124,6 +124,31 @@ class TimeoutsAndLogTest {
         .contains("listening on 127.0.0.1:" + relay.address().getPort());
   }
 
+  @Test
+  void refusalsAreLoggedWithTheUserAndWithoutTheToken() throws Exception {
+    try (RelayClient c = RelayClient.connect(relay.address())) {
+      RelayClient.Response r =
+          c.request(
+              "CONNECT 10.0.0.1:22 HTTP/1.1\r\nProxy-Authorization: "
+                  + RelayClient.basic(alice)
+                  + "\r\n\r\n");
+      assertThat(r.status()).isEqualTo(403);
+    }
+    String line = null;
+    for (int i = 0; i < 100 && line == null; i++) {
+      line =
+          log.list.stream()
+              .map(ILoggingEvent::getFormattedMessage)
+              .filter(m -> m.startsWith("user=alice dest=10.0.0.1:22 result=refused"))
+              .findFirst()
+              .orElse(null);
+      if (line == null) {
+        Thread.sleep(50);
+      }
+    }
+    assertThat(line).isNotNull().contains("not a public address").doesNotContain(alice.token());
+  }
+
   private static boolean readsToEnd(Socket s) {
     try {
       byte[] b = new byte[4096];
