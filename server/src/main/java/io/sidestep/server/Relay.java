@@ -185,6 +185,7 @@ public final class Relay implements AutoCloseable {
     private Duration idleTimeout = Duration.ofMinutes(5);
     private Duration connectTimeout = Duration.ofSeconds(10);
     private Duration usersPollInterval = Duration.ofSeconds(1);
+    private Duration requestTimeout = Duration.ofSeconds(60);
     private int maxHeaders = 100;
     private int ioThreads;
 
@@ -249,6 +250,16 @@ public final class Relay implements AutoCloseable {
 
     public Builder connectTimeout(Duration d) {
       this.connectTimeout = positive("connect timeout", d);
+      return this;
+    }
+
+    /**
+     * How long a request head may take to arrive, counted from the connection's start or the
+     * previous response; also closes kept-alive connections that stay quiet that long. Default 60
+     * s.
+     */
+    public Builder requestTimeout(Duration d) {
+      this.requestTimeout = positive("request timeout", d);
       return this;
     }
 
@@ -332,7 +343,8 @@ public final class Relay implements AutoCloseable {
               decoy,
               new DohResponder(resolver),
               blocking,
-              maxHeaders);
+              maxHeaders,
+              requestTimeout.toMillis());
 
       EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
       EventLoopGroup workers =

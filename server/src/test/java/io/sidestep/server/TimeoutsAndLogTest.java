@@ -45,6 +45,7 @@ class TimeoutsAndLogTest {
             .allowDestination(Cidr.parse("127.0.0.1/32"))
             .handshakeTimeout(Duration.ofMillis(300))
             .idleTimeout(Duration.ofMillis(700))
+            .requestTimeout(Duration.ofMillis(1500))
             .start();
     alice = relay.addUser("alice");
   }
@@ -87,6 +88,28 @@ class TimeoutsAndLogTest {
     try (RelayClient c = RelayClient.connect(relay.address())) {
       c.write("GET / HT"); // half a request, then nothing
       assertThat(c.closedByRelay()).isTrue();
+    }
+  }
+
+  @Test
+  void aRequestHeadTricklingInIsCutOff() throws Exception {
+    try (RelayClient c = RelayClient.connect(relay.address())) {
+      c.write("GET / HTTP/1.1\r\n");
+      c.socket().setSoTimeout(100);
+      boolean closed = false;
+      // One header byte every 100 ms or so keeps the idle timer (700 ms) from ever firing; only
+      // the request timeout can end this. Bounded: 200 rounds, about 20 s at most.
+      for (int i = 0; i < 200 && !closed; i++) {
+        try {
+          c.write("X");
+          closed = c.in.read() < 0;
+        } catch (java.net.SocketTimeoutException e) {
+          // still open: the relay said nothing
+        } catch (IOException e) {
+          closed = true;
+        }
+      }
+      assertThat(closed).as("closed while bytes were still trickling in").isTrue();
     }
   }
 

@@ -86,6 +86,7 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
   private long bodyBytes;
   private Runnable onBodyEnd;
   private Channel outbound;
+  private io.netty.util.concurrent.Future<?> headTimer;
 
   public FrontHandler(RelayContext rc) {
     this.rc = rc;
@@ -99,6 +100,7 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    armHeadTimer();
     ctx.read();
     ctx.fireChannelActive();
   }
@@ -121,6 +123,9 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     state = State.CLOSED;
+    if (headTimer != null) {
+      headTimer.cancel(false);
+    }
     releaseQueue();
     if (outbound != null) {
       TunnelHandler.closeOnFlush(outbound);
@@ -206,6 +211,7 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
 
   private void onRequest(HttpRequest r) {
     request = r;
+    headTimer.cancel(false);
     if (r.decoderResult().isFailure()) {
       Throwable c = r.decoderResult().cause();
       HttpResponseStatus status =
@@ -611,6 +617,7 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
                   }
                   if (state == State.WAITING) {
                     state = State.REQUEST;
+                    armHeadTimer();
                     drain();
                   }
                 });
@@ -639,11 +646,35 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /**
+   * Slowloris defence, and nginx's keep-alive timeout: the next request head must be complete
+   * within the request timeout (60 s by default), however slowly its bytes trickle in.
+   */
+  private void armHeadTimer() {
+    if (headTimer != null) {
+      headTimer.cancel(false);
+    }
+    headTimer =
+        ctx.executor()
+            .schedule(
+                () -> {
+                  if (state == State.REQUEST) {
+                    record.result("request-timeout", null);
+                    close();
+                  }
+                },
+                rc.requestTimeoutMillis(),
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
   private void close() {
     if (state == State.CLOSED) {
       return;
     }
     state = State.CLOSED;
+    if (headTimer != null) {
+      headTimer.cancel(false);
+    }
     releaseQueue();
     ctx.close();
   }
