@@ -1,0 +1,549 @@
+package io.sidestep.lab;
+
+import static io.sidestep.lab.LabPlan.RELAY1;
+import static io.sidestep.lab.LabPlan.USER;
+import static io.sidestep.lab.Visits.Door.HTTP;
+import static io.sidestep.lab.Visits.Door.SOCKS;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Drives the packaged client and relays through the censored lab, the way a user's browser would,
+ * and checks each scenario the way an auditor would: the page arrived (its marker), the path it
+ * took (the origin's access log: the user's address or a relay's), what {@code learned.rules} says,
+ * and, for hosts routed to a relay, that the ISP's resolver saw no lookup of the name after
+ * routing. Each scenario visits its own host through the HTTP door first (the timed first visit),
+ * then through the SOCKS5 door, and some with headless Chromium through the client's PAC file.
+ *
+ * <p>These tests state the intended behaviour of detection (issue 5). {@link #t00_relayByRule}
+ * needs no detection: a {@code DOMAIN,…,RELAY} rule proves client and relays end to end.
+ */
+@Order(2)
+@ExtendWith(LabExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class LabScenarioTest {
+  private static final Duration LEARN_WAIT = Duration.ofSeconds(3);
+  private static final Summary SUMMARY = new Summary();
+  private static Lab lab;
+  private static LabPlan plan;
+
+  @BeforeAll
+  static void lab(Lab l) {
+    lab = l;
+    plan = l.plan;
+    l.assumeJars();
+  }
+
+  @AfterAll
+  static void printSummary() throws IOException {
+    if (lab == null) {
+      return;
+    }
+    String table = SUMMARY.table();
+    System.out.println("\nSidestep lab scenarios (run " + plan.run + "):\n" + table);
+    Files.writeString(lab.runDir.resolve("summary.md"), table);
+  }
+
+  /** A user rule sends three censored hosts to the relay: no detection needed. */
+  @Test
+  @Order(1)
+  void t00_relayByRule() {
+    Site sni = plan.site("t07");
+    Site nx = plan.site("t01");
+    Site host = plan.site("t09");
+    Site open = plan.site("open");
+    SidestepClient client =
+        lab.client(
+            new SidestepClient.Spec(
+                "rule",
+                8082,
+                1082,
+                LabPlan.ISP_RESOLVER,
+                List.of(
+                    "DOMAIN," + sni.name() + ",RELAY",
+                    "DOMAIN," + nx.name() + ",RELAY",
+                    "DOMAIN," + host.name() + ",RELAY")));
+    int dnsMark = lab.ispDns.mark();
+    for (Site s : List.of(sni, nx, host)) {
+      Check c = new Check("t00_relayByRule", s, client);
+      c.visitBothDoors("rule");
+      if (s == sni) {
+        c.chromium("rule");
+      }
+      c.arrived();
+      c.pathsAre("1st visit", c.first, Set.of("relay1", "relay2"));
+      c.pathsAre("2nd visit", c.second, Set.of("relay1", "relay2"));
+      c.soft
+          .assertThat(lab.ispDns.queriesFor(s.name(), dnsMark))
+          .as("a name a rule sends to the relay never reaches the local resolver")
+          .isEmpty();
+      c.soft
+          .assertThat(client.learnedLinesMentioning(s.name()))
+          .as("a rule decided it; nothing to learn")
+          .isEmpty();
+      c.done();
+    }
+    Check o = new Check("t00_relayByRule", open, client);
+    o.visitBothDoors("rule");
+    o.arrived();
+    o.pathsAre("1st visit", o.first, Set.of("direct"));
+    o.pathsAre("2nd visit", o.second, Set.of("direct"));
+    o.done();
+  }
+
+  @Test
+  @Order(2)
+  void t00_noCensorship() {
+    open("t00_noCensorship", "open", true);
+  }
+
+  @Test
+  @Order(3)
+  void t01_dnsNxdomain() {
+    censored("t01_dnsNxdomain", "t01", Lab.MAIN, false);
+  }
+
+  @Test
+  @Order(4)
+  void t02_dnsBogon() {
+    censored("t02_dnsBogon", "t02", Lab.MAIN, false);
+  }
+
+  @Test
+  @Order(5)
+  void t03_dnsBlockPageAddress() {
+    censored("t03_dnsBlockPageAddress", "t03", Lab.MAIN, false);
+  }
+
+  /** The user set a resolver abroad; the ISP hijacks port 53 and answers for it. */
+  @Test
+  @Order(6)
+  void t04_dnsHijackOfThirdPartyResolver() {
+    Site s = plan.site("t04");
+    int ispMark = lab.ispDns.mark();
+    int honestMark = lab.honestDns.mark();
+    Check c = censoredCheck("t04_dnsHijackOfThirdPartyResolver", s, Lab.THIRD_PARTY_DNS, false);
+    c.soft
+        .assertThat(lab.ispDns.queriesFor(s.name(), ispMark))
+        .as(
+            "the client's question to %s was answered by the ISP (the hijack happened)",
+            LabPlan.HONEST_RESOLVER)
+        .isNotEmpty();
+    c.soft
+        .assertThat(lab.honestDns.queriesFrom(USER, honestMark))
+        .as("the resolver abroad never heard from the user")
+        .isEmpty();
+    c.done();
+  }
+
+  @Test
+  @Order(7)
+  void t05_dropByAddress() {
+    censored("t05_dropByAddress", "t05", Lab.MAIN, false);
+  }
+
+  @Test
+  @Order(8)
+  void t06_rejectByAddress() {
+    censored("t06_rejectByAddress", "t06", Lab.MAIN, false);
+  }
+
+  @Test
+  @Order(9)
+  void t07_resetAfterClientHello() {
+    censored("t07_resetAfterClientHello", "t07", Lab.MAIN, true);
+  }
+
+  @Test
+  @Order(10)
+  void t08_silenceAfterClientHello() {
+    censored("t08_silenceAfterClientHello", "t08", Lab.MAIN, false);
+  }
+
+  @Test
+  @Order(11)
+  void t09_resetAfterHttpHost() {
+    censored("t09_resetAfterHttpHost", "t09", Lab.MAIN, false);
+  }
+
+  @Test
+  @Order(12)
+  void t09_silenceAfterHttpHost() {
+    censored("t09_silenceAfterHttpHost", "t09s", Lab.MAIN, false);
+  }
+
+  @Test
+  @Order(13)
+  void t10_blockPageInjected() {
+    censored("t10_blockPageInjected", "t10", Lab.MAIN, false);
+  }
+
+  @Test
+  @Order(14)
+  void t10_redirectToBlockPage() {
+    censored("t10_redirectToBlockPage", "t10r", Lab.MAIN, false);
+  }
+
+  @Test
+  @Order(15)
+  void t11_interceptionNationalRoot() {
+    censored("t11_interceptionNationalRoot", "t11", Lab.MAIN, true);
+  }
+
+  @Test
+  @Order(16)
+  void t11_interceptionUntrustedRoot() {
+    censored("t11_interceptionUntrustedRoot", "t11u", Lab.MAIN, false);
+  }
+
+  /**
+   * An unlisted root the user installed: the chain validates, so only comparing the leaf with the
+   * relay's (the optional step of issue 5) exposes it.
+   */
+  @Test
+  @Order(17)
+  void t11_interceptionInstalledRoot() {
+    censored("t11_interceptionInstalledRoot", "t11i", Lab.MAIN, false);
+  }
+
+  /** Throttling is learned from a slow transfer, so the first visit may still go direct. */
+  @Test
+  @Order(18)
+  void t12_throttled() {
+    Site s = plan.site("t12");
+    Check c = new Check("t12_throttled", s, lab.client(Lab.MAIN));
+    c.warmUp();
+    c.first = c.visit(HTTP, "t12-1");
+    c.soft
+        .assertThat(c.client.awaitLearnedRelayEntry(s.name(), LEARN_WAIT))
+        .as("a transfer far slower than through the relay is learned as throttled")
+        .isPresent();
+    int dnsMark = lab.ispDns.mark();
+    c.second = c.visit(SOCKS, "t12-2");
+    c.arrived();
+    c.pathsAre("2nd visit", c.second, Set.of("relay1", "relay2"));
+    c.noLookupsAfter(dnsMark);
+    c.done();
+  }
+
+  @Test
+  @Order(19)
+  void kz_localServerIntercepts() {
+    censored("kz_localServerIntercepts", "kz1", Lab.MAIN, true);
+  }
+
+  @Test
+  @Order(20)
+  void kz_leftAloneGoesDirect() {
+    open("kz_leftAloneGoesDirect", "kz2", false);
+  }
+
+  /** Nothing listens, for anyone: an outage, not censorship. */
+  @Test
+  @Order(21)
+  void control_downEverywhereRefused() {
+    down("control_downEverywhereRefused", "down");
+  }
+
+  /** The origin drops everything, for anyone: timeouts like 5 and 8, but no relay succeeds. */
+  @Test
+  @Order(22)
+  void control_downEverywhereSilent() {
+    down("control_downEverywhereSilent", "dark");
+  }
+
+  /** Broken for everyone: the user sees the certificate error, and nothing is learned. */
+  @Test
+  @Order(23)
+  void control_certificateExpiredForEveryone() {
+    Site s = plan.site("expired");
+    Check c = new Check("control_certificateExpiredForEveryone", s, lab.client(Lab.MAIN));
+    c.warmUp();
+    c.first = c.visit(HTTP, "expired-1");
+    c.soft
+        .assertThat(c.first.exit())
+        .as("curl reports the expired certificate: " + c.first.describe())
+        .isEqualTo(60);
+    c.second = c.visit(SOCKS, "expired-2", "-k");
+    c.soft
+        .assertThat(c.second.body())
+        .as("ignoring the certificate, the page loads: " + c.second.describe())
+        .contains(s.marker());
+    c.pathsAre("2nd visit (-k)", c.second, Set.of("direct"));
+    c.learnedNothing();
+    c.done();
+  }
+
+  /** A site that moved to another host: a redirect is not a block page. */
+  @Test
+  @Order(24)
+  void control_legitimateRedirect() {
+    Site s = plan.site("moved");
+    Site target = plan.redirectTarget();
+    Check c = new Check("control_legitimateRedirect", s, lab.client(Lab.MAIN));
+    c.warmUp();
+    c.first = c.visit(HTTP, "moved-1", "-L");
+    c.second = c.visit(SOCKS, "moved-2", "-L");
+    for (Visit v : List.of(c.first, c.second)) {
+      c.soft
+          .assertThat(v.body())
+          .as("followed to the new host: " + v.describe())
+          .contains(target.marker());
+    }
+    c.pathsAre("1st visit", c.first, Set.of("direct"));
+    c.pathsAre("2nd visit", c.second, Set.of("direct"));
+    c.learnedNothing();
+    c.soft
+        .assertThat(c.client.learnedLinesMentioning(target.name()))
+        .as("learned.rules mentions the redirect target")
+        .isEmpty();
+    c.done();
+  }
+
+  /**
+   * The censor blocks relay1 in the middle of the run (technique 13). A host learned earlier and a
+   * newly censored host both load through relay2, and the relay's failure teaches nothing.
+   */
+  @Test
+  @Order(25)
+  void t13_firstRelayBlockedMidRun() {
+    SidestepClient client = lab.client(Lab.MAIN);
+    Site known = plan.site("t07");
+    Site fresh = plan.site("t13");
+    Set<String> learnedBefore = learnedHosts(client);
+    lab.blockAtIsp(RELAY1, true);
+    try {
+      Check k = new Check("t13_firstRelayBlockedMidRun", known, client);
+      k.warmUp();
+      k.first = k.visit(HTTP, "t13-known-1");
+      k.second = k.visit(SOCKS, "t13-known-2");
+      k.arrived();
+      k.pathsAre("1st visit", k.first, Set.of("relay2"));
+      k.pathsAre("2nd visit", k.second, Set.of("relay2"));
+      k.done();
+
+      Check c = censoredCheck("t13_firstRelayBlockedMidRun", fresh, Lab.MAIN, false);
+      c.pathsAre("1st visit", c.first, Set.of("relay2"));
+      Set<String> learnedNow = learnedHosts(client);
+      learnedNow.removeAll(learnedBefore);
+      learnedNow.remove(fresh.name());
+      c.soft
+          .assertThat(learnedNow)
+          .as("a blocked relay is not a blocked site: nothing else was learned")
+          .isEmpty();
+      c.done();
+    } finally {
+      lab.blockAtIsp(RELAY1, false);
+    }
+  }
+
+  // ---- the flows ------------------------------------------------------------------------------
+
+  /** An open site: direct both times, nothing learned. */
+  private void open(String scenario, String siteId, boolean chromium) {
+    Site s = plan.site(siteId);
+    Check c = new Check(scenario, s, lab.client(Lab.MAIN));
+    c.warmUp();
+    c.visitBothDoors(siteId);
+    if (chromium) {
+      c.chromium(siteId);
+    }
+    c.arrived();
+    c.pathsAre("1st visit", c.first, Set.of("direct"));
+    c.pathsAre("2nd visit", c.second, Set.of("direct"));
+    if (c.browser != null) {
+      c.pathsAre("Chromium visit", c.browser, Set.of("direct"));
+    }
+    c.learnedNothing();
+    c.done();
+  }
+
+  /** A censored site: the real page on the first visit, through a relay, learned, no DNS leak. */
+  private void censored(
+      String scenario, String siteId, SidestepClient.Spec spec, boolean chromium) {
+    censoredCheck(scenario, plan.site(siteId), spec, chromium).done();
+  }
+
+  private Check censoredCheck(String scenario, Site s, SidestepClient.Spec spec, boolean chromium) {
+    Check c = new Check(scenario, s, lab.client(spec));
+    c.warmUp();
+    c.first = c.visit(HTTP, s.id() + "-1");
+    Optional<SidestepClient.Learned> learned =
+        c.client.awaitLearnedRelayEntry(s.name(), LEARN_WAIT);
+    int dnsMark = lab.ispDns.mark();
+    c.second = c.visit(SOCKS, s.id() + "-2");
+    if (chromium) {
+      c.chromium(s.id());
+    }
+    c.arrived();
+    Set<String> relays = Set.of("relay1", "relay2");
+    c.pathsAre("1st visit", c.first, relays);
+    c.pathsAre("2nd visit", c.second, relays);
+    if (c.browser != null) {
+      c.pathsAre("Chromium visit", c.browser, relays);
+    }
+    c.soft
+        .assertThat(learned)
+        .as("learned.rules routes %s to the relay after the first visit", s.name())
+        .isPresent();
+    c.noLookupsAfter(dnsMark);
+    return c;
+  }
+
+  /** Down for everyone: no page, the origin saw nothing, nothing learned. */
+  private void down(String scenario, String siteId) {
+    Site s = plan.site(siteId);
+    Check c = new Check(scenario, s, lab.client(Lab.MAIN));
+    c.warmUp();
+    c.visitBothDoors(siteId);
+    for (Visit v : List.of(c.first, c.second)) {
+      c.soft
+          .assertThat(v.shows(s.marker()))
+          .as("no page from a dead site: " + v.describe())
+          .isFalse();
+      c.soft
+          .assertThat(v.timedOut())
+          .as("the client gives up in bounded time: " + v.describe())
+          .isFalse();
+    }
+    c.learnedNothing();
+    c.done();
+  }
+
+  private static Set<String> learnedHosts(SidestepClient client) {
+    Set<String> hosts = new HashSet<>();
+    client.learned().forEach(e -> hosts.add(e.value().toLowerCase()));
+    return hosts;
+  }
+
+  /** One scenario's visits and soft checks for one site, and its row in the summary. */
+  private static final class Check {
+    final String scenario;
+    final Site site;
+    final SidestepClient client;
+    final SoftAssertions soft = new SoftAssertions();
+    Visit first;
+    Visit second;
+    Visit browser;
+
+    Check(String scenario, Site site, SidestepClient client) {
+      this.scenario = scenario;
+      this.site = site;
+      this.client = client;
+    }
+
+    /**
+     * Loads the open site first, as a user who is browsing would, so the client has seen that the
+     * network works before the censored host (a client may rightly blame no site while every direct
+     * connection fails).
+     */
+    void warmUp() {
+      lab.visits.viaClient(
+          client, HTTP, plan.site("open").url("warmup-" + scenario + "-" + site.id()));
+    }
+
+    Visit visit(Visits.Door door, String tag, String... extra) {
+      Visit v = lab.visits.viaClient(client, door, site.url(tag), extra);
+      System.out.println(scenario + ": " + v.describe() + " -> origin saw " + path(v));
+      return v;
+    }
+
+    void visitBothDoors(String tagPrefix) {
+      first = visit(HTTP, tagPrefix + "-1");
+      second = visit(SOCKS, tagPrefix + "-2");
+    }
+
+    void chromium(String tagPrefix) {
+      browser = lab.visits.chromium(client, site.url(tagPrefix + "-3"));
+      System.out.println(scenario + ": " + browser.describe() + " -> origin saw " + path(browser));
+    }
+
+    void arrived() {
+      for (Visit v : visitsMade()) {
+        soft.assertThat(v.body())
+            .as("the real page of %s arrived: %s", site.name(), v.describe())
+            .contains(site.marker());
+      }
+    }
+
+    void pathsAre(String which, Visit v, Set<String> allowed) {
+      Set<String> paths = lab.origins.paths(tag(v));
+      soft.assertThat(paths)
+          .as("%s of %s: the origin saw %s (allowed: %s)", which, site.name(), paths, allowed)
+          .isNotEmpty()
+          .isSubsetOf(allowed);
+    }
+
+    void learnedNothing() {
+      soft.assertThat(client.learnedLinesMentioning(site.name()))
+          .as("learned.rules must not mention %s", site.name())
+          .isEmpty();
+    }
+
+    void noLookupsAfter(int dnsMark) {
+      soft.assertThat(lab.ispDns.queriesFor(site.name(), dnsMark))
+          .as("once routed to the relay, %s never reaches the ISP resolver", site.name())
+          .isEmpty();
+    }
+
+    /** Records the summary row, then fails with every failed check at once. */
+    void done() {
+      Daemon.sleep(200);
+      String learned =
+          client.learnedRelayEntry(site.name()).isPresent()
+              ? "yes"
+              : client.learnedLinesMentioning(site.name()).isEmpty() ? "no" : "other";
+      String result = soft.errorsCollected().isEmpty() ? "pass" : "FAIL";
+      SUMMARY.add(
+          new Summary.Row(
+              scenario,
+              site.name(),
+              first == null ? -1 : first.seconds(),
+              first == null ? "-" : path(first),
+              second == null ? "-" : path(second),
+              learned,
+              result));
+      if (!client.alive()) {
+        soft.fail("the client exited; its log:\n" + client.logTail());
+      }
+      soft.assertAll();
+    }
+
+    private List<Visit> visitsMade() {
+      List<Visit> all = new ArrayList<>();
+      for (Visit v : new Visit[] {first, second, browser}) {
+        if (v != null) {
+          all.add(v);
+        }
+      }
+      return all;
+    }
+
+    private static String tag(Visit v) {
+      int i = v.url().indexOf("visit=");
+      return v.url().substring(i + "visit=".length());
+    }
+
+    private static String path(Visit v) {
+      return lab.origins.pathWord(tag(v));
+    }
+  }
+}

@@ -1,0 +1,26 @@
+package io.sidestep.lab;
+
+/**
+ * One lab web site: its generated name, the address the honest resolver gives for it, what the
+ * censor does to it, the scheme its scenario uses, and the unique marker its page contains.
+ *
+ * @param interceptor the ISP address whose nginx intercepts this site's TLS, or null
+ */
+record Site(
+    String id,
+    String name,
+    String ip,
+    Technique technique,
+    String scheme,
+    String marker,
+    String interceptor) {
+
+  /** The URL of this site's page for one visit; the tag lets the origin log tell visits apart. */
+  String url(String visitTag) {
+    return scheme + "://" + name + "/?visit=" + visitTag;
+  }
+
+  boolean tls() {
+    return scheme.equals("https");
+  }
+}
