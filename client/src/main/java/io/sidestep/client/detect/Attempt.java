@@ -332,9 +332,12 @@ final class Attempt {
               } else if (r instanceof TlsProbe.Failed failed) {
                 // Our own handshake met the censor: the user's bytes were never sent direct.
                 ch.close();
+                Duration after =
+                    failed.failure() == StreamFailure.SILENCE
+                        ? d.settings().firstReadTimeout()
+                        : failed.took();
                 streamFailed(
-                    DirectOutcome.streamFailed(
-                        failed.failure(), failed.bytesRead(), flight, failed.took()),
+                    DirectOutcome.streamFailed(failed.failure(), failed.bytesRead(), flight, after),
                     kept,
                     flight);
               } else {
@@ -460,8 +463,9 @@ final class Attempt {
               @Override
               public void failed(StreamFailure failure, String detail) {
                 ch.close();
-                streamFailed(
-                    DirectOutcome.streamFailed(failure, 0, flight, elapsed(t)), kept, flight);
+                Duration after =
+                    failure == StreamFailure.SILENCE ? d.settings().firstReadTimeout() : elapsed(t);
+                streamFailed(DirectOutcome.streamFailed(failure, 0, flight, after), kept, flight);
               }
             });
     ch.pipeline().addLast(FirstResponseWatch.NAME, watch[0]);
