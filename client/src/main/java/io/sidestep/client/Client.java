@@ -57,7 +57,9 @@ public final class Client implements AutoCloseable {
               : new RelayTransport(b.relays, b.relayConnectTimeout, b.relayDownFor, resolver);
       this.dispatcher =
           new Dispatcher(
-              b.router, new DefaultDialer(resolver, relays, b.connectTimeout), b.autoRoute);
+              b.router,
+              new DefaultDialer(resolver, relays, b.connectTimeout, b.directLocalAddress),
+              b.autoRoute);
       socksDoor =
           SocksDoor.bind(
               "socks",
@@ -155,6 +157,7 @@ public final class Client implements AutoCloseable {
     private Duration handshakeTimeout = SocksDoor.DEFAULT_HANDSHAKE_TIMEOUT;
     private HttpDoor.HostResolverHook httpHostResolverHook = HttpDoor.HostResolverHook.NONE;
     private int threads = 0;
+    private java.net.InetAddress directLocalAddress;
 
     private Builder() {}
 
@@ -227,6 +230,15 @@ public final class Client implements AutoCloseable {
      */
     public Builder httpHostResolverHook(HttpDoor.HostResolverHook hook) {
       this.httpHostResolverHook = Objects.requireNonNull(hook, "hook");
+      return this;
+    }
+
+    /**
+     * Binds direct connections to this local address (default: the system chooses). Tests use
+     * 127.0.0.2 so that an origin's recorded peer address shows a direct connection.
+     */
+    public Builder directLocalAddress(java.net.InetAddress address) {
+      this.directLocalAddress = address;
       return this;
     }
 

@@ -33,6 +33,11 @@ public final class FakeResolver implements Resolver {
         : CompletableFuture.completedFuture(a);
   }
 
+  /** Forgets the names asked so far (a test starts afresh). */
+  public void forget() {
+    asked.clear();
+  }
+
   /** Every name asked so far, in order. */
   public List<String> asked() {
     return List.copyOf(asked);

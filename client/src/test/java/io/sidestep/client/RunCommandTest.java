@@ -64,6 +64,26 @@ class RunCommandTest {
   }
 
   @Test
+  void badRulesFileStopsTheStartWithFileAndLine() throws Exception {
+    Path rules = state.resolve("bad-rules.txt");
+    java.nio.file.Files.writeString(
+        rules, "# fine\nDOMAIN,example.org,RELAY\nDOMAN-SUFFIX,x.org,DIRECT\n");
+    Result r =
+        run(
+            "run",
+            "--state",
+            state.toString(),
+            "--rules",
+            rules.toString(),
+            "--http",
+            "127.0.0.1:0",
+            "--socks",
+            "127.0.0.1:0");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains(rules + ":3:").contains("DOMAN-SUFFIX");
+  }
+
+  @Test
   void dnsMustBeAnAddress() {
     Result r =
         run(

@@ -103,6 +103,20 @@ class SocksDoorTest {
   }
 
   @Test
+  void halfCloseIsPassedOnAndTheAnswerStillComesBack() throws IOException {
+    try (Socks5 s = open()) {
+      assertThat(s.greet()).isZero();
+      assertThat(s.connectAddress(InetAddress.getByName("127.0.0.1"), origin4.port())).isZero();
+      s.out.write("request then FIN".getBytes());
+      s.out.flush();
+      s.socket.shutdownOutput();
+      assertThat(new String(s.in.readAllBytes()))
+          .as("the origin saw the FIN, answered and closed")
+          .isEqualTo("request then FIN");
+    }
+  }
+
+  @Test
   void rejectRuleGetsNotAllowed() throws IOException {
     try (Socks5 s = open()) {
       assertThat(s.greet()).isZero();
@@ -236,6 +250,23 @@ class SocksDoorTest {
                     .socks(new InetSocketAddress("127.0.0.1", 0))
                     .start())
         .hasMessageContaining("http door");
+  }
+
+  @Test
+  void doorsListenOnIpv6Loopback() throws IOException {
+    try (Client v6 =
+            Client.builder()
+                .http(new InetSocketAddress("::1", 0))
+                .socks(new InetSocketAddress("::1", 0))
+                .resolver(new FakeResolver())
+                .threads(1)
+                .start();
+        Socks5 s = new Socks5(v6.socksAddress())) {
+      assertThat(v6.httpAddress().getAddress().getHostAddress()).isEqualTo("0:0:0:0:0:0:0:1");
+      assertThat(s.greet()).isZero();
+      assertThat(s.connectAddress(InetAddress.getByName("::1"), origin6.port())).isZero();
+      assertThat(s.echo("door on ::1")).isEqualTo("door on ::1");
+    }
   }
 
   private static void assertStillServing() throws IOException {

@@ -7,16 +7,16 @@ import io.sidestep.client.dial.Resolver;
 import io.sidestep.client.dial.SystemResolver;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
-import io.sidestep.core.rules.Router;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.sidestep.core.rules.LiveRules;
+import io.sidestep.core.rules.RulesTemplate;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -30,6 +30,11 @@ import picocli.CommandLine.Option;
       "The PAC file is served at http://HTTP-DOOR/proxy.pac."
     })
 final class RunCommand implements Callable<Integer> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+
+  /** The learned blocklist in the state directory (written by detection). */
+  static final String LEARNED_FILE = "learned.rules";
 
   @Option(
       names = "--http",
@@ -93,15 +98,28 @@ final class RunCommand implements Callable<Integer> {
     }
     Path stateDir = state != null ? state : Path.of(System.getProperty("user.home"), ".sidestep");
     Path rulesFile = rules != null ? rules : stateDir.resolve("rules.txt");
-    builder.router(RulesFiles.load(rulesFile, stateDir, rules == null));
     builder.resolver(resolver());
-    Client client = builder.start();
+    if (rules == null && RulesTemplate.writeIfAbsent(rulesFile)) {
+      LOG.info("wrote the commented rules template to {}", rulesFile);
+    }
+    // A bad rules file throws RulesException (an IllegalArgumentException) whose message is the
+    // FILE:LINE:COL text: the command line prints it and exits 1.
+    LiveRules live = LiveRules.load(rulesFile, stateDir.resolve(LEARNED_FILE));
+    Client client;
+    try {
+      client = builder.router(live).start();
+    } catch (RuntimeException e) {
+      live.close();
+      throw e;
+    }
+    LOG.info("rules from {}", rulesFile);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   client.close();
+                  live.close();
                   stopped.countDown();
                 },
                 "sidestep-shutdown"));
@@ -151,23 +169,5 @@ final class RunCommand implements Callable<Integer> {
       throw new IllegalArgumentException(option + ": '" + text + expected);
     }
     return new InetSocketAddress(io.sidestep.core.net.IpLiterals.parse(host), port);
-  }
-
-  /** Creates the rules file from the template when it is the default one and missing. */
-  static final class RulesFiles {
-    private RulesFiles() {}
-
-    static Router load(Path file, Path stateDir, boolean createIfMissing) {
-      try {
-        if (createIfMissing && !Files.exists(file)) {
-          Files.createDirectories(stateDir);
-          Files.writeString(file, PlaceholderRules.TEMPLATE);
-        }
-        return PlaceholderRules.load(file);
-      } catch (IOException e) {
-        throw new UncheckedIOException(
-            new IOException("rules file " + file + ": " + e.getMessage(), e));
-      }
-    }
   }
 }

@@ -39,11 +39,22 @@ public final class DefaultDialer implements Dialer {
   private final Resolver resolver;
   private final RelayConnector relays;
   private final Duration connectTimeout;
+  private final InetAddress localAddress;
 
   public DefaultDialer(Resolver resolver, RelayConnector relays, Duration connectTimeout) {
+    this(resolver, relays, connectTimeout, null);
+  }
+
+  /**
+   * As above, binding direct connections to {@code localAddress} (null: the system chooses), for a
+   * multi-homed machine, and for tests, where it lets an origin tell direct from relayed.
+   */
+  public DefaultDialer(
+      Resolver resolver, RelayConnector relays, Duration connectTimeout, InetAddress localAddress) {
     this.resolver = Objects.requireNonNull(resolver, "resolver");
     this.relays = Objects.requireNonNull(relays, "relays");
     this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
+    this.localAddress = localAddress;
   }
 
   @Override
@@ -97,15 +108,20 @@ public final class DefaultDialer implements Dialer {
       return;
     }
     InetSocketAddress target = new InetSocketAddress(addresses.get(index), destination.port());
-    ChannelFuture f =
+    Bootstrap b =
         new Bootstrap()
             .group(loop)
             .channel(NioSocketChannel.class)
             .option(ChannelOption.AUTO_READ, false)
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, timeout.toMillis()))
-            .handler(EMPTY)
-            .connect(target);
+            .handler(EMPTY);
+    boolean bindable =
+        localAddress != null
+            && (localAddress instanceof java.net.Inet4Address)
+                == (target.getAddress() instanceof java.net.Inet4Address);
+    ChannelFuture f =
+        bindable ? b.connect(target, new InetSocketAddress(localAddress, 0)) : b.connect(target);
     f.addListener(
         x -> {
           if (f.isSuccess()) {

@@ -64,6 +64,7 @@ public final class DnsServerResolver implements Resolver {
                 UnknownHostException e =
                     new UnknownHostException(
                         host + ": " + f.cause().getMessage() + " (DNS server " + server + ")");
+                e.initCause(f.cause()); // detection tells NXDOMAIN from a timeout by the cause
                 result.completeExceptionally(e);
               }
             });

@@ -134,31 +134,43 @@ public final class Session {
 
   /**
    * Reads the user's first bytes (the first flight: a TLS ClientHello, an HTTP request) after
-   * {@link #succeed}, without passing them anywhere. Completes with what one read brought, or an
-   * empty buffer when nothing came within {@code timeout} (a protocol where the server speaks
-   * first). The caller owns the buffer: write {@code retainedDuplicate()} to one path and keep it
-   * to replay on another, or hand it to {@link #splice(Channel, String, ByteBuf)}.
+   * {@link #succeed}, without passing them anywhere. Same as {@link #readFirstFlight(Duration, int,
+   * Predicate)} with one read being enough.
    */
   public Future<ByteBuf> readFirstFlight(Duration timeout) {
+    return readFirstFlight(timeout, 64 * 1024, bytes -> true);
+  }
+
+  /**
+   * Reads the user's first flight after {@link #succeed}, without passing it anywhere: reads until
+   * {@code complete} says the bytes so far are a whole flight (detection's {@code
+   * io.sidestep.core.detect.FirstFlight} parser can decide), or {@code maxBytes} have come, or
+   * {@code timeout} passed (then with what came, possibly nothing: a protocol where the server
+   * speaks first). The caller owns the buffer: write {@code retainedDuplicate()} to one path and
+   * keep it to replay on another, or hand it to {@link #splice(Channel, String, ByteBuf)}. Bytes
+   * that arrive after it completes wait for the splice. Fails if the user closes first.
+   */
+  public Future<ByteBuf> readFirstFlight(
+      Duration timeout, int maxBytes, java.util.function.Predicate<byte[]> complete) {
     Promise<ByteBuf> promise = loop().newPromise();
-    FirstFlight capture = new FirstFlight(promise);
+    FirstFlight capture = new FirstFlight(promise, maxBytes, complete);
     inbound.pipeline().addLast(FirstFlight.NAME, capture);
+    capture.timeout =
+        loop()
+            .schedule(
+                () -> {
+                  capture.finishNow(inbound.alloc());
+                  // A read we asked for may still be pending: keep what it brings for the splice.
+                  if (inbound.pipeline().get(FirstFlight.NAME) != null) {
+                    inbound.pipeline().replace(FirstFlight.NAME, HeldBytes.NAME, new HeldBytes());
+                  }
+                },
+                timeout.toMillis(),
+                TimeUnit.MILLISECONDS);
     if (inbound.pipeline().get(HeldBytes.NAME) != null) {
-      inbound.pipeline().remove(HeldBytes.NAME);
+      inbound.pipeline().remove(HeldBytes.NAME); // early bytes go to the capture first
     }
     if (!promise.isDone()) {
-      capture.timeout =
-          loop()
-              .schedule(
-                  () -> {
-                    capture.finish(inbound.alloc().buffer(0));
-                    // The read we asked for is still pending: keep what it brings for the splice.
-                    if (inbound.pipeline().get(FirstFlight.NAME) != null) {
-                      inbound.pipeline().replace(FirstFlight.NAME, HeldBytes.NAME, new HeldBytes());
-                    }
-                  },
-                  timeout.toMillis(),
-                  TimeUnit.MILLISECONDS);
       inbound.read();
     }
     return promise;
@@ -312,15 +324,20 @@ public final class Session {
     LOG.info(b.toString());
   }
 
-  /** Takes the user's first read for {@link #readFirstFlight}. */
+  /** Collects the user's first flight for {@link #readFirstFlight}. */
   private static final class FirstFlight extends ChannelInboundHandlerAdapter {
     static final String NAME = "first-flight";
     private final Promise<ByteBuf> promise;
+    private final int maxBytes;
+    private final java.util.function.Predicate<byte[]> complete;
     private CompositeByteBuf collected;
     ScheduledFuture<?> timeout;
 
-    FirstFlight(Promise<ByteBuf> promise) {
+    FirstFlight(
+        Promise<ByteBuf> promise, int maxBytes, java.util.function.Predicate<byte[]> complete) {
       this.promise = promise;
+      this.maxBytes = maxBytes;
+      this.complete = complete;
     }
 
     @Override
@@ -337,25 +354,53 @@ public final class Session {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-      if (collected != null) {
-        CompositeByteBuf c = collected;
-        collected = null;
-        finish(c);
+      if (collected == null || promise.isDone()) {
+        return;
+      }
+      byte[] bytes = io.netty.buffer.ByteBufUtil.getBytes(collected);
+      boolean done;
+      try {
+        done = collected.readableBytes() >= maxBytes || complete.test(bytes);
+      } catch (RuntimeException e) {
+        done = true; // a parser that fails cannot ask for more bytes
+      }
+      if (done) {
+        finish(take());
         ctx.pipeline().remove(this);
+      } else {
+        ctx.read();
       }
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
       if (collected != null) {
-        CompositeByteBuf c = collected;
-        collected = null;
-        finish(c);
+        finish(take());
       } else {
         promise.tryFailure(
             new DialException(DialException.Kind.GENERAL, "client closed before sending"));
       }
       ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent && collected != null) {
+        finish(take()); // the user sent its flight and then half-closed
+        ctx.pipeline().remove(this);
+      }
+      ctx.fireUserEventTriggered(evt);
+    }
+
+    private ByteBuf take() {
+      CompositeByteBuf c = collected;
+      collected = null;
+      return c;
+    }
+
+    /** On timeout: completes with what came so far, possibly nothing. */
+    void finishNow(io.netty.buffer.ByteBufAllocator alloc) {
+      finish(collected != null ? take() : alloc.buffer(0));
     }
 
     void finish(ByteBuf bytes) {

@@ -1,11 +1,13 @@
 package io.sidestep.client.dial;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufHolder;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import java.util.function.LongConsumer;
 
 /**
@@ -18,6 +20,8 @@ public final class Splice extends ChannelInboundHandlerAdapter {
 
   /** The name this handler has in a pipeline. */
   public static final String NAME = "splice";
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Splice.class);
 
   private final Channel peer;
   private final LongConsumer counter;
@@ -38,10 +42,54 @@ public final class Splice extends ChannelInboundHandlerAdapter {
   }
 
   private static void install(Channel channel, Channel peer, LongConsumer counter) {
-    channel.pipeline().addLast(NAME, new Splice(peer, counter));
+    Splice splice = new Splice(peer, counter);
+    channel.pipeline().addLast(NAME, splice);
     if (channel.pipeline().get(HeldBytes.NAME) != null) {
       channel.pipeline().remove(HeldBytes.NAME);
     }
+    // The side may have finished sending while the tunnel was being built.
+    if (channel instanceof DuplexChannel d && d.isInputShutdown() && channel.isActive()) {
+      splice.inputEnded(channel);
+    }
+  }
+
+  /**
+   * This side finished sending (a TCP half-close): finish the peer's output too, after what was
+   * written, so that a request-then-shutdown client still gets its answer. A TLS peer (a relay)
+   * cannot half-close, so it is closed after a flush instead.
+   */
+  private void inputEnded(Channel channel) {
+    if (peer instanceof DuplexChannel d
+        && peer.pipeline().get(io.netty.handler.ssl.SslHandler.class) == null) {
+      peer.writeAndFlush(Unpooled.EMPTY_BUFFER)
+          .addListener(
+              f -> {
+                if (!f.isSuccess()) {
+                  peer.close();
+                  return;
+                }
+                d.shutdownOutput()
+                    .addListener(
+                        x -> {
+                          if (!x.isSuccess() || d.isInputShutdown()) {
+                            peer.close();
+                          }
+                        });
+              });
+      if (channel instanceof DuplexChannel self && self.isOutputShutdown()) {
+        channel.close();
+      }
+    } else {
+      Channels.closeOnFlush(peer);
+    }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof ChannelInputShutdownEvent) {
+      inputEnded(ctx.channel());
+    }
+    ctx.fireUserEventTriggered(evt);
   }
 
   @Override
@@ -60,11 +108,13 @@ public final class Splice extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (msg instanceof ByteBuf b) {
-      counter.accept(b.readableBytes());
-    } else if (msg instanceof ByteBufHolder h) {
-      counter.accept(h.content().readableBytes());
+    if (!(msg instanceof ByteBuf b)) {
+      // Only bytes cross a tunnel (a codec's last empty HTTP content may trail behind it).
+      io.netty.util.ReferenceCountUtil.release(msg);
+      ctx.channel().read();
+      return;
     }
+    counter.accept(b.readableBytes());
     if (!peer.isActive()) {
       io.netty.util.ReferenceCountUtil.release(msg);
       ctx.close();
@@ -77,6 +127,7 @@ public final class Splice extends ChannelInboundHandlerAdapter {
                   if (f.isSuccess()) {
                     ctx.channel().read();
                   } else {
+                    LOG.debug("write to {} failed: {}", f.channel(), f.cause().toString());
                     f.channel().close();
                     ctx.channel().close();
                   }
@@ -86,6 +137,7 @@ public final class Splice extends ChannelInboundHandlerAdapter {
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     // A reset or a TLS error ends the tunnel; the connection's log line records the bytes moved.
+    LOG.debug("tunnel side {} failed: {}", ctx.channel(), cause.toString());
     ctx.close();
   }
 }

@@ -111,9 +111,15 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
       }
       c = c.getCause();
     }
+    String why =
+        cause instanceof java.nio.channels.ClosedChannelException || cause.getMessage() == null
+            ? "the connection closed during the handshake ("
+                + cause.getClass().getSimpleName()
+                + ")"
+            : cause.getMessage();
     return new DialException(
         DialException.Kind.RELAY_UNAVAILABLE,
-        "relay " + relay() + ": TLS handshake failed: " + cause.getMessage(),
+        "relay " + relay() + ": TLS handshake failed: " + why,
         cause);
   }
 
@@ -177,9 +183,17 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
     // Anything the codec still holds flows past this handler into HeldBytes.
     ctx.pipeline().remove(CODEC);
     ctx.pipeline().remove(this);
-    if (!promise.trySuccess(ctx.channel())) {
-      ctx.close();
-    }
+    Channel channel = ctx.channel();
+    // Completed in a later task, once the codec (whose decode loop is still running) has handed
+    // everything it holds to HeldBytes and left the pipeline.
+    channel
+        .eventLoop()
+        .execute(
+            () -> {
+              if (!promise.trySuccess(channel)) {
+                channel.close();
+              }
+            });
   }
 
   @Override

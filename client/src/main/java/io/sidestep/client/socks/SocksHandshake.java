@@ -189,6 +189,16 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+      // The client stopped sending in the middle of its handshake: nothing more can come.
+      ctx.close();
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     LOG.debug("{} door: closing {} after {}", door, ctx.channel(), cause.toString());
     ctx.close();

@@ -23,6 +23,7 @@ import java.util.Objects;
 public final class DnsJudge {
 
   private final List<Cidr> blockPages;
+  private final List<Cidr> bogons;
   private final Clock clock;
 
   /** A judge that knows no block-page addresses. */
@@ -32,7 +33,16 @@ public final class DnsJudge {
 
   /** A judge that treats answers inside {@code blockPages} as a censor's block-page server. */
   public DnsJudge(List<Cidr> blockPages, Clock clock) {
+    this(blockPages, AddressRanges.BOGONS, clock);
+  }
+
+  /**
+   * A judge with its own idea of bogons, for tests on loopback where every address is a bogon (the
+   * default is {@link AddressRanges#BOGONS}).
+   */
+  public DnsJudge(List<Cidr> blockPages, List<Cidr> bogons, Clock clock) {
     this.blockPages = List.copyOf(blockPages);
+    this.bogons = List.copyOf(bogons);
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
@@ -121,7 +131,7 @@ public final class DnsJudge {
   }
 
   private boolean censorish(InetAddress address) {
-    return AddressRanges.isBogon(address) || blockPage(address);
+    return AddressRanges.inAny(address, bogons) || blockPage(address);
   }
 
   private boolean blockPage(InetAddress address) {

@@ -1,14 +1,143 @@
 package io.sidestep.server.cli;
 
+import io.sidestep.core.net.Cidr;
+import io.sidestep.core.tls.CertifiedKey;
+import io.sidestep.server.Relay;
+import io.sidestep.server.RelayCertificate;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-/** {@code run}: not built yet. */
-@Command(name = "run", mixinStandardHelpOptions = true, description = "Not built yet.")
+/** {@code run}: serves until stopped (SIGINT, SIGTERM). */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Runs the relay: an HTTPS forward proxy (CONNECT and absolute-form HTTP inside TLS) for its"
+          + " users, and an ordinary small web site for everyone else.",
+      "Without --cert, the first start generates a key and a self-signed certificate in the"
+          + " state directory and every later start reuses them. Add users with `users add`; a"
+          + " running relay picks up changes within a second.",
+      ""
+    })
 final class RunCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--listen",
+      paramLabel = "HOST:PORT",
+      converter = Options.ListenConverter.class,
+      description = "Address to listen on; port 0 picks a free one. Default: 0.0.0.0:443.")
+  InetSocketAddress listen = new InetSocketAddress("0.0.0.0", 443);
+
+  @Mixin Options.State state;
+
+  @Option(
+      names = "--cert",
+      paramLabel = "FILE.pem",
+      description = "Certificate chain to serve (PEM, leaf first) instead of the generated one.")
+  Path cert;
+
+  @Option(
+      names = "--key",
+      paramLabel = "FILE.pem",
+      description = "Private key for --cert (PEM, unencrypted).")
+  Path key;
+
+  @Option(
+      names = "--allow-destination",
+      paramLabel = "CIDR",
+      converter = Options.CidrConverter.class,
+      description =
+          "Allow destinations in this block although they are not public (loopback, private,"
+              + " link-local, CGNAT, multicast and unspecified addresses are refused otherwise)."
+              + " Repeatable. Example: 127.0.0.1/32.")
+  List<Cidr> allowed = new ArrayList<>();
+
+  @Option(
+      names = "--decoy-dir",
+      paramLabel = "DIR",
+      description =
+          "Serve this directory's files to visitors without credentials. Default: a built-in"
+              + " page.")
+  Path decoyDir;
+
+  @Option(
+      names = "--handshake-timeout",
+      paramLabel = "SECONDS",
+      description = "Close a connection whose TLS handshake takes longer. Default: 10.")
+  int handshakeTimeout = 10;
+
+  @Option(
+      names = "--idle-timeout",
+      paramLabel = "SECONDS",
+      description = "Close a connection with no traffic either way for this long. Default: 300.")
+  int idleTimeout = 300;
+
+  @Option(
+      names = "--connect-timeout",
+      paramLabel = "SECONDS",
+      description = "Give up connecting to a destination after this long. Default: 10.")
+  int connectTimeout = 10;
+
   @Override
-  public Integer call() {
-    System.err.println("sidestep-server run: not built yet");
-    return 1;
+  public Integer call() throws InterruptedException {
+    if ((cert == null) != (key == null)) {
+      throw new ParameterException(
+          spec.commandLine(), "--cert and --key go together (expected: both or neither)");
+    }
+    for (var t :
+        List.of(
+            new Object[] {"--handshake-timeout", handshakeTimeout},
+            new Object[] {"--idle-timeout", idleTimeout},
+            new Object[] {"--connect-timeout", connectTimeout})) {
+      if ((int) t[1] < 1) {
+        throw new ParameterException(
+            spec.commandLine(), t[0] + ": " + t[1] + " (expected: at least 1 second)");
+      }
+    }
+    Relay.Builder b =
+        Relay.builder()
+            .listen(listen)
+            .stateDir(state.dir)
+            .allowDestinations(allowed)
+            .decoyDir(decoyDir)
+            .handshakeTimeout(Duration.ofSeconds(handshakeTimeout))
+            .idleTimeout(Duration.ofSeconds(idleTimeout))
+            .connectTimeout(Duration.ofSeconds(connectTimeout));
+    if (cert != null) {
+      CertifiedKey k = RelayCertificate.load(cert, key);
+      b.identity(k);
+    }
+    Relay relay = b.start();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook =
+        new Thread(
+            () -> {
+              relay.close();
+              stopped.countDown();
+            },
+            "relay-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      // In-process callers (tests) stop the relay by interrupting this thread.
+      Runtime.getRuntime().removeShutdownHook(hook);
+      relay.close();
+    }
+    return 0;
   }
 }

@@ -19,6 +19,9 @@ final class AhoCorasick {
   private final int[] classOf = new int[128];
   private final int width;
   private final int[] delta;
+  // The same table in half the memory when there are fewer than 65,536 states (the usual case),
+  // so more of it stays in the CPU cache.
+  private final char[] small;
   private final int[][] out;
   private final int[] outMin;
 
@@ -65,7 +68,7 @@ final class AhoCorasick {
     if ((long) states * width > Integer.MAX_VALUE / 2) {
       throw new IllegalArgumentException("too many keyword characters: " + states + " states");
     }
-    delta = new int[states * width];
+    int[] delta = new int[states * width];
     out = new int[states][];
     outMin = new int[states];
     int[] fail = new int[states];
@@ -97,10 +100,21 @@ final class AhoCorasick {
     for (int s = 0; s < states; s++) {
       outMin[s] = out[s] == null ? Ints.NONE : out[s][0];
     }
+    if (states <= Character.MAX_VALUE) {
+      small = new char[delta.length];
+      for (int i = 0; i < delta.length; i++) {
+        small[i] = (char) delta[i];
+      }
+      this.delta = null;
+    } else {
+      small = null;
+      this.delta = delta;
+    }
   }
 
   int next(int state, char c) {
-    return delta[state * width + (c < 128 ? classOf[c] : 0)];
+    int i = state * width + (c < 128 ? classOf[c] : 0);
+    return small != null ? small[i] : delta[i];
   }
 
   /** Ascending numbers of the patterns ending at {@code state}, or null. */

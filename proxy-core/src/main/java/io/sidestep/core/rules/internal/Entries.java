@@ -81,10 +81,8 @@ final class Entries {
             column + i, "space in keyword '" + value + "' (expected: part of a host name)");
       }
     }
+    // A keyword is a substring, so a dot in it is meaningful ("ads." is not "ads"): kept as is.
     String k = value.toLowerCase(Locale.ROOT);
-    while (k.endsWith(".") && k.length() > 1) {
-      k = k.substring(0, k.length() - 1);
-    }
     if (k.isEmpty()) {
       throw new LineError(column, "empty keyword (expected: part of a host name)");
     }

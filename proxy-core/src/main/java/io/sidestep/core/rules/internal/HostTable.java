@@ -1,45 +1,119 @@
 package io.sidestep.core.rules.internal;
 
-import java.util.Map;
-
 /**
  * DOMAIN and DOMAIN-SUFFIX entries in one open-addressing hash table keyed by name.
  *
  * <p>A lookup walks the host from its last character to its first, extending {@link
  * String#hashCode()} of the current suffix as it goes, and probes the table at every label
- * boundary. No substring is allocated, and the cost depends on the host's length, not on the number
- * of rules.
+ * boundary. No substring is allocated, the stored hash is compared before any key is touched, and
+ * the cost depends on the host's length, not on the number of rules. A name's first (smallest)
+ * entry of each kind is kept inline; further entries for the same name, which only repeated names
+ * produce, go to a side table.
  */
 final class HostTable {
-  private final String[] keys;
-  private final int[][] exact;
-  private final int[][] suffix;
-  private final int mask;
+  private static final int EMPTY = 0;
 
-  /** Builds the table from name to (exact entries, suffix entries). */
-  HostTable(Map<String, int[][]> byName) {
-    int cap = 16;
-    while (cap < byName.size() * 2) {
-      cap <<= 1;
-    }
-    keys = new String[cap];
-    exact = new int[cap][];
-    suffix = new int[cap][];
-    mask = cap - 1;
-    for (Map.Entry<String, int[][]> e : byName.entrySet()) {
-      String k = e.getKey();
-      int slot = spread(k.hashCode()) & mask;
-      while (keys[slot] != null) {
-        slot = (slot + 1) & mask;
+  private int[] hashes = new int[1024];
+  private String[] keys = new String[1024];
+  private int[] exact = new int[1024];
+  private int[] suffix = new int[1024];
+  private int[][] exactMore;
+  private int[][] suffixMore;
+  private int size;
+  private int mask = 1023;
+
+  /** Never 0, which marks an empty slot. */
+  private static int stored(int h) {
+    int s = h ^ (h >>> 16);
+    return s == EMPTY ? 1 : s;
+  }
+
+  void addExact(String name, int entry) {
+    int slot = slotFor(name);
+    if (exact[slot] == Ints.NONE) {
+      exact[slot] = entry;
+    } else {
+      if (exactMore == null) {
+        exactMore = new int[keys.length][];
       }
-      keys[slot] = k;
-      exact[slot] = e.getValue()[0];
-      suffix[slot] = e.getValue()[1];
+      exactMore[slot] = Ints.add(exactMore[slot], entry);
     }
   }
 
-  private static int spread(int h) {
-    return h ^ (h >>> 16);
+  void addSuffix(String name, int entry) {
+    int slot = slotFor(name);
+    if (suffix[slot] == Ints.NONE) {
+      suffix[slot] = entry;
+    } else {
+      if (suffixMore == null) {
+        suffixMore = new int[keys.length][];
+      }
+      suffixMore[slot] = Ints.add(suffixMore[slot], entry);
+    }
+  }
+
+  /** The slot holding {@code name}, created (with no entries) if absent. */
+  private int slotFor(String name) {
+    if (size * 2 >= keys.length) {
+      grow();
+    }
+    int h = stored(name.hashCode());
+    int slot = h & mask;
+    while (hashes[slot] != EMPTY) {
+      if (hashes[slot] == h && keys[slot].equals(name)) {
+        return slot;
+      }
+      slot = (slot + 1) & mask;
+    }
+    hashes[slot] = h;
+    keys[slot] = name;
+    exact[slot] = Ints.NONE;
+    suffix[slot] = Ints.NONE;
+    size++;
+    return slot;
+  }
+
+  private void grow() {
+    int[] oldHashes = hashes;
+    String[] oldKeys = keys;
+    int[] oldExact = exact;
+    int[] oldSuffix = suffix;
+    int[][] oldExactMore = exactMore;
+    int[][] oldSuffixMore = suffixMore;
+    int cap = keys.length * 2;
+    hashes = new int[cap];
+    keys = new String[cap];
+    exact = new int[cap];
+    suffix = new int[cap];
+    exactMore = oldExactMore == null ? null : new int[cap][];
+    suffixMore = oldSuffixMore == null ? null : new int[cap][];
+    mask = cap - 1;
+    for (int i = 0; i < oldKeys.length; i++) {
+      if (oldHashes[i] == EMPTY) {
+        continue;
+      }
+      int slot = oldHashes[i] & mask;
+      while (hashes[slot] != EMPTY) {
+        slot = (slot + 1) & mask;
+      }
+      hashes[slot] = oldHashes[i];
+      keys[slot] = oldKeys[i];
+      exact[slot] = oldExact[i];
+      suffix[slot] = oldSuffix[i];
+      if (oldExactMore != null) {
+        exactMore[slot] = oldExactMore[i];
+      }
+      if (oldSuffixMore != null) {
+        suffixMore[slot] = oldSuffixMore[i];
+      }
+    }
+  }
+
+  private static int firstAbove(int first, int[][] more, int slot, int after) {
+    if (first > after) {
+      return first;
+    }
+    return first == Ints.NONE || more == null ? Ints.NONE : Ints.firstAbove(more[slot], after);
   }
 
   /**
@@ -48,6 +122,9 @@ final class HostTable {
    * none.
    */
   int lookup(String host, int after) {
+    if (size == 0) {
+      return Ints.NONE;
+    }
     int best = Ints.NONE;
     int n = host.length();
     int h = 0;
@@ -57,21 +134,25 @@ final class HostTable {
       p *= 31;
       if (i == 0 || host.charAt(i - 1) == '.') {
         int len = n - i;
-        int slot = spread(h) & mask;
-        String k;
-        while ((k = keys[slot]) != null) {
-          if (k.length() == len && host.regionMatches(i, k, 0, len)) {
-            int s = Ints.firstAbove(suffix[slot], after);
-            if (s < best) {
-              best = s;
-            }
-            if (i == 0) {
-              int x = Ints.firstAbove(exact[slot], after);
-              if (x < best) {
-                best = x;
+        int want = stored(h);
+        int slot = want & mask;
+        int got;
+        while ((got = hashes[slot]) != EMPTY) {
+          if (got == want) {
+            String k = keys[slot];
+            if (k.length() == len && host.regionMatches(i, k, 0, len)) {
+              int s = firstAbove(suffix[slot], suffixMore, slot, after);
+              if (s < best) {
+                best = s;
               }
+              if (i == 0) {
+                int x = firstAbove(exact[slot], exactMore, slot, after);
+                if (x < best) {
+                  best = x;
+                }
+              }
+              break;
             }
-            break;
           }
           slot = (slot + 1) & mask;
         }
@@ -81,12 +162,6 @@ final class HostTable {
   }
 
   int size() {
-    int n = 0;
-    for (String k : keys) {
-      if (k != null) {
-        n++;
-      }
-    }
-    return n;
+    return size;
   }
 }

@@ -289,9 +289,10 @@ final class Lists {
 
   /** Guesses a list's format from its first meaningful lines. */
   static ListFormat detect(String text) {
-    String[] lines = text.split("\r\n|\r|\n", 200);
+    Lines lines = new Lines(text);
     boolean first = true;
-    for (String raw : lines) {
+    String raw;
+    while ((raw = lines.next()) != null && lines.number() <= 200) {
       String s = raw.trim();
       if (s.isEmpty()) {
         continue;
@@ -341,10 +342,11 @@ final class Lists {
   // ---- gfwlist / AutoProxy / Adblock Plus ----
 
   static void gfwlist(String text, Target t) {
-    String[] lines = text.split("\r\n|\r|\n", -1);
-    for (int i = 0; i < lines.length; i++) {
-      int line = i + 1;
-      String s = lines[i].trim();
+    Lines lines = new Lines(text);
+    String raw;
+    while ((raw = lines.next()) != null) {
+      int line = lines.number();
+      String s = raw.trim();
       if (s.isEmpty() || s.startsWith("!") || (s.startsWith("[") && s.endsWith("]"))) {
         continue;
       }
@@ -423,43 +425,46 @@ final class Lists {
   // ---- Clash rule providers ----
 
   static void clash(String text, Target t) throws LineError {
-    String[] lines = text.split("\r\n|\r|\n", -1);
+    Lines lines = new Lines(text);
+    String raw;
     int payload = -1;
-    for (int i = 0; i < lines.length; i++) {
-      if (lines[i].startsWith("payload:")) {
-        payload = i;
+    String payloadLine = null;
+    while ((raw = lines.next()) != null) {
+      if (raw.startsWith("payload:")) {
+        payload = lines.number();
+        payloadLine = raw;
         break;
       }
     }
     if (payload < 0) {
       // Bare classical lines ("DOMAIN-SUFFIX,example.com"), the text form of a provider.
-      for (int i = 0; i < lines.length; i++) {
-        String s = stripYamlComment(lines[i]).trim();
+      Lines again = new Lines(text);
+      while ((raw = again.next()) != null) {
+        String s = stripYamlComment(raw).trim();
         if (!s.isEmpty()) {
-          clashItem(s, t, i + 1);
+          clashItem(s, t, again.number());
         }
       }
       return;
     }
-    String rest = stripYamlComment(lines[payload].substring("payload:".length())).trim();
+    String rest = stripYamlComment(payloadLine.substring("payload:".length())).trim();
     if (rest.startsWith("[")) {
       if (!rest.endsWith("]")) {
         throw new LineError(
-            payload + 1,
+            payload,
             "payload: [ without ] on the same line (expected: one"
                 + " '- entry' per line, or [a, b] on one line)");
       }
       for (String item : rest.substring(1, rest.length() - 1).split(",")) {
         String v = unquote(item.trim());
         if (!v.isEmpty()) {
-          t.host(v, false, false, payload + 1);
+          clashItem(v, t, payload);
         }
       }
       return;
     }
-    for (int i = payload + 1; i < lines.length; i++) {
-      int line = i + 1;
-      String raw = lines[i];
+    while ((raw = lines.next()) != null) {
+      int line = lines.number();
       String s = stripYamlComment(raw).trim();
       if (s.isEmpty()) {
         continue;
@@ -565,10 +570,11 @@ final class Lists {
   // ---- plain domain lists ----
 
   static void domains(String text, Target t) {
-    String[] lines = text.split("\r\n|\r|\n", -1);
-    for (int i = 0; i < lines.length; i++) {
-      int line = i + 1;
-      String s = lines[i];
+    Lines lines = new Lines(text);
+    String raw;
+    while ((raw = lines.next()) != null) {
+      int line = lines.number();
+      String s = raw;
       int hash = s.indexOf('#');
       while (hash >= 0) {
         if (hash == 0 || Character.isWhitespace(s.charAt(hash - 1))) {
@@ -581,7 +587,7 @@ final class Lists {
       if (s.isEmpty()) {
         continue;
       }
-      String[] tokens = s.split("\\s+");
+      String[] tokens = hasSpace(s) ? s.split("\\s+") : new String[] {s};
       if (tokens.length > 1 && IpLiterals.isIpLiteral(tokens[0])) {
         // A hosts file: "0.0.0.0 name other-name".
         for (int k = 1; k < tokens.length; k++) {
@@ -601,6 +607,15 @@ final class Lists {
       }
       domainEntry(tokens[0], t, line);
     }
+  }
+
+  private static boolean hasSpace(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (Character.isWhitespace(s.charAt(i))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void domainEntry(String v, Target t, int line) {

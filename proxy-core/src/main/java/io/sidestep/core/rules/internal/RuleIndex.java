@@ -7,7 +7,6 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +30,7 @@ public final class RuleIndex {
   private static final byte CIDR = 4;
   private static final byte PORT = 5;
   private static final byte MATCH = 6;
+  private static final int REGEX_TAG = 1 << 30;
   private static final String[] KIND_NAMES = {
     "DOMAIN", "DOMAIN-SUFFIX", "DOMAIN-KEYWORD", "DOMAIN-REGEX", "IP-CIDR", "DST-PORT", "MATCH"
   };
@@ -54,13 +54,19 @@ public final class RuleIndex {
   private final Decision[] decisions;
   // indexes
   private final HostTable hosts;
-  private final AhoCorasick keywords;
+
+  /**
+   * One automaton for keywords and for the literals regexes need, so the host is scanned once. A
+   * keyword reports its entry number; a regex literal reports {@link #REGEX_TAG} plus the regex's
+   * number, so in each (ascending) output list keywords come first and regexes after.
+   */
+  private final AhoCorasick literals;
+
   private final int keywordMin;
   private final String[] unicodeKeywords;
   private final int[] unicodeKeywordEntry;
   private final HostRegex[] regexes;
   private final int[] regexEntry;
-  private final AhoCorasick regexLiterals;
   private final int[] unfilteredRegexes;
   private final int regexMin;
   private final IpTable ips;
@@ -75,8 +81,8 @@ public final class RuleIndex {
     ruleLine = Arrays.copyOf(b.ruleLine, rules);
     ruleText = Arrays.copyOf(b.ruleText, rules);
     ruleAction = Arrays.copyOf(b.ruleAction, rules);
-    ruleExpires = Arrays.copyOf(b.ruleExpires, rules);
-    ruleList = Arrays.copyOf(b.ruleList, rules);
+    ruleExpires = b.anyExpiry ? Arrays.copyOf(b.ruleExpires, rules) : null;
+    ruleList = b.anyList ? Arrays.copyOf(b.ruleList, rules) : null;
     ruleExceptions = b.anyExceptions ? Arrays.copyOf(b.ruleExceptions, rules) : null;
     ruleLastEntry = Arrays.copyOf(b.ruleLastEntry, rules);
     int entries = b.entries;
@@ -86,23 +92,23 @@ public final class RuleIndex {
     entryValue = Arrays.copyOf(b.entryValue, entries);
     entryNoResolve = b.noResolve;
     decisions = new Decision[entries];
-    hosts = new HostTable(b.names);
-    if (b.keywords.isEmpty()) {
-      keywords = null;
-      keywordMin = Ints.NONE;
-    } else {
-      keywords = new AhoCorasick(b.keywords, b.keywordEntries.toArray());
-      keywordMin = b.keywordEntries.get(0);
-    }
+    hosts = b.hosts;
+    keywordMin = b.keywords.isEmpty() ? Ints.NONE : b.keywordEntries.get(0);
     unicodeKeywords = b.unicodeKeywords.toArray(new String[0]);
     unicodeKeywordEntry = b.unicodeKeywordEntries.toArray();
     regexes = b.regexes.toArray(new HostRegex[0]);
     regexEntry = b.regexEntries.toArray();
     regexMin = regexEntry.length == 0 ? Ints.NONE : regexEntry[0];
-    regexLiterals =
-        b.regexLiterals.isEmpty()
-            ? null
-            : new AhoCorasick(b.regexLiterals, b.regexLiteralIds.toArray());
+    List<String> patterns = new ArrayList<>(b.keywords);
+    patterns.addAll(b.regexLiterals);
+    int[] values = new int[patterns.size()];
+    for (int i = 0; i < b.keywords.size(); i++) {
+      values[i] = b.keywordEntries.get(i);
+    }
+    for (int i = 0; i < b.regexLiterals.size(); i++) {
+      values[b.keywords.size() + i] = REGEX_TAG + b.regexLiteralIds.get(i);
+    }
+    literals = patterns.isEmpty() ? null : new AhoCorasick(patterns, values);
     unfilteredRegexes = b.unfilteredRegexes.toArray();
     ips = new IpTable(b.cidrs);
     anyEntry = b.anyEntries.toArray();
@@ -134,45 +140,19 @@ public final class RuleIndex {
   public int matchName(String host, int port, int after) {
     int best = hosts.lookup(host, after);
     best = firstPort(port, after, best);
-    if (keywordMin < best) {
-      int k = keywords.firstAbove(host, after);
-      if (k < best) {
-        best = k;
-      }
+    if (literals != null && (keywordMin < best || regexMin < best)) {
+      best = scanLiterals(host, after, best);
     }
     if (unicodeKeywords.length > 0 && host.contains("xn--")) {
       String u = Names.unicode(host);
       for (int i = 0; i < unicodeKeywords.length; i++) {
         int e = unicodeKeywordEntry[i];
-        if (e > after && e < best && u.contains(unicodeKeywords[i])) {
-          best = e;
+        if (e >= best) {
           break;
         }
-      }
-    }
-    if (regexMin < best) {
-      best = matchRegexes(host, after, best);
-    }
-    return best;
-  }
-
-  private int matchRegexes(String host, int after, int best) {
-    if (regexLiterals != null) {
-      int s = 0;
-      for (int i = 0; i < host.length(); i++) {
-        s = regexLiterals.next(s, host.charAt(i));
-        int[] found = regexLiterals.out(s);
-        if (found != null) {
-          for (int r : found) {
-            int e = regexEntry[r];
-            if (e >= best) {
-              break;
-            }
-            if (e > after && regexes[r].matches(host)) {
-              best = e;
-              break;
-            }
-          }
+        if (e > after && u.contains(unicodeKeywords[i])) {
+          best = e;
+          break;
         }
       }
     }
@@ -183,6 +163,46 @@ public final class RuleIndex {
       }
       if (e > after && regexes[r].matches(host)) {
         return e;
+      }
+    }
+    return best;
+  }
+
+  /** One pass over the host for keywords and for the literals that filter regexes. */
+  private int scanLiterals(String host, int after, int best) {
+    AhoCorasick ac = literals;
+    int s = 0;
+    for (int i = 0; i < host.length(); i++) {
+      s = ac.next(s, host.charAt(i));
+      int[] found = ac.out(s);
+      if (found == null) {
+        continue;
+      }
+      int k = 0;
+      // Keywords: the list is ascending, so the first one above `after` is this position's best.
+      for (; k < found.length && found[k] < REGEX_TAG; k++) {
+        int e = found[k];
+        if (e > after) {
+          if (e < best) {
+            best = e;
+          }
+          break;
+        }
+      }
+      while (k < found.length && found[k] < REGEX_TAG) {
+        k++;
+      }
+      // Regexes whose literal is here: run them only while they could still win.
+      for (; k < found.length; k++) {
+        int r = found[k] - REGEX_TAG;
+        int e = regexEntry[r];
+        if (e >= best) {
+          break;
+        }
+        if (e > after && regexes[r].matches(host)) {
+          best = e;
+          break;
+        }
       }
     }
     return best;
@@ -239,7 +259,7 @@ public final class RuleIndex {
 
   /** When the rule of {@code entry} stops applying, in epoch milliseconds (MAX_VALUE: never). */
   public long expiresAt(int entry) {
-    return ruleExpires[entryRule[entry]];
+    return ruleExpires == null ? Long.MAX_VALUE : ruleExpires[entryRule[entry]];
   }
 
   /** True when the list that {@code entry} came from excepts {@code host} with {@code @@}. */
@@ -261,8 +281,13 @@ public final class RuleIndex {
     if (d == null) {
       int r = entryRule[entry];
       StringBuilder reason = new StringBuilder(reasonPrefix);
-      reason.append(file).append(':').append(ruleLine[r]).append(": ").append(ruleText[r]);
-      if (ruleList[r] != null) {
+      reason.append(file).append(':').append(ruleLine[r]).append(": ");
+      if (ruleText[r] != null) {
+        reason.append(ruleText[r]);
+      } else {
+        canonical(entry, reason);
+      }
+      if (ruleList != null && ruleList[r] != null) {
         reason
             .append(" (")
             .append(ruleList[r])
@@ -280,6 +305,18 @@ public final class RuleIndex {
       decisions[entry] = d;
     }
     return d;
+  }
+
+  /** Appends the canonical text of a plain rule: {@code TYPE,VALUE,ACTION[,no-resolve]}. */
+  private void canonical(int entry, StringBuilder out) {
+    out.append(KIND_NAMES[entryKind[entry]]);
+    if (entryKind[entry] != MATCH) {
+      out.append(',').append(entryValue[entry]);
+    }
+    out.append(',').append(ruleAction[entryRule[entry]].name());
+    if (entryNoResolve.get(entry)) {
+      out.append(",no-resolve");
+    }
   }
 
   /** Collects a rules file's rules and entries in file order. Not thread-safe. */
@@ -301,7 +338,9 @@ public final class RuleIndex {
     private byte[] entryKind = new byte[16];
     private String[] entryValue = new String[16];
     private final BitSet noResolve = new BitSet();
-    private final Map<String, int[][]> names = new HashMap<>();
+    private final HostTable hosts = new HostTable();
+    private boolean anyExpiry;
+    private boolean anyList;
     private final List<String> keywords = new ArrayList<>();
     private final IntList keywordEntries = new IntList();
     private final List<String> unicodeKeywords = new ArrayList<>();
@@ -340,6 +379,8 @@ public final class RuleIndex {
       }
       ruleLine[rules] = line;
       ruleText[rules] = text;
+      anyExpiry |= expiresAt != Long.MAX_VALUE;
+      anyList |= list != null;
       ruleAction[rules] = action;
       ruleExpires[rules] = expiresAt;
       ruleList[rules] = list;
@@ -369,16 +410,12 @@ public final class RuleIndex {
 
     /** A DOMAIN entry; {@code host} is normalised. */
     public void exact(String host, int line) {
-      int e = entry(line, EXACT, host);
-      int[][] v = names.computeIfAbsent(host, k -> new int[2][]);
-      v[0] = Ints.add(v[0], e);
+      hosts.addExact(host, entry(line, EXACT, host));
     }
 
     /** A DOMAIN-SUFFIX entry; {@code name} is normalised. */
     public void suffix(String name, int line) {
-      int e = entry(line, SUFFIX, name);
-      int[][] v = names.computeIfAbsent(name, k -> new int[2][]);
-      v[1] = Ints.add(v[1], e);
+      hosts.addSuffix(name, entry(line, SUFFIX, name));
     }
 
     /** A DOMAIN-KEYWORD entry; {@code keyword} is lower case. */
@@ -432,6 +469,48 @@ public final class RuleIndex {
       anyEntries.add(e);
       anyLow.add(0);
       anyHigh.add(65535);
+    }
+
+    /**
+     * Forgets the current rule's text when it is exactly the canonical form of its one entry
+     * ({@code TYPE,VALUE,ACTION[,no-resolve]}), which reasons rebuild on demand: most lines of a
+     * big rules file are canonical, and their text would otherwise be kept twice.
+     */
+    public void dropTextIfCanonical() {
+      int r = rules - 1;
+      int e = entries - 1;
+      String t = ruleText[r];
+      if (t == null || e < 0 || entryRule[e] != r || ruleLastEntry[r] != e) {
+        return;
+      }
+      String kind = KIND_NAMES[entryKind[e]];
+      String value = entryValue[e];
+      String action = ruleAction[r].name();
+      boolean nr = noResolve.get(e);
+      int pos = 0;
+      if (!t.startsWith(kind, pos)) {
+        return;
+      }
+      pos += kind.length();
+      if (entryKind[e] != MATCH) {
+        if (!t.startsWith(",", pos) || !t.startsWith(value, pos + 1)) {
+          return;
+        }
+        pos += 1 + value.length();
+      }
+      if (!t.startsWith(",", pos) || !t.startsWith(action, pos + 1)) {
+        return;
+      }
+      pos += 1 + action.length();
+      if (nr) {
+        if (!t.startsWith(",no-resolve", pos)) {
+          return;
+        }
+        pos += ",no-resolve".length();
+      }
+      if (pos == t.length()) {
+        ruleText[r] = null;
+      }
     }
 
     /** The exceptions of the current rule (a list's {@code @@} lines), created on first use. */

@@ -1,8 +1,6 @@
 package io.sidestep.core.rules.internal;
 
 import io.sidestep.core.rules.Action;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -51,7 +49,9 @@ public record RuleLine(
       end--;
     }
     // Split on commas, remembering where each trimmed field starts and ends.
-    List<int[]> fields = new ArrayList<>();
+    int[] starts = new int[8];
+    int[] ends = new int[8];
+    int count = 0;
     int from = start;
     for (int i = start; i <= end; i++) {
       if (i == end || raw.charAt(i) == ',') {
@@ -63,10 +63,17 @@ public record RuleLine(
         while (e > s && Character.isWhitespace(raw.charAt(e - 1))) {
           e--;
         }
-        fields.add(new int[] {s, e});
+        if (count == starts.length) {
+          starts = java.util.Arrays.copyOf(starts, count * 2);
+          ends = java.util.Arrays.copyOf(ends, count * 2);
+        }
+        starts[count] = s;
+        ends[count] = e;
+        count++;
         from = i + 1;
       }
     }
+    Fields fields = new Fields(starts, ends, count);
     String text = raw.substring(start, end);
     int[] f0 = fields.get(0);
     String typeText = raw.substring(f0[0], f0[1]);
@@ -162,6 +169,17 @@ public record RuleLine(
 
   private static boolean empty(int[] f) {
     return f[0] == f[1];
+  }
+
+  /** Field boundaries without a list of arrays per line: this runs for every rule loaded. */
+  private record Fields(int[] starts, int[] ends, int count) {
+    int size() {
+      return count;
+    }
+
+    int[] get(int i) {
+      return new int[] {starts[i], ends[i]};
+    }
   }
 
   private static boolean isOption(String s) {

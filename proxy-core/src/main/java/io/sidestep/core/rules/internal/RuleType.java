@@ -19,6 +19,14 @@ public enum RuleType {
     return name().replace('_', '-');
   }
 
+  private static final java.util.Map<String, RuleType> BY_TEXT = new java.util.HashMap<>();
+
+  static {
+    for (RuleType r : values()) {
+      BY_TEXT.put(r.text(), r);
+    }
+  }
+
   static final String EXPECTED =
       "DOMAIN, DOMAIN-SUFFIX, DOMAIN-KEYWORD, DOMAIN-REGEX, IP-CIDR, IP-CIDR6, DST-PORT, MATCH,"
           + " RULE-SET";
@@ -64,6 +72,10 @@ public enum RuleType {
    * (Surge's name) means MATCH.
    */
   static RuleType parse(String text, int column) throws LineError {
+    RuleType exact = BY_TEXT.get(text);
+    if (exact != null) {
+      return exact;
+    }
     String t = text.toUpperCase(Locale.ROOT).replace('_', '-');
     if (t.equals("FINAL")) {
       return MATCH;

@@ -40,12 +40,13 @@ public final class RulesFiles {
     watched.add(file);
     String text = read(file, name, "a readable rules file");
     RuleIndex.Builder b = RuleIndex.builder(name, "");
-    String[] lines = text.split("\r\n|\r|\n", -1);
-    for (int i = 0; i < lines.length; i++) {
-      int lineNo = i + 1;
+    Lines lines = new Lines(text);
+    String raw;
+    while ((raw = lines.next()) != null) {
+      int lineNo = lines.number();
       RuleLine rl;
       try {
-        rl = RuleLine.parse(lines[i]);
+        rl = RuleLine.parse(raw);
         if (rl == null) {
           continue;
         }
@@ -55,6 +56,7 @@ public final class RulesFiles {
         } else {
           b.rule(lineNo, rl.text(), rl.action(), null, Long.MAX_VALUE);
           Entries.add(b, rl.type(), rl.value(), rl.valueColumn(), rl.noResolve(), lineNo);
+          b.dropTextIfCanonical();
         }
       } catch (LineError e) {
         throw new RulesException(name, lineNo, e.column(), e.getMessage());
@@ -85,11 +87,12 @@ public final class RulesFiles {
       warn(warnings, e.getMessage() + "; learned entries ignored");
       return b.build();
     }
-    String[] lines = text.split("\r\n|\r|\n", -1);
-    for (int i = 0; i < lines.length; i++) {
-      int lineNo = i + 1;
+    Lines lines = new Lines(text);
+    String raw;
+    while ((raw = lines.next()) != null) {
+      int lineNo = lines.number();
       try {
-        Learned l = learnedLine(lines[i]);
+        Learned l = learnedLine(raw);
         if (l == null) {
           continue;
         }
@@ -176,6 +179,10 @@ public final class RulesFiles {
                 + " bytes)");
       }
       byte[] bytes = Files.readAllBytes(file);
+      if (isAscii(bytes)) {
+        // The common case, and much faster than a decoder: one pass, no char[] copy.
+        return new String(bytes, StandardCharsets.US_ASCII);
+      }
       String s =
           StandardCharsets.UTF_8
               .newDecoder()
@@ -191,6 +198,15 @@ public final class RulesFiles {
     } catch (IOException e) {
       throw new RulesException(name, 0, 0, "cannot read: " + e + " (expected: " + expected + ")");
     }
+  }
+
+  private static boolean isAscii(byte[] bytes) {
+    for (byte b : bytes) {
+      if (b < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static void warn(List<String> warnings, String message) {

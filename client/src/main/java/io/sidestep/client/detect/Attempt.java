@@ -1,0 +1,660 @@
+package io.sidestep.client.detect;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.util.ReferenceCountUtil;
+import io.sidestep.client.dial.DialException;
+import io.sidestep.client.dial.HeldBytes;
+import io.sidestep.client.dial.Session;
+import io.sidestep.core.detect.CertVerdict;
+import io.sidestep.core.detect.ChainReport;
+import io.sidestep.core.detect.DirectOutcome;
+import io.sidestep.core.detect.DirectOutcome.ConnectFailure;
+import io.sidestep.core.detect.DirectOutcome.StreamFailure;
+import io.sidestep.core.detect.DnsVerdict;
+import io.sidestep.core.detect.Evidence;
+import io.sidestep.core.detect.FirstFlight;
+import io.sidestep.core.detect.Judgement;
+import io.sidestep.core.detect.Lookup;
+import io.sidestep.core.detect.RelayChain;
+import io.sidestep.core.detect.RelayOutcome;
+import io.sidestep.core.net.IpLiterals;
+import io.sidestep.core.route.Destination;
+import io.sidestep.core.rules.Decision;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One AUTO connection under watch (issue 5, steps 1-3, 4 and 7): DNS checked against the relay when
+ * the local answer looks like a censor's; a direct connect with a short timeout; the user's first
+ * flight kept; for a TLS destination not verified recently, a handshake of our own first; then the
+ * flight sent direct and the first answer watched. A failure a censor causes, confirmed by the
+ * relay doing the same step, is learned and the flight replayed through the relay, so the user gets
+ * the page on this very visit. Everything runs on the session's event loop.
+ */
+final class Attempt {
+
+  /** Most bytes of a first flight kept for replay. */
+  static final int MAX_FLIGHT = FirstFlight.MAX_CLIENT_HELLO;
+
+  private final Detection d;
+  private final Session s;
+  private final Destination dest;
+  private final String host;
+  private final EventLoop loop;
+  private final long start = System.nanoTime();
+
+  Attempt(Detection detection, Session session) {
+    this.d = detection;
+    this.s = session;
+    this.dest = session.destination();
+    this.host = dest.host();
+    this.loop = session.loop();
+  }
+
+  private Duration elapsed(long since) {
+    return Duration.ofNanos(System.nanoTime() - since);
+  }
+
+  void start() {
+    Optional<Evidence> known = d.learnedSinceStart(host);
+    if (known.isPresent()) {
+      s.note("learned earlier: " + known.get().summary());
+      s.routeRelay();
+      return;
+    }
+    if (dest.isIpLiteral()) {
+      afterDns(List.of(IpLiterals.parse(host)));
+      return;
+    }
+    s.dialer()
+        .resolveDirect(dest)
+        .whenComplete(
+            (addresses, error) ->
+                loop.execute(
+                    () -> resolved(error == null ? Lookup.addresses(addresses) : classify(error))));
+  }
+
+  // ---- step 1: DNS ----------------------------------------------------------------------------
+
+  private void resolved(Lookup local) {
+    if (!d.dns().suspicious(local)) {
+      afterDns(local.list());
+      return;
+    }
+    d.relayDns()
+        .lookup(loop, host)
+        .whenComplete(
+            (relay, error) ->
+                loop.execute(
+                    () ->
+                        dnsJudged(
+                            local,
+                            error != null
+                                ? Lookup.failed(String.valueOf(error.getMessage()))
+                                : relay)));
+  }
+
+  private void dnsJudged(Lookup local, Lookup relay) {
+    DnsVerdict v = d.dns().judge(host, local, relay);
+    if (v instanceof DnsVerdict.Tampered t) {
+      detected(t.evidence());
+      s.routeRelay();
+    } else if (v instanceof DnsVerdict.Consistent c) {
+      if (!c.note().isEmpty()) {
+        s.note("dns: " + c.note());
+      }
+      afterDns(c.addresses());
+    } else if (v instanceof DnsVerdict.NotFound n) {
+      s.fail(
+          "direct",
+          new DialException(DialException.Kind.NAME_NOT_RESOLVED, host + ": " + n.reason()));
+    } else {
+      DnsVerdict.Unknown u = (DnsVerdict.Unknown) v;
+      if (u.relayResolves()) {
+        s.note("dns: " + u.reason() + "; through the relay this time, nothing learned");
+        s.routeRelay();
+      } else if (!local.list().isEmpty()) {
+        s.note("dns: " + u.reason());
+        afterDns(local.list());
+      } else {
+        s.fail(
+            "direct",
+            new DialException(DialException.Kind.NAME_NOT_RESOLVED, host + ": " + u.reason()));
+      }
+    }
+  }
+
+  /** Local DNS failures, told apart where the resolver says how it failed. */
+  static Lookup classify(Throwable error) {
+    Throwable t = error;
+    while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof io.netty.resolver.dns.DnsErrorCauseException dns) {
+        return dns.getCode() == io.netty.handler.codec.dns.DnsResponseCode.NXDOMAIN
+            ? Lookup.nxDomain()
+            : Lookup.failed(dns.getCode().toString());
+      }
+      if (c instanceof io.netty.resolver.dns.DnsNameResolverTimeoutException) {
+        return Lookup.failed("timeout");
+      }
+    }
+    String m = String.valueOf(t.getMessage());
+    if (m.contains("no address") || m.contains("No address") || m.contains("no matching record")) {
+      return Lookup.noData();
+    }
+    if (t instanceof UnknownHostException && t.getCause() == null) {
+      // The system resolver says no more than this; a temporary failure is not an answer.
+      return m.contains("Temporary failure") || m.contains("try again")
+          ? Lookup.failed(m)
+          : Lookup.nxDomain();
+    }
+    return Lookup.failed(m);
+  }
+
+  private void afterDns(List<InetAddress> addresses) {
+    Decision after;
+    try {
+      after = s.router().decideResolved(dest, addresses, s.decision());
+    } catch (RuntimeException e) {
+      s.fail("direct", new DialException(DialException.Kind.GENERAL, "router failed: " + e, e));
+      return;
+    }
+    switch (after.action()) {
+      case REJECT ->
+          s.fail(
+              "reject",
+              new DialException(DialException.Kind.REJECTED, "rejected: " + after.reason()));
+      case RELAY -> s.routeRelay();
+      case DIRECT -> plainDirect(addresses);
+      case AUTO -> connect(addresses);
+    }
+  }
+
+  private void plainDirect(List<InetAddress> addresses) {
+    s.dialer()
+        .connectDirect(loop, dest, addresses)
+        .addListener(
+            f -> {
+              if (f.isSuccess()) {
+                s.splice((Channel) f.getNow(), "direct");
+              } else {
+                s.fail("direct", DialException.of(f.cause(), "direct to " + dest));
+              }
+            });
+  }
+
+  // ---- step 2: connect -----------------------------------------------------------------------
+
+  private void connect(List<InetAddress> addresses) {
+    long t = System.nanoTime();
+    s.dialer()
+        .connectDirect(loop, dest, addresses, d.settings().connectTimeout())
+        .addListener(
+            f -> {
+              if (f.isSuccess()) {
+                d.guard().success(host, d.clock().instant());
+                connected((Channel) f.getNow());
+                return;
+              }
+              DialException e = DialException.of(f.cause(), "direct to " + dest);
+              ConnectFailure kind = connectFailure(e);
+              if (kind == null) {
+                s.fail("direct", e);
+                return;
+              }
+              d.guard().failure(host, d.clock().instant());
+              connectFailed(DirectOutcome.connectFailed(kind, elapsed(t)), e);
+            });
+  }
+
+  static ConnectFailure connectFailure(DialException e) {
+    return switch (e.kind()) {
+      case TIMEOUT -> ConnectFailure.TIMEOUT;
+      case CONNECTION_REFUSED -> ConnectFailure.REFUSED;
+      case UNREACHABLE -> ConnectFailure.UNREACHABLE;
+      default -> null;
+    };
+  }
+
+  private void connectFailed(DirectOutcome out, DialException directError) {
+    s.dialer()
+        .connectRelay(loop, dest)
+        .addListener(
+            f -> {
+              if (f.isSuccess()) {
+                Judgement j = judge(out, RelayOutcome.succeeded("relay connect ok"));
+                noteJudgement(j);
+                s.splice((Channel) f.getNow(), "relay");
+              } else {
+                DialException e = DialException.of(f.cause(), "relay to " + dest);
+                noteJudgement(judge(out, relayOutcome(e)));
+                s.fail("direct", directError);
+              }
+            });
+  }
+
+  // ---- step 3: the first flight ----------------------------------------------------------------
+
+  private void connected(Channel ch) {
+    s.succeed()
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                ch.close();
+                return;
+              }
+              readFlight(ch, null, 0);
+            });
+  }
+
+  private void readFlight(Channel ch, CompositeByteBuf acc, int round) {
+    s.readFirstFlight(round == 0 ? d.settings().flightWait() : d.settings().firstReadTimeout())
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                ReferenceCountUtil.release(acc);
+                ch.close();
+                s.fail("direct", DialException.of(f.cause(), "reading the first flight"));
+                return;
+              }
+              ByteBuf b = (ByteBuf) f.getNow();
+              if (!b.isReadable()) {
+                b.release();
+                if (acc == null) {
+                  // The server speaks first (or the user is slow): nothing to watch or replay.
+                  s.splice(ch, "direct");
+                } else {
+                  proceed(ch, new Kept(acc), FirstFlight.inspect(ByteBufUtil.getBytes(acc)));
+                }
+                return;
+              }
+              CompositeByteBuf all = acc != null ? acc : ch.alloc().compositeBuffer();
+              all.addComponent(true, b);
+              FirstFlight flight = FirstFlight.inspect(ByteBufUtil.getBytes(all));
+              if (flight.incomplete() && all.readableBytes() < MAX_FLIGHT && round < 32) {
+                readFlight(ch, all, round + 1);
+              } else {
+                proceed(ch, new Kept(all), flight);
+              }
+            });
+  }
+
+  private void proceed(Channel ch, Kept kept, FirstFlight flight) {
+    if (flight instanceof FirstFlight.ClientHello hello
+        && d.settings().interceptionCheck()
+        && !d.verified().fresh(dest)) {
+      Optional<String> name =
+          hello.serverName().or(() -> dest.isIpLiteral() ? Optional.empty() : Optional.of(host));
+      if (name.isPresent()) {
+        interceptionCheck(ch, kept, flight, name.get());
+        return;
+      }
+    }
+    sendDirect(ch, kept, flight);
+  }
+
+  // ---- step 4: interception ---------------------------------------------------------------------
+
+  private void interceptionCheck(Channel ch, Kept kept, FirstFlight flight, String name) {
+    InetSocketAddress address = (InetSocketAddress) ch.remoteAddress();
+    DetectionSettings st = d.settings();
+    TlsProbe.direct(
+            loop,
+            address,
+            IpLiterals.isIpLiteral(name) ? null : name,
+            dest.port(),
+            st.connectTimeout(),
+            st.firstReadTimeout(),
+            st.relayAnswerTimeout())
+        .addListener(
+            f -> {
+              TlsProbe.Result r = (TlsProbe.Result) f.getNow();
+              if (!ch.isActive() || !s.inbound().isActive()) {
+                kept.drop();
+                ch.close();
+                s.fail(
+                    "direct",
+                    new DialException(DialException.Kind.GENERAL, "closed during the check"));
+                return;
+              }
+              if (r instanceof TlsProbe.Done done) {
+                chainSeen(ch, kept, flight, name, done.chain());
+              } else if (r instanceof TlsProbe.Failed failed) {
+                // Our own handshake met the censor: the user's bytes were never sent direct.
+                ch.close();
+                streamFailed(
+                    DirectOutcome.streamFailed(
+                        failed.failure(), failed.bytesRead(), flight, failed.took()),
+                    kept,
+                    flight);
+              } else {
+                // The second connection could not be made; judge the user's own attempt instead.
+                sendDirect(ch, kept, flight);
+              }
+            });
+  }
+
+  private void chainSeen(
+      Channel ch,
+      Kept kept,
+      FirstFlight flight,
+      String name,
+      List<java.security.cert.X509Certificate> chain) {
+    ChainReport report = d.interception().inspect(name, chain);
+    if (report.clean()) {
+      d.verified().remember(dest);
+      sendDirect(ch, kept, flight);
+      return;
+    }
+    DetectionSettings st = d.settings();
+    s.dialer()
+        .connectRelay(loop, dest)
+        .addListener(
+            rf -> {
+              if (!rf.isSuccess()) {
+                CertVerdict v =
+                    d.interception()
+                        .judge(
+                            name,
+                            chain,
+                            RelayChain.failed(DialException.of(rf.cause(), "relay").getMessage()));
+                s.note("certificate: " + verdictText(v));
+                sendDirect(ch, kept, flight);
+                return;
+              }
+              TlsProbe.over(
+                      (Channel) rf.getNow(),
+                      name,
+                      dest.port(),
+                      st.relayAnswerTimeout(),
+                      st.relayAnswerTimeout())
+                  .addListener(
+                      pf -> {
+                        TlsProbe.Result pr = (TlsProbe.Result) pf.getNow();
+                        RelayChain relay =
+                            pr instanceof TlsProbe.Done rd
+                                ? RelayChain.seen(rd.chain())
+                                : RelayChain.failed("relay handshake failed");
+                        CertVerdict v = d.interception().judge(name, chain, relay);
+                        if (v instanceof CertVerdict.Mitm m) {
+                          detected(m.evidence());
+                          ch.close();
+                          replay(kept, flight, null);
+                          return;
+                        }
+                        if (v instanceof CertVerdict.Ok) {
+                          d.verified().remember(dest);
+                        }
+                        s.note("certificate: " + verdictText(v));
+                        if (!ch.isActive()) {
+                          kept.drop();
+                          s.fail(
+                              "direct",
+                              new DialException(
+                                  DialException.Kind.GENERAL,
+                                  "direct connection closed during the check"));
+                          return;
+                        }
+                        sendDirect(ch, kept, flight);
+                      });
+            });
+  }
+
+  private static String verdictText(CertVerdict v) {
+    if (v instanceof CertVerdict.Ok o) {
+      return o.note();
+    }
+    if (v instanceof CertVerdict.BrokenForEveryone b) {
+      return "broken for everyone, not censorship: " + b.reason();
+    }
+    if (v instanceof CertVerdict.Unknown u) {
+      return u.reason();
+    }
+    return ((CertVerdict.Mitm) v).evidence().summary();
+  }
+
+  // ---- step 3 again: send direct and watch ------------------------------------------------------
+
+  private void sendDirect(Channel ch, Kept kept, FirstFlight flight) {
+    long t = System.nanoTime();
+    FirstResponseWatch[] watch = new FirstResponseWatch[1];
+    watch[0] =
+        new FirstResponseWatch(
+            d.settings().firstReadTimeout(),
+            new FirstResponseWatch.Listener() {
+              @Override
+              public void answered() {
+                watch[0].handOver();
+                ch.pipeline()
+                    .addLast(
+                        StreamWatch.NAME,
+                        new StreamWatch(
+                            0,
+                            new StreamWatch.Listener() {
+                              @Override
+                              public void reset(long bytesRead, String detail) {
+                                lateReset(bytesRead, kept, flight, elapsed(t));
+                              }
+
+                              @Override
+                              public void working(long bytesRead) {
+                                kept.drop();
+                                d.directWorked(host);
+                              }
+                            }));
+                s.splice(ch, "direct");
+                // Once the direct connection is gone nobody needs the flight any more.
+                ch.closeFuture().addListener(x -> kept.drop());
+              }
+
+              @Override
+              public void failed(StreamFailure failure, String detail) {
+                ch.close();
+                streamFailed(
+                    DirectOutcome.streamFailed(failure, 0, flight, elapsed(t)), kept, flight);
+              }
+            });
+    ch.pipeline().addLast(FirstResponseWatch.NAME, watch[0]);
+    if (ch.pipeline().get(HeldBytes.NAME) != null) {
+      ch.pipeline().remove(HeldBytes.NAME);
+    }
+    ch.writeAndFlush(kept.buf().retainedDuplicate())
+        .addListener(
+            w -> {
+              if (w.isSuccess()) {
+                ch.read();
+              } else {
+                ch.pipeline().fireExceptionCaught(w.cause());
+              }
+            });
+  }
+
+  /** The direct path failed before answering: replay through the relay (or fail, for POST). */
+  private void streamFailed(DirectOutcome out, Kept kept, FirstFlight flight) {
+    if (!flight.replayable()) {
+      // Never replay POST or PATCH: check with the relay that it connects, learn, fail this one.
+      s.dialer()
+          .connectRelay(loop, dest)
+          .addListener(
+              f -> {
+                if (f.isSuccess()) {
+                  ((Channel) f.getNow()).close();
+                  noteJudgement(judge(out, RelayOutcome.succeeded("relay connect ok")));
+                } else {
+                  noteJudgement(judge(out, relayOutcome(DialException.of(f.cause(), "relay"))));
+                }
+                kept.drop();
+                s.fail(
+                    "direct",
+                    new DialException(
+                        DialException.Kind.GENERAL,
+                        AttemptDescriptions.direct(out)
+                            + "; "
+                            + flight.describe()
+                            + " not replayed (not idempotent)"));
+              });
+      return;
+    }
+    replay(kept, flight, out);
+  }
+
+  /**
+   * Replays the flight through the relay and splices the user to it. With {@code out} (a direct
+   * failure still to be judged) the relay's first byte is the control that confirms it.
+   */
+  private void replay(Kept kept, FirstFlight flight, DirectOutcome out) {
+    s.dialer()
+        .connectRelay(loop, dest)
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                DialException e = DialException.of(f.cause(), "relay to " + dest);
+                if (out != null) {
+                  noteJudgement(judge(out, relayOutcome(e)));
+                }
+                kept.drop();
+                s.fail("relay", e);
+                return;
+              }
+              Channel relay = (Channel) f.getNow();
+              if (out != null) {
+                relay
+                    .pipeline()
+                    .addLast(
+                        RelayAnswerWatch.NAME,
+                        new RelayAnswerWatch(
+                            d.settings().relayAnswerTimeout(),
+                            false,
+                            new RelayAnswerWatch.Listener() {
+                              @Override
+                              public void answered(int firstBytes) {
+                                noteJudgement(
+                                    judge(out, RelayOutcome.succeeded(relaySays(flight))));
+                              }
+
+                              @Override
+                              public void failed(String why) {
+                                noteJudgement(judge(out, RelayOutcome.failed(why)));
+                              }
+                            }));
+              }
+              s.splice(relay, "relay", kept.take());
+            });
+  }
+
+  /** A reset after the first bytes, within the counted 4 KiB: learn it if the relay does better. */
+  private void lateReset(long bytesRead, Kept kept, FirstFlight flight, Duration took) {
+    DirectOutcome out = DirectOutcome.streamFailed(StreamFailure.RESET, bytesRead, flight, took);
+    if (!flight.replayable()) {
+      kept.drop();
+      return;
+    }
+    // A control of our own: the same flight through the relay, answered or not.
+    Kept mine = new Kept(kept.take());
+    if (mine.buf() == null) {
+      return;
+    }
+    s.dialer()
+        .connectRelay(loop, dest)
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                mine.drop();
+                return;
+              }
+              Channel relay = (Channel) f.getNow();
+              relay
+                  .pipeline()
+                  .addLast(
+                      RelayAnswerWatch.NAME,
+                      new RelayAnswerWatch(
+                          d.settings().relayAnswerTimeout(),
+                          true,
+                          new RelayAnswerWatch.Listener() {
+                            @Override
+                            public void answered(int firstBytes) {
+                              Judgement j = judge(out, RelayOutcome.succeeded(relaySays(flight)));
+                              if (j instanceof Judgement.Censored c) {
+                                d.learn(host, c.evidence());
+                              }
+                            }
+
+                            @Override
+                            public void failed(String why) {}
+                          }));
+              if (relay.pipeline().get(HeldBytes.NAME) != null) {
+                relay.pipeline().remove(HeldBytes.NAME);
+              }
+              relay.writeAndFlush(mine.take()).addListener(w -> relay.read());
+            });
+  }
+
+  /** The kept first flight: taken once (to be sent on) or dropped, never both. */
+  static final class Kept {
+    private ByteBuf buf;
+
+    Kept(ByteBuf buf) {
+      this.buf = buf;
+    }
+
+    ByteBuf buf() {
+      return buf;
+    }
+
+    ByteBuf take() {
+      ByteBuf b = buf;
+      buf = null;
+      return b;
+    }
+
+    void drop() {
+      if (buf != null) {
+        buf.release();
+        buf = null;
+      }
+    }
+  }
+
+  // ---- judging
+  // -----------------------------------------------------------------------------------
+
+  private Judgement judge(DirectOutcome out, RelayOutcome relay) {
+    return d.attempts().judge(out, relay, d.guard().networkDown(d.clock().instant()));
+  }
+
+  private void noteJudgement(Judgement j) {
+    if (j instanceof Judgement.Censored c) {
+      detected(c.evidence());
+    } else if (j instanceof Judgement.Outage o) {
+      s.note("not learned: " + o.reason());
+    }
+  }
+
+  private void detected(Evidence e) {
+    s.note("detected " + e.summary());
+    d.learn(host, e);
+  }
+
+  private static String relaySays(FirstFlight flight) {
+    return flight instanceof FirstFlight.ClientHello
+        ? "relay handshake ok"
+        : "relay answered the " + flight.describe();
+  }
+
+  static RelayOutcome relayOutcome(DialException e) {
+    return switch (e.kind()) {
+      case RELAY_UNAVAILABLE -> RelayOutcome.unreachable(e.getMessage());
+      default -> RelayOutcome.failed(e.getMessage());
+    };
+  }
+}

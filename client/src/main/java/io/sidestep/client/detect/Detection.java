@@ -1,0 +1,211 @@
+package io.sidestep.client.detect;
+
+import io.sidestep.client.dial.AutoRoute;
+import io.sidestep.core.detect.AttemptJudge;
+import io.sidestep.core.detect.DnsJudge;
+import io.sidestep.core.detect.Evidence;
+import io.sidestep.core.detect.HttpDiff;
+import io.sidestep.core.detect.InterceptionCheck;
+import io.sidestep.core.detect.LearnedStore;
+import io.sidestep.core.detect.OutageGuard;
+import io.sidestep.core.detect.VerifiedHosts;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.X509TrustManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Detection's shared state in a running client: the judges, the learned blocklist, the memory of
+ * verified certificates, the outage guard, and the hosts learned since start (so that the very next
+ * connection goes to the relay even before the router has re-read the learned file). {@link
+ * #autoRoute()} is what the client's AUTO destinations use.
+ *
+ * <p>Writing the learned file (which forces it to disk) happens on a thread of its own, never on an
+ * event loop; {@code onLearned} runs after each write (the client reloads its router there).
+ */
+public final class Detection implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Detection.class);
+  private static final int MAX_RECENT = 10_000;
+
+  private final DetectionSettings settings;
+  private final LearnedStore store;
+  private final RelayResolver relayDns;
+  private final Clock clock;
+  private final DnsJudge dns;
+  private final AttemptJudge attempts;
+  private final InterceptionCheck interception;
+  private final HttpDiff httpDiff;
+  private final VerifiedHosts verified;
+  private final OutageGuard guard = new OutageGuard();
+  private final Map<String, Evidence> recent;
+  private final Set<String> stored = ConcurrentHashMap.newKeySet();
+  private final ExecutorService writer;
+  private volatile Runnable onLearned = () -> {};
+
+  /**
+   * @param stateDir where {@code learned.rules} lives
+   * @param relayDns the relay's resolver (the control for DNS answers)
+   * @param trust the trust store for the interception check (the JVM's in production)
+   */
+  public Detection(
+      DetectionSettings settings,
+      Path stateDir,
+      RelayResolver relayDns,
+      X509TrustManager trust,
+      Clock clock) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.store = new LearnedStore(stateDir, settings.learnedFor(), LearnedStore.DEFAULT_MAX, clock);
+    this.relayDns = Objects.requireNonNull(relayDns, "relayDns");
+    this.dns = new DnsJudge(settings.blockPages(), settings.bogons(), clock);
+    this.attempts = new AttemptJudge(clock);
+    this.interception = new InterceptionCheck(trust, clock);
+    this.httpDiff = new HttpDiff(clock);
+    this.verified = new VerifiedHosts(settings.verifiedFor(), VerifiedHosts.DEFAULT_MAX, clock);
+    this.recent =
+        java.util.Collections.synchronizedMap(
+            new LinkedHashMap<>() {
+              @Override
+              protected boolean removeEldestEntry(Map.Entry<String, Evidence> eldest) {
+                return size() > MAX_RECENT;
+              }
+            });
+    this.writer =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "sidestep-learned-writer");
+              t.setDaemon(true);
+              return t;
+            });
+    writer.execute(this::refreshStored);
+  }
+
+  /** With the JVM's trust store and the system clock. */
+  public static Detection standard(DetectionSettings settings, Path stateDir, RelayResolver dns) {
+    return new Detection(
+        settings, stateDir, dns, InterceptionCheck.jvmTrustManager(), Clock.systemUTC());
+  }
+
+  /** Runs after every write of the learned file, e.g. {@code liveRules::reloadNow}. */
+  public void onLearned(Runnable action) {
+    this.onLearned = Objects.requireNonNull(action, "action");
+  }
+
+  /** The AUTO route that detects interference. */
+  public AutoRoute autoRoute() {
+    return session -> new Attempt(this, session).start();
+  }
+
+  public DetectionSettings settings() {
+    return settings;
+  }
+
+  public LearnedStore store() {
+    return store;
+  }
+
+  DnsJudge dns() {
+    return dns;
+  }
+
+  AttemptJudge attempts() {
+    return attempts;
+  }
+
+  InterceptionCheck interception() {
+    return interception;
+  }
+
+  HttpDiff httpDiff() {
+    return httpDiff;
+  }
+
+  VerifiedHosts verified() {
+    return verified;
+  }
+
+  OutageGuard guard() {
+    return guard;
+  }
+
+  RelayResolver relayDns() {
+    return relayDns;
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  /** What was learned about {@code host} since start, if anything: route it to the relay now. */
+  public Optional<Evidence> learnedSinceStart(String host) {
+    return Optional.ofNullable(recent.get(host));
+  }
+
+  /** Learns {@code host}: at once in memory, then in the learned file (off the caller's thread). */
+  void learn(String host, Evidence evidence) {
+    recent.put(host, evidence);
+    LOG.info("learned {}: {}", host, evidence.summary());
+    writer.execute(
+        () -> {
+          try {
+            store.learn(host, evidence);
+            stored.add(host);
+            onLearned.run();
+          } catch (RuntimeException e) {
+            LOG.error("learned blocklist: {}", e.getMessage());
+          }
+        });
+  }
+
+  /**
+   * The direct path to {@code host} worked: if the learned file still has an entry for it (expired,
+   * or the router would not have sent it here), the block is gone and the entry is dropped.
+   */
+  void directWorked(String host) {
+    if (!stored.contains(host) || recent.containsKey(host)) {
+      return;
+    }
+    writer.execute(
+        () -> {
+          try {
+            if (store.forget(host)) {
+              LOG.info("{}: direct works again; dropped from the learned blocklist", host);
+              onLearned.run();
+            }
+            stored.remove(host);
+          } catch (RuntimeException e) {
+            LOG.error("learned blocklist: {}", e.getMessage());
+          }
+        });
+  }
+
+  private void refreshStored() {
+    try {
+      store.entries().forEach(e -> stored.add(e.host()));
+    } catch (RuntimeException e) {
+      LOG.warn("learned blocklist: {}", e.getMessage());
+    }
+  }
+
+  /** Waits (a little) for pending writes of the learned file. */
+  @Override
+  public void close() {
+    writer.shutdown();
+    try {
+      writer.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,134 @@
+package io.sidestep.client.detect;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sidestep.client.dial.HeldBytes;
+import io.sidestep.core.detect.DirectOutcome.StreamFailure;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Watches a direct connection after the user's first flight was written: the first bytes back (kept
+ * until {@link #handOver}), or a reset, an EOF or silence before them. Reports exactly once.
+ */
+final class FirstResponseWatch extends ChannelInboundHandlerAdapter {
+
+  static final String NAME = "detect-first-response";
+
+  interface Listener {
+    /** The first bytes arrived (they are held here until {@link #handOver}). */
+    void answered();
+
+    /** The connection failed before any byte came back. */
+    void failed(StreamFailure failure, String detail);
+  }
+
+  private final Duration timeout;
+  private final Listener listener;
+  private final List<Object> held = new ArrayList<>();
+  private ScheduledFuture<?> timer;
+  private ChannelHandlerContext ctx;
+  private boolean reported;
+
+  FirstResponseWatch(Duration timeout, Listener listener) {
+    this.timeout = timeout;
+    this.listener = listener;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    timer =
+        ctx.executor()
+            .schedule(
+                () -> report(null, StreamFailure.SILENCE, "silence"),
+                timeout.toMillis(),
+                TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (reported && held.isEmpty()) {
+      ReferenceCountUtil.release(msg); // failed already: nothing goes anywhere
+      return;
+    }
+    if (msg instanceof ByteBuf b && !b.isReadable()) {
+      b.release();
+      ctx.read();
+      return;
+    }
+    held.add(msg);
+    report(listener::answered, null, null);
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    // Swallowed: whoever takes over decides when to read next.
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (!reported) {
+      report(
+          null,
+          StreamFailure.RESET,
+          cause.getMessage() == null ? cause.toString() : cause.getMessage());
+    } else {
+      ctx.fireExceptionCaught(cause);
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (!reported) {
+      report(null, StreamFailure.EOF, "closed");
+    }
+    ctx.fireChannelInactive();
+  }
+
+  private void report(Runnable answered, StreamFailure failure, String detail) {
+    if (reported) {
+      return;
+    }
+    reported = true;
+    if (timer != null) {
+      timer.cancel(false);
+    }
+    if (answered != null) {
+      answered.run();
+    } else {
+      listener.failed(failure, detail);
+    }
+  }
+
+  /**
+   * Replaces this watch with a {@link HeldBytes} holding what came, so that a splice delivers the
+   * bytes first.
+   */
+  void handOver() {
+    List<Object> msgs = new ArrayList<>(held);
+    held.clear();
+    HeldBytes holder = new HeldBytes();
+    ctx.pipeline().replace(this, HeldBytes.NAME, holder);
+    ChannelHandlerContext hctx = ctx.pipeline().context(holder);
+    for (Object m : msgs) {
+      holder.channelRead(hctx, m);
+    }
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    if (timer != null) {
+      timer.cancel(false);
+    }
+    for (Object m : held) {
+      ReferenceCountUtil.release(m);
+    }
+    held.clear();
+  }
+}

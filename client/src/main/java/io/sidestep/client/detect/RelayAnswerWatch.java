@@ -1,0 +1,112 @@
+package io.sidestep.client.detect;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Watches a relay tunnel after the user's flight was replayed into it: the first byte back is the
+ * control's success ("the relay completes the step"); a failure or silence first means the site
+ * fails through the relay too. Passes everything on (or, as a pure control, drops it), and removes
+ * itself after reporting.
+ */
+final class RelayAnswerWatch extends ChannelInboundHandlerAdapter {
+
+  static final String NAME = "detect-relay-answer";
+
+  interface Listener {
+    void answered(int firstBytes);
+
+    void failed(String why);
+  }
+
+  private final Duration timeout;
+  private final boolean control;
+  private final Listener listener;
+  private ScheduledFuture<?> timer;
+  private boolean reported;
+
+  /**
+   * @param control true when nobody reads this tunnel but the watch: bytes are dropped and the
+   *     channel closed after the answer
+   */
+  RelayAnswerWatch(Duration timeout, boolean control, Listener listener) {
+    this.timeout = timeout;
+    this.control = control;
+    this.listener = listener;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    timer =
+        ctx.executor()
+            .schedule(
+                () -> {
+                  if (!reported) {
+                    reported = true;
+                    listener.failed(
+                        "no byte through the relay within " + timeout.toMillis() + " ms");
+                    if (control) {
+                      ctx.close();
+                    }
+                  }
+                },
+                timeout.toMillis(),
+                TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!reported) {
+      reported = true;
+      timer.cancel(false);
+      listener.answered(msg instanceof ByteBuf b ? b.readableBytes() : 0);
+    }
+    if (control) {
+      ReferenceCountUtil.release(msg);
+      ctx.close();
+      return;
+    }
+    ctx.fireChannelRead(msg);
+    if (ctx.pipeline().context(this) != null) {
+      ctx.pipeline().remove(this);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    fail(cause.getMessage() == null ? cause.toString() : cause.getMessage());
+    if (control) {
+      ctx.close();
+    } else {
+      ctx.fireExceptionCaught(cause);
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    fail("the relay tunnel closed before any byte");
+    ctx.fireChannelInactive();
+  }
+
+  private void fail(String why) {
+    if (!reported) {
+      reported = true;
+      if (timer != null) {
+        timer.cancel(false);
+      }
+      listener.failed(why);
+    }
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    if (timer != null) {
+      timer.cancel(false);
+    }
+  }
+}

@@ -1,0 +1,275 @@
+package io.sidestep.client.detect;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sidestep.client.dial.DialException;
+import io.sidestep.client.dial.HeldBytes;
+import io.sidestep.core.detect.DirectOutcome.ConnectFailure;
+import io.sidestep.core.detect.DirectOutcome.StreamFailure;
+import java.net.InetSocketAddress;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+
+/**
+ * A TLS handshake of the client's own, to see what a destination presents: the certificate chain
+ * (accepted whatever it is, and judged afterwards by {@link
+ * io.sidestep.core.detect.InterceptionCheck}) and how the handshake went (a reset, an EOF or
+ * silence before the first byte are techniques 7 and 8). Used directly to an address, and through a
+ * relay tunnel for the control.
+ */
+final class TlsProbe {
+  private TlsProbe() {}
+
+  /** How a probe handshake ended. */
+  sealed interface Result {}
+
+  /** The handshake completed; {@code chain} is leaf first. */
+  record Done(List<X509Certificate> chain, Duration took) implements Result {}
+
+  /**
+   * The TCP connect failed ({@code failure} null when it was not a timeout, refusal or
+   * unreachable).
+   */
+  record ConnectFailed(ConnectFailure failure, String detail) implements Result {}
+
+  /** The connection failed during the handshake, after {@code bytesRead} bytes. */
+  record Failed(StreamFailure failure, long bytesRead, String detail, Duration took)
+      implements Result {}
+
+  private static final SslContext TRUST_ALL;
+
+  static {
+    try {
+      TRUST_ALL =
+          SslContextBuilder.forClient()
+              .trustManager(InsecureTrustManagerFactory.INSTANCE)
+              .protocols("TLSv1.3", "TLSv1.2")
+              .build();
+    } catch (SSLException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /**
+   * Connects to {@code address} and does a handshake with {@code sni} (none when null). Silence
+   * before the first byte for {@code firstRead} fails as {@link StreamFailure#SILENCE}; the whole
+   * handshake gets {@code handshake}.
+   */
+  static Future<Result> direct(
+      EventLoop loop,
+      InetSocketAddress address,
+      String sni,
+      int port,
+      Duration connect,
+      Duration firstRead,
+      Duration handshake) {
+    Promise<Result> promise = loop.newPromise();
+    long start = System.nanoTime();
+    ChannelFuture f =
+        new Bootstrap()
+            .group(loop)
+            .channel(NioSocketChannel.class)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, connect.toMillis()))
+            .handler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel ch) {}
+                })
+            .connect(address);
+    f.addListener(
+        x -> {
+          if (!f.isSuccess()) {
+            DialException e = DialException.of(f.cause(), "probe to " + address);
+            promise.trySuccess(new ConnectFailed(Attempt.connectFailure(e), e.getMessage()));
+            return;
+          }
+          install(f.channel(), sni, port, firstRead, handshake, promise, System.nanoTime());
+        });
+    promise.addListener(x -> f.channel().close());
+    return promise;
+  }
+
+  /**
+   * Does the handshake over {@code tunnel}, a relay tunnel to the destination (which this probe
+   * takes over and closes).
+   */
+  static Future<Result> over(
+      Channel tunnel, String sni, int port, Duration firstRead, Duration handshake) {
+    Promise<Result> promise = tunnel.eventLoop().newPromise();
+    tunnel.config().setAutoRead(true);
+    install(tunnel, sni, port, firstRead, handshake, promise, System.nanoTime());
+    if (tunnel.pipeline().get(HeldBytes.NAME) != null) {
+      tunnel.pipeline().remove(HeldBytes.NAME);
+    }
+    promise.addListener(x -> tunnel.close());
+    return promise;
+  }
+
+  private static void install(
+      Channel ch,
+      String sni,
+      int port,
+      Duration firstRead,
+      Duration handshake,
+      Promise<Result> promise,
+      long start) {
+    ch.config().setAutoRead(true);
+    SslHandler tls =
+        sni == null
+            ? TRUST_ALL.newHandler(ch.alloc())
+            : TRUST_ALL.newHandler(ch.alloc(), sni, port);
+    tls.setHandshakeTimeoutMillis(handshake.toMillis());
+    Watch watch = new Watch(promise, tls, firstRead, start);
+    ch.pipeline()
+        .addLast("probe-watch", watch)
+        .addLast("probe-tls", tls)
+        .addLast("probe-end", new End(watch));
+  }
+
+  private static Duration since(long start) {
+    return Duration.ofNanos(System.nanoTime() - start);
+  }
+
+  /** Counts the bytes under the TLS layer and times the first one. */
+  private static final class Watch extends ChannelInboundHandlerAdapter {
+    final Promise<Result> promise;
+    final SslHandler tls;
+    final Duration firstRead;
+    final long start;
+    long bytes;
+    ScheduledFuture<?> silence;
+
+    Watch(Promise<Result> promise, SslHandler tls, Duration firstRead, long start) {
+      this.promise = promise;
+      this.tls = tls;
+      this.firstRead = firstRead;
+      this.start = start;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      silence =
+          ctx.executor()
+              .schedule(
+                  () -> {
+                    if (bytes == 0) {
+                      promise.trySuccess(
+                          new Failed(StreamFailure.SILENCE, 0, "silence", since(start)));
+                    }
+                  },
+                  firstRead.toMillis(),
+                  TimeUnit.MILLISECONDS);
+      promise.addListener(x -> silence.cancel(false));
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof ByteBuf b) {
+        bytes += b.readableBytes();
+      }
+      if (promise.isDone()) {
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+      ctx.fireChannelRead(msg);
+    }
+
+    void failed(Throwable cause, boolean closed) {
+      String detail = cause == null ? "closed" : String.valueOf(cause.getMessage());
+      StreamFailure f;
+      if (closed) {
+        f = StreamFailure.EOF;
+      } else if (cause instanceof java.io.IOException && !(cause instanceof SSLException)) {
+        f = StreamFailure.RESET;
+      } else if (bytes == 0) {
+        f = StreamFailure.RESET;
+      } else {
+        // A TLS-level failure after the server answered is not a censor's reset: report it as a
+        // handshake that ended, with an empty chain, so that the chain check decides.
+        promise.trySuccess(new Done(List.of(), since(start)));
+        return;
+      }
+      promise.trySuccess(new Failed(f, bytes, detail, since(start)));
+    }
+  }
+
+  /** Sits above TLS: takes the handshake's outcome and swallows application data. */
+  private static final class End extends ChannelInboundHandlerAdapter {
+    final Watch watch;
+
+    End(Watch watch) {
+      this.watch = watch;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof SslHandshakeCompletionEvent done) {
+        if (done.isSuccess()) {
+          List<X509Certificate> chain = new ArrayList<>();
+          try {
+            for (Certificate c : watch.tls.engine().getSession().getPeerCertificates()) {
+              if (c instanceof X509Certificate x) {
+                chain.add(x);
+              }
+            }
+          } catch (SSLPeerUnverifiedException e) {
+            // no certificate: an empty chain, which the check reports
+          }
+          watch.promise.trySuccess(new Done(chain, since(watch.start)));
+        } else {
+          Throwable c = done.cause();
+          boolean closed =
+              c instanceof java.nio.channels.ClosedChannelException
+                  || (c != null && String.valueOf(c.getMessage()).contains("closed"));
+          watch.failed(c, closed && !(c instanceof java.io.IOException && isReset(c)));
+        }
+      }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      ReferenceCountUtil.release(msg);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      watch.failed(cause, false);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      if (!watch.promise.isDone()) {
+        watch.failed(null, true);
+      }
+    }
+  }
+
+  static boolean isReset(Throwable t) {
+    String m = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
+    return m.contains("reset") || m.contains("broken pipe");
+  }
+}

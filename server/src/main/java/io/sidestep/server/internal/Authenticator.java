@@ -1,0 +1,63 @@
+package io.sidestep.server.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Checks {@code Proxy-Authorization: Basic base64(NAME:TOKEN)} against the current users.
+ *
+ * <p>The comparison is of SHA-256 hashes with {@link MessageDigest#isEqual}, which takes the same
+ * time wherever the hashes differ; an unknown name is compared against a dummy hash so that it
+ * costs the same as a wrong token. The user table is swapped as a whole when the users file
+ * changes, so a check never sees half an update.
+ */
+public final class Authenticator {
+
+  private static final byte[] DUMMY = UsersFile.hash("no such user");
+
+  private volatile Map<String, byte[]> hashes = Map.of();
+
+  /** Replaces the users, atomically for every later check. */
+  public void replace(Map<String, UsersFile.Entry> users) {
+    Map<String, byte[]> m = new HashMap<>();
+    users.forEach((name, e) -> m.put(name, e.tokenHash()));
+    hashes = Map.copyOf(m);
+  }
+
+  public int size() {
+    return hashes.size();
+  }
+
+  /**
+   * The user name when {@code header} carries valid credentials, else null. Never throws on bad
+   * input: a stranger's header is just not valid.
+   */
+  public String authenticate(String header) {
+    if (header == null || header.length() < 7 || header.length() > 1024) {
+      return null;
+    }
+    if (!header.regionMatches(true, 0, "Basic ", 0, 6)) {
+      return null;
+    }
+    String decoded;
+    try {
+      decoded =
+          new String(
+              Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    int colon = decoded.indexOf(':');
+    if (colon <= 0) {
+      return null;
+    }
+    String name = decoded.substring(0, colon);
+    byte[] presented = UsersFile.hash(decoded.substring(colon + 1));
+    byte[] expected = hashes.get(name);
+    boolean ok = MessageDigest.isEqual(presented, expected == null ? DUMMY : expected);
+    return ok && expected != null ? name : null;
+  }
+}

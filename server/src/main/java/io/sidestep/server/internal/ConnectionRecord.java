@@ -1,0 +1,87 @@
+package io.sidestep.server.internal;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What one client connection did, logged once when it closes: at INFO for a user ({@code user=NAME
+ * dest=HOST:PORT result=ok up=BYTES down=BYTES duration=MS}), at DEBUG for a stranger. Never holds
+ * a token. Touched only from the connection's event loop.
+ */
+public final class ConnectionRecord {
+
+  private static final Logger log = LoggerFactory.getLogger("io.sidestep.server.Connections");
+
+  private final long start = System.nanoTime();
+  private String user;
+  private String destination;
+  private String result = "closed";
+  private String detail;
+  private long up;
+  private long down;
+  private int dnsQueries;
+  private boolean logged;
+
+  public void user(String name) {
+    this.user = name;
+  }
+
+  public String user() {
+    return user;
+  }
+
+  public void destination(String d) {
+    this.destination = d;
+  }
+
+  public void result(String r, String detail) {
+    this.result = r;
+    this.detail = detail;
+  }
+
+  public void up(long n) {
+    up += n;
+  }
+
+  public void down(long n) {
+    down += n;
+  }
+
+  public void dnsQuery() {
+    dnsQueries++;
+  }
+
+  public void log() {
+    if (logged) {
+      return;
+    }
+    logged = true;
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    if (user == null) {
+      log.debug("stranger result={} duration={}ms", result, ms);
+      return;
+    }
+    StringBuilder sb = new StringBuilder("user=").append(user);
+    sb.append(" dest=").append(destination == null ? "-" : clean(destination));
+    if (dnsQueries > 0) {
+      sb.append(" doh=").append(dnsQueries);
+    }
+    sb.append(" result=").append(result);
+    sb.append(" up=").append(up).append(" down=").append(down);
+    sb.append(" duration=").append(ms).append("ms");
+    if (detail != null) {
+      sb.append(" (").append(clean(detail)).append(')');
+    }
+    log.info(sb.toString());
+  }
+
+  /** Log lines stay one line: control characters from a client never reach the log. */
+  static String clean(String s) {
+    StringBuilder b = new StringBuilder(Math.min(s.length(), 300));
+    for (int i = 0; i < s.length() && i < 300; i++) {
+      char c = s.charAt(i);
+      b.append(c < 0x20 || c == 0x7f ? '?' : c);
+    }
+    return b.toString();
+  }
+}

@@ -1,0 +1,179 @@
+package io.sidestep.server.internal;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What strangers see: a small, harmless web site. Built in, it is one page at {@code /} and 404
+ * everywhere else; with a directory ({@code --decoy-dir}) it serves that directory's files, with
+ * {@code index.html} for directories.
+ *
+ * <p>Path traversal is refused: a path with a {@code ..} or hidden ({@code .name}) segment, a
+ * backslash or a NUL is a 404, and the file's real path (after symbolic links) must lie inside the
+ * directory's real path. Files larger than 8 MiB are not served. {@link #page} reads files, so with
+ * a directory it must run off the event loop.
+ */
+public final class DecoySite {
+
+  /** A page to serve: the status, the media type and the body. */
+  public record Page(HttpResponseStatus status, String contentType, byte[] body) {}
+
+  private static final long MAX_FILE = 8L << 20;
+
+  static final byte[] BUILT_IN =
+      ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+              + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+              + "<title>Field notes</title>\n<style>\n"
+              + "body { max-width: 40em; margin: 3em auto; padding: 0 1em;"
+              + " font-family: Georgia, serif; color: #222; line-height: 1.5; }\n"
+              + "h1 { font-weight: normal; }\nfooter { margin-top: 3em; color: #777;"
+              + " font-size: 0.9em; }\n</style>\n</head>\n<body>\n<h1>Field notes</h1>\n"
+              + "<p>A small personal site. Notes on bread, bicycles and birds will appear here"
+              + " once they are written up.</p>\n<p>Nothing else to see yet &mdash; thanks for"
+              + " stopping by.</p>\n<footer>Last updated in the spring.</footer>\n</body>\n"
+              + "</html>\n")
+          .getBytes(StandardCharsets.UTF_8);
+
+  private static final Map<String, String> TYPES =
+      Map.ofEntries(
+          Map.entry("html", "text/html"),
+          Map.entry("htm", "text/html"),
+          Map.entry("css", "text/css"),
+          Map.entry("js", "application/javascript"),
+          Map.entry("json", "application/json"),
+          Map.entry("txt", "text/plain"),
+          Map.entry("xml", "text/xml"),
+          Map.entry("svg", "image/svg+xml"),
+          Map.entry("png", "image/png"),
+          Map.entry("jpg", "image/jpeg"),
+          Map.entry("jpeg", "image/jpeg"),
+          Map.entry("gif", "image/gif"),
+          Map.entry("ico", "image/x-icon"),
+          Map.entry("webp", "image/webp"),
+          Map.entry("woff2", "font/woff2"),
+          Map.entry("pdf", "application/pdf"));
+
+  private final Path root;
+  private final Path realRoot;
+  private final Instant started = Instant.now();
+
+  /** The built-in site ({@code dir} null) or the files of {@code dir}. */
+  public DecoySite(Path dir) {
+    this.root = dir == null ? null : dir.toAbsolutePath().normalize();
+    try {
+      this.realRoot = root == null ? null : root.toRealPath();
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "decoy directory: " + dir + " (expected: an existing directory)", e);
+    }
+    if (realRoot != null && !Files.isDirectory(realRoot)) {
+      throw new IllegalArgumentException(
+          "decoy directory: " + dir + " is not a directory (expected: a directory of web files)");
+    }
+  }
+
+  /** Whether {@link #page} touches the file system (and so must run off the event loop). */
+  public boolean blocking() {
+    return root != null;
+  }
+
+  public Instant started() {
+    return started;
+  }
+
+  /** The page for a request target (origin-form or absolute-form; the query is ignored). */
+  public Page page(String uri) {
+    String path = pathOf(uri);
+    if (path == null) {
+      return notFound();
+    }
+    if (root == null) {
+      return path.equals("/") || path.equals("/index.html")
+          ? new Page(HttpResponseStatus.OK, "text/html", BUILT_IN)
+          : notFound();
+    }
+    return fromDirectory(path);
+  }
+
+  /** The decoded path of a request target, or null when it is not a path we could serve. */
+  static String pathOf(String uri) {
+    String u = uri;
+    int scheme = u.indexOf("://");
+    if (scheme > 0 && scheme < 10) {
+      int slash = u.indexOf('/', scheme + 3);
+      u = slash < 0 ? "/" : u.substring(slash);
+    }
+    int q = u.indexOf('?');
+    if (q >= 0) {
+      u = u.substring(0, q);
+    }
+    int hash = u.indexOf('#');
+    if (hash >= 0) {
+      u = u.substring(0, hash);
+    }
+    if (!u.startsWith("/")) {
+      return null;
+    }
+    String decoded;
+    try {
+      decoded = QueryStringDecoder.decodeComponent(u.replace("+", "%2B"));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    if (decoded.indexOf('\0') >= 0 || decoded.indexOf('\\') >= 0) {
+      return null;
+    }
+    for (String seg : decoded.split("/")) {
+      if (seg.startsWith(".")) {
+        return null; // "..", "." and hidden files such as .git or .htpasswd
+      }
+    }
+    return decoded;
+  }
+
+  private Page fromDirectory(String path) {
+    Path p = root.resolve(path.substring(1)).normalize();
+    if (!p.startsWith(root)) {
+      return notFound();
+    }
+    try {
+      if (Files.isDirectory(p)) {
+        p = p.resolve("index.html");
+      }
+      if (!Files.isRegularFile(p)) {
+        return notFound();
+      }
+      Path real = p.toRealPath();
+      if (!real.startsWith(realRoot)
+          || !Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)
+          || Files.size(real) > MAX_FILE) {
+        return notFound();
+      }
+      return new Page(HttpResponseStatus.OK, typeOf(real), Files.readAllBytes(real));
+    } catch (IOException | SecurityException e) {
+      return notFound();
+    }
+  }
+
+  private static String typeOf(Path p) {
+    String n = p.getFileName().toString();
+    int dot = n.lastIndexOf('.');
+    String ext = dot < 0 ? "" : n.substring(dot + 1).toLowerCase(Locale.ROOT);
+    return TYPES.getOrDefault(ext, "application/octet-stream");
+  }
+
+  private static Page notFound() {
+    return new Page(
+        HttpResponseStatus.NOT_FOUND,
+        "text/html",
+        HttpResponses.errorPage(HttpResponseStatus.NOT_FOUND));
+  }
+}

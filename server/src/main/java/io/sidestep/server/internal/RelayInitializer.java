@@ -1,0 +1,54 @@
+package io.sidestep.server.internal;
+
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Assembles a client connection's pipeline: idle timeout, TLS sniffing (then TLS), the request
+ * guard, the HTTP codec with size limits, and the front handler.
+ */
+public final class RelayInitializer extends ChannelInitializer<SocketChannel> {
+
+  /** Request line limit: an 8 KiB line gets 414, as on nginx. */
+  public static final int MAX_INITIAL_LINE = 8 * 1024;
+
+  /** All header lines together: 16 KiB, beyond which the request gets 400. */
+  public static final int MAX_HEADER_SIZE = 16 * 1024;
+
+  private final SslContext sslContext;
+  private final RelayContext rc;
+  private final long handshakeTimeoutMillis;
+  private final long idleTimeoutMillis;
+
+  public RelayInitializer(
+      SslContext sslContext, RelayContext rc, long handshakeTimeoutMillis, long idleTimeoutMillis) {
+    this.sslContext = sslContext;
+    this.rc = rc;
+    this.handshakeTimeoutMillis = handshakeTimeoutMillis;
+    this.idleTimeoutMillis = idleTimeoutMillis;
+  }
+
+  @Override
+  protected void initChannel(SocketChannel ch) {
+    ch.pipeline()
+        .addLast("idle", new IdleStateHandler(0, 0, idleTimeoutMillis, TimeUnit.MILLISECONDS))
+        .addLast("idle-close", IdleCloser.INSTANCE)
+        .addLast("sniff", new TlsSniffer(sslContext, handshakeTimeoutMillis))
+        .addLast("guard", new RequestGuard())
+        .addLast(
+            "http-decoder",
+            new HttpRequestDecoder(
+                new HttpDecoderConfig()
+                    .setMaxInitialLineLength(MAX_INITIAL_LINE)
+                    .setMaxHeaderSize(MAX_HEADER_SIZE)
+                    .setMaxChunkSize(16 * 1024)))
+        .addLast("http-encoder", new HttpResponseEncoder())
+        .addLast("front", new FrontHandler(rc));
+  }
+}

@@ -1,0 +1,99 @@
+package io.sidestep.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sidestep.core.relay.AccessKey;
+import io.sidestep.core.route.Destination;
+import io.sidestep.core.tls.CertificateBuilder;
+import io.sidestep.core.tls.CertifiedKey;
+import io.sidestep.core.tls.Pem;
+import io.sidestep.core.tls.Pins;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The relay's certificate is generated once, kept in the state directory and reused. */
+@Timeout(60)
+class RelayCertificateTest {
+
+  static Relay start(Path state) {
+    return Relay.builder()
+        .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+        .stateDir(state)
+        .start();
+  }
+
+  static String servedPin(Relay r) throws Exception {
+    try (RelayClient c = RelayClient.connect(r.address())) {
+      return Pins.of(c.peerCertificate());
+    }
+  }
+
+  @Test
+  void generatedOnceAndReusedAcrossRestarts(@TempDir Path dir) throws Exception {
+    Path state = dir.resolve("state");
+    String first;
+    try (Relay r = start(state)) {
+      first = servedPin(r);
+      assertThat(first).isEqualTo(r.pin());
+    }
+    assertThat(
+            PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(state.resolve("relay-key.pem"))))
+        .isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(state)))
+        .isEqualTo("rwx------");
+    byte[] certBytes = Files.readAllBytes(state.resolve("relay-cert.pem"));
+    try (Relay r = start(state)) {
+      assertThat(servedPin(r)).as("same key after a restart").isEqualTo(first);
+    }
+    assertThat(Files.readAllBytes(state.resolve("relay-cert.pem"))).isEqualTo(certBytes);
+  }
+
+  @Test
+  void accessKeyFromUsersAddPinsTheCertificateTheRelayServes(@TempDir Path dir) throws Exception {
+    Path state = dir.resolve("state");
+    // users add before the relay ever ran: it creates the certificate
+    AccessKey key = Users.in(state).add("alice", Destination.of("relay.example.net", 443));
+    assertThat(key.toUri())
+        .matches(
+            "sidestep://alice:[A-Za-z0-9_-]{43}@relay\\.example\\.net:443\\?pin=sha256/[A-Za-z0-9+/]{43}=#alice");
+    assertThat(AccessKey.parse(key.toUri())).isEqualTo(key);
+    try (Relay r = start(state)) {
+      assertThat(key.pin()).contains(servedPin(r));
+      // the generated certificate names the public host, so it looks ordinary
+      assertThat(r.certificate().getSubjectX500Principal().getName())
+          .isEqualTo("CN=relay.example.net");
+    }
+  }
+
+  @Test
+  void givenCertificateIsServedAndMismatchedKeyRefused(@TempDir Path dir) throws Exception {
+    CertifiedKey ca = CertificateBuilder.subject("CN=Operator CA").ca().selfSigned();
+    CertifiedKey leaf =
+        CertificateBuilder.subject("CN=relay.test").dnsNames("relay.test").signedBy(ca);
+    Path cert = dir.resolve("cert.pem");
+    Path key = dir.resolve("key.pem");
+    Pem.writeCertificates(cert, leaf.chain());
+    Pem.writePrivateKey(key, leaf.privateKey());
+    try (Relay r =
+        Relay.builder()
+            .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+            .stateDir(dir.resolve("state"))
+            .identity(RelayCertificate.load(cert, key))
+            .start()) {
+      assertThat(servedPin(r)).isEqualTo(leaf.pin());
+    }
+    assertThat(dir.resolve("state/relay-cert.pem")).as("no certificate generated").doesNotExist();
+    Path otherKey = dir.resolve("other.pem");
+    Pem.writePrivateKey(otherKey, CertificateBuilder.subject("CN=x").selfSigned().privateKey());
+    assertThatThrownBy(() -> RelayCertificate.load(cert, otherKey))
+        .hasMessageContaining("does not belong");
+  }
+}

@@ -1,0 +1,140 @@
+package io.sidestep.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.sidestep.core.net.Cidr;
+import io.sidestep.core.relay.AccessKey;
+import io.sidestep.core.testing.TestOrigin;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/** Handshake and idle timeouts close connections; each connection is logged once, no secrets. */
+@Timeout(60)
+class TimeoutsAndLogTest {
+
+  @TempDir static Path state;
+  static Relay relay;
+  static AccessKey alice;
+  static TestOrigin http;
+  static ListAppender<ILoggingEvent> log = new ListAppender<>();
+
+  @BeforeAll
+  static void start() {
+    log.start();
+    ((Logger) LoggerFactory.getLogger("io.sidestep.server.Connections")).addAppender(log);
+    ((Logger) LoggerFactory.getLogger(Relay.class)).addAppender(log);
+    http = TestOrigin.http();
+    relay =
+        Relay.builder()
+            .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+            .stateDir(state)
+            .allowDestination(Cidr.parse("127.0.0.1/32"))
+            .handshakeTimeout(Duration.ofMillis(300))
+            .idleTimeout(Duration.ofMillis(700))
+            .start();
+    alice = relay.addUser("alice");
+  }
+
+  @AfterAll
+  static void stop() {
+    relay.close();
+    http.close();
+    ((Logger) LoggerFactory.getLogger("io.sidestep.server.Connections")).detachAppender(log);
+    ((Logger) LoggerFactory.getLogger(Relay.class)).detachAppender(log);
+  }
+
+  @Test
+  void silentAndStalledHandshakesAreClosed() throws Exception {
+    for (byte[] sent :
+        List.of(new byte[0], new byte[] {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01})) {
+      try (Socket s = new Socket()) {
+        s.connect(relay.address(), RelayClient.TIMEOUT_MS);
+        s.setSoTimeout(RelayClient.TIMEOUT_MS);
+        s.getOutputStream().write(sent);
+        assertThat(readsToEnd(s)).as("closed by the handshake timeout, before ours").isTrue();
+      }
+    }
+  }
+
+  @Test
+  void idleTunnelsAndIdleStrangersAreClosed() throws Exception {
+    try (RelayClient c = RelayClient.connect(relay.address())) {
+      assertThat(
+              c.request(
+                      "CONNECT 127.0.0.1:"
+                          + http.port()
+                          + " HTTP/1.1\r\nProxy-Authorization: "
+                          + RelayClient.basic(alice)
+                          + "\r\n\r\n")
+                  .status())
+          .isEqualTo(200);
+      assertThat(c.closedByRelay()).isTrue();
+    }
+    try (RelayClient c = RelayClient.connect(relay.address())) {
+      c.write("GET / HT"); // half a request, then nothing
+      assertThat(c.closedByRelay()).isTrue();
+    }
+  }
+
+  @Test
+  void eachUserConnectionIsLoggedOnceWithoutTheToken() throws Exception {
+    try (RelayClient c = RelayClient.connect(relay.address())) {
+      c.request(
+          "CONNECT 127.0.0.1:"
+              + http.port()
+              + " HTTP/1.1\r\nProxy-Authorization: "
+              + RelayClient.basic(alice)
+              + "\r\n\r\n");
+      c.write("GET /logged HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assertThat(c.readResponse().status()).isEqualTo(200);
+    }
+    String line = null;
+    for (int i = 0; i < 100 && line == null; i++) {
+      line =
+          log.list.stream()
+              .map(ILoggingEvent::getFormattedMessage)
+              .filter(m -> m.startsWith("user=alice dest=127.0.0.1:" + http.port() + " result=ok"))
+              .filter(m -> !m.contains("up=0 "))
+              .findFirst()
+              .orElse(null);
+      if (line == null) {
+        Thread.sleep(50);
+      }
+    }
+    assertThat(line).isNotNull().matches(".* up=\\d+ down=\\d+ duration=\\d+ms");
+    for (ILoggingEvent e : log.list) {
+      assertThat(e.getFormattedMessage()).doesNotContain(alice.token());
+    }
+    assertThat(log.list)
+        .extracting(ILoggingEvent::getFormattedMessage)
+        .contains("listening on 127.0.0.1:" + relay.address().getPort());
+  }
+
+  private static boolean readsToEnd(Socket s) {
+    try {
+      byte[] b = new byte[4096];
+      while (s.getInputStream().read(b) >= 0) {
+        // a TLS alert at most
+      }
+      return true;
+    } catch (java.net.SocketTimeoutException e) {
+      return false;
+    } catch (IOException e) {
+      return true;
+    }
+  }
+}
