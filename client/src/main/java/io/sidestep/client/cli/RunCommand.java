@@ -112,7 +112,6 @@ final class RunCommand implements Callable<Integer> {
       live.close();
       throw e;
     }
-    LOG.info("rules from {}", rulesFile);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
