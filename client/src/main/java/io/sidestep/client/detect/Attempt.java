@@ -245,7 +245,8 @@ final class Attempt {
               all.addComponent(true, b);
               FirstFlight flight = FirstFlight.inspect(ByteBufUtil.getBytes(all));
               if (flight.incomplete() && all.readableBytes() < MAX_FLIGHT && round < 32) {
-                readFlight(ch, all, round + 1);
+                // Later: the session's capture handler is still leaving the pipeline just now.
+                loop.execute(() -> readFlight(ch, all, round + 1));
               } else {
                 proceed(ch, new Kept(all), flight);
               }
