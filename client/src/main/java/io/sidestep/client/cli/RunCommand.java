@@ -2,15 +2,21 @@ package io.sidestep.client.cli;
 
 import io.sidestep.client.Client;
 import io.sidestep.client.DoorCredentials;
+import io.sidestep.client.detect.Detection;
+import io.sidestep.client.detect.DetectionSettings;
+import io.sidestep.client.detect.RelayResolver;
 import io.sidestep.client.dial.DnsServerResolver;
 import io.sidestep.client.dial.Resolver;
 import io.sidestep.client.dial.SystemResolver;
+import io.sidestep.client.relay.RelayDoh;
+import io.sidestep.core.net.Cidr;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.LiveRules;
 import io.sidestep.core.rules.RulesTemplate;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -86,6 +92,32 @@ final class RunCommand implements Callable<Integer> {
       })
   String doorCredentials;
 
+  @Option(
+      names = "--connect-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "2s",
+      description = {
+        "Direct connect timeout for destinations no rule names; a timeout while the relay",
+        "connects detours through the relay (default: ${DEFAULT-VALUE}; 1500ms, 2s, ...)."
+      })
+  String connectTimeout;
+
+  @Option(
+      names = "--first-read-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "3s",
+      description = {
+        "How long the direct path may stay silent after the first bytes (a TLS ClientHello, an",
+        "HTTP request) before they are replayed through the relay (default: ${DEFAULT-VALUE})."
+      })
+  String firstReadTimeout;
+
+  @Option(
+      names = "--block-page",
+      paramLabel = "CIDR",
+      description = "Address of a known block-page server (repeatable): such DNS answers are lies.")
+  List<String> blockPages = new ArrayList<>();
+
   @Override
   public Integer call() throws Exception {
     Client.Builder builder =
@@ -98,33 +130,94 @@ final class RunCommand implements Callable<Integer> {
     }
     Path stateDir = state != null ? state : Path.of(System.getProperty("user.home"), ".sidestep");
     Path rulesFile = rules != null ? rules : stateDir.resolve("rules.txt");
-    builder.resolver(resolver());
+    Resolver resolver = resolver();
+    builder.resolver(resolver);
+    List<AccessKey> keys = relays.stream().map(AccessKey::parse).toList();
+    DetectionSettings settings =
+        DetectionSettings.defaults()
+            .withConnectTimeout(duration("--connect-timeout", connectTimeout))
+            .withFirstReadTimeout(duration("--first-read-timeout", firstReadTimeout))
+            .withBlockPages(blockPages.stream().map(Cidr::parse).toList());
+    Detection detection =
+        Detection.standard(
+            settings,
+            stateDir,
+            keys.isEmpty()
+                ? RelayResolver.NONE
+                : new RelayDoh(keys, RelayDoh.DEFAULT_TIMEOUT, resolver));
+    builder.autoRoute(detection.autoRoute());
     if (rules == null && RulesTemplate.writeIfAbsent(rulesFile)) {
       LOG.info("wrote the commented rules template to {}", rulesFile);
     }
     // A bad rules file throws RulesException (an IllegalArgumentException) whose message is the
     // FILE:LINE:COL text: the command line prints it and exits 1.
-    LiveRules live = LiveRules.load(rulesFile, stateDir.resolve(LEARNED_FILE));
+    LiveRules live;
+    try {
+      live = LiveRules.load(rulesFile, stateDir.resolve(LEARNED_FILE));
+    } catch (RuntimeException e) {
+      detection.close();
+      throw e;
+    }
+    // What detection learns routes the host's next connection through the relay at once.
+    detection.onLearned(
+        () -> {
+          try {
+            live.reloadNow();
+          } catch (RuntimeException e) {
+            LOG.error("{}; keeping the previous rules", e.getMessage());
+          }
+        });
     Client client;
     try {
       client = builder.router(live).start();
     } catch (RuntimeException e) {
       live.close();
+      detection.close();
       throw e;
     }
-    LOG.info("rules from {}", rulesFile);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   client.close();
+                  detection.close();
                   live.close();
                   stopped.countDown();
                 },
                 "sidestep-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  /**
+   * Parses {@code 1500ms}, {@code 2s}, {@code 1m} or a bare number of seconds.
+   *
+   * @throws IllegalArgumentException naming the option and what was expected
+   */
+  static Duration duration(String option, String text) {
+    String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+    try {
+      Duration d;
+      if (t.endsWith("ms")) {
+        d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2).trim()));
+      } else if (t.endsWith("s")) {
+        d =
+            Duration.ofMillis(
+                Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
+      } else if (t.endsWith("m")) {
+        d = Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1).trim()) * 60);
+      } else {
+        d = Duration.ofMillis(Math.round(Double.parseDouble(t) * 1000));
+      }
+      if (!d.isNegative() && !d.isZero()) {
+        return d;
+      }
+    } catch (NumberFormatException e) {
+      // fall through to the message
+    }
+    throw new IllegalArgumentException(
+        option + ": '" + text + "' (expected: a positive duration such as 1500ms, 2s or 1m)");
   }
 
   private Resolver resolver() {

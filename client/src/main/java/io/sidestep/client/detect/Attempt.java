@@ -26,7 +26,6 @@ import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Decision;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -79,7 +78,9 @@ final class Attempt {
         .whenComplete(
             (addresses, error) ->
                 loop.execute(
-                    () -> resolved(error == null ? Lookup.addresses(addresses) : classify(error))));
+                    () ->
+                        resolved(
+                            error == null ? Lookup.addresses(addresses) : Outcomes.lookup(error))));
   }
 
   // ---- step 1: DNS ----------------------------------------------------------------------------
@@ -132,35 +133,6 @@ final class Attempt {
     }
   }
 
-  /** Local DNS failures, told apart where the resolver says how it failed. */
-  static Lookup classify(Throwable error) {
-    Throwable t = error;
-    while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
-      t = t.getCause();
-    }
-    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (c instanceof io.netty.resolver.dns.DnsErrorCauseException dns) {
-        return dns.getCode() == io.netty.handler.codec.dns.DnsResponseCode.NXDOMAIN
-            ? Lookup.nxDomain()
-            : Lookup.failed(dns.getCode().toString());
-      }
-      if (c instanceof io.netty.resolver.dns.DnsNameResolverTimeoutException) {
-        return Lookup.failed("timeout");
-      }
-    }
-    String m = String.valueOf(t.getMessage());
-    if (m.contains("no address") || m.contains("No address") || m.contains("no matching record")) {
-      return Lookup.noData();
-    }
-    if (t instanceof UnknownHostException && t.getCause() == null) {
-      // The system resolver says no more than this; a temporary failure is not an answer.
-      return m.contains("Temporary failure") || m.contains("try again")
-          ? Lookup.failed(m)
-          : Lookup.nxDomain();
-    }
-    return Lookup.failed(m);
-  }
-
   private void afterDns(List<InetAddress> addresses) {
     Decision after;
     try {
@@ -207,7 +179,7 @@ final class Attempt {
                 return;
               }
               DialException e = DialException.of(f.cause(), "direct to " + dest);
-              ConnectFailure kind = connectFailure(e);
+              ConnectFailure kind = Outcomes.connectFailure(e);
               if (kind == null) {
                 s.fail("direct", e);
                 return;
@@ -215,15 +187,6 @@ final class Attempt {
               d.guard().failure(host, d.clock().instant());
               connectFailed(DirectOutcome.connectFailed(kind, elapsed(t)), e);
             });
-  }
-
-  static ConnectFailure connectFailure(DialException e) {
-    return switch (e.kind()) {
-      case TIMEOUT -> ConnectFailure.TIMEOUT;
-      case CONNECTION_REFUSED -> ConnectFailure.REFUSED;
-      case UNREACHABLE -> ConnectFailure.UNREACHABLE;
-      default -> null;
-    };
   }
 
   private void connectFailed(DirectOutcome out, DialException directError) {
@@ -237,7 +200,7 @@ final class Attempt {
                 s.splice((Channel) f.getNow(), "relay");
               } else {
                 DialException e = DialException.of(f.cause(), "relay to " + dest);
-                noteJudgement(judge(out, relayOutcome(e)));
+                noteJudgement(judge(out, Outcomes.relayOutcome(e)));
                 s.fail("direct", directError);
               }
             });
@@ -282,7 +245,8 @@ final class Attempt {
               all.addComponent(true, b);
               FirstFlight flight = FirstFlight.inspect(ByteBufUtil.getBytes(all));
               if (flight.incomplete() && all.readableBytes() < MAX_FLIGHT && round < 32) {
-                readFlight(ch, all, round + 1);
+                // Later: the session's capture handler is still leaving the pipeline just now.
+                loop.execute(() -> readFlight(ch, all, round + 1));
               } else {
                 proceed(ch, new Kept(all), flight);
               }
@@ -332,9 +296,12 @@ final class Attempt {
               } else if (r instanceof TlsProbe.Failed failed) {
                 // Our own handshake met the censor: the user's bytes were never sent direct.
                 ch.close();
+                Duration after =
+                    failed.failure() == StreamFailure.SILENCE
+                        ? d.settings().firstReadTimeout()
+                        : failed.took();
                 streamFailed(
-                    DirectOutcome.streamFailed(
-                        failed.failure(), failed.bytesRead(), flight, failed.took()),
+                    DirectOutcome.streamFailed(failed.failure(), failed.bytesRead(), flight, after),
                     kept,
                     flight);
               } else {
@@ -460,8 +427,9 @@ final class Attempt {
               @Override
               public void failed(StreamFailure failure, String detail) {
                 ch.close();
-                streamFailed(
-                    DirectOutcome.streamFailed(failure, 0, flight, elapsed(t)), kept, flight);
+                Duration after =
+                    failure == StreamFailure.SILENCE ? d.settings().firstReadTimeout() : elapsed(t);
+                streamFailed(DirectOutcome.streamFailed(failure, 0, flight, after), kept, flight);
               }
             });
     ch.pipeline().addLast(FirstResponseWatch.NAME, watch[0]);
@@ -491,7 +459,8 @@ final class Attempt {
                   ((Channel) f.getNow()).close();
                   noteJudgement(judge(out, RelayOutcome.succeeded("relay connect ok")));
                 } else {
-                  noteJudgement(judge(out, relayOutcome(DialException.of(f.cause(), "relay"))));
+                  noteJudgement(
+                      judge(out, Outcomes.relayOutcome(DialException.of(f.cause(), "relay"))));
                 }
                 kept.drop();
                 s.fail(
@@ -520,7 +489,7 @@ final class Attempt {
               if (!f.isSuccess()) {
                 DialException e = DialException.of(f.cause(), "relay to " + dest);
                 if (out != null) {
-                  noteJudgement(judge(out, relayOutcome(e)));
+                  noteJudgement(judge(out, Outcomes.relayOutcome(e)));
                 }
                 kept.drop();
                 s.fail("relay", e);
@@ -649,12 +618,5 @@ final class Attempt {
     return flight instanceof FirstFlight.ClientHello
         ? "relay handshake ok"
         : "relay answered the " + flight.describe();
-  }
-
-  static RelayOutcome relayOutcome(DialException e) {
-    return switch (e.kind()) {
-      case RELAY_UNAVAILABLE -> RelayOutcome.unreachable(e.getMessage());
-      default -> RelayOutcome.failed(e.getMessage());
-    };
   }
 }

@@ -40,23 +40,23 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * silence before the first byte are techniques 7 and 8). Used directly to an address, and through a
  * relay tunnel for the control.
  */
-final class TlsProbe {
+public final class TlsProbe {
   private TlsProbe() {}
 
   /** How a probe handshake ended. */
-  sealed interface Result {}
+  public sealed interface Result {}
 
   /** The handshake completed; {@code chain} is leaf first. */
-  record Done(List<X509Certificate> chain, Duration took) implements Result {}
+  public record Done(List<X509Certificate> chain, Duration took) implements Result {}
 
   /**
    * The TCP connect failed ({@code failure} null when it was not a timeout, refusal or
    * unreachable).
    */
-  record ConnectFailed(ConnectFailure failure, String detail) implements Result {}
+  public record ConnectFailed(ConnectFailure failure, String detail) implements Result {}
 
   /** The connection failed during the handshake, after {@code bytesRead} bytes. */
-  record Failed(StreamFailure failure, long bytesRead, String detail, Duration took)
+  public record Failed(StreamFailure failure, long bytesRead, String detail, Duration took)
       implements Result {}
 
   private static final SslContext TRUST_ALL;
@@ -78,7 +78,7 @@ final class TlsProbe {
    * before the first byte for {@code firstRead} fails as {@link StreamFailure#SILENCE}; the whole
    * handshake gets {@code handshake}.
    */
-  static Future<Result> direct(
+  public static Future<Result> direct(
       EventLoop loop,
       InetSocketAddress address,
       String sni,
@@ -104,7 +104,7 @@ final class TlsProbe {
         x -> {
           if (!f.isSuccess()) {
             DialException e = DialException.of(f.cause(), "probe to " + address);
-            promise.trySuccess(new ConnectFailed(Attempt.connectFailure(e), e.getMessage()));
+            promise.trySuccess(new ConnectFailed(Outcomes.connectFailure(e), e.getMessage()));
             return;
           }
           install(f.channel(), sni, port, firstRead, handshake, promise, System.nanoTime());
@@ -117,7 +117,7 @@ final class TlsProbe {
    * Does the handshake over {@code tunnel}, a relay tunnel to the destination (which this probe
    * takes over and closes).
    */
-  static Future<Result> over(
+  public static Future<Result> over(
       Channel tunnel, String sni, int port, Duration firstRead, Duration handshake) {
     Promise<Result> promise = tunnel.eventLoop().newPromise();
     tunnel.config().setAutoRead(true);
