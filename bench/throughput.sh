@@ -11,6 +11,7 @@ size_mib=${1:-1024}
 runs=${2:-5}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/sidestep-bench.XXXXXX)
+chmod 755 "$work"  # nginx workers run unprivileged
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -60,11 +61,12 @@ url_ip="http://127.0.0.1:$origin_port/big.bin"
 # The relay resolves "localhost" itself; the client never does (MATCH,RELAY).
 url_relay="http://localhost:$origin_port/big.bin"
 
-measure() { # label, curl args...
+measure() { # label, curl args... (one warm-up run, then RUNS measured runs)
   local label=$1; shift
-  local rates=()
-  for _ in $(seq 1 "$runs"); do
-    rates+=("$(curl -s -o /dev/null --max-time 600 -w '%{speed_download}' "$@")")
+  local rates=() r
+  for i in $(seq 0 "$runs"); do
+    r=$(curl -sf -o /dev/null --max-time 600 -w '%{speed_download}' "$@") || { echo "download failed: $label" >&2; exit 1; }
+    ((i > 0)) && rates+=("$r")
   done
   printf '%s\n' "${rates[@]}" | sort -n | awk -v l="$label" '{a[NR]=$1} END {m=a[int((NR+1)/2)]; printf "%s %.0f\n", l, m}'
 }
@@ -77,6 +79,5 @@ measure() { # label, curl args...
 } > "$work/results.txt"
 
 base=$(awk '$1=="direct"{print $2}' "$work/results.txt")
-echo "download of ${size_mib} MiB on loopback, median of $runs runs"
+echo "download of ${size_mib} MiB on loopback, median of $runs runs after one warm-up"
 awk -v b="$base" '{printf "%-14s %8.0f MiB/s  %5.2f x direct\n", $1, $2/1048576, $2/b}' "$work/results.txt"
-grep -c "relay" "$work/client.log" >/dev/null || true

@@ -9,6 +9,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -17,20 +18,28 @@ import org.opentest4j.TestAbortedException;
 /**
  * Gives lab tests the one {@link Lab} of this test run. The first class to ask builds it; it lives
  * in the root extension context's store, so JUnit closes it after the last class (and a JVM
- * shutdown hook closes it if the run dies first). A machine that cannot run the lab skips each lab
- * class with the reason; a lab that fails to build fails each class with the cause.
+ * shutdown hook closes it if the run dies first). On a machine that cannot run the lab, every lab
+ * test is aborted (reported skipped) with the reason; a lab that fails to build fails each class.
  *
  * <p>Only one lab can exist on a machine (its namespaces have fixed names), so the build holds a
  * file lock ({@code /run/lock/sidestep-lab.lock}) while it runs, waiting up to 8 minutes for
  * another run to finish. With the lock held, it first removes what a crashed earlier run left.
  */
-public final class LabExtension implements BeforeAllCallback, ParameterResolver {
+public final class LabExtension
+    implements BeforeAllCallback, BeforeEachCallback, ParameterResolver {
   private static final ExtensionContext.Namespace NS =
       ExtensionContext.Namespace.create(LabExtension.class);
   private static final Duration LOCK_WAIT = Duration.ofMinutes(8);
 
+  /** Builds the lab with the first class; a lab that failed to build fails the class. */
   @Override
   public void beforeAll(ExtensionContext context) {
+    holder(context).failIfBroken();
+  }
+
+  /** On a machine that cannot run the lab, each test is reported skipped, with the reason. */
+  @Override
+  public void beforeEach(ExtensionContext context) {
     holder(context).lab();
   }
 
@@ -125,6 +134,13 @@ public final class LabExtension implements BeforeAllCallback, ParameterResolver 
       return root.toAbsolutePath().normalize();
     }
 
+    void failIfBroken() {
+      if (failure != null) {
+        throw new IllegalStateException("the Sidestep lab could not be built: " + failure, failure);
+      }
+    }
+
+    /** The lab; on a machine that cannot run it, aborts the calling test with the reason. */
     Lab lab() {
       if (skipReason != null) {
         throw new TestAbortedException("Sidestep lab skipped: " + skipReason);

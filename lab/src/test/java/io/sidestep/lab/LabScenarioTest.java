@@ -16,7 +16,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -45,8 +45,8 @@ class LabScenarioTest {
   private static Lab lab;
   private static LabPlan plan;
 
-  @BeforeAll
-  static void lab(Lab l) {
+  @BeforeEach
+  void lab(Lab l) {
     lab = l;
     plan = l.plan;
     l.assumeJars();

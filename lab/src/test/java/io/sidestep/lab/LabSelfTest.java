@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -41,8 +41,8 @@ class LabSelfTest {
   private static Lab lab;
   private static LabPlan plan;
 
-  @BeforeAll
-  static void lab(Lab l) {
+  @BeforeEach
+  void lab(Lab l) {
     lab = l;
     plan = l.plan;
   }

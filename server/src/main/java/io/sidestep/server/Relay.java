@@ -8,6 +8,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -183,6 +185,7 @@ public final class Relay implements AutoCloseable {
     private Duration idleTimeout = Duration.ofMinutes(5);
     private Duration connectTimeout = Duration.ofSeconds(10);
     private Duration usersPollInterval = Duration.ofSeconds(1);
+    private Duration requestTimeout = Duration.ofSeconds(60);
     private int maxHeaders = 100;
     private int ioThreads;
 
@@ -250,6 +253,16 @@ public final class Relay implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How long a request head may take to arrive, counted from the connection's start or the
+     * previous response; also closes kept-alive connections that stay quiet that long. Default 60
+     * s.
+     */
+    public Builder requestTimeout(Duration d) {
+      this.requestTimeout = positive("request timeout", d);
+      return this;
+    }
+
     public Builder usersPollInterval(Duration d) {
       this.usersPollInterval = positive("users poll interval", d);
       return this;
@@ -299,6 +312,14 @@ public final class Relay implements AutoCloseable {
             SslContextBuilder.forServer(key.privateKey(), key.chain())
                 .sslProvider(SslProvider.JDK)
                 .protocols("TLSv1.3", "TLSv1.2")
+                // Like nginx without http2: pick http/1.1 when a client offers it via ALPN, so a
+                // probe that offers h2 and http/1.1 sees what a stock web server answers.
+                .applicationProtocolConfig(
+                    new ApplicationProtocolConfig(
+                        ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                        ApplicationProtocolNames.HTTP_1_1))
                 .build();
       } catch (SSLException e) {
         throw new IllegalArgumentException(
@@ -322,7 +343,8 @@ public final class Relay implements AutoCloseable {
               decoy,
               new DohResponder(resolver),
               blocking,
-              maxHeaders);
+              maxHeaders,
+              requestTimeout.toMillis());
 
       EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
       EventLoopGroup workers =

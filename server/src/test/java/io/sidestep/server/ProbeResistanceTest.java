@@ -140,11 +140,32 @@ class ProbeResistanceTest {
   }
 
   @Test
-  void otherMethodsGet405LikeAStaticSite() throws Exception {
-    RelayClient.Response r = ask("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
-    looksLikeAWebServer(r);
-    assertThat(r.status()).isEqualTo(405);
-    assertThat(r.statusLine()).isEqualTo("HTTP/1.1 405 Not Allowed");
+  void otherMethodsGet405LikeAStaticSiteAndTheConnectionStaysOpen() throws Exception {
+    try (RelayClient c = RelayClient.connect(relay.address())) {
+      RelayClient.Response r =
+          c.request("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+      looksLikeAWebServer(r);
+      assertThat(r.status()).isEqualTo(405);
+      assertThat(r.statusLine()).isEqualTo("HTTP/1.1 405 Not Allowed");
+      assertThat(c.request("GET / HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void requestsNginxRefusesAreRefusedTheSameWay() throws Exception {
+    // Checked against nginx 1.22 with server_tokens off: same status, headers and body.
+    RelayClient.Response noHost = ask("GET / HTTP/1.1\r\n\r\n");
+    assertThat(noHost.status()).isEqualTo(400);
+    assertThat(noHost.header("Connection")).isEqualTo("close");
+    RelayClient.Response http2 = ask("GET / HTTP/2.0\r\nHost: x\r\n\r\n");
+    assertThat(http2.status()).isEqualTo(505);
+    assertThat(http2.bodyText()).contains("<title>505 HTTP Version Not Supported</title>");
+    assertThat(ask("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(400);
+    assertThat(ask("GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n").status()).isEqualTo(400);
+    assertThat(ask("GET / HTTP/1.0\r\n\r\n").status()).isEqualTo(200);
+    for (RelayClient.Response r : List.of(noHost, http2)) {
+      looksLikeAWebServer(r);
+    }
   }
 
   @Test
@@ -163,6 +184,23 @@ class ProbeResistanceTest {
         assertThat(c.request("GET / HTTP/1.1\r\nHost: " + sni + "\r\n\r\n").status())
             .isEqualTo(200);
       }
+    }
+  }
+
+  @Test
+  void alpnPicksHttp11LikeNginx() throws Exception {
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(null, new javax.net.ssl.TrustManager[] {RelayClient.TRUST_ALL}, null);
+    try (javax.net.ssl.SSLSocket s =
+        (javax.net.ssl.SSLSocket)
+            ctx.getSocketFactory()
+                .createSocket(relay.address().getAddress(), relay.address().getPort())) {
+      s.setSoTimeout(RelayClient.TIMEOUT_MS);
+      javax.net.ssl.SSLParameters p = s.getSSLParameters();
+      p.setApplicationProtocols(new String[] {"h2", "http/1.1"});
+      s.setSSLParameters(p);
+      s.startHandshake();
+      assertThat(s.getApplicationProtocol()).isEqualTo("http/1.1");
     }
   }
 
@@ -297,14 +335,23 @@ class ProbeResistanceTest {
       RelayClient.Response txt = get.apply("/docs/a.txt");
       assertThat(txt.bodyText()).isEqualTo("text file");
       assertThat(txt.header("Content-Type")).isEqualTo("text/plain");
-      for (String bad :
+      for (String climb :
           List.of(
               "/../secret.txt",
               "/docs/../../secret.txt",
               "/%2e%2e/secret.txt",
               "/docs/%2E%2E/%2e%2e/secret.txt",
-              "/..%2fsecret.txt",
+              "/..%2fsecret.txt")) {
+        RelayClient.Response resp = get.apply(climb);
+        assertThat(resp.status())
+            .as("%s climbs above the root: 400 as on nginx", climb)
+            .isEqualTo(400);
+        assertThat(resp.bodyText()).as(climb).doesNotContain("outside the site");
+      }
+      for (String bad :
+          List.of(
               "/.htpasswd",
+              "/docs/.htpasswd/..",
               "/escape.txt",
               "/docs%5c..%5c..%5csecret.txt",
               "/nothing-here")) {
@@ -312,6 +359,9 @@ class ProbeResistanceTest {
         assertThat(resp.status()).as(bad).isEqualTo(404);
         assertThat(resp.bodyText()).as(bad).doesNotContain("outside the site", "hidden");
       }
+      assertThat(get.apply("/docs/../docs/./a.txt").bodyText())
+          .as("dot segments inside the site resolve as on any web server")
+          .isEqualTo("text file");
     }
   }
 

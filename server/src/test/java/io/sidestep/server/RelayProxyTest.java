@@ -173,6 +173,34 @@ class RelayProxyTest {
   }
 
   @Test
+  void aReaderThatStopsDoesNotMakeTheRelayBufferTheDownload() throws Exception {
+    io.netty.buffer.ByteBufAllocatorMetric metric =
+        ((io.netty.buffer.ByteBufAllocatorMetricProvider) io.netty.buffer.ByteBufAllocator.DEFAULT)
+            .metric();
+    long n = 1L << 30;
+    try (RelayClient c = RelayClient.connect(relay.address())) {
+      c.request(
+          "CONNECT 127.0.0.1:"
+              + http.port()
+              + " HTTP/1.1\r\nProxy-Authorization: "
+              + RelayClient.basic(alice)
+              + "\r\n\r\n");
+      c.write("GET /bytes?n=" + n + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+      c.in.readNBytes(1 << 20); // then stop reading, as a slow client would
+      long most = 0;
+      for (int i = 0; i < 30; i++) {
+        Thread.sleep(100);
+        most = Math.max(most, metric.usedDirectMemory() + metric.usedHeapMemory());
+      }
+      // Without backpressure the relay would keep reading from the origin (hundreds of MB a
+      // second on loopback) and queue it all for the stalled client.
+      assertThat(most)
+          .as("memory the relay's allocator holds while the client reads nothing")
+          .isLessThan(64L << 20);
+    }
+  }
+
+  @Test
   void servedCertificateIsTheStateDirectoryOneAndMatchesThePin() throws Exception {
     try (RelayClient c = RelayClient.connect(relay.address())) {
       assertThat(Pins.of(c.peerCertificate())).isEqualTo(relay.pin());

@@ -45,6 +45,7 @@ class TimeoutsAndLogTest {
             .allowDestination(Cidr.parse("127.0.0.1/32"))
             .handshakeTimeout(Duration.ofMillis(300))
             .idleTimeout(Duration.ofMillis(700))
+            .requestTimeout(Duration.ofMillis(1500))
             .start();
     alice = relay.addUser("alice");
   }
@@ -91,6 +92,28 @@ class TimeoutsAndLogTest {
   }
 
   @Test
+  void aRequestHeadTricklingInIsCutOff() throws Exception {
+    try (RelayClient c = RelayClient.connect(relay.address())) {
+      c.write("GET / HTTP/1.1\r\n");
+      c.socket().setSoTimeout(100);
+      boolean closed = false;
+      // One header byte every 100 ms or so keeps the idle timer (700 ms) from ever firing; only
+      // the request timeout can end this. Bounded: 200 rounds, about 20 s at most.
+      for (int i = 0; i < 200 && !closed; i++) {
+        try {
+          c.write("X");
+          closed = c.in.read() < 0;
+        } catch (java.net.SocketTimeoutException e) {
+          // still open: the relay said nothing
+        } catch (IOException e) {
+          closed = true;
+        }
+      }
+      assertThat(closed).as("closed while bytes were still trickling in").isTrue();
+    }
+  }
+
+  @Test
   void eachUserConnectionIsLoggedOnceWithoutTheToken() throws Exception {
     try (RelayClient c = RelayClient.connect(relay.address())) {
       c.request(
@@ -122,6 +145,31 @@ class TimeoutsAndLogTest {
     assertThat(log.list)
         .extracting(ILoggingEvent::getFormattedMessage)
         .contains("listening on 127.0.0.1:" + relay.address().getPort());
+  }
+
+  @Test
+  void refusalsAreLoggedWithTheUserAndWithoutTheToken() throws Exception {
+    try (RelayClient c = RelayClient.connect(relay.address())) {
+      RelayClient.Response r =
+          c.request(
+              "CONNECT 10.0.0.1:22 HTTP/1.1\r\nProxy-Authorization: "
+                  + RelayClient.basic(alice)
+                  + "\r\n\r\n");
+      assertThat(r.status()).isEqualTo(403);
+    }
+    String line = null;
+    for (int i = 0; i < 100 && line == null; i++) {
+      line =
+          log.list.stream()
+              .map(ILoggingEvent::getFormattedMessage)
+              .filter(m -> m.startsWith("user=alice dest=10.0.0.1:22 result=refused"))
+              .findFirst()
+              .orElse(null);
+      if (line == null) {
+        Thread.sleep(50);
+      }
+    }
+    assertThat(line).isNotNull().contains("not a public address").doesNotContain(alice.token());
   }
 
   private static boolean readsToEnd(Socket s) {

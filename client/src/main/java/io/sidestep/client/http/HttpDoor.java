@@ -114,10 +114,22 @@ public final class HttpDoor implements AutoCloseable {
     return server.getListenAddress();
   }
 
+  /**
+   * Stops the door. LittleProxy's graceful stop closes every connection at once but then waits a
+   * quiet period (2 s) before its threads end; that wait runs on a daemon thread so that closing
+   * returns at once. (Its immediate stop races its own close handlers against its ending threads
+   * and logs errors.)
+   */
   @Override
   public void close() {
+    Thread stopper = new Thread(server::stop, "sidestep-http-door-stop");
+    stopper.setDaemon(true);
+    stopper.start();
     try {
-      server.abort();
+      // The listening socket and the connections close first; do not return before that.
+      stopper.join(500);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } finally {
       internal.close();
     }

@@ -219,13 +219,12 @@ public final class RelayTransport implements RelayConnector {
                   protected void initChannel(Channel ch) {
                     SslHandler tls =
                         endpoint.ssl.newHandler(ch.alloc(), key.relay().host(), key.relay().port());
-                    if (key.relay().isIpLiteral()) {
-                      // SNI carries host names only (RFC 6066); an IP literal relay gets none.
-                      SSLEngine engine = tls.engine();
-                      SSLParameters p = engine.getSSLParameters();
-                      p.setServerNames(List.of());
-                      engine.setSSLParameters(p);
-                    }
+                    // SNI carries host names only (RFC 6066): the key's name, set explicitly
+                    // because the JDK leaves out names without a dot; none for an IP literal.
+                    SSLEngine engine = tls.engine();
+                    SSLParameters p = engine.getSSLParameters();
+                    p.setServerNames(sniFor(key.relay()));
+                    engine.setSSLParameters(p);
                     tls.setHandshakeTimeoutMillis(connectTimeout.toMillis());
                     ch.pipeline()
                         .addLast("tls", tls)
@@ -247,6 +246,17 @@ public final class RelayTransport implements RelayConnector {
                 new DialException(DialException.Kind.RELAY_UNAVAILABLE, e.getMessage(), e));
           }
         });
+  }
+
+  private static List<javax.net.ssl.SNIServerName> sniFor(Destination relay) {
+    if (relay.isIpLiteral()) {
+      return List.of();
+    }
+    try {
+      return List.of(new javax.net.ssl.SNIHostName(relay.host()));
+    } catch (IllegalArgumentException e) {
+      return List.of(); // a name SNI cannot carry (an underscore, say): none rather than a failure
+    }
   }
 
   private static final class Endpoint {

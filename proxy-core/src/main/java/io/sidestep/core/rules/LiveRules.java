@@ -132,7 +132,7 @@ public final class LiveRules implements Router, AutoCloseable {
    */
   public void reloadNow() {
     synchronized (lock) {
-      reloadLearned();
+      reloadLearnedLocked();
       RulesException bad = reloadUser();
       if (bad != null) {
         throw bad;
@@ -140,11 +140,22 @@ public final class LiveRules implements Router, AutoCloseable {
     }
   }
 
+  /**
+   * Reads the learned file again now; never throws (a bad learned line is skipped with a warning).
+   * Suits a change listener of the store that writes the file, so a newly learned host applies at
+   * once rather than at the next poll.
+   */
+  public void reloadLearned() {
+    synchronized (lock) {
+      reloadLearnedLocked();
+    }
+  }
+
   private void poll() {
     try {
       synchronized (lock) {
         if (learnedFile != null && !fingerprint(learnedFile).equals(seenLearned)) {
-          reloadLearned();
+          reloadLearnedLocked();
         }
         if (rulesFile != null && !fingerprint(watchUser).equals(seenUser)) {
           RulesException bad = reloadUser();
@@ -159,7 +170,7 @@ public final class LiveRules implements Router, AutoCloseable {
     }
   }
 
-  private void reloadLearned() {
+  private void reloadLearnedLocked() {
     if (learnedFile == null) {
       return;
     }

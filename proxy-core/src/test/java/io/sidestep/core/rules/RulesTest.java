@@ -127,6 +127,22 @@ class RulesTest {
         .hasMessageContaining("(expected: DOMAIN, DOMAIN-SUFFIX,");
   }
 
+  @Test
+  void tooManyKeywordsIsAClearErrorNotAnOutOfMemory() throws IOException {
+    StringBuilder b = new StringBuilder();
+    java.util.Random r = new java.util.Random(1);
+    for (int i = 0; i < 200_000; i++) {
+      b.append("DOMAIN-KEYWORD,");
+      for (int k = 0; k < 12; k++) {
+        b.append((char) ('a' + r.nextInt(26)));
+      }
+      b.append(i).append(",RELAY\n");
+    }
+    assertThatThrownBy(() -> rules(b.toString()))
+        .isInstanceOf(RulesException.class)
+        .hasMessageContaining("200000 DOMAIN-KEYWORD entries are too many");
+  }
+
   private static InetAddress ip(String s) throws IOException {
     return InetAddress.getByName(s);
   }

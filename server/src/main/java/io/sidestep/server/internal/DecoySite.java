@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -16,10 +18,11 @@ import java.util.Map;
  * everywhere else; with a directory ({@code --decoy-dir}) it serves that directory's files, with
  * {@code index.html} for directories.
  *
- * <p>Path traversal is refused: a path with a {@code ..} or hidden ({@code .name}) segment, a
- * backslash or a NUL is a 404, and the file's real path (after symbolic links) must lie inside the
- * directory's real path. Files larger than 8 MiB are not served. {@link #page} reads files, so with
- * a directory it must run off the event loop.
+ * <p>Path traversal is refused: {@code ..} segments are resolved first and a path that climbs above
+ * the root is a 400 (as on nginx); a hidden ({@code .name}) segment, a backslash or a NUL is a 404;
+ * and the file's real path (after symbolic links) must lie inside the directory's real path. Files
+ * larger than 8 MiB are not served. {@link #page} reads files, so with a directory it must run off
+ * the event loop.
  */
 public final class DecoySite {
 
@@ -103,8 +106,32 @@ public final class DecoySite {
     return fromDirectory(path);
   }
 
-  /** The decoded path of a request target, or null when it is not a path we could serve. */
+  /** The decoded, normalised path of a request target, or null when it cannot be served. */
   static String pathOf(String uri) {
+    List<String> segments = segments(uri);
+    if (segments == null) {
+      return null;
+    }
+    for (String seg : segments) {
+      if (seg.startsWith(".")) {
+        return null; // hidden files such as .git or .htpasswd are never served
+      }
+    }
+    return "/" + String.join("/", segments);
+  }
+
+  /** Whether the target's path climbs above the root ({@code /../x}): nginx answers 400. */
+  static boolean climbsAboveRoot(String uri) {
+    return segments(uri) == CLIMBS;
+  }
+
+  private static final List<String> CLIMBS = List.of("..");
+
+  /**
+   * The path's segments after percent-decoding and resolving {@code .} and {@code ..}; {@link
+   * #CLIMBS} when a {@code ..} leaves the root; null when the target is not a path at all.
+   */
+  private static List<String> segments(String uri) {
     String u = uri;
     int scheme = u.indexOf("://");
     if (scheme > 0 && scheme < 10) {
@@ -131,12 +158,21 @@ public final class DecoySite {
     if (decoded.indexOf('\0') >= 0 || decoded.indexOf('\\') >= 0) {
       return null;
     }
+    List<String> out = new ArrayList<>();
     for (String seg : decoded.split("/")) {
-      if (seg.startsWith(".")) {
-        return null; // "..", "." and hidden files such as .git or .htpasswd
+      if (seg.isEmpty() || seg.equals(".")) {
+        continue;
+      }
+      if (seg.equals("..")) {
+        if (out.isEmpty()) {
+          return CLIMBS;
+        }
+        out.remove(out.size() - 1);
+      } else {
+        out.add(seg);
       }
     }
-    return decoded;
+    return out;
   }
 
   private Page fromDirectory(String path) {

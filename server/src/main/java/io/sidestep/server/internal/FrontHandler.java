@@ -86,6 +86,7 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
   private long bodyBytes;
   private Runnable onBodyEnd;
   private Channel outbound;
+  private io.netty.util.concurrent.Future<?> headTimer;
 
   public FrontHandler(RelayContext rc) {
     this.rc = rc;
@@ -99,6 +100,7 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    armHeadTimer();
     ctx.read();
     ctx.fireChannelActive();
   }
@@ -121,6 +123,9 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     state = State.CLOSED;
+    if (headTimer != null) {
+      headTimer.cancel(false);
+    }
     releaseQueue();
     if (outbound != null) {
       TunnelHandler.closeOnFlush(outbound);
@@ -206,6 +211,7 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
 
   private void onRequest(HttpRequest r) {
     request = r;
+    headTimer.cancel(false);
     if (r.decoderResult().isFailure()) {
       Throwable c = r.decoderResult().cause();
       HttpResponseStatus status =
@@ -262,21 +268,36 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
   private void decoy(HttpRequest r) {
     record.result("decoy", null);
     HttpMethod m = r.method();
-    if (m.equals(HttpMethod.CONNECT)) {
-      // nginx cannot parse an authority-form target: 400, and the connection closes.
-      respond(
-          HttpResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, false, false), false);
-      return;
-    }
-    boolean hasBody = HttpUtil.isContentLengthSet(r) || HttpUtil.isTransferEncodingChunked(r);
-    if (!m.equals(HttpMethod.GET) && !head) {
-      respond(
-          HttpResponses.error(ctx.alloc(), HttpResponseStatus.METHOD_NOT_ALLOWED, false, false),
-          false);
-      return;
-    }
-    boolean again = keepAlive && !hasBody;
     String uri = r.uri();
+    // What nginx refuses before it looks for a file, closing the connection: another HTTP major
+    // version (505), an authority-form (CONNECT) or asterisk target, HTTP/1.1 without Host, two
+    // Host headers, a path that climbs above the root (400).
+    HttpResponseStatus refused = null;
+    if (r.protocolVersion().majorVersion() != 1) {
+      refused = HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED;
+    } else if (m.equals(HttpMethod.CONNECT)
+        || !(uri.startsWith("/") || isAbsolute(uri))
+        || (r.protocolVersion().minorVersion() >= 1 && !r.headers().contains(HttpHeaderNames.HOST))
+        || r.headers().getAll(HttpHeaderNames.HOST).size() > 1
+        || DecoySite.climbsAboveRoot(uri)) {
+      refused = HttpResponseStatus.BAD_REQUEST;
+    }
+    if (refused != null) {
+      respond(HttpResponses.error(ctx.alloc(), refused, false, false), false);
+      return;
+    }
+    boolean again = keepAlive;
+    if (!m.equals(HttpMethod.GET) && !head) {
+      // A static site: 405 once the body has been read, and the connection stays open.
+      expectBody(
+          false,
+          () ->
+              respond(
+                  HttpResponses.error(
+                      ctx.alloc(), HttpResponseStatus.METHOD_NOT_ALLOWED, false, again),
+                  again));
+      return;
+    }
     expectBody(false, () -> serveDecoy(uri, again));
   }
 
@@ -596,6 +617,7 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
                   }
                   if (state == State.WAITING) {
                     state = State.REQUEST;
+                    armHeadTimer();
                     drain();
                   }
                 });
@@ -624,11 +646,35 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /**
+   * Slowloris defence, and nginx's keep-alive timeout: the next request head must be complete
+   * within the request timeout (60 s by default), however slowly its bytes trickle in.
+   */
+  private void armHeadTimer() {
+    if (headTimer != null) {
+      headTimer.cancel(false);
+    }
+    headTimer =
+        ctx.executor()
+            .schedule(
+                () -> {
+                  if (state == State.REQUEST) {
+                    record.result("request-timeout", null);
+                    close();
+                  }
+                },
+                rc.requestTimeoutMillis(),
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
   private void close() {
     if (state == State.CLOSED) {
       return;
     }
     state = State.CLOSED;
+    if (headTimer != null) {
+      headTimer.cancel(false);
+    }
     releaseQueue();
     ctx.close();
   }

@@ -12,4 +12,5 @@ public record RelayContext(
     DecoySite decoy,
     DohResponder doh,
     Executor blocking,
-    int maxHeaders) {}
+    int maxHeaders,
+    long requestTimeoutMillis) {}

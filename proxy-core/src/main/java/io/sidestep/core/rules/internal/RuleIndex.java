@@ -108,12 +108,48 @@ public final class RuleIndex {
     for (int i = 0; i < b.regexLiterals.size(); i++) {
       values[b.keywords.size() + i] = REGEX_TAG + b.regexLiteralIds.get(i);
     }
+    checkAutomatonSize(b.file, patterns, b.keywords.size());
     literals = patterns.isEmpty() ? null : new AhoCorasick(patterns, values);
     unfilteredRegexes = b.unfilteredRegexes.toArray();
     ips = new IpTable(b.cidrs);
     anyEntry = b.anyEntries.toArray();
     anyLow = b.anyLow.toArray();
     anyHigh = b.anyHigh.toArray();
+  }
+
+  /** The most memory the keyword automaton may take, in bytes: 32 MB. */
+  static final long MAX_AUTOMATON_BYTES = 32L << 20;
+
+  /**
+   * Refuses keyword sets whose dense automaton would not fit in {@link #MAX_AUTOMATON_BYTES}, with
+   * a clear error instead of running out of memory. The bound counts one state per pattern
+   * character, which is what patterns without shared prefixes need.
+   */
+  private static void checkAutomatonSize(String file, List<String> patterns, int keywords) {
+    long states = 1;
+    boolean[] seen = new boolean[128];
+    int width = 1;
+    for (String p : patterns) {
+      states += p.length();
+      for (int i = 0; i < p.length(); i++) {
+        char c = p.charAt(i);
+        if (c < 128 && !seen[c]) {
+          seen[c] = true;
+          width++;
+        }
+      }
+    }
+    long bytes = states * width * (states <= Character.MAX_VALUE ? 2 : 4);
+    if (bytes > MAX_AUTOMATON_BYTES) {
+      throw new io.sidestep.core.rules.RulesException(
+          file,
+          0,
+          0,
+          keywords
+              + " DOMAIN-KEYWORD entries are too many to match quickly in memory ("
+              + (bytes >> 20)
+              + " MB needed; expected: at most about 25,000 keywords, or use DOMAIN-SUFFIX)");
+    }
   }
 
   /** Starts an index for the file shown as {@code file} in reasons. */
