@@ -47,6 +47,7 @@ public final class Detection implements AutoCloseable {
   private final InterceptionCheck interception;
   private final HttpDiff httpDiff;
   private final VerifiedHosts verified;
+  private final VerifiedHosts verifiedHttp;
   private final OutageGuard guard = new OutageGuard();
   private final Map<String, Evidence> recent;
   private final Set<String> stored = ConcurrentHashMap.newKeySet();
@@ -73,6 +74,7 @@ public final class Detection implements AutoCloseable {
     this.interception = new InterceptionCheck(trust, clock);
     this.httpDiff = new HttpDiff(clock);
     this.verified = new VerifiedHosts(settings.verifiedFor(), VerifiedHosts.DEFAULT_MAX, clock);
+    this.verifiedHttp = new VerifiedHosts(settings.verifiedFor(), VerifiedHosts.DEFAULT_MAX, clock);
     this.recent =
         java.util.Collections.synchronizedMap(
             new LinkedHashMap<>() {
@@ -133,6 +135,11 @@ public final class Detection implements AutoCloseable {
 
   VerifiedHosts verified() {
     return verified;
+  }
+
+  /** Plain-HTTP destinations whose answer matched the relay's recently (24 h by default). */
+  VerifiedHosts verifiedHttp() {
+    return verifiedHttp;
   }
 
   OutageGuard guard() {

@@ -289,6 +289,36 @@ class DetectionIntegrationTest {
   }
 
   @Test
+  void anInjectedBlockPageIsReplacedByTheRelaysAnswerAndLearned() throws Exception {
+    String response = socksHttp("blockpage.example", http.port(), "GET", "/bytes?n=5000");
+    assertThat(response).startsWith("HTTP/1.1 200").endsWith("x".repeat(5000));
+    assertThat(response).doesNotContain("Access restricted");
+    LearnedStore.Entry e = awaitLearned("blockpage.example");
+    assertThat(e.technique()).isEqualTo(Technique.HTTP_BLOCKPAGE);
+    assertThat(e.evidence().text())
+        .contains("direct 200, 79 bytes, title 'Access restricted'")
+        .contains("no shared title word");
+    long seen = seen(net.censorHttp, "blockpage.example");
+    assertThat(socksHttp("blockpage.example", http.port(), "GET", "/bytes?n=5000"))
+        .endsWith("x".repeat(5000));
+    assertThat(seen(net.censorHttp, "blockpage.example")).isEqualTo(seen);
+  }
+
+  @Test
+  void anOpenPlainHttpSiteIsComparedOnceAndServedDirect() throws Exception {
+    String response = socksHttp("open.example", http.port(), "GET");
+    assertThat(response).startsWith("HTTP/1.1 200").endsWith(TestOrigin.BODY);
+    Thread.sleep(300);
+    assertThat(learned("open.example")).isFalse();
+    int before = http.requests().size();
+    socksHttp("open.example", http.port(), "GET");
+    assertThat(http.requests())
+        .as("compared once per 24 h: the second visit is one request, direct")
+        .hasSize(before + 1);
+    assertThat(http.lastRequest().peer().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
+  }
+
+  @Test
   void aPostIsNeverReplayedButTheNextAttemptGoesThroughTheRelay() throws Exception {
     int before = http.requests().size();
     assertThatThrownBy(() -> socksHttp("post.example", http.port(), "POST"))
@@ -302,6 +332,10 @@ class DetectionIntegrationTest {
 
   /** A request over the SOCKS5 door, answered in full (the origin closes after it). */
   static String socksHttp(String host, int port, String method) throws IOException {
+    return socksHttp(host, port, method, "/page");
+  }
+
+  static String socksHttp(String host, int port, String method, String path) throws IOException {
     try (Socket s = new Socket()) {
       s.connect(client.socksAddress(), 5000);
       s.setSoTimeout(20_000);
@@ -322,7 +356,9 @@ class DetectionIntegrationTest {
       String body = method.equals("POST") ? "a=1" : "";
       out.write(
           (method
-                  + " /page HTTP/1.1\r\nHost: "
+                  + " "
+                  + path
+                  + " HTTP/1.1\r\nHost: "
                   + host
                   + "\r\nConnection: close\r\n"
                   + (body.isEmpty() ? "" : "Content-Length: " + body.length() + "\r\n")
