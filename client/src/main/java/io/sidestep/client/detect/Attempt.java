@@ -322,6 +322,7 @@ final class Attempt {
     ChainReport report = d.interception().inspect(name, chain);
     if (report.clean()) {
       d.verified().remember(dest);
+      d.directWorked(host); // a clean handshake: a block learned earlier has lifted
       sendDirect(ch, kept, flight);
       return;
     }
@@ -428,8 +429,16 @@ final class Attempt {
                               }
                             }));
                 s.splice(ch, "direct");
-                // Once the direct connection is gone nobody needs the flight any more.
-                ch.closeFuture().addListener(x -> kept.drop());
+                // Once the direct connection is gone nobody needs the flight any more; if it
+                // answered and ended without a reset, the direct path works.
+                ch.closeFuture()
+                    .addListener(
+                        x -> {
+                          if (kept.buf() != null) {
+                            kept.drop();
+                            d.directWorked(host);
+                          }
+                        });
               }
 
               @Override

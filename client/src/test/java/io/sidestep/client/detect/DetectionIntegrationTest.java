@@ -9,6 +9,7 @@ import ch.qos.logback.core.read.ListAppender;
 import io.sidestep.client.Client;
 import io.sidestep.client.dial.DnsServerResolver;
 import io.sidestep.client.relay.RelayDoh;
+import io.sidestep.core.detect.Evidence;
 import io.sidestep.core.detect.LearnedStore;
 import io.sidestep.core.detect.Technique;
 import io.sidestep.core.rules.LiveRules;
@@ -29,6 +30,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
@@ -248,6 +251,39 @@ class DetectionIntegrationTest {
         .isInstanceOf(IOException.class);
     Thread.sleep(300);
     assertThat(learned("broken.example")).isFalse();
+  }
+
+  @Test
+  void atExpiryAHostIsCheckedDirectAgainDroppedIfItWorksRenewedIfNot() throws Exception {
+    // Entries learned eight days ago: expired, so the router sends both hosts to detection again.
+    LearnedStore old =
+        new LearnedStore(
+            state, Clock.fixed(Instant.now().minus(Duration.ofDays(8)), ZoneOffset.UTC));
+    Evidence then =
+        new Evidence(
+            Technique.TLS_RESET,
+            "reset after ClientHello, 0 bytes read",
+            Instant.now().minus(Duration.ofDays(8)));
+    old.learn("recheck.example", then);
+    old.learn("still-blocked.example", then);
+    rules.reloadNow();
+
+    assertThat(visit("recheck.example", https.port()).body()).isEqualTo(TestOrigin.BODY);
+    assertThat(visit("still-blocked.example", https.port()).body()).isEqualTo(TestOrigin.BODY);
+    LearnedStore store = new LearnedStore(state, Clock.systemUTC());
+    for (int i = 0; i < 200 && store.find("recheck.example").isPresent(); i++) {
+      Thread.sleep(25);
+    }
+    assertThat(store.find("recheck.example")).as("direct works again: dropped").isEmpty();
+    for (int i = 0;
+        i < 200
+            && store.find("still-blocked.example").orElseThrow().expires().isBefore(Instant.now());
+        i++) {
+      Thread.sleep(25);
+    }
+    assertThat(store.find("still-blocked.example").orElseThrow().expires())
+        .as("still blocked: renewed")
+        .isAfter(Instant.now().plus(Duration.ofDays(6)));
   }
 
   @Test
