@@ -106,6 +106,10 @@ final class ProbeCommand implements Callable<Integer> {
     if (parallel < 1 || parallel > 1024) {
       throw new IllegalArgumentException("--parallel: " + parallel + " (expected: 1-1024)");
     }
+    DetectionSettings settings =
+        DetectionSettings.defaults()
+            .withConnectTimeout(RunCommand.duration("--connect-timeout", connectTimeout))
+            .withFirstReadTimeout(RunCommand.duration("--first-read-timeout", firstReadTimeout));
     if (!Files.isReadable(list)) {
       throw new IllegalArgumentException("--list: " + list + " cannot be read (expected: a file)");
     }
@@ -116,10 +120,6 @@ final class ProbeCommand implements Callable<Integer> {
       System.err.println(
           "no --relay given: failures cannot be told from outages and are reported as down");
     }
-    DetectionSettings settings =
-        DetectionSettings.defaults()
-            .withConnectTimeout(RunCommand.duration("--connect-timeout", connectTimeout))
-            .withFirstReadTimeout(RunCommand.duration("--first-read-timeout", firstReadTimeout));
     Resolver resolver = resolver();
     Instant started = Instant.now();
     List<ProbeTarget> targets = hosts.targets();

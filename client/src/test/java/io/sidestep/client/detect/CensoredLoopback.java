@@ -42,7 +42,9 @@ final class CensoredLoopback implements AutoCloseable {
           "post.example",
           "blockpage.example",
           "mitm.example",
-          "broken.example");
+          "broken.example",
+          "recheck.example",
+          "still-blocked.example");
 
   final CertifiedKey ca;
   final TestOrigin https;
@@ -81,7 +83,8 @@ final class CensoredLoopback implements AutoCloseable {
         CensorBox.start(new InetSocketAddress(CENSOR, https.port()), https.address())
             .block("reset.example", CensorBox.Action.RESET)
             .block("eof.example", CensorBox.Action.EOF)
-            .block("silent.example", CensorBox.Action.SILENCE);
+            .block("silent.example", CensorBox.Action.SILENCE)
+            .block("still-blocked.example", CensorBox.Action.RESET);
     censorHttp =
         CensorBox.start(new InetSocketAddress(CENSOR, http.port()), http.address())
             .block("plain-reset.example", CensorBox.Action.RESET)

@@ -9,6 +9,7 @@ import ch.qos.logback.core.read.ListAppender;
 import io.sidestep.client.Client;
 import io.sidestep.client.dial.DnsServerResolver;
 import io.sidestep.client.relay.RelayDoh;
+import io.sidestep.core.detect.Evidence;
 import io.sidestep.core.detect.LearnedStore;
 import io.sidestep.core.detect.Technique;
 import io.sidestep.core.rules.LiveRules;
@@ -29,6 +30,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
@@ -251,6 +254,39 @@ class DetectionIntegrationTest {
   }
 
   @Test
+  void atExpiryAHostIsCheckedDirectAgainDroppedIfItWorksRenewedIfNot() throws Exception {
+    // Entries learned eight days ago: expired, so the router sends both hosts to detection again.
+    LearnedStore old =
+        new LearnedStore(
+            state, Clock.fixed(Instant.now().minus(Duration.ofDays(8)), ZoneOffset.UTC));
+    Evidence then =
+        new Evidence(
+            Technique.TLS_RESET,
+            "reset after ClientHello, 0 bytes read",
+            Instant.now().minus(Duration.ofDays(8)));
+    old.learn("recheck.example", then);
+    old.learn("still-blocked.example", then);
+    rules.reloadNow();
+
+    assertThat(visit("recheck.example", https.port()).body()).isEqualTo(TestOrigin.BODY);
+    assertThat(visit("still-blocked.example", https.port()).body()).isEqualTo(TestOrigin.BODY);
+    LearnedStore store = new LearnedStore(state, Clock.systemUTC());
+    for (int i = 0; i < 200 && store.find("recheck.example").isPresent(); i++) {
+      Thread.sleep(25);
+    }
+    assertThat(store.find("recheck.example")).as("direct works again: dropped").isEmpty();
+    for (int i = 0;
+        i < 200
+            && store.find("still-blocked.example").orElseThrow().expires().isBefore(Instant.now());
+        i++) {
+      Thread.sleep(25);
+    }
+    assertThat(store.find("still-blocked.example").orElseThrow().expires())
+        .as("still blocked: renewed")
+        .isAfter(Instant.now().plus(Duration.ofDays(6)));
+  }
+
+  @Test
   void aSiteDownEverywhereLearnsNothing() {
     assertThatThrownBy(() -> visit("down.example", closedPort)).isInstanceOf(IOException.class);
     assertThat(learned("down.example")).isFalse();
@@ -289,6 +325,36 @@ class DetectionIntegrationTest {
   }
 
   @Test
+  void anInjectedBlockPageIsReplacedByTheRelaysAnswerAndLearned() throws Exception {
+    String response = socksHttp("blockpage.example", http.port(), "GET", "/bytes?n=5000");
+    assertThat(response).startsWith("HTTP/1.1 200").endsWith("x".repeat(5000));
+    assertThat(response).doesNotContain("Access restricted");
+    LearnedStore.Entry e = awaitLearned("blockpage.example");
+    assertThat(e.technique()).isEqualTo(Technique.HTTP_BLOCKPAGE);
+    assertThat(e.evidence().text())
+        .contains("direct 200, 79 bytes, title 'Access restricted'")
+        .contains("no shared title word");
+    long seen = seen(net.censorHttp, "blockpage.example");
+    assertThat(socksHttp("blockpage.example", http.port(), "GET", "/bytes?n=5000"))
+        .endsWith("x".repeat(5000));
+    assertThat(seen(net.censorHttp, "blockpage.example")).isEqualTo(seen);
+  }
+
+  @Test
+  void anOpenPlainHttpSiteIsComparedOnceAndServedDirect() throws Exception {
+    String response = socksHttp("open.example", http.port(), "GET");
+    assertThat(response).startsWith("HTTP/1.1 200").endsWith(TestOrigin.BODY);
+    Thread.sleep(300);
+    assertThat(learned("open.example")).isFalse();
+    int before = http.requests().size();
+    socksHttp("open.example", http.port(), "GET");
+    assertThat(http.requests())
+        .as("compared once per 24 h: the second visit is one request, direct")
+        .hasSize(before + 1);
+    assertThat(http.lastRequest().peer().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
+  }
+
+  @Test
   void aPostIsNeverReplayedButTheNextAttemptGoesThroughTheRelay() throws Exception {
     int before = http.requests().size();
     assertThatThrownBy(() -> socksHttp("post.example", http.port(), "POST"))
@@ -302,6 +368,10 @@ class DetectionIntegrationTest {
 
   /** A request over the SOCKS5 door, answered in full (the origin closes after it). */
   static String socksHttp(String host, int port, String method) throws IOException {
+    return socksHttp(host, port, method, "/page");
+  }
+
+  static String socksHttp(String host, int port, String method, String path) throws IOException {
     try (Socket s = new Socket()) {
       s.connect(client.socksAddress(), 5000);
       s.setSoTimeout(20_000);
@@ -322,7 +392,9 @@ class DetectionIntegrationTest {
       String body = method.equals("POST") ? "a=1" : "";
       out.write(
           (method
-                  + " /page HTTP/1.1\r\nHost: "
+                  + " "
+                  + path
+                  + " HTTP/1.1\r\nHost: "
                   + host
                   + "\r\nConnection: close\r\n"
                   + (body.isEmpty() ? "" : "Content-Length: " + body.length() + "\r\n")
