@@ -4,7 +4,7 @@
 #   proxy-core/bench.sh                 short run (about 1 minute)
 #   proxy-core/bench.sh -i 5 -r 10s     extra options go to JMH
 # Host names come from Citizen Lab's test lists: -Dsidestep.testLists=DIR in JAVA_OPTS
-# (default /work/shared/data/test-lists); without them the names are synthetic.
+# (default ../shared/data/test-lists beside the repository); without them the names are synthetic.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -q -pl proxy-core -am test-compile

@@ -175,7 +175,6 @@ final class RunCommand implements Callable<Integer> {
       detection.close();
       throw e;
     }
-    LOG.info("rules from {}", rulesFile);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -17,10 +17,12 @@ import io.sidestep.core.detect.DirectOutcome.StreamFailure;
 import io.sidestep.core.detect.DnsVerdict;
 import io.sidestep.core.detect.Evidence;
 import io.sidestep.core.detect.FirstFlight;
+import io.sidestep.core.detect.HttpDiff;
 import io.sidestep.core.detect.Judgement;
 import io.sidestep.core.detect.Lookup;
 import io.sidestep.core.detect.RelayChain;
 import io.sidestep.core.detect.RelayOutcome;
+import io.sidestep.core.detect.ResponseSummary;
 import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Decision;
@@ -245,7 +247,8 @@ final class Attempt {
               all.addComponent(true, b);
               FirstFlight flight = FirstFlight.inspect(ByteBufUtil.getBytes(all));
               if (flight.incomplete() && all.readableBytes() < MAX_FLIGHT && round < 32) {
-                readFlight(ch, all, round + 1);
+                // Later: the session's capture handler is still leaving the pipeline just now.
+                loop.execute(() -> readFlight(ch, all, round + 1));
               } else {
                 proceed(ch, new Kept(all), flight);
               }
@@ -319,6 +322,7 @@ final class Attempt {
     ChainReport report = d.interception().inspect(name, chain);
     if (report.clean()) {
       d.verified().remember(dest);
+      d.directWorked(host); // a clean handshake: a block learned earlier has lifted
       sendDirect(ch, kept, flight);
       return;
     }
@@ -392,6 +396,12 @@ final class Attempt {
   // ---- step 3 again: send direct and watch ------------------------------------------------------
 
   private void sendDirect(Channel ch, Kept kept, FirstFlight flight) {
+    if (flight instanceof FirstFlight.HttpRequest r
+        && (r.method().equals("GET") || r.method().equals("HEAD"))
+        && !d.verifiedHttp().fresh(dest)) {
+      compareHttp(ch, kept, flight);
+      return;
+    }
     long t = System.nanoTime();
     FirstResponseWatch[] watch = new FirstResponseWatch[1];
     watch[0] =
@@ -419,8 +429,16 @@ final class Attempt {
                               }
                             }));
                 s.splice(ch, "direct");
-                // Once the direct connection is gone nobody needs the flight any more.
-                ch.closeFuture().addListener(x -> kept.drop());
+                // Once the direct connection is gone nobody needs the flight any more; if it
+                // answered and ended without a reset, the direct path works.
+                ch.closeFuture()
+                    .addListener(
+                        x -> {
+                          if (kept.buf() != null) {
+                            kept.drop();
+                            d.directWorked(host);
+                          }
+                        });
               }
 
               @Override
@@ -444,6 +462,172 @@ final class Attempt {
                 ch.pipeline().fireExceptionCaught(w.cause());
               }
             });
+  }
+
+  // ---- step 5: plain HTTP, compared with the relay's answer ------------------------------------
+
+  /** How long a compared response may take to be whole: 5 s. */
+  static final Duration COMPARE_TOTAL = Duration.ofSeconds(5);
+
+  /**
+   * Sends the request both ways and holds both answers: a block page (or a redirect to one) on the
+   * direct path is learned and the user gets the relay's answer instead; otherwise the direct one.
+   */
+  private void compareHttp(Channel ch, Kept kept, FirstFlight flight) {
+    long t = System.nanoTime();
+    ResponseCapture[] caps = new ResponseCapture[2];
+    Channel[] relayCh = new Channel[1];
+    boolean[] relayDone = {false};
+    Runnable decide =
+        () -> {
+          if (caps[0] == null || !caps[0].reported() || !relayDone[0]) {
+            return;
+          }
+          decideHttp(ch, caps[0], relayCh[0], caps[1], kept, flight, t);
+        };
+    caps[0] =
+        new ResponseCapture(
+            d.settings().firstReadTimeout(), COMPARE_TOTAL, c -> loop.execute(decide));
+    ch.pipeline().addLast(ResponseCapture.NAME, caps[0]);
+    if (ch.pipeline().get(HeldBytes.NAME) != null) {
+      ch.pipeline().remove(HeldBytes.NAME);
+    }
+    ch.writeAndFlush(kept.buf().retainedDuplicate()).addListener(w -> ch.read());
+    s.dialer()
+        .connectRelay(loop, dest)
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                relayDone[0] = true;
+                s.note(
+                    "relay for comparison: " + DialException.of(f.cause(), "relay").getMessage());
+                decide.run();
+                return;
+              }
+              Channel rc = (Channel) f.getNow();
+              relayCh[0] = rc;
+              caps[1] =
+                  new ResponseCapture(
+                      d.settings().relayAnswerTimeout(),
+                      COMPARE_TOTAL,
+                      c -> {
+                        relayDone[0] = true;
+                        loop.execute(decide);
+                      });
+              rc.pipeline().addLast(ResponseCapture.NAME, caps[1]);
+              if (rc.pipeline().get(HeldBytes.NAME) != null) {
+                rc.pipeline().remove(HeldBytes.NAME);
+              }
+              rc.writeAndFlush(kept.buf().retainedDuplicate()).addListener(w -> rc.read());
+            });
+  }
+
+  private boolean decided;
+
+  private void decideHttp(
+      Channel ch,
+      ResponseCapture direct,
+      Channel relayCh,
+      ResponseCapture relay,
+      Kept kept,
+      FirstFlight flight,
+      long t) {
+    if (decided) {
+      return;
+    }
+    decided = true;
+    kept.drop();
+    boolean relayAnswered = relay != null && relay.bytesRead() > 0;
+    if (direct.bytesRead() == 0 && direct.failure() != null) {
+      Duration after =
+          direct.failure() == StreamFailure.SILENCE ? d.settings().firstReadTimeout() : elapsed(t);
+      DirectOutcome out = DirectOutcome.streamFailed(direct.failure(), 0, flight, after);
+      noteJudgement(
+          judge(
+              out,
+              relayAnswered
+                  ? RelayOutcome.succeeded(relaySays(flight))
+                  : RelayOutcome.failed(
+                      relay == null ? "relay unavailable" : "relay gave no answer")));
+      direct.discard();
+      if (relayAnswered) {
+        deliver(relay, relayCh, "relay");
+      } else {
+        if (relay != null) {
+          relay.discard();
+        }
+        s.fail(
+            "direct",
+            new DialException(DialException.Kind.GENERAL, AttemptDescriptions.direct(out)));
+      }
+      return;
+    }
+    Optional<ResponseSummary> ds = direct.summary();
+    Optional<ResponseSummary> rs = relayAnswered ? relay.summary() : Optional.empty();
+    if (ds.isEmpty() || rs.isEmpty()) {
+      if (relay != null) {
+        relay.discard();
+      }
+      deliver(direct, ch, "direct");
+      return;
+    }
+    Optional<String> confirm = HttpDiff.redirectHostToConfirm(host, ds.get(), rs.get());
+    if (confirm.isEmpty()) {
+      compared(ch, direct, relayCh, relay, ds.get(), rs.get(), HttpDiff.RedirectCheck.UNCHECKED);
+      return;
+    }
+    d.relayDns()
+        .lookup(loop, confirm.get())
+        .whenComplete(
+            (l, e) ->
+                loop.execute(
+                    () ->
+                        compared(
+                            ch,
+                            direct,
+                            relayCh,
+                            relay,
+                            ds.get(),
+                            rs.get(),
+                            l == null || l instanceof Lookup.Failed
+                                ? HttpDiff.RedirectCheck.UNCHECKED
+                                : l.list().isEmpty()
+                                    ? HttpDiff.RedirectCheck.NOT_CONFIRMED
+                                    : HttpDiff.RedirectCheck.CONFIRMED)));
+  }
+
+  private void compared(
+      Channel ch,
+      ResponseCapture direct,
+      Channel relayCh,
+      ResponseCapture relay,
+      ResponseSummary ds,
+      ResponseSummary rs,
+      HttpDiff.RedirectCheck check) {
+    HttpDiff.Verdict v = d.httpDiff().compare(host, ds, rs, check);
+    if (v instanceof HttpDiff.Verdict.BlockPage b) {
+      detected(b.evidence());
+      direct.discard();
+      deliver(relay, relayCh, "relay");
+      return;
+    }
+    if (v instanceof HttpDiff.Verdict.Same) {
+      d.verifiedHttp().remember(dest);
+      d.directWorked(host);
+    }
+    relay.discard();
+    deliver(direct, ch, "direct");
+  }
+
+  /** Gives the user the held answer of {@code c} and joins them to its channel. */
+  private void deliver(ResponseCapture c, Channel ch, String route) {
+    if (!s.inbound().isActive()) {
+      c.discard();
+      s.fail(route, new DialException(DialException.Kind.GENERAL, "client left"));
+      return;
+    }
+    c.deliverTo(s.inbound());
+    s.splice(ch, route);
   }
 
   /** The direct path failed before answering: replay through the relay (or fail, for POST). */

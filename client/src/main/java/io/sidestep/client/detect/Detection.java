@@ -47,11 +47,16 @@ public final class Detection implements AutoCloseable {
   private final InterceptionCheck interception;
   private final HttpDiff httpDiff;
   private final VerifiedHosts verified;
+  private final VerifiedHosts verifiedHttp;
   private final OutageGuard guard = new OutageGuard();
   private final Map<String, Evidence> recent;
   private final Set<String> stored = ConcurrentHashMap.newKeySet();
   private final ExecutorService writer;
   private volatile Runnable onLearned = () -> {};
+  // With a router that re-reads the learned file, the in-memory entry is needed only until that
+  // reload; dropping it then lets a line the user deletes take effect.
+  private volatile boolean routerFollows;
+  private String storedFingerprint = ""; // the writer thread's only
 
   /**
    * @param stateDir where {@code learned.rules} lives
@@ -73,6 +78,7 @@ public final class Detection implements AutoCloseable {
     this.interception = new InterceptionCheck(trust, clock);
     this.httpDiff = new HttpDiff(clock);
     this.verified = new VerifiedHosts(settings.verifiedFor(), VerifiedHosts.DEFAULT_MAX, clock);
+    this.verifiedHttp = new VerifiedHosts(settings.verifiedFor(), VerifiedHosts.DEFAULT_MAX, clock);
     this.recent =
         java.util.Collections.synchronizedMap(
             new LinkedHashMap<>() {
@@ -100,6 +106,7 @@ public final class Detection implements AutoCloseable {
   /** Runs after every write of the learned file, e.g. {@code liveRules::reloadNow}. */
   public void onLearned(Runnable action) {
     this.onLearned = Objects.requireNonNull(action, "action");
+    this.routerFollows = true;
   }
 
   /** The AUTO route that detects interference. */
@@ -135,6 +142,11 @@ public final class Detection implements AutoCloseable {
     return verified;
   }
 
+  /** Plain-HTTP destinations whose answer matched the relay's recently (24 h by default). */
+  VerifiedHosts verifiedHttp() {
+    return verifiedHttp;
+  }
+
   OutageGuard guard() {
     return guard;
   }
@@ -149,7 +161,11 @@ public final class Detection implements AutoCloseable {
 
   /** What was learned about {@code host} since start, if anything: route it to the relay now. */
   public Optional<Evidence> learnedSinceStart(String host) {
-    return Optional.ofNullable(recent.get(host));
+    Evidence e = recent.get(host);
+    if (e == null || !e.time().plus(settings.learnedFor()).isAfter(clock.instant())) {
+      return Optional.empty();
+    }
+    return Optional.of(e);
   }
 
   /** Learns {@code host}: at once in memory, then in the learned file (off the caller's thread). */
@@ -162,6 +178,9 @@ public final class Detection implements AutoCloseable {
             store.learn(host, evidence);
             stored.add(host);
             onLearned.run();
+            if (routerFollows) {
+              recent.remove(host, evidence);
+            }
           } catch (RuntimeException e) {
             LOG.error("learned blocklist: {}", e.getMessage());
           }
@@ -173,13 +192,20 @@ public final class Detection implements AutoCloseable {
    * or the router would not have sent it here), the block is gone and the entry is dropped.
    */
   void directWorked(String host) {
-    if (!stored.contains(host) || recent.containsKey(host)) {
+    if (recent.containsKey(host)) {
       return;
     }
     writer.execute(
         () -> {
           try {
-            if (store.forget(host)) {
+            // A stat per direct success, off the event loop: entries another process wrote
+            // (probe --learn, an earlier run, the user) are seen at once.
+            String seen = fingerprint();
+            if (!seen.equals(storedFingerprint)) {
+              storedFingerprint = seen;
+              refreshStored();
+            }
+            if (stored.contains(host) && store.forget(host)) {
               LOG.info("{}: direct works again; dropped from the learned blocklist", host);
               onLearned.run();
             }
@@ -190,9 +216,23 @@ public final class Detection implements AutoCloseable {
         });
   }
 
+  private String fingerprint() {
+    try {
+      java.nio.file.attribute.BasicFileAttributes a =
+          java.nio.file.Files.readAttributes(
+              store.file(), java.nio.file.attribute.BasicFileAttributes.class);
+      return a.lastModifiedTime() + "/" + a.size();
+    } catch (java.io.IOException e) {
+      return "missing";
+    }
+  }
+
   private void refreshStored() {
     try {
-      store.entries().forEach(e -> stored.add(e.host()));
+      java.util.Set<String> now = new java.util.HashSet<>();
+      store.entries().forEach(e -> now.add(e.host()));
+      stored.retainAll(now);
+      stored.addAll(now);
     } catch (RuntimeException e) {
       LOG.warn("learned blocklist: {}", e.getMessage());
     }

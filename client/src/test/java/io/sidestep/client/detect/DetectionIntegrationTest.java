@@ -9,24 +9,18 @@ import ch.qos.logback.core.read.ListAppender;
 import io.sidestep.client.Client;
 import io.sidestep.client.dial.DnsServerResolver;
 import io.sidestep.client.relay.RelayDoh;
+import io.sidestep.core.detect.Evidence;
 import io.sidestep.core.detect.LearnedStore;
 import io.sidestep.core.detect.Technique;
-import io.sidestep.core.net.Cidr;
-import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.rules.LiveRules;
 import io.sidestep.core.testing.CensorBox;
 import io.sidestep.core.testing.FakeDnsServer;
 import io.sidestep.core.testing.TestOrigin;
-import io.sidestep.core.tls.CertificateBuilder;
-import io.sidestep.core.tls.CertifiedKey;
-import io.sidestep.server.Relay;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,13 +28,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,28 +50,12 @@ import org.slf4j.LoggerFactory;
 @Timeout(120)
 class DetectionIntegrationTest {
 
-  static final String CENSOR = "127.0.0.2";
-  static final List<String> NAMES =
-      List.of(
-          "open.example",
-          "reset.example",
-          "eof.example",
-          "silent.example",
-          "lied.example",
-          "down.example",
-          "plain-reset.example",
-          "post.example",
-          "second.example");
-
   @TempDir static Path tmp;
-  static CertifiedKey ca;
+  static CensoredLoopback net;
   static TestOrigin https;
   static TestOrigin http;
   static CensorBox censorTls;
-  static CensorBox censorHttp;
   static FakeDnsServer dns;
-  static Relay relay;
-  static AccessKey key;
   static Path state;
   static LiveRules rules;
   static Detection detection;
@@ -89,60 +66,30 @@ class DetectionIntegrationTest {
 
   @BeforeAll
   static void start() throws Exception {
-    ca = CertificateBuilder.subject("CN=Detection Test CA").ca().selfSigned();
-    CertifiedKey leaf =
-        CertificateBuilder.subject("CN=origin").dnsNames(NAMES.toArray(new String[0])).signedBy(ca);
-    https = TestOrigin.https(leaf);
-    http = TestOrigin.http();
-    censorTls =
-        CensorBox.start(new InetSocketAddress(CENSOR, https.port()), https.address())
-            .block("reset.example", CensorBox.Action.RESET)
-            .block("eof.example", CensorBox.Action.EOF)
-            .block("silent.example", CensorBox.Action.SILENCE);
-    censorHttp =
-        CensorBox.start(new InetSocketAddress(CENSOR, http.port()), http.address())
-            .block("plain-reset.example", CensorBox.Action.RESET)
-            .block("post.example", CensorBox.Action.RESET);
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      closedPort = s.getLocalPort();
-    }
-    dns = FakeDnsServer.start();
-    for (String name : NAMES) {
-      dns.answer(name, CENSOR);
-    }
-    dns.nxdomain("lied.example");
-    relay =
-        Relay.builder()
-            .listen(new InetSocketAddress("127.0.0.1", 0))
-            .stateDir(tmp.resolve("relay"))
-            .allowDestination(Cidr.parse("127.0.0.1/32"))
-            .resolver(host -> List.of(InetAddress.getByName("127.0.0.1")))
-            .start();
-    key = relay.addUser("alice");
+    net = new CensoredLoopback(tmp);
+    https = net.https;
+    http = net.http;
+    censorTls = net.censorTls;
+    dns = net.dns;
+    closedPort = net.closedPort;
     state = tmp.resolve("state");
     rules =
         LiveRules.load(
             null, state.resolve(LearnedStore.FILE_NAME), Duration.ZERO, Clock.systemUTC());
-    DnsServerResolver resolver =
-        new DnsServerResolver(new InetSocketAddress("127.0.0.1", dns.port()));
-    DetectionSettings settings =
-        DetectionSettings.defaults()
-            .withFirstReadTimeout(Duration.ofMillis(1500))
-            // On loopback every address is a bogon; only 10/8 plays one here.
-            .withBogons(List.of(Cidr.parse("10.0.0.0/8")));
+    DnsServerResolver resolver = net.resolver();
     detection =
         new Detection(
-            settings,
+            CensoredLoopback.settings(),
             state,
-            new RelayDoh(List.of(key), RelayDoh.DEFAULT_TIMEOUT, resolver),
-            trusting(ca),
+            new RelayDoh(List.of(net.key), RelayDoh.DEFAULT_TIMEOUT, resolver),
+            net.trust(),
             Clock.systemUTC());
     detection.onLearned(rules::reloadNow);
     client =
         Client.builder()
             .http(new InetSocketAddress("127.0.0.1", 0))
             .socks(new InetSocketAddress("127.0.0.1", 0))
-            .relay(key)
+            .relay(net.key)
             .resolver(resolver)
             .router(rules)
             .autoRoute(detection.autoRoute())
@@ -155,10 +102,7 @@ class DetectionIntegrationTest {
 
   @AfterAll
   static void stop() {
-    for (AutoCloseable c :
-        new AutoCloseable[] {
-          client, detection, rules, relay, dns, censorTls, censorHttp, https, http
-        }) {
+    for (AutoCloseable c : new AutoCloseable[] {client, detection, rules, net}) {
       try {
         if (c != null) {
           c.close();
@@ -167,15 +111,6 @@ class DetectionIntegrationTest {
         // keep closing the rest
       }
     }
-  }
-
-  static X509TrustManager trusting(CertifiedKey authority) throws Exception {
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    ks.load(null, null);
-    ks.setCertificateEntry("ca", authority.certificate());
-    TrustManagerFactory f = TrustManagerFactory.getInstance("PKIX");
-    f.init(ks);
-    return (X509TrustManager) f.getTrustManagers()[0];
   }
 
   /** One visit with a fresh client (no connection reuse), through the HTTP door. */
@@ -297,9 +232,76 @@ class DetectionIntegrationTest {
   }
 
   @Test
+  void interceptionIsCaughtBeforeTheUsersBytesAndTheRelayServesThePage() throws Exception {
+    // The direct path presents a chain from "C=KZ, CN=Qaznet Trust Network"; the user's client
+    // trusts only the real CA, so any byte of the direct path would be a certificate error.
+    HttpResponse<String> r = visit("mitm.example", https.port());
+    assertThat(r.body()).isEqualTo(TestOrigin.BODY);
+    assertThat(net.forged.requests()).as("the interceptor never saw the user's request").isEmpty();
+    LearnedStore.Entry e = awaitLearned("mitm.example");
+    assertThat(e.technique()).isEqualTo(Technique.TLS_MITM);
+    assertThat(e.evidence().text())
+        .contains("issued by interception CA 'C=KZ,CN=Qaznet Trust Network'")
+        .endsWith("relay chain validates");
+  }
+
+  @Test
+  void aCertificateBrokenForEveryoneIsNotLearned() throws Exception {
+    assertThatThrownBy(() -> visit("broken.example", net.broken.port()))
+        .isInstanceOf(IOException.class);
+    Thread.sleep(300);
+    assertThat(learned("broken.example")).isFalse();
+  }
+
+  @Test
+  void atExpiryAHostIsCheckedDirectAgainDroppedIfItWorksRenewedIfNot() throws Exception {
+    // Entries learned eight days ago: expired, so the router sends both hosts to detection again.
+    LearnedStore old =
+        new LearnedStore(
+            state, Clock.fixed(Instant.now().minus(Duration.ofDays(8)), ZoneOffset.UTC));
+    Evidence then =
+        new Evidence(
+            Technique.TLS_RESET,
+            "reset after ClientHello, 0 bytes read",
+            Instant.now().minus(Duration.ofDays(8)));
+    old.learn("recheck.example", then);
+    old.learn("still-blocked.example", then);
+    rules.reloadNow();
+
+    assertThat(visit("recheck.example", https.port()).body()).isEqualTo(TestOrigin.BODY);
+    assertThat(visit("still-blocked.example", https.port()).body()).isEqualTo(TestOrigin.BODY);
+    LearnedStore store = new LearnedStore(state, Clock.systemUTC());
+    for (int i = 0; i < 200 && store.find("recheck.example").isPresent(); i++) {
+      Thread.sleep(25);
+    }
+    assertThat(store.find("recheck.example")).as("direct works again: dropped").isEmpty();
+    for (int i = 0;
+        i < 200
+            && store.find("still-blocked.example").orElseThrow().expires().isBefore(Instant.now());
+        i++) {
+      Thread.sleep(25);
+    }
+    assertThat(store.find("still-blocked.example").orElseThrow().expires())
+        .as("still blocked: renewed")
+        .isAfter(Instant.now().plus(Duration.ofDays(6)));
+  }
+
+  @Test
   void aSiteDownEverywhereLearnsNothing() {
     assertThatThrownBy(() -> visit("down.example", closedPort)).isInstanceOf(IOException.class);
     assertThat(learned("down.example")).isFalse();
+  }
+
+  @Test
+  void theCheckedCertificateIsRememberedSoTheNextVisitCostsNoExtraHandshake() throws Exception {
+    visit("open.example", https.port());
+    int before = https.requests().size();
+    long hellos = seen(censorTls, "open.example");
+    visit("open.example", https.port());
+    assertThat(https.requests()).hasSize(before + 1);
+    assertThat(seen(censorTls, "open.example"))
+        .as("one connection: the user's own, no second handshake of ours")
+        .isEqualTo(hellos + 1);
   }
 
   @Test
@@ -323,6 +325,36 @@ class DetectionIntegrationTest {
   }
 
   @Test
+  void anInjectedBlockPageIsReplacedByTheRelaysAnswerAndLearned() throws Exception {
+    String response = socksHttp("blockpage.example", http.port(), "GET", "/bytes?n=5000");
+    assertThat(response).startsWith("HTTP/1.1 200").endsWith("x".repeat(5000));
+    assertThat(response).doesNotContain("Access restricted");
+    LearnedStore.Entry e = awaitLearned("blockpage.example");
+    assertThat(e.technique()).isEqualTo(Technique.HTTP_BLOCKPAGE);
+    assertThat(e.evidence().text())
+        .contains("direct 200, 79 bytes, title 'Access restricted'")
+        .contains("no shared title word");
+    long seen = seen(net.censorHttp, "blockpage.example");
+    assertThat(socksHttp("blockpage.example", http.port(), "GET", "/bytes?n=5000"))
+        .endsWith("x".repeat(5000));
+    assertThat(seen(net.censorHttp, "blockpage.example")).isEqualTo(seen);
+  }
+
+  @Test
+  void anOpenPlainHttpSiteIsComparedOnceAndServedDirect() throws Exception {
+    String response = socksHttp("open.example", http.port(), "GET");
+    assertThat(response).startsWith("HTTP/1.1 200").endsWith(TestOrigin.BODY);
+    Thread.sleep(300);
+    assertThat(learned("open.example")).isFalse();
+    int before = http.requests().size();
+    socksHttp("open.example", http.port(), "GET");
+    assertThat(http.requests())
+        .as("compared once per 24 h: the second visit is one request, direct")
+        .hasSize(before + 1);
+    assertThat(http.lastRequest().peer().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
+  }
+
+  @Test
   void aPostIsNeverReplayedButTheNextAttemptGoesThroughTheRelay() throws Exception {
     int before = http.requests().size();
     assertThatThrownBy(() -> socksHttp("post.example", http.port(), "POST"))
@@ -336,6 +368,10 @@ class DetectionIntegrationTest {
 
   /** A request over the SOCKS5 door, answered in full (the origin closes after it). */
   static String socksHttp(String host, int port, String method) throws IOException {
+    return socksHttp(host, port, method, "/page");
+  }
+
+  static String socksHttp(String host, int port, String method, String path) throws IOException {
     try (Socket s = new Socket()) {
       s.connect(client.socksAddress(), 5000);
       s.setSoTimeout(20_000);
@@ -356,7 +392,9 @@ class DetectionIntegrationTest {
       String body = method.equals("POST") ? "a=1" : "";
       out.write(
           (method
-                  + " /page HTTP/1.1\r\nHost: "
+                  + " "
+                  + path
+                  + " HTTP/1.1\r\nHost: "
                   + host
                   + "\r\nConnection: close\r\n"
                   + (body.isEmpty() ? "" : "Content-Length: " + body.length() + "\r\n")

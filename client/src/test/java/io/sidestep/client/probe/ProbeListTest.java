@@ -48,7 +48,7 @@ class ProbeListTest {
 
   @Test
   void readsTheRealKazakhstanList() throws Exception {
-    Path kz = Path.of("/work/shared/data/test-lists/kz.csv");
+    Path kz = io.sidestep.core.testing.TestLists.file("kz.csv");
     org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(kz), "test lists not present");
     ProbeList l = ProbeList.read(kz);
     assertThat(l.targets()).hasSizeGreaterThan(400);

@@ -208,7 +208,7 @@ class RuleListsTest {
 
   @Test
   void realCitizenLabList() throws IOException {
-    Path kz = Path.of("/work/shared/data/test-lists/kz.csv");
+    Path kz = io.sidestep.core.testing.TestLists.file("kz.csv");
     org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(kz), "test list present");
     Rules r = load("RULE-SET,kz.csv,RELAY\n", "kz.csv", Files.readString(kz));
     assertThat(r.entryCount()).isGreaterThan(500);

@@ -31,8 +31,14 @@ public final class CensorBox implements AutoCloseable {
   public enum Action {
     RESET,
     EOF,
-    SILENCE
+    SILENCE,
+    /** Answers a plain-HTTP request itself with {@link #BLOCK_PAGE} and closes (technique 10). */
+    BLOCK_PAGE
   }
+
+  /** The page a censor injects: short, titled "Access restricted". */
+  public static final String BLOCK_PAGE =
+      "<html><head><title>Access restricted</title></head><body>Blocked.</body></html>";
 
   private final ServerSocket server;
   private final InetSocketAddress origin;
@@ -120,6 +126,19 @@ public final class CensorBox implements AutoCloseable {
         return;
       }
       if (action == Action.EOF) {
+        s.close();
+        return;
+      }
+      if (action == Action.BLOCK_PAGE) {
+        byte[] body = BLOCK_PAGE.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        OutputStream out = s.getOutputStream();
+        out.write(
+            ("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: "
+                    + body.length
+                    + "\r\nConnection: close\r\n\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.write(body);
+        out.flush();
         s.close();
         return;
       }

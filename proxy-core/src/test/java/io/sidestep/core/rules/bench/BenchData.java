@@ -19,8 +19,8 @@ import java.util.Set;
  * spread through the file) and a stream of host names mixing real hosts from Citizen Lab's test
  * lists, names under the rules' domains, the rules' exact names, and names no rule matches. The
  * test lists are read from {@code -Dsidestep.testLists=DIR} (default {@code
- * /work/shared/data/test-lists}); without them the names are all synthetic. They are test input
- * only and never part of a build artifact.
+ * ../shared/data/test-lists} beside the repository); without them the names are all synthetic. They
+ * are test input only and never part of a build artifact.
  */
 public final class BenchData {
   private BenchData() {}
@@ -35,7 +35,7 @@ public final class BenchData {
 
   /** Hosts of the URLs in the test lists' CSV files (url is the first column there). */
   public static List<String> testListHosts() {
-    Path dir = Path.of(System.getProperty("sidestep.testLists", "/work/shared/data/test-lists"));
+    Path dir = io.sidestep.core.testing.TestLists.dir();
     Set<String> hosts = new LinkedHashSet<>();
     if (!Files.isDirectory(dir)) {
       return List.of();
