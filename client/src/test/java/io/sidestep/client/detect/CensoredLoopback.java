@@ -44,7 +44,8 @@ final class CensoredLoopback implements AutoCloseable {
           "mitm.example",
           "broken.example",
           "recheck.example",
-          "still-blocked.example");
+          "still-blocked.example",
+          "slow.example");
 
   final CertifiedKey ca;
   final TestOrigin https;
@@ -84,7 +85,8 @@ final class CensoredLoopback implements AutoCloseable {
             .block("reset.example", CensorBox.Action.RESET)
             .block("eof.example", CensorBox.Action.EOF)
             .block("silent.example", CensorBox.Action.SILENCE)
-            .block("still-blocked.example", CensorBox.Action.RESET);
+            .block("still-blocked.example", CensorBox.Action.RESET)
+            .block("slow.example", CensorBox.Action.SLOW);
     censorHttp =
         CensorBox.start(new InetSocketAddress(CENSOR, http.port()), http.address())
             .block("plain-reset.example", CensorBox.Action.RESET)
