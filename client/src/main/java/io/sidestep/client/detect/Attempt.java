@@ -31,6 +31,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One AUTO connection under watch (issue 5, steps 1-3, 4 and 7): DNS checked against the relay when
@@ -271,9 +273,14 @@ final class Attempt {
 
   // ---- step 4: interception ---------------------------------------------------------------------
 
+  /** How long a clean direct chain waits for the relay's leaf to compare with: 1 s. */
+  static final Duration LEAF_GRACE = Duration.ofSeconds(1);
+
   private void interceptionCheck(Channel ch, Kept kept, FirstFlight flight, String name) {
     InetSocketAddress address = (InetSocketAddress) ch.remoteAddress();
     DetectionSettings st = d.settings();
+    // The relay's view, started at once: the leaf to compare with, or the control on a failure.
+    CompletableFuture<TlsProbe.Result> relayView = relayHandshake(name);
     TlsProbe.direct(
             loop,
             address,
@@ -294,7 +301,7 @@ final class Attempt {
                 return;
               }
               if (r instanceof TlsProbe.Done done) {
-                chainSeen(ch, kept, flight, name, done.chain());
+                chainSeen(ch, kept, flight, name, done.chain(), relayView);
               } else if (r instanceof TlsProbe.Failed failed) {
                 // Our own handshake met the censor: the user's bytes were never sent direct.
                 ch.close();
@@ -313,71 +320,82 @@ final class Attempt {
             });
   }
 
-  private void chainSeen(
-      Channel ch,
-      Kept kept,
-      FirstFlight flight,
-      String name,
-      List<java.security.cert.X509Certificate> chain) {
-    ChainReport report = d.interception().inspect(name, chain);
-    if (report.clean()) {
-      d.verified().remember(dest);
-      d.directWorked(host); // a clean handshake: a block learned earlier has lifted
-      sendDirect(ch, kept, flight);
-      return;
-    }
+  /** A handshake of our own through the relay; never fails (a failure is a result). */
+  private CompletableFuture<TlsProbe.Result> relayHandshake(String name) {
+    CompletableFuture<TlsProbe.Result> out = new CompletableFuture<>();
     DetectionSettings st = d.settings();
     s.dialer()
         .connectRelay(loop, dest)
         .addListener(
             rf -> {
               if (!rf.isSuccess()) {
-                CertVerdict v =
-                    d.interception()
-                        .judge(
-                            name,
-                            chain,
-                            RelayChain.failed(DialException.of(rf.cause(), "relay").getMessage()));
-                s.note("certificate: " + verdictText(v));
-                sendDirect(ch, kept, flight);
+                out.complete(
+                    new TlsProbe.ConnectFailed(
+                        null, DialException.of(rf.cause(), "relay").getMessage()));
                 return;
               }
               TlsProbe.over(
                       (Channel) rf.getNow(),
-                      name,
+                      IpLiterals.isIpLiteral(name) ? null : name,
                       dest.port(),
                       st.relayAnswerTimeout(),
                       st.relayAnswerTimeout())
-                  .addListener(
-                      pf -> {
-                        TlsProbe.Result pr = (TlsProbe.Result) pf.getNow();
-                        RelayChain relay =
-                            pr instanceof TlsProbe.Done rd
-                                ? RelayChain.seen(rd.chain())
-                                : RelayChain.failed("relay handshake failed");
-                        CertVerdict v = d.interception().judge(name, chain, relay);
-                        if (v instanceof CertVerdict.Mitm m) {
-                          detected(m.evidence());
-                          ch.close();
-                          replay(kept, flight, null);
-                          return;
-                        }
-                        if (v instanceof CertVerdict.Ok) {
-                          d.verified().remember(dest);
-                        }
-                        s.note("certificate: " + verdictText(v));
-                        if (!ch.isActive()) {
-                          kept.drop();
-                          s.fail(
-                              "direct",
-                              new DialException(
-                                  DialException.Kind.GENERAL,
-                                  "direct connection closed during the check"));
-                          return;
-                        }
-                        sendDirect(ch, kept, flight);
-                      });
+                  .addListener(pf -> out.complete((TlsProbe.Result) pf.getNow()));
             });
+    return out;
+  }
+
+  private void chainSeen(
+      Channel ch,
+      Kept kept,
+      FirstFlight flight,
+      String name,
+      List<java.security.cert.X509Certificate> chain,
+      CompletableFuture<TlsProbe.Result> relayView) {
+    ChainReport report = d.interception().inspect(name, chain);
+    boolean[] done = {false};
+    java.util.function.Consumer<TlsProbe.Result> judgeWith =
+        pr -> {
+          if (done[0]) {
+            return;
+          }
+          done[0] = true;
+          if (pr == null) {
+            // A clean chain and no relay leaf in time: go ahead, and compare next time.
+            sendDirect(ch, kept, flight);
+            return;
+          }
+          RelayChain relay =
+              pr instanceof TlsProbe.Done rd
+                  ? RelayChain.seen(rd.chain())
+                  : RelayChain.failed("relay handshake failed");
+          CertVerdict v = d.interception().judge(name, chain, relay);
+          if (v instanceof CertVerdict.Mitm m) {
+            detected(m.evidence());
+            ch.close();
+            replay(kept, flight, null);
+            return;
+          }
+          if (v instanceof CertVerdict.Ok && relay instanceof RelayChain.Seen) {
+            d.verified().remember(dest);
+            d.directWorked(host); // a clean handshake: a block learned earlier has lifted
+          } else if (!(v instanceof CertVerdict.Ok)) {
+            s.note("certificate: " + verdictText(v));
+          }
+          if (!ch.isActive()) {
+            kept.drop();
+            s.fail(
+                "direct",
+                new DialException(
+                    DialException.Kind.GENERAL, "direct connection closed during the check"));
+            return;
+          }
+          sendDirect(ch, kept, flight);
+        };
+    relayView.whenComplete((pr, e) -> loop.execute(() -> judgeWith.accept(pr)));
+    if (report.clean()) {
+      loop.schedule(() -> judgeWith.accept(null), LEAF_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+    }
   }
 
   private static String verdictText(CertVerdict v) {

@@ -246,6 +246,18 @@ class DetectionIntegrationTest {
   }
 
   @Test
+  void aCopiedLeafUnderAnInstalledRootIsCaughtByComparingWithTheRelaysLeaf() throws Exception {
+    HttpResponse<String> r = visit("installed.example", https.port());
+    assertThat(r.body()).isEqualTo(TestOrigin.BODY);
+    assertThat(net.installedForged.requests()).isEmpty();
+    LearnedStore.Entry e = awaitLearned("installed.example");
+    assertThat(e.technique()).isEqualTo(Technique.TLS_MITM);
+    assertThat(e.evidence().text())
+        .startsWith(
+            "leaf copies the relay's names with another key and issuer 'Friendly Security Root'");
+  }
+
+  @Test
   void aCertificateBrokenForEveryoneIsNotLearned() throws Exception {
     assertThatThrownBy(() -> visit("broken.example", net.broken.port()))
         .isInstanceOf(IOException.class);

@@ -33,7 +33,17 @@ public final class CensorBox implements AutoCloseable {
     EOF,
     SILENCE,
     /** Answers a plain-HTTP request itself with {@link #BLOCK_PAGE} and closes (technique 10). */
-    BLOCK_PAGE
+    BLOCK_PAGE,
+    /** Lets it through, but only after {@link #slowBy} (technique 12: slow handshakes). */
+    SLOW
+  }
+
+  private volatile long slowMillis = 2200;
+
+  /** How long {@link Action#SLOW} holds a flight before passing it on (2.2 s by default). */
+  public CensorBox slowBy(java.time.Duration d) {
+    slowMillis = d.toMillis();
+    return this;
   }
 
   /** The page a censor injects: short, titled "Access restricted". */
@@ -148,6 +158,15 @@ public final class CensorBox implements AutoCloseable {
         }
         s.close();
         return;
+      }
+      if (action == Action.SLOW) {
+        try {
+          Thread.sleep(slowMillis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          s.close();
+          return;
+        }
       }
       Socket up = new Socket();
       open.add(up);
