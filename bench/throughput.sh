@@ -5,7 +5,10 @@
 #   bench/throughput.sh [SIZE_MIB=1024] [RUNS=5]
 #
 # Needs: built jars (mvn -B -q package -DskipTests), nginx, curl. Prints the median rate of each
-# path and its ratio to the direct baseline. Everything listens on 127.0.0.1 only.
+# path and its ratio to the direct baseline, the CPU time the client and the relay spent per
+# download, their resident memory after the run, and the machine's load before and after.
+# Everything listens on 127.0.0.1 only. SIDESTEP_BENCH_JAVA_OPTS is passed to both JVMs (for
+# example -Dsidestep.tls.engine=jdk to measure the JDK's TLS instead of OpenSSL).
 set -euo pipefail
 size_mib=${1:-1024}
 runs=${2:-5}
@@ -43,41 +46,57 @@ wait_port "$origin_port"
 
 java -jar "$root/server/target/sidestep-server.jar" users add bench --state "$work/relay" --address "127.0.0.1:$relay_port" > "$work/key.txt"
 key=$(tail -n 1 "$work/key.txt")
-java -jar "$root/server/target/sidestep-server.jar" run --listen "127.0.0.1:$relay_port" --state "$work/relay" \
+# shellcheck disable=SC2086  # options are words
+java ${SIDESTEP_BENCH_JAVA_OPTS:-} -jar "$root/server/target/sidestep-server.jar" run --listen "127.0.0.1:$relay_port" --state "$work/relay" \
   --allow-destination 127.0.0.0/8 > "$work/relay.log" 2>&1 &
-pids+=($!)
+pids+=($!); relay_pid=$!
 # Two names for the same origin: one the rules send direct, one through the relay.
 cat > "$work/client/rules.txt" <<RULES
 DOMAIN,direct.localhost.test,DIRECT
 IP-CIDR,127.0.0.1/32,DIRECT
 MATCH,RELAY
 RULES
-java -jar "$root/client/target/sidestep-client.jar" run --http "127.0.0.1:$http_port" --socks "127.0.0.1:$socks_port" \
+# shellcheck disable=SC2086
+java ${SIDESTEP_BENCH_JAVA_OPTS:-} -jar "$root/client/target/sidestep-client.jar" run --http "127.0.0.1:$http_port" --socks "127.0.0.1:$socks_port" \
   --relay "$key" --state "$work/client" --rules "$work/client/rules.txt" > "$work/client.log" 2>&1 &
-pids+=($!)
+pids+=($!); client_pid=$!
 wait_port "$relay_port"; wait_port "$http_port"; wait_port "$socks_port"
 
 url_ip="http://127.0.0.1:$origin_port/big.bin"
 # The relay resolves "localhost" itself; the client never does (MATCH,RELAY).
 url_relay="http://localhost:$origin_port/big.bin"
 
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in clock ticks
+tick=$(getconf CLK_TCK)
+rss_mib() { awk '/^VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+
 measure() { # label, curl args... (one warm-up run, then RUNS measured runs)
   local label=$1; shift
-  local rates=() r
+  local rates=() r c0 r0
   for i in $(seq 0 "$runs"); do
+    if ((i == 1)); then c0=$(cpu_ticks "$client_pid"); r0=$(cpu_ticks "$relay_pid"); fi
     r=$(curl -sf -o /dev/null --max-time 600 -w '%{speed_download}' "$@") || { echo "download failed: $label" >&2; exit 1; }
     ((i > 0)) && rates+=("$r")
   done
-  printf '%s\n' "${rates[@]}" | sort -n | awk -v l="$label" '{a[NR]=$1} END {m=a[int((NR+1)/2)]; printf "%s %.0f\n", l, m}'
+  local c1 r1
+  c1=$(cpu_ticks "$client_pid"); r1=$(cpu_ticks "$relay_pid")
+  printf '%s\n' "${rates[@]}" | sort -n | awk -v l="$label" -v c=$((c1 - c0)) -v rl=$((r1 - r0)) -v n="$runs" -v t="$tick" \
+    '{a[NR]=$1} END {m=a[int((NR+1)/2)]; printf "%s %.0f %.2f %.2f\n", l, m, c/t/n, rl/t/n}'
 }
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 {
   measure direct "$url_ip"
   measure socks-direct --socks5-hostname "127.0.0.1:$socks_port" "$url_ip"
   measure http-relay -x "http://127.0.0.1:$http_port" "$url_relay"
   measure socks-relay --socks5-hostname "127.0.0.1:$socks_port" "$url_relay"
 } > "$work/results.txt"
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 base=$(awk '$1=="direct"{print $2}' "$work/results.txt")
 echo "download of ${size_mib} MiB on loopback, median of $runs runs after one warm-up"
-awk -v b="$base" '{printf "%-14s %8.0f MiB/s  %5.2f x direct\n", $1, $2/1048576, $2/b}' "$work/results.txt"
+printf '%-14s %10s %10s %12s %12s\n' path rate "vs direct" "client CPU" "relay CPU"
+# CPU: seconds the process spent (user + system) per download; the direct paths do not use the relay.
+awk -v b="$base" '{printf "%-14s %5.0f MiB/s %8.2f x %10.2f s %10.2f s\n", $1, $2/1048576, $2/b, $3, $4}' "$work/results.txt"
+echo "resident memory after the run: client $(rss_mib "$client_pid") MiB, relay $(rss_mib "$relay_pid") MiB"
+echo "load average (1, 5, 15 min) on $(nproc) CPUs: before $load_before, after $load_after"

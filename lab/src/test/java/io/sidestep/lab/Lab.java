@@ -45,7 +45,8 @@ final class Lab implements AutoCloseable {
   final DnsLog ispDns;
   final DnsLog honestDns;
   final Visits visits;
-  final long setupMillis;
+  private final long setupStart;
+  private long setupMillis;
   private final List<Daemon> servers = new ArrayList<>();
   private final Map<String, SidestepClient> clients = new LinkedHashMap<>();
   private final Map<String, RuntimeException> clientFailures = new LinkedHashMap<>();
@@ -63,7 +64,7 @@ final class Lab implements AutoCloseable {
     this.ispDns = new DnsLog(runDir.resolve("isp").resolve("dns.log"));
     this.honestDns = new DnsLog(runDir.resolve("web").resolve("dns.log"));
     this.visits = new Visits(certs, runDir.resolve("visits"));
-    this.setupMillis = (System.nanoTime() - setupStart) / 1_000_000;
+    this.setupStart = setupStart;
   }
 
   /** Builds the lab under {@code root/lab/target/lab-run}. The caller holds the lab lock. */
@@ -96,6 +97,7 @@ final class Lab implements AutoCloseable {
     try {
       LabNetwork.up(plan, runDir);
       lab.startServers(web, isp);
+      lab.setupMillis = (System.nanoTime() - lab.setupStart) / 1_000_000;
       Files.writeString(runDir.resolve("layout.txt"), lab.layout());
       System.out.println(lab.layout());
       return lab;
@@ -290,12 +292,12 @@ final class Lab implements AutoCloseable {
         """);
     s.append(
         String.format(
-            "  %-6s %-28s %-14s %-14s %s%n",
+            "  %-7s %-28s %-14s %-14s %s%n",
             "site", "name", "address", "interceptor", "technique"));
     for (Site site : plan.sites()) {
       s.append(
           String.format(
-              "  %-6s %-28s %-14s %-14s %s (CENSORSHIP.md #%d), scenario uses %s%n",
+              "  %-7s %-28s %-14s %-14s %s (CENSORSHIP.md #%d), scenario uses %s%n",
               site.id(),
               site.name(),
               site.ip(),

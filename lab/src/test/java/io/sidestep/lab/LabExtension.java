@@ -89,13 +89,19 @@ public final class LabExtension
                 lockDir.resolve("sidestep-lab.lock"),
                 StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE);
-        FileLock lock = null;
-        long deadline = System.nanoTime() + LOCK_WAIT.toNanos();
+        long waitStart = System.nanoTime();
+        FileLock lock = channel.tryLock();
+        if (lock == null) {
+          System.out.println("Sidestep lab: another lab run holds the lock; waiting for it");
+        }
+        long deadline = waitStart + LOCK_WAIT.toNanos();
         while (lock == null && System.nanoTime() < deadline) {
+          Daemon.sleep(1000);
           lock = channel.tryLock();
-          if (lock == null) {
-            Daemon.sleep(1000);
-          }
+        }
+        long waited = (System.nanoTime() - waitStart) / 1_000_000_000;
+        if (lock != null && waited > 0) {
+          System.out.println("Sidestep lab: got the lock after " + waited + " s");
         }
         if (lock == null) {
           channel.close();

@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterAll;
@@ -42,6 +43,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class LabScenarioTest {
   private static final Duration LEARN_WAIT = Duration.ofSeconds(3);
   private static final Summary SUMMARY = new Summary();
+  private static final Set<String> TAGS = ConcurrentHashMap.newKeySet();
   private static Lab lab;
   private static LabPlan plan;
 
@@ -84,9 +86,9 @@ class LabScenarioTest {
     int dnsMark = lab.ispDns.mark();
     for (Site s : List.of(sni, nx, host)) {
       Check c = new Check("t00_relayByRule", s, client);
-      c.visitBothDoors("rule");
+      c.visitBothDoors("rule-" + s.id());
       if (s == sni) {
-        c.chromium("rule");
+        c.chromium("rule-" + s.id());
       }
       c.arrived();
       c.pathsAre("1st visit", c.first, Set.of("relay1", "relay2"));
@@ -102,7 +104,7 @@ class LabScenarioTest {
       c.done();
     }
     Check o = new Check("t00_relayByRule", open, client);
-    o.visitBothDoors("rule");
+    o.visitBothDoors("rule-open");
     o.arrived();
     o.pathsAre("1st visit", o.first, Set.of("direct"));
     o.pathsAre("2nd visit", o.second, Set.of("direct"));
@@ -461,6 +463,7 @@ class LabScenarioTest {
     }
 
     Visit visit(Visits.Door door, String tag, String... extra) {
+      claim(tag);
       Visit v = lab.visits.viaClient(client, door, site.url(tag), extra);
       System.out.println(scenario + ": " + v.describe() + " -> origin saw " + path(v));
       return v;
@@ -472,6 +475,7 @@ class LabScenarioTest {
     }
 
     void chromium(String tagPrefix) {
+      claim(tagPrefix + "-3");
       browser = lab.visits.chromium(client, site.url(tagPrefix + "-3"));
       System.out.println(scenario + ": " + browser.describe() + " -> origin saw " + path(browser));
     }
@@ -535,6 +539,13 @@ class LabScenarioTest {
         }
       }
       return all;
+    }
+
+    /** A visit's tag finds its requests in the origin log, so no two visits may share one. */
+    private static void claim(String tag) {
+      if (!TAGS.add(tag)) {
+        throw new IllegalStateException("visit tag used twice: " + tag);
+      }
     }
 
     private static String tag(Visit v) {

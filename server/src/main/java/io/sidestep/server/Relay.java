@@ -12,12 +12,12 @@ import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
 import io.sidestep.core.files.AtomicFiles;
 import io.sidestep.core.net.Cidr;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.tls.CertifiedKey;
+import io.sidestep.core.tls.TlsEngines;
 import io.sidestep.server.internal.Authenticator;
 import io.sidestep.server.internal.DecoySite;
 import io.sidestep.server.internal.DestinationPolicy;
@@ -309,18 +309,18 @@ public final class Relay implements AutoCloseable {
       SslContext ssl;
       try {
         ssl =
-            SslContextBuilder.forServer(key.privateKey(), key.chain())
-                .sslProvider(SslProvider.JDK)
-                .protocols("TLSv1.3", "TLSv1.2")
-                // Like nginx without http2: pick http/1.1 when a client offers it via ALPN, so a
-                // probe that offers h2 and http/1.1 sees what a stock web server answers.
-                .applicationProtocolConfig(
-                    new ApplicationProtocolConfig(
-                        ApplicationProtocolConfig.Protocol.ALPN,
-                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                        ApplicationProtocolNames.HTTP_1_1))
-                .build();
+            TlsEngines.build(
+                SslContextBuilder.forServer(key.privateKey(), key.chain())
+                    .protocols("TLSv1.3", "TLSv1.2")
+                    // Like nginx without http2: pick http/1.1 when a client offers it via ALPN, so
+                    // a
+                    // probe that offers h2 and http/1.1 sees what a stock web server answers.
+                    .applicationProtocolConfig(
+                        new ApplicationProtocolConfig(
+                            ApplicationProtocolConfig.Protocol.ALPN,
+                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                            ApplicationProtocolNames.HTTP_1_1)));
       } catch (SSLException e) {
         throw new IllegalArgumentException(
             "cannot use the relay certificate: " + e.getMessage(), e);
@@ -375,6 +375,7 @@ public final class Relay implements AutoCloseable {
       InetSocketAddress actual = (InetSocketAddress) bound.channel().localAddress();
       watcher.start(scheduler, usersPollInterval);
       log.info("listening on {}", hostPort(actual));
+      log.debug("TLS engine: {}", TlsEngines.describe());
       log.info(
           "pin {}, {} users, state {}{}",
           key.pin(),

@@ -121,9 +121,13 @@ public final class Users {
     AtomicFiles.createPrivateDirectories(stateDir);
     Path lock = stateDir.resolve(LOCK_NAME);
     try (FileChannel ch =
-            FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock ignored = ch.lock()) {
-      return action.get();
+        FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      FileLock held = ch.lock(); // released when the channel closes
+      try {
+        return action.get();
+      } finally {
+        held.release();
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot lock " + lock + ": " + AtomicFiles.describe(e), e);
     }

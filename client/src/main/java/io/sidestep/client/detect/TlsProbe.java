@@ -14,6 +14,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
@@ -65,6 +66,9 @@ public final class TlsProbe {
     try {
       TRUST_ALL =
           SslContextBuilder.forClient()
+              // The JDK's engine, whatever the relay link uses: detection reads its handshake
+              // failures, and the probe is no bulk transfer.
+              .sslProvider(SslProvider.JDK)
               .trustManager(InsecureTrustManagerFactory.INSTANCE)
               .protocols("TLSv1.3", "TLSv1.2")
               .build();

@@ -37,6 +37,7 @@ import io.sidestep.core.dns.DnsType;
 import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
+import io.sidestep.core.tls.TlsEngines;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -90,7 +91,7 @@ public final class RelayDoh implements RelayResolver {
       } else {
         b.endpointIdentificationAlgorithm("HTTPS");
       }
-      return b.build();
+      return TlsEngines.build(b);
     } catch (SSLException e) {
       throw new IllegalStateException("TLS for relay " + key + ": " + e.getMessage(), e);
     }

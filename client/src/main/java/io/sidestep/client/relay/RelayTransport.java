@@ -19,6 +19,7 @@ import io.sidestep.client.dial.Resolver;
 import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
+import io.sidestep.core.tls.TlsEngines;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -71,6 +72,7 @@ public final class RelayTransport implements RelayConnector {
       list.add(new Endpoint(key, sslContext(key)));
     }
     this.endpoints = List.copyOf(list);
+    LOG.debug("TLS engine for relays: {}", TlsEngines.describe());
   }
 
   private static SslContext sslContext(AccessKey key) {
@@ -83,7 +85,7 @@ public final class RelayTransport implements RelayConnector {
       } else {
         b.endpointIdentificationAlgorithm("HTTPS");
       }
-      return b.build();
+      return TlsEngines.build(b);
     } catch (SSLException e) {
       throw new IllegalStateException("TLS for relay " + key + ": " + e.getMessage(), e);
     }

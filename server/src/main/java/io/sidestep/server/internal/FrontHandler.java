@@ -518,7 +518,7 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
       }
     }
     h.remove(HttpHeaderNames.CONNECTION)
-        .remove(HttpHeaderNames.KEEP_ALIVE)
+        .remove("Keep-Alive")
         .remove(HttpHeaderNames.TE)
         .remove(HttpHeaderNames.TRAILER)
         .remove(HttpHeaderNames.UPGRADE);
