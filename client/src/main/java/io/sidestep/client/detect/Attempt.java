@@ -23,6 +23,7 @@ import io.sidestep.core.detect.Lookup;
 import io.sidestep.core.detect.RelayChain;
 import io.sidestep.core.detect.RelayOutcome;
 import io.sidestep.core.detect.ResponseSummary;
+import io.sidestep.core.detect.ThrottleJudge;
 import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Decision;
@@ -446,6 +447,7 @@ final class Attempt {
                                 d.directWorked(host);
                               }
                             }));
+                ch.pipeline().addLast(RateMeter.NAME, new RateMeter(tr -> measured(tr, flight)));
                 s.splice(ch, "direct");
                 // Once the direct connection is gone nobody needs the flight any more; if it
                 // answered and ended without a reset, the direct path works.
@@ -492,6 +494,7 @@ final class Attempt {
    * direct path is learned and the user gets the relay's answer instead; otherwise the direct one.
    */
   private void compareHttp(Channel ch, Kept kept, FirstFlight flight) {
+    flightForRate = flight;
     long t = System.nanoTime();
     ResponseCapture[] caps = new ResponseCapture[2];
     Channel[] relayCh = new Channel[1];
@@ -541,6 +544,7 @@ final class Attempt {
   }
 
   private boolean decided;
+  private FirstFlight flightForRate;
 
   private void decideHttp(
       Channel ch,
@@ -634,6 +638,7 @@ final class Attempt {
       d.directWorked(host);
     }
     relay.discard();
+    ch.pipeline().addLast(RateMeter.NAME, new RateMeter(tr -> measured(tr, flightForRate)));
     deliver(direct, ch, "direct");
   }
 
@@ -646,6 +651,82 @@ final class Attempt {
     }
     c.deliverTo(s.inbound());
     s.splice(ch, route);
+  }
+
+  // ---- step 6: throttling, measured on real traffic ---------------------------------------------
+
+  /** A direct download slower than this is compared with the relay's speed: 500 kB/s. */
+  static final double SUSPECT_RATE = 500_000;
+
+  /** Relay downloads measured for the comparison: 2, of at most 1 MiB and 10 s each. */
+  static final int RELAY_SAMPLES = 2;
+
+  private void measured(ThrottleJudge.Transfer direct, FirstFlight flight) {
+    if (direct.bytesPerSecond() >= SUSPECT_RATE || !d.throttleCheckDue(host)) {
+      return;
+    }
+    boolean tls = flight instanceof FirstFlight.ClientHello;
+    String sni =
+        tls
+            ? ((FirstFlight.ClientHello) flight)
+                .serverName()
+                .orElse(dest.isIpLiteral() ? null : host)
+            : null;
+    String path = "/";
+    if (flight instanceof FirstFlight.HttpRequest r) {
+      path = originForm(r.target());
+    }
+    byte[] request = HttpFetch.get(host, path);
+    List<ThrottleJudge.Transfer> relay = new java.util.ArrayList<>();
+    relaySample(tls, sni, request, relay, RELAY_SAMPLES, direct);
+  }
+
+  private void relaySample(
+      boolean tls,
+      String sni,
+      byte[] request,
+      List<ThrottleJudge.Transfer> relay,
+      int left,
+      ThrottleJudge.Transfer direct) {
+    if (left == 0) {
+      d.throttleJudge()
+          .judge(new ThrottleJudge.Samples(List.of(direct), relay, List.of(), List.of()))
+          .ifPresent(e -> d.learn(host, e));
+      return;
+    }
+    s.dialer()
+        .connectRelay(loop, dest)
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                return; // no control, nothing learned
+              }
+              Download.over(
+                      (Channel) f.getNow(),
+                      tls,
+                      sni,
+                      dest.port(),
+                      request,
+                      1 << 20,
+                      Duration.ofSeconds(10))
+                  .addListener(
+                      df -> {
+                        ThrottleJudge.Transfer t = (ThrottleJudge.Transfer) df.getNow();
+                        if (t != null) {
+                          relay.add(t);
+                        }
+                        relaySample(tls, sni, request, relay, left - 1, direct);
+                      });
+            });
+  }
+
+  static String originForm(String target) {
+    int scheme = target.indexOf("://");
+    if (scheme < 0) {
+      return target.isEmpty() ? "/" : target;
+    }
+    int slash = target.indexOf('/', scheme + 3);
+    return slash < 0 ? "/" : target.substring(slash);
   }
 
   /** The direct path failed before answering: replay through the relay (or fail, for POST). */

@@ -46,7 +46,8 @@ final class CensoredLoopback implements AutoCloseable {
           "recheck.example",
           "still-blocked.example",
           "slow.example",
-          "installed.example");
+          "installed.example",
+          "throttle.example");
 
   static final String INSTALLED_INTERCEPTOR = "127.0.0.4";
 
@@ -105,7 +106,8 @@ final class CensoredLoopback implements AutoCloseable {
         CensorBox.start(new InetSocketAddress(CENSOR, http.port()), http.address())
             .block("plain-reset.example", CensorBox.Action.RESET)
             .block("post.example", CensorBox.Action.RESET)
-            .block("blockpage.example", CensorBox.Action.BLOCK_PAGE);
+            .block("blockpage.example", CensorBox.Action.BLOCK_PAGE)
+            .block("throttle.example", CensorBox.Action.THROTTLE);
     interceptor =
         CensorBox.start(new InetSocketAddress(INTERCEPTOR, https.port()), forged.address());
     installedInterceptor =

@@ -353,6 +353,16 @@ class DetectionIntegrationTest {
   }
 
   @Test
+  void aDownloadFarSlowerThanThroughTheRelayIsLearnedAsThrottled() throws Exception {
+    // 400 kB at about 100 kB/s direct; the relay fetches the same at loopback speed.
+    String response = socksHttp("throttle.example", http.port(), "GET", "/bytes?n=400000");
+    assertThat(response).endsWith("x".repeat(1000));
+    LearnedStore.Entry e = awaitLearned("throttle.example");
+    assertThat(e.technique()).isEqualTo(Technique.THROTTLED);
+    assertThat(e.evidence().text()).startsWith("direct ").contains(" kB/s vs relay ");
+  }
+
+  @Test
   void anOpenPlainHttpSiteIsComparedOnceAndServedDirect() throws Exception {
     String response = socksHttp("open.example", http.port(), "GET");
     assertThat(response).startsWith("HTTP/1.1 200").endsWith(TestOrigin.BODY);
