@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Defaults: HTTP door on 127.0.0.1:8080, SOCKS5 door on 127.0.0.1:1080, no relays, every
  * destination AUTO (direct until detection exists), the system resolver for direct traffic, no door
- * credentials, direct connect timeout 10 s, relay connect timeout 10 s, a failed relay skipped for
- * 30 s. A door on a non-loopback address without credentials is refused.
+ * credentials, direct connect timeout 10 s, relay connect timeout (TCP and TLS) 5 s and then 15 s
+ * for the relay's answer about the destination, a failed relay skipped for 30 s. A door on a
+ * non-loopback address without credentials is refused.
  */
 public final class Client implements AutoCloseable {
 
@@ -152,7 +153,7 @@ public final class Client implements AutoCloseable {
     private DoorCredentials credentials;
     private AutoRoute autoRoute = AutoRoute.DIRECT;
     private Duration connectTimeout = Duration.ofSeconds(10);
-    private Duration relayConnectTimeout = Duration.ofSeconds(10);
+    private Duration relayConnectTimeout = Duration.ofSeconds(5);
     private Duration relayDownFor = Duration.ofSeconds(30);
     private Duration handshakeTimeout = SocksDoor.DEFAULT_HANDSHAKE_TIMEOUT;
     private HttpDoor.HostResolverHook httpHostResolverHook = HttpDoor.HostResolverHook.NONE;

@@ -292,12 +292,12 @@ final class Lab implements AutoCloseable {
         """);
     s.append(
         String.format(
-            "  %-6s %-28s %-14s %-14s %s%n",
+            "  %-7s %-28s %-14s %-14s %s%n",
             "site", "name", "address", "interceptor", "technique"));
     for (Site site : plan.sites()) {
       s.append(
           String.format(
-              "  %-6s %-28s %-14s %-14s %s (CENSORSHIP.md #%d), scenario uses %s%n",
+              "  %-7s %-28s %-14s %-14s %s (CENSORSHIP.md #%d), scenario uses %s%n",
               site.id(),
               site.name(),
               site.ip(),

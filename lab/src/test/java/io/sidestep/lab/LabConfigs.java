@@ -49,15 +49,34 @@ final class LabConfigs {
     return nginxFrame(dir, servers.toString());
   }
 
-  /** The page each origin serves: its name and its marker (the throttled one padded to size). */
+  /**
+   * The page each origin serves: its name, its marker, and a few paragraphs, so that it is about
+   * the size of a small real page (some 3 KB) and a block page differs from it the way block pages
+   * differ from real sites. The throttled site's page is padded to {@link
+   * LabPlan#THROTTLED_PAGE_BYTES}.
+   */
   static String originPage(Site site) {
+    StringBuilder prose = new StringBuilder();
+    String[] topics = {"news", "weather", "culture", "science", "letters", "archive"};
+    for (String topic : topics) {
+      prose.append(
+          """
+          <h2>%1$s</h2>
+          <p>This is the %1$s section of %2$s, a site of the Sidestep censorship lab. Its pages are
+          served by the lab's origin web server, which records the address of every visitor, so a
+          test can tell whether a visit came straight from the user, through a relay, or through
+          the censor's interception server. Nothing here is real, and nothing leaves the lab.</p>
+          """
+              .formatted(topic, site.name()));
+    }
     String page =
         """
         <!doctype html>
         <html><head><meta charset="utf-8"><title>Lab site %1$s</title></head>
-        <body><h1>%1$s</h1><p id="marker">%2$s</p></body></html>
+        <body><h1>%1$s</h1><p id="marker">%2$s</p>
+        %3$s</body></html>
         """
-            .formatted(site.name(), site.marker());
+            .formatted(site.name(), site.marker(), prose);
     if (site.technique() != Technique.THROTTLE) {
       return page;
     }

@@ -422,11 +422,31 @@ class LabScenarioTest {
           .as("no page from a dead site: " + v.describe())
           .isFalse();
       c.soft
-          .assertThat(v.timedOut())
-          .as("the client gives up in bounded time: " + v.describe())
-          .isFalse();
+          .assertThat(v.exit())
+          .as(
+              "the client answers (with an error) before curl's own %d s limit: %s",
+              Visits.MAX_TIME.toSeconds(), v.describe())
+          .isNotEqualTo(28);
     }
     c.learnedNothing();
+    // A relay that answered but could not reach a dead origin is not a dead relay.
+    Site relayed = plan.site("t07");
+    String tag = "after-" + siteId;
+    Check.claim(tag);
+    Visit after = lab.visits.viaClient(c.client, SOCKS, relayed.url(tag));
+    System.out.println(
+        scenario + ": " + after.describe() + " -> origin saw " + lab.origins.pathWord(tag));
+    c.soft
+        .assertThat(after.body())
+        .as(
+            "right after the dead site, %s (learned in t07) still loads through a relay: %s",
+            relayed.name(), after.describe())
+        .contains(relayed.marker());
+    c.soft
+        .assertThat(lab.origins.paths(tag))
+        .as("path of %s right after the dead site", relayed.name())
+        .isNotEmpty()
+        .isSubsetOf(Set.of("relay1", "relay2"));
     c.done();
   }
 
@@ -542,7 +562,7 @@ class LabScenarioTest {
     }
 
     /** A visit's tag finds its requests in the origin log, so no two visits may share one. */
-    private static void claim(String tag) {
+    static void claim(String tag) {
       if (!TAGS.add(tag)) {
         throw new IllegalStateException("visit tag used twice: " + tag);
       }

@@ -38,11 +38,11 @@ import picocli.CommandLine.Option;
 @Command(
     name = "probe",
     mixinStandardHelpOptions = true,
-    description = {
-      "Measures every host of a list (a domain list or a Citizen Lab CSV) the way the client",
-      "judges traffic, direct and through the relay as the control, and gives one verdict per",
-      "host with its evidence: ok, dns, tcp_ip, tls, http-diff, mitm, throttled or down."
-    })
+    description =
+        "Measures every host of a list (a domain list or a Citizen Lab CSV) the way the client"
+            + " judges traffic, direct and through the relay as the control, and gives one"
+            + " verdict per host with its evidence: ok, dns, tcp_ip, tls, http-diff, mitm,"
+            + " throttled or down.")
 final class ProbeCommand implements Callable<Integer> {
 
   @Option(
@@ -55,10 +55,9 @@ final class ProbeCommand implements Callable<Integer> {
   @Option(
       names = "--relay",
       paramLabel = "KEY",
-      description = {
-        "Relay access key (repeatable), the control vantage point. Without one every failure",
-        "is reported as down: an outage cannot be told from a block."
-      })
+      description =
+          "Relay access key (repeatable), the control vantage point. Without one every failure"
+              + " is reported as down: an outage cannot be told from a block.")
   List<String> relays = new ArrayList<>();
 
   @Option(

@@ -96,20 +96,20 @@ final class RunCommand implements Callable<Integer> {
       names = "--connect-timeout",
       paramLabel = "DURATION",
       defaultValue = "2s",
-      description = {
-        "Direct connect timeout for destinations no rule names; a timeout while the relay",
-        "connects detours through the relay (default: ${DEFAULT-VALUE}; 1500ms, 2s, ...)."
-      })
+      description =
+          "Direct connect timeout for destinations no rule names; a timeout while the relay"
+              + " connects detours through the relay (default: ${DEFAULT-VALUE}; 1500ms, 2s,"
+              + " ...).")
   String connectTimeout;
 
   @Option(
       names = "--first-read-timeout",
       paramLabel = "DURATION",
       defaultValue = "3s",
-      description = {
-        "How long the direct path may stay silent after the first bytes (a TLS ClientHello, an",
-        "HTTP request) before they are replayed through the relay (default: ${DEFAULT-VALUE})."
-      })
+      description =
+          "How long the direct path may stay silent after the first bytes (a TLS ClientHello,"
+              + " an HTTP request) before they are replayed through the relay (default:"
+              + " ${DEFAULT-VALUE}).")
   String firstReadTimeout;
 
   @Option(

@@ -23,6 +23,7 @@ import io.sidestep.core.detect.Lookup;
 import io.sidestep.core.detect.RelayChain;
 import io.sidestep.core.detect.RelayOutcome;
 import io.sidestep.core.detect.ResponseSummary;
+import io.sidestep.core.detect.ThrottleJudge;
 import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Decision;
@@ -31,6 +32,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One AUTO connection under watch (issue 5, steps 1-3, 4 and 7): DNS checked against the relay when
@@ -271,9 +274,14 @@ final class Attempt {
 
   // ---- step 4: interception ---------------------------------------------------------------------
 
+  /** How long a clean direct chain waits for the relay's leaf to compare with: 1 s. */
+  static final Duration LEAF_GRACE = Duration.ofSeconds(1);
+
   private void interceptionCheck(Channel ch, Kept kept, FirstFlight flight, String name) {
     InetSocketAddress address = (InetSocketAddress) ch.remoteAddress();
     DetectionSettings st = d.settings();
+    // The relay's view, started at once: the leaf to compare with, or the control on a failure.
+    CompletableFuture<TlsProbe.Result> relayView = relayHandshake(name);
     TlsProbe.direct(
             loop,
             address,
@@ -294,7 +302,7 @@ final class Attempt {
                 return;
               }
               if (r instanceof TlsProbe.Done done) {
-                chainSeen(ch, kept, flight, name, done.chain());
+                chainSeen(ch, kept, flight, name, done.chain(), relayView);
               } else if (r instanceof TlsProbe.Failed failed) {
                 // Our own handshake met the censor: the user's bytes were never sent direct.
                 ch.close();
@@ -313,71 +321,82 @@ final class Attempt {
             });
   }
 
-  private void chainSeen(
-      Channel ch,
-      Kept kept,
-      FirstFlight flight,
-      String name,
-      List<java.security.cert.X509Certificate> chain) {
-    ChainReport report = d.interception().inspect(name, chain);
-    if (report.clean()) {
-      d.verified().remember(dest);
-      d.directWorked(host); // a clean handshake: a block learned earlier has lifted
-      sendDirect(ch, kept, flight);
-      return;
-    }
+  /** A handshake of our own through the relay; never fails (a failure is a result). */
+  private CompletableFuture<TlsProbe.Result> relayHandshake(String name) {
+    CompletableFuture<TlsProbe.Result> out = new CompletableFuture<>();
     DetectionSettings st = d.settings();
     s.dialer()
         .connectRelay(loop, dest)
         .addListener(
             rf -> {
               if (!rf.isSuccess()) {
-                CertVerdict v =
-                    d.interception()
-                        .judge(
-                            name,
-                            chain,
-                            RelayChain.failed(DialException.of(rf.cause(), "relay").getMessage()));
-                s.note("certificate: " + verdictText(v));
-                sendDirect(ch, kept, flight);
+                out.complete(
+                    new TlsProbe.ConnectFailed(
+                        null, DialException.of(rf.cause(), "relay").getMessage()));
                 return;
               }
               TlsProbe.over(
                       (Channel) rf.getNow(),
-                      name,
+                      IpLiterals.isIpLiteral(name) ? null : name,
                       dest.port(),
                       st.relayAnswerTimeout(),
                       st.relayAnswerTimeout())
-                  .addListener(
-                      pf -> {
-                        TlsProbe.Result pr = (TlsProbe.Result) pf.getNow();
-                        RelayChain relay =
-                            pr instanceof TlsProbe.Done rd
-                                ? RelayChain.seen(rd.chain())
-                                : RelayChain.failed("relay handshake failed");
-                        CertVerdict v = d.interception().judge(name, chain, relay);
-                        if (v instanceof CertVerdict.Mitm m) {
-                          detected(m.evidence());
-                          ch.close();
-                          replay(kept, flight, null);
-                          return;
-                        }
-                        if (v instanceof CertVerdict.Ok) {
-                          d.verified().remember(dest);
-                        }
-                        s.note("certificate: " + verdictText(v));
-                        if (!ch.isActive()) {
-                          kept.drop();
-                          s.fail(
-                              "direct",
-                              new DialException(
-                                  DialException.Kind.GENERAL,
-                                  "direct connection closed during the check"));
-                          return;
-                        }
-                        sendDirect(ch, kept, flight);
-                      });
+                  .addListener(pf -> out.complete((TlsProbe.Result) pf.getNow()));
             });
+    return out;
+  }
+
+  private void chainSeen(
+      Channel ch,
+      Kept kept,
+      FirstFlight flight,
+      String name,
+      List<java.security.cert.X509Certificate> chain,
+      CompletableFuture<TlsProbe.Result> relayView) {
+    ChainReport report = d.interception().inspect(name, chain);
+    boolean[] done = {false};
+    java.util.function.Consumer<TlsProbe.Result> judgeWith =
+        pr -> {
+          if (done[0]) {
+            return;
+          }
+          done[0] = true;
+          if (pr == null) {
+            // A clean chain and no relay leaf in time: go ahead, and compare next time.
+            sendDirect(ch, kept, flight);
+            return;
+          }
+          RelayChain relay =
+              pr instanceof TlsProbe.Done rd
+                  ? RelayChain.seen(rd.chain())
+                  : RelayChain.failed("relay handshake failed");
+          CertVerdict v = d.interception().judge(name, chain, relay);
+          if (v instanceof CertVerdict.Mitm m) {
+            detected(m.evidence());
+            ch.close();
+            replay(kept, flight, null);
+            return;
+          }
+          if (v instanceof CertVerdict.Ok && relay instanceof RelayChain.Seen) {
+            d.verified().remember(dest);
+            d.directWorked(host); // a clean handshake: a block learned earlier has lifted
+          } else if (!(v instanceof CertVerdict.Ok)) {
+            s.note("certificate: " + verdictText(v));
+          }
+          if (!ch.isActive()) {
+            kept.drop();
+            s.fail(
+                "direct",
+                new DialException(
+                    DialException.Kind.GENERAL, "direct connection closed during the check"));
+            return;
+          }
+          sendDirect(ch, kept, flight);
+        };
+    relayView.whenComplete((pr, e) -> loop.execute(() -> judgeWith.accept(pr)));
+    if (report.clean()) {
+      loop.schedule(() -> judgeWith.accept(null), LEAF_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+    }
   }
 
   private static String verdictText(CertVerdict v) {
@@ -428,6 +447,7 @@ final class Attempt {
                                 d.directWorked(host);
                               }
                             }));
+                ch.pipeline().addLast(RateMeter.NAME, new RateMeter(tr -> measured(tr, flight)));
                 s.splice(ch, "direct");
                 // Once the direct connection is gone nobody needs the flight any more; if it
                 // answered and ended without a reset, the direct path works.
@@ -474,6 +494,7 @@ final class Attempt {
    * direct path is learned and the user gets the relay's answer instead; otherwise the direct one.
    */
   private void compareHttp(Channel ch, Kept kept, FirstFlight flight) {
+    flightForRate = flight;
     long t = System.nanoTime();
     ResponseCapture[] caps = new ResponseCapture[2];
     Channel[] relayCh = new Channel[1];
@@ -523,6 +544,7 @@ final class Attempt {
   }
 
   private boolean decided;
+  private FirstFlight flightForRate;
 
   private void decideHttp(
       Channel ch,
@@ -616,6 +638,7 @@ final class Attempt {
       d.directWorked(host);
     }
     relay.discard();
+    ch.pipeline().addLast(RateMeter.NAME, new RateMeter(tr -> measured(tr, flightForRate)));
     deliver(direct, ch, "direct");
   }
 
@@ -628,6 +651,82 @@ final class Attempt {
     }
     c.deliverTo(s.inbound());
     s.splice(ch, route);
+  }
+
+  // ---- step 6: throttling, measured on real traffic ---------------------------------------------
+
+  /** A direct download slower than this is compared with the relay's speed: 500 kB/s. */
+  static final double SUSPECT_RATE = 500_000;
+
+  /** Relay downloads measured for the comparison: 2, of at most 1 MiB and 10 s each. */
+  static final int RELAY_SAMPLES = 2;
+
+  private void measured(ThrottleJudge.Transfer direct, FirstFlight flight) {
+    if (direct.bytesPerSecond() >= SUSPECT_RATE || !d.throttleCheckDue(host)) {
+      return;
+    }
+    boolean tls = flight instanceof FirstFlight.ClientHello;
+    String sni =
+        tls
+            ? ((FirstFlight.ClientHello) flight)
+                .serverName()
+                .orElse(dest.isIpLiteral() ? null : host)
+            : null;
+    String path = "/";
+    if (flight instanceof FirstFlight.HttpRequest r) {
+      path = originForm(r.target());
+    }
+    byte[] request = HttpFetch.get(host, path);
+    List<ThrottleJudge.Transfer> relay = new java.util.ArrayList<>();
+    relaySample(tls, sni, request, relay, RELAY_SAMPLES, direct);
+  }
+
+  private void relaySample(
+      boolean tls,
+      String sni,
+      byte[] request,
+      List<ThrottleJudge.Transfer> relay,
+      int left,
+      ThrottleJudge.Transfer direct) {
+    if (left == 0) {
+      d.throttleJudge()
+          .judge(new ThrottleJudge.Samples(List.of(direct), relay, List.of(), List.of()))
+          .ifPresent(e -> d.learn(host, e));
+      return;
+    }
+    s.dialer()
+        .connectRelay(loop, dest)
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                return; // no control, nothing learned
+              }
+              Download.over(
+                      (Channel) f.getNow(),
+                      tls,
+                      sni,
+                      dest.port(),
+                      request,
+                      1 << 20,
+                      Duration.ofSeconds(10))
+                  .addListener(
+                      df -> {
+                        ThrottleJudge.Transfer t = (ThrottleJudge.Transfer) df.getNow();
+                        if (t != null) {
+                          relay.add(t);
+                        }
+                        relaySample(tls, sni, request, relay, left - 1, direct);
+                      });
+            });
+  }
+
+  static String originForm(String target) {
+    int scheme = target.indexOf("://");
+    if (scheme < 0) {
+      return target.isEmpty() ? "/" : target;
+    }
+    int slash = target.indexOf('/', scheme + 3);
+    return slash < 0 ? "/" : target.substring(slash);
   }
 
   /** The direct path failed before answering: replay through the relay (or fail, for POST). */

@@ -8,6 +8,7 @@ import io.sidestep.core.detect.HttpDiff;
 import io.sidestep.core.detect.InterceptionCheck;
 import io.sidestep.core.detect.LearnedStore;
 import io.sidestep.core.detect.OutageGuard;
+import io.sidestep.core.detect.ThrottleJudge;
 import io.sidestep.core.detect.VerifiedHosts;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -49,6 +50,15 @@ public final class Detection implements AutoCloseable {
   private final VerifiedHosts verified;
   private final VerifiedHosts verifiedHttp;
   private final OutageGuard guard = new OutageGuard();
+  private final ThrottleJudge throttle;
+  private final Map<String, Long> throttleChecked =
+      java.util.Collections.synchronizedMap(
+          new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+              return size() > MAX_RECENT;
+            }
+          });
   private final Map<String, Evidence> recent;
   private final Set<String> stored = ConcurrentHashMap.newKeySet();
   private final ExecutorService writer;
@@ -77,6 +87,11 @@ public final class Detection implements AutoCloseable {
     this.attempts = new AttemptJudge(clock);
     this.interception = new InterceptionCheck(trust, clock);
     this.httpDiff = new HttpDiff(clock);
+    // Real traffic gives one slow download at a time; two relay downloads are its control.
+    this.throttle =
+        new ThrottleJudge(
+            new ThrottleJudge.Thresholds(1, 65536, 0.2, 100_000, java.time.Duration.ofSeconds(2)),
+            clock);
     this.verified = new VerifiedHosts(settings.verifiedFor(), VerifiedHosts.DEFAULT_MAX, clock);
     this.verifiedHttp = new VerifiedHosts(settings.verifiedFor(), VerifiedHosts.DEFAULT_MAX, clock);
     this.recent =
@@ -145,6 +160,21 @@ public final class Detection implements AutoCloseable {
   /** Plain-HTTP destinations whose answer matched the relay's recently (24 h by default). */
   VerifiedHosts verifiedHttp() {
     return verifiedHttp;
+  }
+
+  ThrottleJudge throttleJudge() {
+    return throttle;
+  }
+
+  /** Whether a slow download from {@code host} may be checked against the relay (once an hour). */
+  boolean throttleCheckDue(String host) {
+    long now = System.nanoTime();
+    Long last = throttleChecked.get(host);
+    if (last != null && now - last < java.util.concurrent.TimeUnit.HOURS.toNanos(1)) {
+      return false;
+    }
+    throttleChecked.put(host, now);
+    return true;
   }
 
   OutageGuard guard() {

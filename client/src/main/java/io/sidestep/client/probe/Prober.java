@@ -372,11 +372,27 @@ public final class Prober implements AutoCloseable {
       EventLoop loop, ProbeTarget t, InetAddress address, TlsProbe.Done done) {
     ChainReport report = interception.inspect(t.host(), done.chain());
     if (report.clean()) {
-      if (done.took().compareTo(throttle.thresholds().minSlowHandshake()) >= 0 && haveRelay) {
-        return throttleSamples(loop, t, address, done.took());
+      CompletableFuture<Step> plain =
+          done.took().compareTo(throttle.thresholds().minSlowHandshake()) >= 0 && haveRelay
+              ? throttleSamples(loop, t, address, done.took())
+              : CompletableFuture.completedFuture(
+                  Step.ok("TLS handshake ok in " + done.took().toMillis() + " ms"));
+      if (!haveRelay) {
+        return plain;
       }
-      return CompletableFuture.completedFuture(
-          Step.ok("TLS handshake ok in " + done.took().toMillis() + " ms"));
+      // Compare the leaf with the relay's: a copy under a root the user installed.
+      return relayHandshake(loop, t)
+          .thenCompose(
+              rr -> {
+                if (rr instanceof TlsProbe.Done rd) {
+                  CertVerdict v =
+                      interception.judge(t.host(), done.chain(), RelayChain.seen(rd.chain()));
+                  if (v instanceof CertVerdict.Mitm m) {
+                    return CompletableFuture.completedFuture(Step.blocked(m.evidence()));
+                  }
+                }
+                return plain;
+              });
     }
     return relayHandshake(loop, t)
         .thenApply(

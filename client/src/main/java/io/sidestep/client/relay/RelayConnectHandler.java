@@ -37,6 +37,10 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
   private final AccessKey key;
   private final Destination destination;
   private final Promise<Channel> promise;
+
+  /** How long to wait for the CONNECT answer once TLS is up: longer than the relay's 10 s. */
+  static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(15);
+
   private final Duration timeout;
   private ScheduledFuture<?> timer;
 
@@ -80,6 +84,27 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
         fail(ctx, tlsFailure(done.cause()));
         return;
       }
+      // The relay is up. From here the wait is for its verdict on the destination, which can
+      // take as long as the relay's own connect timeout (10 s by default): a late answer means the
+      // destination is slow or down, not that the relay is, so it must not fail the relay over.
+      timer.cancel(false);
+      timer =
+          ctx.executor()
+              .schedule(
+                  () ->
+                      fail(
+                          ctx,
+                          new DialException(
+                              DialException.Kind.RELAY_UNREACHABLE_DESTINATION,
+                              "relay "
+                                  + relay()
+                                  + ": no answer about "
+                                  + destination
+                                  + " within "
+                                  + ANSWER_TIMEOUT.toMillis()
+                                  + " ms")),
+                  ANSWER_TIMEOUT.toMillis(),
+                  TimeUnit.MILLISECONDS);
       String authority = destination.authority();
       FullHttpRequest request =
           new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.CONNECT, authority);

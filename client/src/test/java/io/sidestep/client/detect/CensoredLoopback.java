@@ -44,9 +44,17 @@ final class CensoredLoopback implements AutoCloseable {
           "mitm.example",
           "broken.example",
           "recheck.example",
-          "still-blocked.example");
+          "still-blocked.example",
+          "slow.example",
+          "installed.example",
+          "throttle.example");
+
+  static final String INSTALLED_INTERCEPTOR = "127.0.0.4";
 
   final CertifiedKey ca;
+  final CertifiedKey installedCa;
+  final TestOrigin installedForged;
+  final CensorBox installedInterceptor;
   final TestOrigin https;
   final TestOrigin http;
   final TestOrigin forged;
@@ -66,6 +74,14 @@ final class CensoredLoopback implements AutoCloseable {
             CertificateBuilder.subject("CN=origin")
                 .dnsNames(NAMES.toArray(new String[0]))
                 .signedBy(ca));
+    // A root the user was told to install, unknown to every list: its copy of the origin's leaf
+    // has the same subject and names and another key.
+    installedCa = CertificateBuilder.subject("CN=Friendly Security Root").ca().selfSigned();
+    installedForged =
+        TestOrigin.https(
+            CertificateBuilder.subject("CN=origin")
+                .dnsNames(NAMES.toArray(new String[0]))
+                .signedBy(installedCa));
     http = TestOrigin.http();
     CertifiedKey qaznet =
         CertificateBuilder.subject("C=KZ, CN=Qaznet Trust Network").ca().selfSigned();
@@ -84,14 +100,19 @@ final class CensoredLoopback implements AutoCloseable {
             .block("reset.example", CensorBox.Action.RESET)
             .block("eof.example", CensorBox.Action.EOF)
             .block("silent.example", CensorBox.Action.SILENCE)
-            .block("still-blocked.example", CensorBox.Action.RESET);
+            .block("still-blocked.example", CensorBox.Action.RESET)
+            .block("slow.example", CensorBox.Action.SLOW);
     censorHttp =
         CensorBox.start(new InetSocketAddress(CENSOR, http.port()), http.address())
             .block("plain-reset.example", CensorBox.Action.RESET)
             .block("post.example", CensorBox.Action.RESET)
-            .block("blockpage.example", CensorBox.Action.BLOCK_PAGE);
+            .block("blockpage.example", CensorBox.Action.BLOCK_PAGE)
+            .block("throttle.example", CensorBox.Action.THROTTLE);
     interceptor =
         CensorBox.start(new InetSocketAddress(INTERCEPTOR, https.port()), forged.address());
+    installedInterceptor =
+        CensorBox.start(
+            new InetSocketAddress(INSTALLED_INTERCEPTOR, https.port()), installedForged.address());
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       closedPort = s.getLocalPort();
     }
@@ -102,6 +123,7 @@ final class CensoredLoopback implements AutoCloseable {
     dns.nxdomain("lied.example");
     dns.answer("mitm.example", INTERCEPTOR);
     dns.answer("broken.example", "127.0.0.1");
+    dns.answer("installed.example", INSTALLED_INTERCEPTOR);
     relay =
         Relay.builder()
             .listen(new InetSocketAddress("127.0.0.1", 0))
@@ -127,6 +149,7 @@ final class CensoredLoopback implements AutoCloseable {
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);
     ks.setCertificateEntry("ca", ca.certificate());
+    ks.setCertificateEntry("installed", installedCa.certificate());
     TrustManagerFactory f = TrustManagerFactory.getInstance("PKIX");
     f.init(ks);
     return (X509TrustManager) f.getTrustManagers()[0];
@@ -136,7 +159,17 @@ final class CensoredLoopback implements AutoCloseable {
   public void close() {
     for (AutoCloseable c :
         new AutoCloseable[] {
-          relay, dns, censorTls, censorHttp, interceptor, https, http, forged, broken
+          relay,
+          dns,
+          censorTls,
+          censorHttp,
+          interceptor,
+          installedInterceptor,
+          https,
+          http,
+          forged,
+          broken,
+          installedForged
         }) {
       try {
         c.close();

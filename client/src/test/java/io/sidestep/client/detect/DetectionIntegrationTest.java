@@ -246,6 +246,18 @@ class DetectionIntegrationTest {
   }
 
   @Test
+  void aCopiedLeafUnderAnInstalledRootIsCaughtByComparingWithTheRelaysLeaf() throws Exception {
+    HttpResponse<String> r = visit("installed.example", https.port());
+    assertThat(r.body()).isEqualTo(TestOrigin.BODY);
+    assertThat(net.installedForged.requests()).isEmpty();
+    LearnedStore.Entry e = awaitLearned("installed.example");
+    assertThat(e.technique()).isEqualTo(Technique.TLS_MITM);
+    assertThat(e.evidence().text())
+        .startsWith(
+            "leaf copies the relay's names with another key and issuer 'Friendly Security Root'");
+  }
+
+  @Test
   void aCertificateBrokenForEveryoneIsNotLearned() throws Exception {
     assertThatThrownBy(() -> visit("broken.example", net.broken.port()))
         .isInstanceOf(IOException.class);
@@ -338,6 +350,16 @@ class DetectionIntegrationTest {
     assertThat(socksHttp("blockpage.example", http.port(), "GET", "/bytes?n=5000"))
         .endsWith("x".repeat(5000));
     assertThat(seen(net.censorHttp, "blockpage.example")).isEqualTo(seen);
+  }
+
+  @Test
+  void aDownloadFarSlowerThanThroughTheRelayIsLearnedAsThrottled() throws Exception {
+    // 400 kB at about 100 kB/s direct; the relay fetches the same at loopback speed.
+    String response = socksHttp("throttle.example", http.port(), "GET", "/bytes?n=400000");
+    assertThat(response).endsWith("x".repeat(1000));
+    LearnedStore.Entry e = awaitLearned("throttle.example");
+    assertThat(e.technique()).isEqualTo(Technique.THROTTLED);
+    assertThat(e.evidence().text()).startsWith("direct ").contains(" kB/s vs relay ");
   }
 
   @Test

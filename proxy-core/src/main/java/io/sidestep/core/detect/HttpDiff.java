@@ -25,6 +25,11 @@ import java.util.Set;
  *       to a non-public IP literal.
  * </ul>
  *
+ * <p>Beyond OONI, because a block page about as long as a small site's page slips through the
+ * length rule: two pages whose titles share no word ({@link #titlesDisagree}), whose bodies share
+ * less than {@value #MAX_SIMILARITY} of their words (markup included, so that the same site in
+ * another language still matches) and which share no uncommon header are different pages too.
+ *
  * <p>When the relay's own response is a server error (5xx) nothing can be concluded.
  */
 public final class HttpDiff {
@@ -148,6 +153,17 @@ public final class HttpDiff {
     boolean lengthsDiffer = ratio <= BODY_RATIO;
     Set<String> sharedWords = sharedTitleWords(direct.title(), relay.title());
     Set<String> sharedHeaders = sharedUncommonHeaders(direct, relay);
+    if (sharedHeaders.isEmpty() && titlesDisagree(direct, relay)) {
+      double similarity = similarity(direct.words(), relay.words());
+      if (similarity < MAX_SIMILARITY) {
+        return blockPage(
+            String.format(
+                Locale.ROOT,
+                "%s; titles share no word, body words %.0f%% alike, no shared uncommon header",
+                both,
+                similarity * 100));
+      }
+    }
     if (lengthsDiffer && sharedWords.isEmpty() && sharedHeaders.isEmpty()) {
       return blockPage(
           String.format(
@@ -167,6 +183,38 @@ public final class HttpDiff {
 
   private Verdict blockPage(String text) {
     return new Verdict.BlockPage(Evidence.of(Technique.HTTP_BLOCKPAGE, text, clock));
+  }
+
+  /**
+   * Below this share of common body words two pages with unrelated titles are different pages: 0.3.
+   */
+  public static final double MAX_SIMILARITY = 0.3;
+
+  /**
+   * Whether both pages have a title, the titles share no word of {@value #TITLE_WORD} letters or
+   * more, and at least one has such a word (so that "BBC" against "CNN" proves nothing).
+   */
+  static boolean titlesDisagree(ResponseSummary a, ResponseSummary b) {
+    if (a.title().isEmpty() || b.title().isEmpty()) {
+      return false;
+    }
+    Set<String> wa = titleWords(a.title());
+    Set<String> wb = titleWords(b.title());
+    if (wa.isEmpty() && wb.isEmpty()) {
+      return false;
+    }
+    wa.retainAll(wb);
+    return wa.isEmpty();
+  }
+
+  /** Jaccard similarity of two word sets; 1 when either is unknown (empty). */
+  static double similarity(Set<String> a, Set<String> b) {
+    if (a.isEmpty() || b.isEmpty()) {
+      return 1.0;
+    }
+    Set<String> shared = new HashSet<>(a);
+    shared.retainAll(b);
+    return (double) shared.size() / (a.size() + b.size() - shared.size());
   }
 
   /** Shorter over longer; 1 when both are empty. */

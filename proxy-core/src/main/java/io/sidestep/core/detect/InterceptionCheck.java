@@ -31,11 +31,11 @@ import javax.net.ssl.X509TrustManager;
  *
  * <p>Optionally the leaf is compared with the one seen through the relay: the 2019 interception
  * copied the subject and names, replaced the key, and shifted validity 6 hours earlier. A leaf with
- * the same names, another key and that exact shift is interception even under an unknown root. A
- * chain under an unknown root rarely validates against the JVM's trust store (users install
- * interception roots in their browser's store, not the JVM's), so it is caught by validation
- * anyway; when the direct chain does validate, another key and issuer under the same names is what
- * a site served by two CDNs looks like from two vantage points, so only the exact shift counts.
+ * the same names and another key, from another issuer or shifted exactly 6 hours, is interception
+ * even under a root the user installed (which validation alone cannot see). Another key under the
+ * same issuer is an ordinary renewal or key rotation and is not. The price: a site served by two
+ * CDNs with certificates from two CAs, each CDN reached from one side, looks like interception; the
+ * host then goes through the relay for a while, which costs speed, not access.
  *
  * <p>A failed check counts only when the relay's chain is clean; when the relay sees the same
  * failure, the certificate is broken for everyone.
@@ -226,9 +226,15 @@ public final class InterceptionCheck {
               + CertNames.shortName(direct.getIssuerX500Principal())
               + "', validity 6 h earlier");
     }
-    // Same names, another key and another issuer, on a chain that validates, is also what a site
-    // served by two CDNs looks like from two vantage points: not proof on its own.
-    return Optional.empty();
+    if (!direct.getIssuerX500Principal().equals(relay.getIssuerX500Principal())) {
+      return Optional.of(
+          "leaf copies the relay's names with another key and issuer '"
+              + CertNames.shortName(direct.getIssuerX500Principal())
+              + "' (relay: '"
+              + CertNames.shortName(relay.getIssuerX500Principal())
+              + "')");
+    }
+    return Optional.empty(); // another key under the same issuer: an ordinary renewal or rotation
   }
 
   /** Upper-case hex SHA-256 of the certificate's DER encoding. */

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -19,7 +20,52 @@ import java.util.regex.Pattern;
  * @param title the text of the first {@code <title>} element, trimmed; empty when there is none
  */
 public record ResponseSummary(
-    int status, Map<String, List<String>> headers, long bodyLength, String title) {
+    int status,
+    Map<String, List<String>> headers,
+    long bodyLength,
+    String title,
+    Set<String> words) {
+
+  /** Most distinct body words kept for the similarity check: 4,000. */
+  public static final int MAX_WORDS = 4000;
+
+  /** HTML's own vocabulary, which every page shares and which says nothing about which page. */
+  static final Set<String> HTML_WORDS =
+      Set.of(
+          "html",
+          "head",
+          "body",
+          "title",
+          "meta",
+          "charset",
+          "utf-8",
+          "doctype",
+          "link",
+          "script",
+          "style",
+          "content",
+          "http",
+          "https",
+          "text",
+          "type",
+          "name",
+          "class",
+          "href",
+          "div",
+          "span",
+          "width",
+          "height",
+          "viewport",
+          "initial-scale",
+          "device-width",
+          "lang",
+          "html5");
+
+  /** A summary without body words (the similarity rule then does not apply). */
+  public ResponseSummary(
+      int status, Map<String, List<String>> headers, long bodyLength, String title) {
+    this(status, headers, bodyLength, title, Set.of());
+  }
 
   /** The most body bytes {@link #parse} looks at for a title: 64 KiB. */
   public static final int MAX_BODY_PREFIX = 65536;
@@ -38,6 +84,7 @@ public record ResponseSummary(
     copy.replaceAll((k, v) -> List.copyOf(v));
     headers = Map.copyOf(copy);
     title = title == null ? "" : title.strip();
+    words = words == null ? Set.of() : Set.copyOf(words);
   }
 
   /** The first value of a header (name case-insensitive). */
@@ -109,8 +156,29 @@ public record ResponseSummary(
     int prefix = Math.min(bodySeen, Math.min(MAX_BODY_PREFIX, end - headEnd));
     String body =
         prefix <= 0 ? "" : new String(data, offset + headEnd, prefix, StandardCharsets.UTF_8);
-    return Optional.of(new ResponseSummary(status, headers, bodyLength, titleOf(body)));
+    return Optional.of(
+        new ResponseSummary(status, headers, bodyLength, titleOf(body), wordsOf(body)));
   }
+
+  /**
+   * The distinct words of an HTML prefix, markup included (tag and attribute names, class names,
+   * paths): runs of letters, digits, {@code -} and {@code _} of 4 or more characters, lower case,
+   * without HTML's own vocabulary. Two versions of one site (another language, another day) share
+   * most of them; a block page and the site share almost none.
+   */
+  public static Set<String> wordsOf(String html) {
+    Set<String> out = new java.util.HashSet<>();
+    Matcher m = WORD.matcher(html);
+    while (m.find() && out.size() < MAX_WORDS) {
+      String w = m.group().toLowerCase(java.util.Locale.ROOT);
+      if (!HTML_WORDS.contains(w)) {
+        out.add(w);
+      }
+    }
+    return out;
+  }
+
+  private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}_-]{4,}");
 
   /** The text of the first {@code <title>} in an HTML prefix, whitespace collapsed. */
   public static String titleOf(String html) {

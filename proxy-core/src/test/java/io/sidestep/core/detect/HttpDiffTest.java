@@ -150,6 +150,61 @@ class HttpDiffTest {
     assertThat(HttpDiff.redirectHostToConfirm("n.example", relative, relative)).isEmpty();
   }
 
+  private static ResponseSummary raw(String body) {
+    byte[] b =
+        ("HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: text/html\r\nContent-Length: "
+                + body.getBytes(StandardCharsets.UTF_8).length
+                + "\r\n\r\n"
+                + body)
+            .getBytes(StandardCharsets.UTF_8);
+    return ResponseSummary.parse(b, 0, b.length).orElseThrow();
+  }
+
+  @Test
+  void aBlockPageAsLongAsASmallSitesPageIsCaughtByItsTitleAndWords() {
+    ResponseSummary site =
+        raw(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>Lab site"
+                + " injected.rue5f.test</title></head><body><h1>injected.rue5f.test</h1><p"
+                + " id=\"marker\">SIDESTEP-LAB-T10-rue5f</p></body></html>");
+    ResponseSummary block =
+        raw(
+            "<!doctype html><html><head><title>Access restricted</title></head><body><h1>Access"
+                + " to this resource is restricted</h1><p>By decision of the competent authority"
+                + " this resource is blocked.</p></body></html>");
+    assertThat(HttpDiff.ratio(block.bodyLength(), site.bodyLength())).isGreaterThan(0.7);
+    HttpDiff.Verdict v = diff.compare("injected.example", block, site, RedirectCheck.UNCHECKED);
+    assertThat(v).isInstanceOf(HttpDiff.Verdict.BlockPage.class);
+    assertThat(((HttpDiff.Verdict.BlockPage) v).evidence().text())
+        .contains("titles share no word, body words 0% alike");
+  }
+
+  @Test
+  void theSameSiteInAnotherLanguageIsTheSamePage() {
+    String page =
+        "<html><head><title>%s</title><link rel=\"stylesheet\" href=\"/static/main-4f2a.css\">"
+            + "</head><body><nav class=\"navbar-primary\"><a href=\"/novosti\">%s</a><a"
+            + " href=\"/kontakty\">%s</a></nav><div class=\"article-list\" data-section=\"front\">"
+            + "%s</div><script src=\"/static/bundle-91c3.js\"></script></body></html>";
+    ResponseSummary kazakh =
+        raw(String.format(page, "Жаңалықтар порталы", "Жаңалықтар", "Байланыс", "Бүгін"));
+    ResponseSummary english =
+        raw(String.format(page, "Welcome to the newsroom", "News", "Contact", "Today"));
+    assertThat(HttpDiff.titlesDisagree(kazakh, english)).isTrue();
+    assertThat(HttpDiff.similarity(kazakh.words(), english.words())).isGreaterThan(0.3);
+    assertThat(diff.compare("news.example", kazakh, english, RedirectCheck.UNCHECKED))
+        .isInstanceOf(HttpDiff.Verdict.Same.class);
+  }
+
+  @Test
+  void shortTitlesOrMissingWordsProveNothing() {
+    assertThat(HttpDiff.titlesDisagree(resp(200, 1, "BBC"), resp(200, 1, "CNN"))).isFalse();
+    assertThat(HttpDiff.titlesDisagree(resp(200, 1, ""), resp(200, 1, "Welcome home"))).isFalse();
+    assertThat(HttpDiff.similarity(java.util.Set.of(), java.util.Set.of("abcd"))).isEqualTo(1.0);
+    assertThat(ResponseSummary.wordsOf("<html><body class=\"main-page\">Hello wide World</body>"))
+        .containsExactlyInAnyOrder("main-page", "hello", "wide", "world");
+  }
+
   @Test
   void summariesParseFromRawResponses() {
     String raw =

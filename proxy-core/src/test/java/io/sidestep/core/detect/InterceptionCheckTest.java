@@ -190,12 +190,42 @@ class InterceptionCheckTest {
   }
 
   @Test
-  void anotherKeyUnderAnotherTrustedIssuerIsWhatCdnsDo() {
-    TestPki.Ca cdnB = TestPki.ca("C=US, CN=Second CDN Root");
-    X509Certificate edgeB =
-        TestPki.leaf(cdnB, "site.example", List.of("site.example", "www.site.example"));
-    InterceptionCheck check = checkTrusting(publicCa.cert(), cdnB.cert());
-    assertThat(check.judge("site.example", List.of(edgeB, cdnB.cert()), RelayChain.seen(realChain)))
+  void aCopiedLeafUnderAnInstalledUnknownRootIsInterception() {
+    // The user installed an unlisted root: the forged chain validates and carries no known name.
+    TestPki.Ca installed = TestPki.ca("C=US, CN=Friendly Security Root");
+    X509Certificate forged =
+        TestPki.leaf(installed, "site.example", List.of("site.example", "www.site.example"));
+    InterceptionCheck check = checkTrusting(publicCa.cert(), installed.cert());
+    assertThat(check.inspect("site.example", List.of(forged, installed.cert())).clean()).isTrue();
+    CertVerdict v =
+        check.judge("site.example", List.of(forged, installed.cert()), RelayChain.seen(realChain));
+    assertThat(v).isInstanceOf(CertVerdict.Mitm.class);
+    assertThat(((CertVerdict.Mitm) v).evidence().text())
+        .isEqualTo(
+            "leaf copies the relay's names with another key and issuer 'Friendly Security Root'"
+                + " (relay: 'Honest TLS CA'); relay chain validates");
+  }
+
+  @Test
+  void anotherKeyUnderTheSameIssuerIsARenewal() {
+    X509Certificate renewed =
+        TestPki.leaf(issuing, "site.example", List.of("site.example", "www.site.example"));
+    InterceptionCheck check = checkTrusting(publicCa.cert());
+    assertThat(
+            check.judge(
+                "site.example", List.of(renewed, issuing.cert()), RelayChain.seen(realChain)))
+        .isInstanceOf(CertVerdict.Ok.class);
+  }
+
+  @Test
+  void aDifferentCertificateWithOtherNamesIsNoCopy() {
+    TestPki.Ca other = TestPki.ca("C=US, CN=Other CA");
+    X509Certificate wildcard =
+        TestPki.leaf(other, "*.site.example", List.of("*.site.example", "site.example"));
+    InterceptionCheck check = checkTrusting(publicCa.cert(), other.cert());
+    assertThat(
+            check.judge(
+                "site.example", List.of(wildcard, other.cert()), RelayChain.seen(realChain)))
         .isInstanceOf(CertVerdict.Ok.class);
   }
 

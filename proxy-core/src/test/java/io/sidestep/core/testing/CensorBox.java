@@ -33,7 +33,19 @@ public final class CensorBox implements AutoCloseable {
     EOF,
     SILENCE,
     /** Answers a plain-HTTP request itself with {@link #BLOCK_PAGE} and closes (technique 10). */
-    BLOCK_PAGE
+    BLOCK_PAGE,
+    /** Lets it through, but only after {@link #slowBy} (technique 12: slow handshakes). */
+    SLOW,
+    /** Lets it through, the answer at about 100 kB/s (technique 12: slow transfers). */
+    THROTTLE
+  }
+
+  private volatile long slowMillis = 2200;
+
+  /** How long {@link Action#SLOW} holds a flight before passing it on (2.2 s by default). */
+  public CensorBox slowBy(java.time.Duration d) {
+    slowMillis = d.toMillis();
+    return this;
   }
 
   /** The page a censor injects: short, titled "Access restricted". */
@@ -149,11 +161,24 @@ public final class CensorBox implements AutoCloseable {
         s.close();
         return;
       }
+      if (action == Action.SLOW) {
+        try {
+          Thread.sleep(slowMillis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          s.close();
+          return;
+        }
+      }
       Socket up = new Socket();
       open.add(up);
       up.connect(origin, 2000);
       up.getOutputStream().write(Arrays.copyOf(buf, n));
-      pool.execute(() -> pipe(up, s));
+      if (action == Action.THROTTLE) {
+        pool.execute(() -> throttled(up, s));
+      } else {
+        pool.execute(() -> pipe(up, s));
+      }
       pipe(s, up);
     } catch (IOException e) {
       close(s);
@@ -171,6 +196,29 @@ public final class CensorBox implements AutoCloseable {
       }
       to.shutdownOutput();
     } catch (IOException e) {
+      close(from);
+      close(to);
+    }
+  }
+
+  /** Copies at about 100 kB/s: 8 KiB, then 80 ms of rest. */
+  private static void throttled(Socket from, Socket to) {
+    byte[] buf = new byte[8192];
+    try {
+      InputStream in = from.getInputStream();
+      OutputStream out = to.getOutputStream();
+      int r;
+      while ((r = in.read(buf)) >= 0) {
+        out.write(buf, 0, r);
+        out.flush();
+        Thread.sleep(80);
+      }
+      to.shutdownOutput();
+    } catch (IOException e) {
+      close(from);
+      close(to);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
       close(from);
       close(to);
     }

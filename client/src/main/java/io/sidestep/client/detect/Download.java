@@ -1,0 +1,139 @@
+package io.sidestep.client.detect;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sidestep.client.dial.HeldBytes;
+import io.sidestep.core.detect.ThrottleJudge;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+
+/**
+ * A download of our own over a given channel (a relay tunnel, say), to measure its speed: TLS with
+ * the given SNI when asked (certificates are not what is measured), one request, and the bytes from
+ * the first one to the close, {@code cap} or {@code total}. Completes with null when nothing came.
+ * Takes the channel over and closes it.
+ */
+final class Download {
+  private Download() {}
+
+  private static final SslContext TRUST_ALL;
+
+  static {
+    try {
+      TRUST_ALL =
+          SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
+    } catch (SSLException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  static Future<ThrottleJudge.Transfer> over(
+      Channel ch, boolean tls, String sni, int port, byte[] request, long cap, Duration total) {
+    Promise<ThrottleJudge.Transfer> promise = ch.eventLoop().newPromise();
+    Counter counter = new Counter(promise, request, cap, !tls);
+    if (tls) {
+      SslHandler h =
+          sni == null
+              ? TRUST_ALL.newHandler(ch.alloc())
+              : TRUST_ALL.newHandler(ch.alloc(), sni, port);
+      ch.pipeline().addLast("download-tls", h);
+    }
+    ch.pipeline().addLast("download", counter);
+    if (ch.pipeline().get(HeldBytes.NAME) != null) {
+      ch.pipeline().remove(HeldBytes.NAME);
+    }
+    ch.config().setAutoRead(true);
+    ScheduledFuture<?> deadline =
+        ch.eventLoop().schedule(counter::finish, total.toMillis(), TimeUnit.MILLISECONDS);
+    promise.addListener(
+        x -> {
+          deadline.cancel(false);
+          ch.close();
+        });
+    if (!tls) {
+      counter.send(ch);
+    }
+    return promise;
+  }
+
+  private static final class Counter extends ChannelInboundHandlerAdapter {
+    private final Promise<ThrottleJudge.Transfer> promise;
+    private final byte[] request;
+    private final long cap;
+    private boolean sent;
+    private long bytes;
+    private long first;
+    private long last;
+
+    Counter(Promise<ThrottleJudge.Transfer> promise, byte[] request, long cap, boolean plain) {
+      this.promise = promise;
+      this.request = request;
+      this.cap = cap;
+    }
+
+    void send(Channel ch) {
+      if (!sent) {
+        sent = true;
+        ch.writeAndFlush(Unpooled.wrappedBuffer(request));
+      }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof SslHandshakeCompletionEvent done) {
+        if (done.isSuccess()) {
+          send(ctx.channel());
+        } else {
+          finish();
+        }
+      }
+      ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      long now = System.nanoTime();
+      if (msg instanceof ByteBuf b) {
+        if (first == 0) {
+          first = now;
+        }
+        last = now;
+        bytes += b.readableBytes();
+      }
+      ReferenceCountUtil.release(msg);
+      if (bytes >= cap) {
+        finish();
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      finish();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      finish();
+    }
+
+    void finish() {
+      promise.trySuccess(
+          bytes == 0 || last <= first
+              ? null
+              : new ThrottleJudge.Transfer(bytes, Duration.ofNanos(last - first)));
+    }
+  }
+}
