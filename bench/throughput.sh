@@ -9,6 +9,10 @@
 # download, their resident memory after the run, and the machine's load before and after.
 # Everything listens on 127.0.0.1 only. SIDESTEP_BENCH_JAVA_OPTS is passed to both JVMs (for
 # example -Dsidestep.tls.engine=jdk to measure the JDK's TLS instead of OpenSSL).
+#
+# Paths: direct (curl to nginx), socks-direct (SOCKS door, a DIRECT rule), http-relay (HTTP door,
+# an absolute-form GET, relayed), http-connect-relay (HTTP door, a CONNECT tunnel as browsers use
+# for https, relayed), socks-relay (SOCKS door, relayed).
 set -euo pipefail
 size_mib=${1:-1024}
 runs=${2:-5}
@@ -70,13 +74,15 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in cl
 tick=$(getconf CLK_TCK)
 rss_mib() { awk '/^VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 
-paths=(direct socks-direct http-relay socks-relay)
+paths=(direct socks-direct http-relay http-connect-relay socks-relay)
 download() { # path: prints bytes per second
   local args
   case $1 in
     direct) args=("$url_ip") ;;
     socks-direct) args=(--socks5-hostname "127.0.0.1:$socks_port" "$url_ip") ;;
     http-relay) args=(-x "http://127.0.0.1:$http_port" "$url_relay") ;;
+    # A tunnel through the HTTP door (CONNECT, as browsers do for https), plain HTTP inside it.
+    http-connect-relay) args=(--proxytunnel -x "http://127.0.0.1:$http_port" "$url_relay") ;;
     socks-relay) args=(--socks5-hostname "127.0.0.1:$socks_port" "$url_relay") ;;
   esac
   curl -sf -o /dev/null --max-time 600 -w '%{speed_download}' "${args[@]}" || { echo "download failed: $1" >&2; exit 1; }
@@ -101,8 +107,8 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 base=$(awk '$1=="direct"{print $2}' "$work/results.txt")
 echo "download of ${size_mib} MiB on loopback, median of $runs runs per path (taken in turn) after one warm-up each"
-printf '%-14s %10s %10s %12s %12s\n' path rate "vs direct" "client CPU" "relay CPU"
+printf '%-18s %10s %10s %12s %12s\n' path rate "vs direct" "client CPU" "relay CPU"
 # CPU: seconds the process spent (user + system) per download; the direct paths do not use the relay.
-awk -v b="$base" '{printf "%-14s %5.0f MiB/s %8.2f x %10.2f s %10.2f s\n", $1, $2/1048576, $2/b, $3, $4}' "$work/results.txt"
+awk -v b="$base" '{printf "%-18s %5.0f MiB/s %8.2f x %10.2f s %10.2f s\n", $1, $2/1048576, $2/b, $3, $4}' "$work/results.txt"
 echo "resident memory after the run: client $(rss_mib "$client_pid") MiB, relay $(rss_mib "$relay_pid") MiB"
 echo "load average (1, 5, 15 min) on $(nproc) CPUs: before $load_before, after $load_after"
