@@ -92,9 +92,7 @@ final class Attempt {
    * far; the caller has already put its watch in the pipeline.
    */
   static ChannelFuture writeFirst(Channel ch, ByteBuf bytes) {
-    if (ch.pipeline().get(HeldBytes.NAME) != null) {
-      ch.pipeline().remove(HeldBytes.NAME);
-    }
+    HeldBytes.passOn(ch.pipeline());
     return ch.writeAndFlush(bytes);
   }
 
