@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
 import io.sidestep.client.dial.DialException;
 import io.sidestep.client.dial.HeldBytes;
 import io.sidestep.client.dial.Session;
@@ -85,6 +86,11 @@ final class Attempt {
       case DIRECT -> new DirectConnect(this).plain(addresses);
       case AUTO -> new DirectConnect(this).watched(addresses);
     }
+  }
+
+  /** A tunnel to the destination through the relay, for a replay or a control. */
+  Future<Channel> connectRelay() {
+    return s.dialer().connectRelay(loop, dest);
   }
 
   /**

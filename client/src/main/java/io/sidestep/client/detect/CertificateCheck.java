@@ -83,9 +83,7 @@ final class CertificateCheck {
   private CompletableFuture<TlsProbe.Result> relayHandshake(String name) {
     CompletableFuture<TlsProbe.Result> out = new CompletableFuture<>();
     DetectionSettings st = a.d.settings();
-    a.s
-        .dialer()
-        .connectRelay(a.loop, a.dest)
+    a.connectRelay()
         .addListener(
             rf -> {
               if (!rf.isSuccess()) {

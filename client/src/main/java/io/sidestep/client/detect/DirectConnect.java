@@ -62,9 +62,7 @@ final class DirectConnect {
   }
 
   private void failed(DirectOutcome out, DialException directError) {
-    a.s
-        .dialer()
-        .connectRelay(a.loop, a.dest)
+    a.connectRelay()
         .addListener(
             f -> {
               if (f.isSuccess()) {

@@ -46,9 +46,7 @@ final class HttpComparison {
             a.d.settings().firstReadTimeout(), COMPARE_TOTAL, c -> a.loop.execute(this::ready));
     ch.pipeline().addLast(ResponseCapture.NAME, direct);
     Attempt.writeFirst(ch, kept.buf().retainedDuplicate()).addListener(w -> ch.read());
-    a.s
-        .dialer()
-        .connectRelay(a.loop, a.dest)
+    a.connectRelay()
         .addListener(
             f -> {
               if (!f.isSuccess()) {

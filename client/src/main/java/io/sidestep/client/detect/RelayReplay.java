@@ -27,9 +27,7 @@ final class RelayReplay {
   void afterStreamFailure(DirectOutcome out, KeptFlight kept, FirstFlight flight) {
     if (!flight.replayable()) {
       // Never replay POST or PATCH: check with the relay that it connects, learn, fail this one.
-      a.s
-          .dialer()
-          .connectRelay(a.loop, a.dest)
+      a.connectRelay()
           .addListener(
               f -> {
                 if (f.isSuccess()) {
@@ -59,9 +57,7 @@ final class RelayReplay {
    * failure still to be judged) the relay's first byte is the control that confirms it.
    */
   void replay(KeptFlight kept, FirstFlight flight, DirectOutcome out) {
-    a.s
-        .dialer()
-        .connectRelay(a.loop, a.dest)
+    a.connectRelay()
         .addListener(
             f -> {
               if (!f.isSuccess()) {
@@ -94,9 +90,7 @@ final class RelayReplay {
     if (mine.buf() == null) {
       return;
     }
-    a.s
-        .dialer()
-        .connectRelay(a.loop, a.dest)
+    a.connectRelay()
         .addListener(
             f -> {
               if (!f.isSuccess()) {

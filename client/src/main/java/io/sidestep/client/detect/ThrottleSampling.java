@@ -59,9 +59,7 @@ final class ThrottleSampling {
           .ifPresent(e -> a.d.learn(a.host, e));
       return;
     }
-    a.s
-        .dialer()
-        .connectRelay(a.loop, a.dest)
+    a.connectRelay()
         .addListener(
             f -> {
               if (!f.isSuccess()) {
