@@ -128,12 +128,7 @@ final class Lists {
           b.exceptions().exact(h.toLowerCase(Locale.ROOT));
           exceptions++;
         } else {
-          try {
-            b.cidr(Entries.cidr(h, 1), noResolve, line);
-            added++;
-          } catch (LineError e) {
-            skip(line, e.getMessage());
-          }
+          cidr(h, line);
         }
         return;
       }
@@ -158,6 +153,36 @@ final class Lists {
           b.exact(d, line);
         }
         added++;
+      }
+    }
+
+    /** An address or address range, as an IP entry. */
+    void cidr(String v, int line) {
+      try {
+        b.cidr(Entries.cidr(v, 1), noResolve, line);
+        added++;
+      } catch (LineError e) {
+        skip(line, e.getMessage());
+      }
+    }
+
+    /** A name where a leading {@code +.} or {@code .} means "this name and below". */
+    void dottedName(String v, int line) {
+      if (v.startsWith("+.")) {
+        host(v.substring(2), true, false, line);
+      } else if (v.startsWith(".")) {
+        host(v.substring(1), true, false, line);
+      } else {
+        host(v, false, false, line);
+      }
+    }
+
+    /** A regex written in the list; an invalid one is skipped. */
+    void regex(String re, boolean url, boolean exception, int line) {
+      try {
+        regex(Pattern.compile(re), url, exception, line);
+      } catch (java.util.regex.PatternSyntaxException e) {
+        skip(line, "invalid regex: " + e.getDescription());
       }
     }
 
@@ -359,12 +384,7 @@ final class Lists {
         s = s.substring(2);
       }
       if (s.length() > 2 && s.startsWith("/") && s.endsWith("/")) {
-        String re = s.substring(1, s.length() - 1);
-        try {
-          t.regex(Pattern.compile(re), true, exception, line);
-        } catch (java.util.regex.PatternSyntaxException e) {
-          t.skip(line, "invalid regex: " + e.getDescription());
-        }
+        t.regex(s.substring(1, s.length() - 1), true, exception, line);
         continue;
       }
       int dollar = s.lastIndexOf('$');
@@ -489,18 +509,9 @@ final class Lists {
     int comma = v.indexOf(',');
     if (comma < 0) {
       if (v.indexOf('/') > 0 || IpLiterals.isIpLiteral(v)) {
-        try {
-          t.b.cidr(Entries.cidr(v, 1), t.noResolve, line);
-          t.added++;
-        } catch (LineError e) {
-          t.skip(line, e.getMessage());
-        }
-      } else if (v.startsWith("+.")) {
-        t.host(v.substring(2), true, false, line);
-      } else if (v.startsWith(".")) {
-        t.host(v.substring(1), true, false, line);
+        t.cidr(v, line);
       } else {
-        t.host(v, false, false, line);
+        t.dottedName(v, line);
       }
       return;
     }
@@ -627,30 +638,15 @@ final class Lists {
         case "full" -> t.host(rest, false, false, line);
         case "domain" -> t.host(rest, true, false, line);
         case "keyword" -> t.keyword(rest, false, line);
-        case "regexp" -> {
-          try {
-            t.regex(Pattern.compile(rest), false, false, line);
-          } catch (java.util.regex.PatternSyntaxException e) {
-            t.skip(line, "invalid regex: " + e.getDescription());
-          }
-        }
+        case "regexp" -> t.regex(rest, false, false, line);
         default -> t.skip(line, "unknown prefix '" + prefix + ":'");
       }
       return;
     }
     if (v.indexOf('/') > 0 && !v.contains("://")) {
-      try {
-        t.b.cidr(Entries.cidr(v, 1), t.noResolve, line);
-        t.added++;
-      } catch (LineError e) {
-        t.skip(line, e.getMessage());
-      }
-    } else if (v.startsWith("+.")) {
-      t.host(v.substring(2), true, false, line);
-    } else if (v.startsWith(".")) {
-      t.host(v.substring(1), true, false, line);
+      t.cidr(v, line);
     } else {
-      t.host(v, false, false, line);
+      t.dottedName(v, line);
     }
   }
 
