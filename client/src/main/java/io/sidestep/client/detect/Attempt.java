@@ -9,6 +9,7 @@ import io.sidestep.client.dial.DialException;
 import io.sidestep.client.dial.HeldBytes;
 import io.sidestep.client.dial.Session;
 import io.sidestep.core.detect.DirectOutcome;
+import io.sidestep.core.detect.DirectOutcome.StreamFailure;
 import io.sidestep.core.detect.Evidence;
 import io.sidestep.core.detect.FirstFlight;
 import io.sidestep.core.detect.Judgement;
@@ -100,6 +101,13 @@ final class Attempt {
   static ChannelFuture writeFirst(Channel ch, ByteBuf bytes) {
     HeldBytes.passOn(ch.pipeline());
     return ch.writeAndFlush(bytes);
+  }
+
+  /** A direct stream failure; after silence, the time it took is the first-read timeout. */
+  DirectOutcome streamFailed(
+      StreamFailure failure, long bytesRead, FirstFlight flight, Duration took) {
+    Duration after = failure == StreamFailure.SILENCE ? d.settings().firstReadTimeout() : took;
+    return DirectOutcome.streamFailed(failure, bytesRead, flight, after);
   }
 
   // ---- step 7: judging and learning -------------------------------------------------------------

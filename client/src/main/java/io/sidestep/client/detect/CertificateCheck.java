@@ -4,8 +4,6 @@ import io.netty.channel.Channel;
 import io.sidestep.client.dial.DialException;
 import io.sidestep.core.detect.CertVerdict;
 import io.sidestep.core.detect.ChainReport;
-import io.sidestep.core.detect.DirectOutcome;
-import io.sidestep.core.detect.DirectOutcome.StreamFailure;
 import io.sidestep.core.detect.FirstFlight;
 import io.sidestep.core.detect.RelayChain;
 import io.sidestep.core.net.IpLiterals;
@@ -62,14 +60,9 @@ final class CertificateCheck {
               } else if (r instanceof TlsProbe.Failed failed) {
                 // Our own handshake met the censor: the user's bytes were never sent direct.
                 ch.close();
-                Duration after =
-                    failed.failure() == StreamFailure.SILENCE
-                        ? a.d.settings().firstReadTimeout()
-                        : failed.took();
                 new RelayReplay(a)
                     .afterStreamFailure(
-                        DirectOutcome.streamFailed(
-                            failed.failure(), failed.bytesRead(), flight, after),
+                        a.streamFailed(failed.failure(), failed.bytesRead(), flight, failed.took()),
                         kept,
                         flight);
               } else {

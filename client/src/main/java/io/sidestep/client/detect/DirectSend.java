@@ -1,10 +1,8 @@
 package io.sidestep.client.detect;
 
 import io.netty.channel.Channel;
-import io.sidestep.core.detect.DirectOutcome;
 import io.sidestep.core.detect.DirectOutcome.StreamFailure;
 import io.sidestep.core.detect.FirstFlight;
-import java.time.Duration;
 
 /**
  * Step 3 again, for an {@link Attempt}: the kept flight sent direct and the first answer watched. A
@@ -42,13 +40,9 @@ final class DirectSend {
               @Override
               public void failed(StreamFailure failure, String detail) {
                 ch.close();
-                Duration after =
-                    failure == StreamFailure.SILENCE
-                        ? a.d.settings().firstReadTimeout()
-                        : Attempt.elapsed(t);
                 new RelayReplay(a)
                     .afterStreamFailure(
-                        DirectOutcome.streamFailed(failure, 0, flight, after), kept, flight);
+                        a.streamFailed(failure, 0, flight, Attempt.elapsed(t)), kept, flight);
               }
             });
     ch.pipeline().addLast(FirstResponseWatch.NAME, watch[0]);

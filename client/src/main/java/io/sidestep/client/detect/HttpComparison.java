@@ -3,7 +3,6 @@ package io.sidestep.client.detect;
 import io.netty.channel.Channel;
 import io.sidestep.client.dial.DialException;
 import io.sidestep.core.detect.DirectOutcome;
-import io.sidestep.core.detect.DirectOutcome.StreamFailure;
 import io.sidestep.core.detect.FirstFlight;
 import io.sidestep.core.detect.HttpDiff;
 import io.sidestep.core.detect.Lookup;
@@ -87,11 +86,7 @@ final class HttpComparison {
     kept.drop();
     boolean relayAnswered = relay != null && relay.bytesRead() > 0;
     if (direct.bytesRead() == 0 && direct.failure() != null) {
-      Duration after =
-          direct.failure() == StreamFailure.SILENCE
-              ? a.d.settings().firstReadTimeout()
-              : Attempt.elapsed(t);
-      DirectOutcome out = DirectOutcome.streamFailed(direct.failure(), 0, flight, after);
+      DirectOutcome out = a.streamFailed(direct.failure(), 0, flight, Attempt.elapsed(t));
       a.noteJudgement(
           a.judge(
               out,
