@@ -7,7 +7,6 @@ import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.testing.TestOrigin;
 import io.sidestep.server.internal.DestinationPolicy;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.List;
@@ -48,12 +47,7 @@ class DestinationPolicyTest {
   @BeforeAll
   static void start() {
     http = TestOrigin.http();
-    strict =
-        Relay.builder()
-            .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-            .stateDir(state)
-            .resolver(DestinationPolicyTest::resolve)
-            .start();
+    strict = TestRelays.onLoopback(state).resolver(DestinationPolicyTest::resolve).start();
     alice = strict.addUser("alice");
   }
 
@@ -122,9 +116,7 @@ class DestinationPolicyTest {
   @Test
   void allowDestinationMakesAnException(@TempDir Path dir) throws Exception {
     try (Relay lenient =
-        Relay.builder()
-            .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-            .stateDir(dir)
+        TestRelays.onLoopback(dir)
             .resolver(DestinationPolicyTest::resolve)
             .allowDestination(Cidr.parse("127.0.0.1/32"))
             .start()) {

@@ -10,7 +10,6 @@ import io.sidestep.core.dns.DnsResponse;
 import io.sidestep.core.dns.DnsType;
 import io.sidestep.core.relay.AccessKey;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -40,12 +39,7 @@ class DnsOverHttpsTest {
 
   @BeforeAll
   static void start() {
-    relay =
-        Relay.builder()
-            .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-            .stateDir(state)
-            .resolver(DnsOverHttpsTest::resolve)
-            .start();
+    relay = TestRelays.onLoopback(state).resolver(DnsOverHttpsTest::resolve).start();
     alice = relay.addUser("alice");
   }
 

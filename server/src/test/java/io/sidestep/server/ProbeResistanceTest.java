@@ -2,12 +2,9 @@ package io.sidestep.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sidestep.core.net.Cidr;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.testing.TestOrigin;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,12 +35,7 @@ class ProbeResistanceTest {
   @BeforeAll
   static void start() {
     http = TestOrigin.http();
-    relay =
-        Relay.builder()
-            .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-            .stateDir(state)
-            .allowDestination(Cidr.parse("127.0.0.1/32"))
-            .start();
+    relay = TestRelays.reachingLoopback(state).start();
     alice = relay.addUser("alice");
   }
 
@@ -56,13 +48,7 @@ class ProbeResistanceTest {
   @AfterEach
   void relayStillServes() throws Exception {
     try (RelayClient c = RelayClient.connect(relay.address())) {
-      RelayClient.Response r =
-          c.request(
-              "CONNECT 127.0.0.1:"
-                  + http.port()
-                  + " HTTP/1.1\r\nProxy-Authorization: "
-                  + RelayClient.basic(alice)
-                  + "\r\n\r\n");
+      RelayClient.Response r = c.request(RelayClient.connectRequest(http.port(), alice));
       assertThat(r.status()).as("the relay keeps serving its users").isEqualTo(200);
     }
   }
@@ -257,7 +243,7 @@ class ProbeResistanceTest {
         s.connect(relay.address(), RelayClient.TIMEOUT_MS);
         s.setSoTimeout(RelayClient.TIMEOUT_MS);
         s.getOutputStream().write(junk);
-        assertThat(readsToEnd(s))
+        assertThat(RelayClient.readsToEnd(s))
             .as("the relay closes, it does not hang: %s", java.util.Arrays.toString(junk))
             .isTrue();
       }
@@ -317,12 +303,7 @@ class ProbeResistanceTest {
     Files.writeString(site.resolve(".htpasswd"), "hidden");
     Files.writeString(tmp.resolve("secret.txt"), "outside the site");
     Files.createSymbolicLink(site.resolve("escape.txt"), tmp.resolve("secret.txt"));
-    try (Relay r =
-        Relay.builder()
-            .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-            .stateDir(tmp.resolve("state"))
-            .decoyDir(site)
-            .start()) {
+    try (Relay r = TestRelays.onLoopback(tmp.resolve("state")).decoyDir(site).start()) {
       Function<String, RelayClient.Response> get =
           path -> {
             try (RelayClient c = RelayClient.connect(r.address())) {
@@ -362,20 +343,6 @@ class ProbeResistanceTest {
       assertThat(get.apply("/docs/../docs/./a.txt").bodyText())
           .as("dot segments inside the site resolve as on any web server")
           .isEqualTo("text file");
-    }
-  }
-
-  private static boolean readsToEnd(Socket s) {
-    try {
-      byte[] b = new byte[4096];
-      while (s.getInputStream().read(b) >= 0) {
-        // drain whatever the relay sends (a TLS alert at most)
-      }
-      return true;
-    } catch (java.net.SocketTimeoutException e) {
-      return false;
-    } catch (IOException e) {
-      return true;
     }
   }
 }

@@ -9,8 +9,6 @@ import io.sidestep.core.tls.CertificateBuilder;
 import io.sidestep.core.tls.CertifiedKey;
 import io.sidestep.core.tls.Pem;
 import io.sidestep.core.tls.Pins;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -23,10 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RelayCertificateTest {
 
   static Relay start(Path state) {
-    return Relay.builder()
-        .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-        .stateDir(state)
-        .start();
+    return TestRelays.onLoopback(state).start();
   }
 
   static String servedPin(Relay r) throws Exception {
@@ -83,9 +78,7 @@ class RelayCertificateTest {
     Pem.writeCertificates(cert, leaf.chain());
     Pem.writePrivateKey(key, leaf.privateKey());
     try (Relay r =
-        Relay.builder()
-            .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-            .stateDir(dir.resolve("state"))
+        TestRelays.onLoopback(dir.resolve("state"))
             .identity(RelayCertificate.load(cert, key))
             .start()) {
       assertThat(servedPin(r)).isEqualTo(leaf.pin());

@@ -91,6 +91,35 @@ final class RelayClient implements AutoCloseable {
     return new RelayClient(s);
   }
 
+  /**
+   * A CONNECT to {@code 127.0.0.1:port} with {@code key}'s credentials, as a user opens a tunnel.
+   */
+  static String connectRequest(int port, AccessKey key) {
+    return "CONNECT 127.0.0.1:"
+        + port
+        + " HTTP/1.1\r\nProxy-Authorization: "
+        + basic(key)
+        + "\r\n\r\n";
+  }
+
+  /**
+   * Reads {@code s} until the relay closes it (true) or the socket's read timeout passes (false);
+   * whatever comes (a TLS alert at most) is dropped.
+   */
+  static boolean readsToEnd(Socket s) {
+    try {
+      byte[] b = new byte[4096];
+      while (s.getInputStream().read(b) >= 0) {
+        // drained
+      }
+      return true;
+    } catch (SocketTimeoutException e) {
+      return false;
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
   static String basic(AccessKey key) {
     return basic(key.user(), key.token());
   }

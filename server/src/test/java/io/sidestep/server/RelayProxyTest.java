@@ -2,15 +2,12 @@ package io.sidestep.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sidestep.core.net.Cidr;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.testing.TestOrigin;
 import io.sidestep.core.tls.Pem;
 import io.sidestep.core.tls.Pins;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,12 +35,7 @@ class RelayProxyTest {
   static void start() {
     http = TestOrigin.http();
     https = TestOrigin.https();
-    relay =
-        Relay.builder()
-            .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-            .stateDir(state)
-            .allowDestination(Cidr.parse("127.0.0.1/32"))
-            .start();
+    relay = TestRelays.reachingLoopback(state).start();
     alice = relay.addUser("alice");
   }
 
@@ -84,11 +76,8 @@ class RelayProxyTest {
     // A client may send its first bytes right behind the CONNECT, before the 200 arrives.
     try (RelayClient c = RelayClient.connect(relay.address())) {
       c.write(
-          "CONNECT 127.0.0.1:"
-              + http.port()
-              + " HTTP/1.1\r\nProxy-Authorization: "
-              + RelayClient.basic(alice)
-              + "\r\n\r\nGET /early HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+          RelayClient.connectRequest(http.port(), alice)
+              + "GET /early HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
       assertThat(c.readResponse().status()).isEqualTo(200);
       RelayClient.Response page = c.readResponse();
       assertThat(page.bodyText()).isEqualTo(TestOrigin.BODY);
@@ -145,12 +134,7 @@ class RelayProxyTest {
   void tunnelMovesManyMegabytesIntact() throws Exception {
     int n = 32 << 20;
     try (RelayClient c = RelayClient.connect(relay.address())) {
-      c.request(
-          "CONNECT 127.0.0.1:"
-              + http.port()
-              + " HTTP/1.1\r\nProxy-Authorization: "
-              + RelayClient.basic(alice)
-              + "\r\n\r\n");
+      c.request(RelayClient.connectRequest(http.port(), alice));
       c.write("GET /bytes?n=" + n + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
       InputStream in = c.in;
       String statusLine = RelayClient.readLine(in);
@@ -179,12 +163,7 @@ class RelayProxyTest {
             .metric();
     long n = 1L << 30;
     try (RelayClient c = RelayClient.connect(relay.address())) {
-      c.request(
-          "CONNECT 127.0.0.1:"
-              + http.port()
-              + " HTTP/1.1\r\nProxy-Authorization: "
-              + RelayClient.basic(alice)
-              + "\r\n\r\n");
+      c.request(RelayClient.connectRequest(http.port(), alice));
       c.write("GET /bytes?n=" + n + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
       c.in.readNBytes(1 << 20); // then stop reading, as a slow client would
       long most = 0;

@@ -5,12 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.sidestep.core.net.Cidr;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.testing.TestOrigin;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,10 +36,7 @@ class TimeoutsAndLogTest {
     ((Logger) LoggerFactory.getLogger(Relay.class)).addAppender(log);
     http = TestOrigin.http();
     relay =
-        Relay.builder()
-            .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-            .stateDir(state)
-            .allowDestination(Cidr.parse("127.0.0.1/32"))
+        TestRelays.reachingLoopback(state)
             .handshakeTimeout(Duration.ofMillis(300))
             .idleTimeout(Duration.ofMillis(700))
             .requestTimeout(Duration.ofMillis(1500))
@@ -66,7 +60,9 @@ class TimeoutsAndLogTest {
         s.connect(relay.address(), RelayClient.TIMEOUT_MS);
         s.setSoTimeout(RelayClient.TIMEOUT_MS);
         s.getOutputStream().write(sent);
-        assertThat(readsToEnd(s)).as("closed by the handshake timeout, before ours").isTrue();
+        assertThat(RelayClient.readsToEnd(s))
+            .as("closed by the handshake timeout, before ours")
+            .isTrue();
       }
     }
   }
@@ -74,15 +70,7 @@ class TimeoutsAndLogTest {
   @Test
   void idleTunnelsAndIdleStrangersAreClosed() throws Exception {
     try (RelayClient c = RelayClient.connect(relay.address())) {
-      assertThat(
-              c.request(
-                      "CONNECT 127.0.0.1:"
-                          + http.port()
-                          + " HTTP/1.1\r\nProxy-Authorization: "
-                          + RelayClient.basic(alice)
-                          + "\r\n\r\n")
-                  .status())
-          .isEqualTo(200);
+      assertThat(c.request(RelayClient.connectRequest(http.port(), alice)).status()).isEqualTo(200);
       assertThat(c.closedByRelay()).isTrue();
     }
     try (RelayClient c = RelayClient.connect(relay.address())) {
@@ -116,12 +104,7 @@ class TimeoutsAndLogTest {
   @Test
   void eachUserConnectionIsLoggedOnceWithoutTheToken() throws Exception {
     try (RelayClient c = RelayClient.connect(relay.address())) {
-      c.request(
-          "CONNECT 127.0.0.1:"
-              + http.port()
-              + " HTTP/1.1\r\nProxy-Authorization: "
-              + RelayClient.basic(alice)
-              + "\r\n\r\n");
+      c.request(RelayClient.connectRequest(http.port(), alice));
       c.write("GET /logged HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
       assertThat(c.readResponse().status()).isEqualTo(200);
     }
@@ -170,19 +153,5 @@ class TimeoutsAndLogTest {
       }
     }
     assertThat(line).isNotNull().contains("not a public address").doesNotContain(alice.token());
-  }
-
-  private static boolean readsToEnd(Socket s) {
-    try {
-      byte[] b = new byte[4096];
-      while (s.getInputStream().read(b) >= 0) {
-        // a TLS alert at most
-      }
-      return true;
-    } catch (java.net.SocketTimeoutException e) {
-      return false;
-    } catch (IOException e) {
-      return true;
-    }
   }
 }

@@ -3,12 +3,9 @@ package io.sidestep.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sidestep.core.net.Cidr;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.testing.TestOrigin;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -31,13 +28,7 @@ class UsersTest {
   @BeforeAll
   static void start() {
     http = TestOrigin.http();
-    relay =
-        Relay.builder()
-            .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-            .stateDir(state)
-            .allowDestination(Cidr.parse("127.0.0.1/32"))
-            .usersPollInterval(Duration.ofMillis(100))
-            .start();
+    relay = TestRelays.reachingLoopback(state).usersPollInterval(Duration.ofMillis(100)).start();
     where = Destination.of("127.0.0.1", relay.address().getPort());
   }
 
@@ -49,13 +40,7 @@ class UsersTest {
 
   static int connectStatus(AccessKey key) throws Exception {
     try (RelayClient c = RelayClient.connect(relay.address())) {
-      return c.request(
-              "CONNECT 127.0.0.1:"
-                  + http.port()
-                  + " HTTP/1.1\r\nProxy-Authorization: "
-                  + RelayClient.basic(key)
-                  + "\r\n\r\n")
-          .status();
+      return c.request(RelayClient.connectRequest(http.port(), key)).status();
     }
   }
 

@@ -1,9 +1,7 @@
 package io.sidestep.client.cli;
 
 import io.sidestep.client.detect.DetectionSettings;
-import io.sidestep.client.dial.DnsServerResolver;
 import io.sidestep.client.dial.Resolver;
-import io.sidestep.client.dial.SystemResolver;
 import io.sidestep.client.probe.ProbeList;
 import io.sidestep.client.probe.ProbeReport;
 import io.sidestep.client.probe.ProbeTarget;
@@ -14,9 +12,7 @@ import io.sidestep.core.detect.LearnedStore;
 import io.sidestep.core.detect.ProbeResult;
 import io.sidestep.core.detect.ProbeVerdict;
 import io.sidestep.core.relay.AccessKey;
-import io.sidestep.core.route.Destination;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,8 +103,8 @@ final class ProbeCommand implements Callable<Integer> {
     }
     DetectionSettings settings =
         DetectionSettings.defaults()
-            .withConnectTimeout(RunCommand.duration("--connect-timeout", connectTimeout))
-            .withFirstReadTimeout(RunCommand.duration("--first-read-timeout", firstReadTimeout));
+            .withConnectTimeout(OptionValues.duration("--connect-timeout", connectTimeout))
+            .withFirstReadTimeout(OptionValues.duration("--first-read-timeout", firstReadTimeout));
     if (!Files.isReadable(list)) {
       throw new IllegalArgumentException("--list: " + list + " cannot be read (expected: a file)");
     }
@@ -119,7 +115,7 @@ final class ProbeCommand implements Callable<Integer> {
       System.err.println(
           "no --relay given: failures cannot be told from outages and are reported as down");
     }
-    Resolver resolver = resolver();
+    Resolver resolver = OptionValues.resolver(dns);
     Instant started = Instant.now();
     List<ProbeTarget> targets = hosts.targets();
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
@@ -153,7 +149,7 @@ final class ProbeCommand implements Callable<Integer> {
       out.println("JSON report: " + json);
     }
     if (learn) {
-      Path dir = state != null ? state : Path.of(System.getProperty("user.home"), ".sidestep");
+      Path dir = OptionValues.stateDir(state);
       LearnedStore store = new LearnedStore(dir, Clock.systemUTC());
       int n = 0;
       for (ProbeResult r : results) {
@@ -165,17 +161,5 @@ final class ProbeCommand implements Callable<Integer> {
       out.println("learned " + n + " hosts into " + store.file());
     }
     return 0;
-  }
-
-  private Resolver resolver() {
-    if (dns == null) {
-      return new SystemResolver();
-    }
-    Destination server = Destination.parse(dns, 53);
-    if (!server.isIpLiteral()) {
-      throw new IllegalArgumentException(
-          "--dns: '" + dns + "' (expected: an IP address, optionally with :PORT)");
-    }
-    return new DnsServerResolver(new InetSocketAddress(server.host(), server.port()));
   }
 }

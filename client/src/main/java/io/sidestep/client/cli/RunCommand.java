@@ -5,18 +5,13 @@ import io.sidestep.client.DoorCredentials;
 import io.sidestep.client.detect.Detection;
 import io.sidestep.client.detect.DetectionSettings;
 import io.sidestep.client.detect.RelayResolver;
-import io.sidestep.client.dial.DnsServerResolver;
 import io.sidestep.client.dial.Resolver;
-import io.sidestep.client.dial.SystemResolver;
 import io.sidestep.client.relay.RelayDoh;
 import io.sidestep.core.net.Cidr;
 import io.sidestep.core.relay.AccessKey;
-import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.LiveRules;
 import io.sidestep.core.rules.RulesTemplate;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -121,22 +116,24 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Client.Builder builder =
-        Client.builder().http(address("--http", http)).socks(address("--socks", socks));
+        Client.builder()
+            .http(OptionValues.address("--http", http))
+            .socks(OptionValues.address("--socks", socks));
     for (String text : relays) {
       builder.relay(AccessKey.parse(text));
     }
     if (doorCredentials != null) {
       builder.credentials(DoorCredentials.parse(doorCredentials));
     }
-    Path stateDir = state != null ? state : Path.of(System.getProperty("user.home"), ".sidestep");
+    Path stateDir = OptionValues.stateDir(state);
     Path rulesFile = rules != null ? rules : stateDir.resolve("rules.txt");
-    Resolver resolver = resolver();
+    Resolver resolver = OptionValues.resolver(dns);
     builder.resolver(resolver);
     List<AccessKey> keys = relays.stream().map(AccessKey::parse).toList();
     DetectionSettings settings =
         DetectionSettings.defaults()
-            .withConnectTimeout(duration("--connect-timeout", connectTimeout))
-            .withFirstReadTimeout(duration("--first-read-timeout", firstReadTimeout))
+            .withConnectTimeout(OptionValues.duration("--connect-timeout", connectTimeout))
+            .withFirstReadTimeout(OptionValues.duration("--first-read-timeout", firstReadTimeout))
             .withBlockPages(blockPages.stream().map(Cidr::parse).toList());
     Detection detection =
         Detection.standard(
@@ -188,79 +185,5 @@ final class RunCommand implements Callable<Integer> {
                 "sidestep-shutdown"));
     stopped.await();
     return 0;
-  }
-
-  /**
-   * Parses {@code 1500ms}, {@code 2s}, {@code 1m} or a bare number of seconds.
-   *
-   * @throws IllegalArgumentException naming the option and what was expected
-   */
-  static Duration duration(String option, String text) {
-    String t = text.trim().toLowerCase(java.util.Locale.ROOT);
-    try {
-      Duration d;
-      if (t.endsWith("ms")) {
-        d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2).trim()));
-      } else if (t.endsWith("s")) {
-        d =
-            Duration.ofMillis(
-                Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
-      } else if (t.endsWith("m")) {
-        d = Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1).trim()) * 60);
-      } else {
-        d = Duration.ofMillis(Math.round(Double.parseDouble(t) * 1000));
-      }
-      if (!d.isNegative() && !d.isZero()) {
-        return d;
-      }
-    } catch (NumberFormatException e) {
-      // fall through to the message
-    }
-    throw new IllegalArgumentException(
-        option + ": '" + text + "' (expected: a positive duration such as 1500ms, 2s or 1m)");
-  }
-
-  private Resolver resolver() {
-    if (dns == null) {
-      return new SystemResolver();
-    }
-    Destination server = Destination.parse(dns, 53);
-    if (!server.isIpLiteral()) {
-      throw new IllegalArgumentException(
-          "--dns: '" + dns + "' (expected: an IP address, optionally with :PORT)");
-    }
-    return new DnsServerResolver(new InetSocketAddress(server.host(), server.port()));
-  }
-
-  /** Parses {@code HOST:PORT} or {@code [V6]:PORT} for a door; port 0 picks a free port. */
-  static InetSocketAddress address(String option, String text) {
-    String expected = "' (expected: IP:PORT or [IPv6]:PORT, port 0-65535)";
-    String t = text.trim();
-    int colon = t.lastIndexOf(':');
-    if (colon <= 0) {
-      throw new IllegalArgumentException(option + ": '" + text + expected);
-    }
-    String host = t.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    } else if (host.indexOf(':') >= 0) {
-      throw new IllegalArgumentException(option + ": '" + text + expected);
-    }
-    int port;
-    try {
-      port = Integer.parseInt(t.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(option + ": '" + text + expected);
-    }
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException(option + ": '" + text + expected);
-    }
-    if (host.equals("localhost")) {
-      host = "127.0.0.1";
-    }
-    if (!io.sidestep.core.net.IpLiterals.isIpLiteral(host)) {
-      throw new IllegalArgumentException(option + ": '" + text + expected);
-    }
-    return new InetSocketAddress(io.sidestep.core.net.IpLiterals.parse(host), port);
   }
 }

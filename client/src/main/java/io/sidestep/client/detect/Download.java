@@ -52,9 +52,7 @@ final class Download {
       ch.pipeline().addLast("download-tls", h);
     }
     ch.pipeline().addLast("download", counter);
-    if (ch.pipeline().get(HeldBytes.NAME) != null) {
-      ch.pipeline().remove(HeldBytes.NAME);
-    }
+    HeldBytes.passOn(ch.pipeline());
     ch.config().setAutoRead(true);
     ScheduledFuture<?> deadline =
         ch.eventLoop().schedule(counter::finish, total.toMillis(), TimeUnit.MILLISECONDS);

@@ -62,9 +62,7 @@ public final class HttpFetch {
     Promise<Fetch> promise = ch.eventLoop().newPromise();
     Collector c = new Collector(promise, firstRead, total);
     ch.pipeline().addLast("http-fetch", c);
-    if (ch.pipeline().get(HeldBytes.NAME) != null) {
-      ch.pipeline().remove(HeldBytes.NAME);
-    }
+    HeldBytes.passOn(ch.pipeline());
     ch.config().setAutoRead(true);
     ch.writeAndFlush(Unpooled.wrappedBuffer(request))
         .addListener(

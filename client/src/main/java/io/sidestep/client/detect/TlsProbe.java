@@ -126,9 +126,7 @@ public final class TlsProbe {
     Promise<Result> promise = tunnel.eventLoop().newPromise();
     tunnel.config().setAutoRead(true);
     install(tunnel, sni, port, firstRead, handshake, promise, System.nanoTime());
-    if (tunnel.pipeline().get(HeldBytes.NAME) != null) {
-      tunnel.pipeline().remove(HeldBytes.NAME);
-    }
+    HeldBytes.passOn(tunnel.pipeline());
     promise.addListener(x -> tunnel.close());
     return promise;
   }

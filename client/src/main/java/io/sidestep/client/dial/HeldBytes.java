@@ -2,6 +2,7 @@ package io.sidestep.client.dial;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 
@@ -17,6 +18,16 @@ public final class HeldBytes extends ChannelInboundHandlerAdapter {
   public static final String NAME = "held-bytes";
 
   private final ArrayDeque<Object> held = new ArrayDeque<>();
+
+  /**
+   * Removes the hold from {@code pipeline}, if it has one, so that the held bytes go on to the
+   * handlers added after it.
+   */
+  public static void passOn(ChannelPipeline pipeline) {
+    if (pipeline.get(NAME) != null) {
+      pipeline.remove(NAME);
+    }
+  }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {

@@ -167,9 +167,7 @@ public final class Session {
                 },
                 timeout.toMillis(),
                 TimeUnit.MILLISECONDS);
-    if (inbound.pipeline().get(HeldBytes.NAME) != null) {
-      inbound.pipeline().remove(HeldBytes.NAME); // early bytes go to the capture first
-    }
+    HeldBytes.passOn(inbound.pipeline()); // early bytes go to the capture first
     if (!promise.isDone()) {
       inbound.read();
     }

@@ -99,10 +99,10 @@ class ProbeCommandTest {
 
   @Test
   void durationsParse() {
-    assertThat(RunCommand.duration("--x", "1500ms")).isEqualTo(Duration.ofMillis(1500));
-    assertThat(RunCommand.duration("--x", "2s")).isEqualTo(Duration.ofSeconds(2));
-    assertThat(RunCommand.duration("--x", "0.5s")).isEqualTo(Duration.ofMillis(500));
-    assertThat(RunCommand.duration("--x", "1m")).isEqualTo(Duration.ofMinutes(1));
-    assertThat(RunCommand.duration("--x", "3")).isEqualTo(Duration.ofSeconds(3));
+    assertThat(OptionValues.duration("--x", "1500ms")).isEqualTo(Duration.ofMillis(1500));
+    assertThat(OptionValues.duration("--x", "2s")).isEqualTo(Duration.ofSeconds(2));
+    assertThat(OptionValues.duration("--x", "0.5s")).isEqualTo(Duration.ofMillis(500));
+    assertThat(OptionValues.duration("--x", "1m")).isEqualTo(Duration.ofMinutes(1));
+    assertThat(OptionValues.duration("--x", "3")).isEqualTo(Duration.ofSeconds(3));
   }
 }

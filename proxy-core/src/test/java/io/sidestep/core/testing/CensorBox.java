@@ -1,6 +1,7 @@
 package io.sidestep.core.testing;
 
 import io.sidestep.core.detect.FirstFlight;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -186,32 +187,27 @@ public final class CensorBox implements AutoCloseable {
   }
 
   private static void pipe(Socket from, Socket to) {
-    byte[] buf = new byte[16384];
-    try {
-      InputStream in = from.getInputStream();
-      OutputStream out = to.getOutputStream();
-      int r;
-      while ((r = in.read(buf)) >= 0) {
-        out.write(buf, 0, r);
-      }
-      to.shutdownOutput();
-    } catch (IOException e) {
-      close(from);
-      close(to);
-    }
+    copy(from, to, 16384, 0);
   }
 
   /** Copies at about 100 kB/s: 8 KiB, then 80 ms of rest. */
   private static void throttled(Socket from, Socket to) {
-    byte[] buf = new byte[8192];
+    copy(from, to, 8192, 80);
+  }
+
+  /** Copies until the end, resting {@code restMillis} (when positive) after each chunk. */
+  private static void copy(Socket from, Socket to, int chunk, long restMillis) {
+    byte[] buf = new byte[chunk];
     try {
       InputStream in = from.getInputStream();
       OutputStream out = to.getOutputStream();
       int r;
       while ((r = in.read(buf)) >= 0) {
         out.write(buf, 0, r);
-        out.flush();
-        Thread.sleep(80);
+        if (restMillis > 0) {
+          out.flush();
+          Thread.sleep(restMillis);
+        }
       }
       to.shutdownOutput();
     } catch (IOException e) {
@@ -224,9 +220,9 @@ public final class CensorBox implements AutoCloseable {
     }
   }
 
-  private static void close(Socket s) {
+  private static void close(Closeable c) {
     try {
-      s.close();
+      c.close();
     } catch (IOException ignored) {
       // closing anyway
     }
@@ -234,16 +230,8 @@ public final class CensorBox implements AutoCloseable {
 
   @Override
   public void close() {
-    close0(server);
+    close(server);
     open.forEach(CensorBox::close);
     pool.shutdownNow();
-  }
-
-  private static void close0(ServerSocket s) {
-    try {
-      s.close();
-    } catch (IOException ignored) {
-      // closing anyway
-    }
   }
 }

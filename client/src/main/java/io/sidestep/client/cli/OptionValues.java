@@ -1,0 +1,100 @@
+package io.sidestep.client.cli;
+
+import io.sidestep.client.dial.DnsServerResolver;
+import io.sidestep.client.dial.Resolver;
+import io.sidestep.client.dial.SystemResolver;
+import io.sidestep.core.net.IpLiterals;
+import io.sidestep.core.route.Destination;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * Parsing shared by the commands' options. Each parser names the option, the value and what was
+ * expected when the value is wrong.
+ */
+final class OptionValues {
+
+  private OptionValues() {}
+
+  /**
+   * Parses {@code 1500ms}, {@code 2s}, {@code 1m} or a bare number of seconds.
+   *
+   * @throws IllegalArgumentException naming the option and what was expected
+   */
+  static Duration duration(String option, String text) {
+    String t = text.trim().toLowerCase(Locale.ROOT);
+    try {
+      Duration d;
+      if (t.endsWith("ms")) {
+        d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2).trim()));
+      } else if (t.endsWith("s")) {
+        d =
+            Duration.ofMillis(
+                Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
+      } else if (t.endsWith("m")) {
+        d = Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1).trim()) * 60);
+      } else {
+        d = Duration.ofMillis(Math.round(Double.parseDouble(t) * 1000));
+      }
+      if (!d.isNegative() && !d.isZero()) {
+        return d;
+      }
+    } catch (NumberFormatException e) {
+      // fall through to the message
+    }
+    throw new IllegalArgumentException(
+        option + ": '" + text + "' (expected: a positive duration such as 1500ms, 2s or 1m)");
+  }
+
+  /** Parses {@code HOST:PORT} or {@code [V6]:PORT} for a door; port 0 picks a free port. */
+  static InetSocketAddress address(String option, String text) {
+    String expected = "' (expected: IP:PORT or [IPv6]:PORT, port 0-65535)";
+    String t = text.trim();
+    int colon = t.lastIndexOf(':');
+    if (colon <= 0) {
+      throw new IllegalArgumentException(option + ": '" + text + expected);
+    }
+    String host = t.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    } else if (host.indexOf(':') >= 0) {
+      throw new IllegalArgumentException(option + ": '" + text + expected);
+    }
+    int port;
+    try {
+      port = Integer.parseInt(t.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(option + ": '" + text + expected);
+    }
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException(option + ": '" + text + expected);
+    }
+    if (host.equals("localhost")) {
+      host = "127.0.0.1";
+    }
+    if (!IpLiterals.isIpLiteral(host)) {
+      throw new IllegalArgumentException(option + ": '" + text + expected);
+    }
+    return new InetSocketAddress(IpLiterals.parse(host), port);
+  }
+
+  /** The resolver for {@code --dns}: the system's when it is absent. */
+  static Resolver resolver(String dns) {
+    if (dns == null) {
+      return new SystemResolver();
+    }
+    Destination server = Destination.parse(dns, 53);
+    if (!server.isIpLiteral()) {
+      throw new IllegalArgumentException(
+          "--dns: '" + dns + "' (expected: an IP address, optionally with :PORT)");
+    }
+    return new DnsServerResolver(new InetSocketAddress(server.host(), server.port()));
+  }
+
+  /** The state directory for {@code --state}: {@code ~/.sidestep} when it is absent. */
+  static Path stateDir(Path state) {
+    return state != null ? state : Path.of(System.getProperty("user.home"), ".sidestep");
+  }
+}
