@@ -9,6 +9,10 @@
 # download, their resident memory after the run, and the machine's load before and after.
 # Everything listens on 127.0.0.1 only. SIDESTEP_BENCH_JAVA_OPTS is passed to both JVMs (for
 # example -Dsidestep.tls.engine=jdk to measure the JDK's TLS instead of OpenSSL).
+#
+# Paths: direct (curl to nginx), socks-direct (SOCKS door, a DIRECT rule), http-relay (HTTP door,
+# an absolute-form GET, relayed), http-connect-relay (HTTP door, a CONNECT tunnel as browsers use
+# for https, relayed), socks-relay (SOCKS door, relayed).
 set -euo pipefail
 size_mib=${1:-1024}
 runs=${2:-5}
@@ -70,33 +74,41 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in cl
 tick=$(getconf CLK_TCK)
 rss_mib() { awk '/^VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 
-measure() { # label, curl args... (one warm-up run, then RUNS measured runs)
-  local label=$1; shift
-  local rates=() r c0 r0
-  for i in $(seq 0 "$runs"); do
-    if ((i == 1)); then c0=$(cpu_ticks "$client_pid"); r0=$(cpu_ticks "$relay_pid"); fi
-    r=$(curl -sf -o /dev/null --max-time 600 -w '%{speed_download}' "$@") || { echo "download failed: $label" >&2; exit 1; }
-    ((i > 0)) && rates+=("$r")
-  done
-  local c1 r1
-  c1=$(cpu_ticks "$client_pid"); r1=$(cpu_ticks "$relay_pid")
-  printf '%s\n' "${rates[@]}" | sort -n | awk -v l="$label" -v c=$((c1 - c0)) -v rl=$((r1 - r0)) -v n="$runs" -v t="$tick" \
-    '{a[NR]=$1} END {m=a[int((NR+1)/2)]; printf "%s %.0f %.2f %.2f\n", l, m, c/t/n, rl/t/n}'
+paths=(direct socks-direct http-relay http-connect-relay socks-relay)
+download() { # path: prints bytes per second
+  local args
+  case $1 in
+    direct) args=("$url_ip") ;;
+    socks-direct) args=(--socks5-hostname "127.0.0.1:$socks_port" "$url_ip") ;;
+    http-relay) args=(-x "http://127.0.0.1:$http_port" "$url_relay") ;;
+    # A tunnel through the HTTP door (CONNECT, as browsers do for https), plain HTTP inside it.
+    http-connect-relay) args=(--proxytunnel -x "http://127.0.0.1:$http_port" "$url_relay") ;;
+    socks-relay) args=(--socks5-hostname "127.0.0.1:$socks_port" "$url_relay") ;;
+  esac
+  curl -sf -o /dev/null --max-time 600 -w '%{speed_download}' "${args[@]}" || { echo "download failed: $1" >&2; exit 1; }
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-{
-  measure direct "$url_ip"
-  measure socks-direct --socks5-hostname "127.0.0.1:$socks_port" "$url_ip"
-  measure http-relay -x "http://127.0.0.1:$http_port" "$url_relay"
-  measure socks-relay --socks5-hostname "127.0.0.1:$socks_port" "$url_relay"
-} > "$work/results.txt"
+# One warm-up download per path (the JIT compiles the hot paths, and its CPU time is not counted),
+# then RUNS rounds that take the paths in turn, so that the machine's load falls on all alike.
+for p in "${paths[@]}"; do download "$p" > /dev/null; done
+for _ in $(seq 1 "$runs"); do
+  for p in "${paths[@]}"; do
+    c0=$(cpu_ticks "$client_pid"); r0=$(cpu_ticks "$relay_pid")
+    rate=$(download "$p")
+    echo "$p $rate $(($(cpu_ticks "$client_pid") - c0)) $(($(cpu_ticks "$relay_pid") - r0))"
+  done
+done > "$work/samples.txt"
+for p in "${paths[@]}"; do
+  awk -v p="$p" -v t="$tick" '$1 == p {print $2, $3, $4}' "$work/samples.txt" | sort -n |
+    awk -v p="$p" -v t="$tick" '{a[NR]=$1; c+=$2; r+=$3} END {printf "%s %.0f %.2f %.2f\n", p, a[int((NR+1)/2)], c/t/NR, r/t/NR}'
+done > "$work/results.txt"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 base=$(awk '$1=="direct"{print $2}' "$work/results.txt")
-echo "download of ${size_mib} MiB on loopback, median of $runs runs after one warm-up"
-printf '%-14s %10s %10s %12s %12s\n' path rate "vs direct" "client CPU" "relay CPU"
+echo "download of ${size_mib} MiB on loopback, median of $runs runs per path (taken in turn) after one warm-up each"
+printf '%-18s %10s %10s %12s %12s\n' path rate "vs direct" "client CPU" "relay CPU"
 # CPU: seconds the process spent (user + system) per download; the direct paths do not use the relay.
-awk -v b="$base" '{printf "%-14s %5.0f MiB/s %8.2f x %10.2f s %10.2f s\n", $1, $2/1048576, $2/b, $3, $4}' "$work/results.txt"
+awk -v b="$base" '{printf "%-18s %5.0f MiB/s %8.2f x %10.2f s %10.2f s\n", $1, $2/1048576, $2/b, $3, $4}' "$work/results.txt"
 echo "resident memory after the run: client $(rss_mib "$client_pid") MiB, relay $(rss_mib "$relay_pid") MiB"
 echo "load average (1, 5, 15 min) on $(nproc) CPUs: before $load_before, after $load_after"

@@ -14,6 +14,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.sidestep.core.files.AtomicFiles;
 import io.sidestep.core.net.Cidr;
+import io.sidestep.core.netty.TunnelOptions;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.tls.CertifiedKey;
@@ -355,6 +356,7 @@ public final class Relay implements AutoCloseable {
               .channel(NioServerSocketChannel.class)
               .option(ChannelOption.SO_BACKLOG, 1024)
               .childOption(ChannelOption.AUTO_READ, false)
+              .childOption(ChannelOption.RCVBUF_ALLOCATOR, TunnelOptions.RECEIVE_BUFFERS)
               .childOption(ChannelOption.TCP_NODELAY, true)
               .childHandler(
                   new RelayInitializer(

@@ -10,6 +10,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.sidestep.core.net.IpLiterals;
+import io.sidestep.core.netty.TunnelOptions;
 import io.sidestep.core.route.Destination;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -113,6 +114,7 @@ public final class DefaultDialer implements Dialer {
             .group(loop)
             .channel(NioSocketChannel.class)
             .option(ChannelOption.AUTO_READ, false)
+            .option(ChannelOption.RCVBUF_ALLOCATOR, TunnelOptions.RECEIVE_BUFFERS)
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, timeout.toMillis()))
             .handler(EMPTY);

@@ -17,6 +17,7 @@ import io.sidestep.client.dial.DialException;
 import io.sidestep.client.dial.RelayConnector;
 import io.sidestep.client.dial.Resolver;
 import io.sidestep.core.net.IpLiterals;
+import io.sidestep.core.netty.TunnelOptions;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.tls.TlsEngines;
@@ -213,6 +214,7 @@ public final class RelayTransport implements RelayConnector {
             .group(loop)
             .channel(NioSocketChannel.class)
             .option(ChannelOption.AUTO_READ, false)
+            .option(ChannelOption.RCVBUF_ALLOCATOR, TunnelOptions.RECEIVE_BUFFERS)
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
             .handler(

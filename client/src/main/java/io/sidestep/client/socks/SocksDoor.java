@@ -11,6 +11,7 @@ import io.netty.handler.codec.socksx.v5.Socks5InitialRequestDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5ServerEncoder;
 import io.sidestep.client.DoorCredentials;
 import io.sidestep.client.dial.Dispatcher;
+import io.sidestep.core.netty.TunnelOptions;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
@@ -51,6 +52,7 @@ public final class SocksDoor implements AutoCloseable {
             .group(group)
             .channel(NioServerSocketChannel.class)
             .childOption(ChannelOption.AUTO_READ, false)
+            .childOption(ChannelOption.RCVBUF_ALLOCATOR, TunnelOptions.RECEIVE_BUFFERS)
             .childOption(ChannelOption.TCP_NODELAY, true)
             // A client may half-close after its request; the tunnel passes that on.
             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -113,13 +114,14 @@ class TlsEnginesTest {
     assumeUsable(client);
     Channel server = server();
     try {
-      Channel tls13 = handshake(server, clientContext(client, "TLSv1.3", "TLSv1.2"), "relay.test");
-      assertThat(protocolOf(tls13)).isEqualTo("TLSv1.3");
-      tls13.close().syncUninterruptibly();
+      Handshake tls13 =
+          handshake(server, clientContext(client, "TLSv1.3", "TLSv1.2"), "relay.test");
+      assertThat(tls13.protocol()).as("handshake: %s", tls13.failure()).isEqualTo("TLSv1.3");
 
-      Channel tls12 = handshake(server, clientContext(client, "TLSv1.2"), "relay.test");
-      assertThat(protocolOf(tls12)).as("a TLS 1.2 client is still served").isEqualTo("TLSv1.2");
-      tls12.close().syncUninterruptibly();
+      Handshake tls12 = handshake(server, clientContext(client, "TLSv1.2"), "relay.test");
+      assertThat(tls12.protocol())
+          .as("a TLS 1.2 client is still served: %s", tls12.failure())
+          .isEqualTo("TLSv1.2");
     } finally {
       server.close().syncUninterruptibly();
     }
@@ -133,13 +135,11 @@ class TlsEnginesTest {
     assumeUsable(client);
     Channel server = server();
     try {
-      Channel wrong = handshake(server, clientContext(client, "TLSv1.3"), "other.test");
-      Future<Channel> done = wrong.pipeline().get(SslHandler.class).handshakeFuture();
-      assertThat(done.isSuccess())
+      Handshake wrong = handshake(server, clientContext(client, "TLSv1.3"), "other.test");
+      assertThat(wrong.protocol())
           .as("a certificate for relay.test must not pass for other.test")
-          .isFalse();
-      wrong.close().syncUninterruptibly();
-      assertThat(done.cause()).isInstanceOf(SSLHandshakeException.class);
+          .isNull();
+      assertThat(wrong.failure()).isInstanceOf(SSLHandshakeException.class);
     } finally {
       server.close().syncUninterruptibly();
     }
@@ -189,18 +189,17 @@ class TlsEnginesTest {
         .build();
   }
 
-  private static String protocolOf(Channel ch) {
-    SslHandler tls = ch.pipeline().get(SslHandler.class);
-    assertThat(tls.handshakeFuture().isSuccess())
-        .as("handshake: %s", tls.handshakeFuture().cause())
-        .isTrue();
-    return tls.engine().getSession().getProtocol();
-  }
+  /** How a handshake ended: the protocol on success, else the failure. */
+  private record Handshake(String protocol, Throwable failure) {}
 
-  /** Connects and waits (at most 10 s) for the handshake to end either way. */
-  private static Channel handshake(Channel server, SslContext client, String host)
+  /**
+   * Connects and waits (at most 10 s) for the handshake to end either way; then closes. The handler
+   * is returned because a failed connection's pipeline is emptied once it closes.
+   */
+  private static Handshake handshake(Channel server, SslContext client, String host)
       throws Exception {
     InetSocketAddress to = (InetSocketAddress) server.localAddress();
+    SslHandler tls = client.newHandler(ByteBufAllocator.DEFAULT, host, to.getPort());
     Channel ch =
         new Bootstrap()
             .group(group)
@@ -209,14 +208,19 @@ class TlsEnginesTest {
                 new ChannelInitializer<Channel>() {
                   @Override
                   protected void initChannel(Channel ch) {
-                    ch.pipeline().addLast(client.newHandler(ch.alloc(), host, to.getPort()), QUIET);
+                    ch.pipeline().addLast(tls, QUIET);
                   }
                 })
             .connect(to)
             .sync()
             .channel();
-    assertThat(ch.pipeline().get(SslHandler.class).handshakeFuture().await(10, TimeUnit.SECONDS))
-        .isTrue();
-    return ch;
+    Future<Channel> done = tls.handshakeFuture();
+    assertThat(done.await(10, TimeUnit.SECONDS)).as("the handshake ends").isTrue();
+    Handshake result =
+        done.isSuccess()
+            ? new Handshake(tls.engine().getSession().getProtocol(), null)
+            : new Handshake(null, done.cause());
+    ch.close().syncUninterruptibly();
+    return result;
   }
 }

@@ -11,6 +11,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.sidestep.core.net.IpLiterals;
+import io.sidestep.core.netty.TunnelOptions;
 import io.sidestep.core.route.Destination;
 import io.sidestep.server.Resolver;
 import java.net.InetAddress;
@@ -122,6 +123,7 @@ public final class Dialer {
             .group(loop)
             .channel(NioSocketChannel.class)
             .option(ChannelOption.AUTO_READ, false)
+            .option(ChannelOption.RCVBUF_ALLOCATOR, TunnelOptions.RECEIVE_BUFFERS)
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
             .handler(
