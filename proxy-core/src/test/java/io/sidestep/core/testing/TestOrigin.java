@@ -13,10 +13,15 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.Principal;
+import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -25,7 +30,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
  * A small HTTP or HTTPS origin server on 127.0.0.1, port 0, that records every request and the peer
@@ -94,7 +105,88 @@ public final class TestOrigin implements AutoCloseable {
     return start(key);
   }
 
+  /**
+   * An HTTPS origin on 127.0.0.1, port 0, that serves each name its own certificate, chosen by the
+   * client's SNI, as a host of many sites does; {@code fallback} goes to clients that send no SNI
+   * or a name not in {@code byName}. Names are matched in lower case.
+   */
+  public static TestOrigin https(Map<String, CertifiedKey> byName, CertifiedKey fallback) {
+    Map<String, CertifiedKey> keys = new HashMap<>();
+    byName.forEach((name, key) -> keys.put(name.toLowerCase(Locale.ROOT), key));
+    try {
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(new KeyManager[] {new BySni(keys, fallback)}, null, null);
+      return start(fallback, ctx);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot build a TLS context", e);
+    }
+  }
+
+  /** Picks the key whose alias is the SNI host name; the alias of the fallback is "". */
+  private static final class BySni extends X509ExtendedKeyManager {
+    private final Map<String, CertifiedKey> keys;
+    private final CertifiedKey fallback;
+
+    BySni(Map<String, CertifiedKey> keys, CertifiedKey fallback) {
+      this.keys = keys;
+      this.fallback = fallback;
+    }
+
+    private CertifiedKey key(String alias) {
+      return keys.getOrDefault(alias, fallback);
+    }
+
+    @Override
+    public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+      String alias = "";
+      if (engine.getHandshakeSession() instanceof ExtendedSSLSession s) {
+        for (SNIServerName n : s.getRequestedServerNames()) {
+          if (n instanceof SNIHostName h
+              && keys.containsKey(h.getAsciiName().toLowerCase(Locale.ROOT))) {
+            alias = h.getAsciiName().toLowerCase(Locale.ROOT);
+          }
+        }
+      }
+      // Offer the key only for the signature kind it can make (EC keys for "EC", RSA for "RSA").
+      return key(alias).privateKey().getAlgorithm().equals(keyType) ? alias : null;
+    }
+
+    @Override
+    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+      return fallback.privateKey().getAlgorithm().equals(keyType) ? "" : null;
+    }
+
+    @Override
+    public X509Certificate[] getCertificateChain(String alias) {
+      return key(alias).chain().toArray(new X509Certificate[0]);
+    }
+
+    @Override
+    public PrivateKey getPrivateKey(String alias) {
+      return key(alias).privateKey();
+    }
+
+    @Override
+    public String[] getServerAliases(String keyType, Principal[] issuers) {
+      return new String[] {""};
+    }
+
+    @Override
+    public String[] getClientAliases(String keyType, Principal[] issuers) {
+      return null;
+    }
+
+    @Override
+    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+      return null;
+    }
+  }
+
   private static TestOrigin start(CertifiedKey key) {
+    return start(key, key == null ? null : KeyStores.sslContext(key, List.of()));
+  }
+
+  private static TestOrigin start(CertifiedKey key, SSLContext context) {
     InetSocketAddress bind = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     ExecutorService executor =
         Executors.newCachedThreadPool(
@@ -109,7 +201,7 @@ public final class TestOrigin implements AutoCloseable {
         server = HttpServer.create(bind, 64);
       } else {
         HttpsServer https = HttpsServer.create(bind, 64);
-        https.setHttpsConfigurator(new HttpsConfigurator(KeyStores.sslContext(key, List.of())));
+        https.setHttpsConfigurator(new HttpsConfigurator(context));
         server = https;
       }
       TestOrigin origin = new TestOrigin(server, executor, key);
