@@ -138,7 +138,12 @@ public final class Client implements AutoCloseable {
       http.close();
     } finally {
       socks.close();
-      group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+      // Bounded: a stop (SIGTERM included) must never hang on a loop that does not report back.
+      if (!group
+          .shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS)
+          .awaitUninterruptibly(5, java.util.concurrent.TimeUnit.SECONDS)) {
+        LOG.warn("event loops still running 5 s after stop; leaving them");
+      }
       resolver.close();
     }
   }
