@@ -78,19 +78,6 @@ public record DetectionSettings(
         bogons);
   }
 
-  public DetectionSettings withInterceptionCheck(boolean on) {
-    return new DetectionSettings(
-        connectTimeout,
-        firstReadTimeout,
-        flightWait,
-        relayAnswerTimeout,
-        on,
-        verifiedFor,
-        learnedFor,
-        blockPages,
-        bogons);
-  }
-
   public DetectionSettings withBlockPages(List<Cidr> list) {
     return new DetectionSettings(
         connectTimeout,
@@ -115,19 +102,6 @@ public record DetectionSettings(
         learnedFor,
         blockPages,
         list);
-  }
-
-  public DetectionSettings withLearnedFor(Duration d) {
-    return new DetectionSettings(
-        connectTimeout,
-        firstReadTimeout,
-        flightWait,
-        relayAnswerTimeout,
-        interceptionCheck,
-        verifiedFor,
-        d,
-        blockPages,
-        bogons);
   }
 
   private static void positive(Duration d, String name) {
