@@ -19,7 +19,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -37,7 +36,6 @@ import io.sidestep.core.dns.DnsType;
 import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
-import io.sidestep.core.tls.TlsEngines;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -50,7 +48,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 
 /**
@@ -74,27 +71,11 @@ public final class RelayDoh implements RelayResolver {
     this.keys = List.copyOf(keys);
     List<SslContext> c = new ArrayList<>();
     for (AccessKey k : keys) {
-      c.add(sslContext(k));
+      c.add(RelayTls.context(k));
     }
     this.contexts = List.copyOf(c);
     this.timeout = timeout;
     this.resolver = resolver;
-  }
-
-  private static SslContext sslContext(AccessKey key) {
-    try {
-      SslContextBuilder b = SslContextBuilder.forClient().protocols("TLSv1.3", "TLSv1.2");
-      if (key.pin().isPresent()) {
-        b.trustManager(
-                new PinnedTrustManager(key.pin().get(), "'" + key.label() + "' at " + key.relay()))
-            .endpointIdentificationAlgorithm(null);
-      } else {
-        b.endpointIdentificationAlgorithm("HTTPS");
-      }
-      return TlsEngines.build(b);
-    } catch (SSLException e) {
-      throw new IllegalStateException("TLS for relay " + key + ": " + e.getMessage(), e);
-    }
   }
 
   @Override

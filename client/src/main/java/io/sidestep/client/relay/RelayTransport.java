@@ -9,7 +9,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -29,7 +28,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,26 +68,10 @@ public final class RelayTransport implements RelayConnector {
     this.resolver = resolver;
     List<Endpoint> list = new ArrayList<>();
     for (AccessKey key : keys) {
-      list.add(new Endpoint(key, sslContext(key)));
+      list.add(new Endpoint(key, RelayTls.context(key)));
     }
     this.endpoints = List.copyOf(list);
     LOG.debug("TLS engine for relays: {}", TlsEngines.describe());
-  }
-
-  private static SslContext sslContext(AccessKey key) {
-    try {
-      SslContextBuilder b = SslContextBuilder.forClient().protocols("TLSv1.3", "TLSv1.2");
-      if (key.pin().isPresent()) {
-        b.trustManager(
-                new PinnedTrustManager(key.pin().get(), "'" + key.label() + "' at " + key.relay()))
-            .endpointIdentificationAlgorithm(null);
-      } else {
-        b.endpointIdentificationAlgorithm("HTTPS");
-      }
-      return TlsEngines.build(b);
-    } catch (SSLException e) {
-      throw new IllegalStateException("TLS for relay " + key + ": " + e.getMessage(), e);
-    }
   }
 
   /** Whether the relay of {@code key} is currently marked down. */
