@@ -140,7 +140,7 @@ class InternalsTest {
         .add("Upgrade", "websocket")
         .add("Transfer-Encoding", "chunked")
         .add("Accept", "*/*");
-    FrontHandler.stripHopByHop(h);
+    ForwardRoute.stripHopByHop(h);
     assertThat(h.names()).containsExactlyInAnyOrder("Transfer-Encoding", "Accept");
   }
 

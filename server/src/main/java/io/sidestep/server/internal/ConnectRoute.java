@@ -1,0 +1,78 @@
+package io.sidestep.server.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.sidestep.core.route.Destination;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Sets up a user's CONNECT tunnel: stops decoding HTTP, dials the destination, answers 200 and then
+ * puts a {@link TunnelHandler} pair in place of the front handler.
+ */
+final class ConnectRoute {
+
+  private final Exchange ex;
+
+  ConnectRoute(Exchange ex) {
+    this.ex = ex;
+  }
+
+  void start(HttpRequest r) {
+    Destination dest;
+    try {
+      dest = Destination.parse(r.uri(), -1);
+    } catch (IllegalArgumentException e) {
+      ex.respondToUser(
+          HttpResponseStatus.BAD_REQUEST,
+          "CONNECT target: '" + r.uri() + "' (expected: HOST:PORT)",
+          false);
+      return;
+    }
+    ex.record().destination(dest.authority());
+    // From here on the client's bytes belong to the tunnel: stop decoding them as HTTP. Bytes the
+    // decoder already holds arrive as raw buffers (re-entering channelRead) and wait in the queue.
+    ex.pause();
+    ChannelHandlerContext ctx = ex.ctx();
+    ctx.pipeline().remove("http-decoder");
+    ex.rc().dialer().dial(ctx.channel().eventLoop(), dest).addListener(f -> dialled(f));
+  }
+
+  private void dialled(Future<?> f) {
+    Channel outbound = ex.connected(f);
+    if (outbound == null) {
+      return;
+    }
+    ConnectionRecord record = ex.record();
+    ChannelHandlerContext ctx = ex.ctx();
+    record.result("ok", null);
+    ctx.pipeline().remove("http-encoder");
+    ctx.writeAndFlush(
+            Unpooled.copiedBuffer(
+                "HTTP/1.1 200 Connection established\r\n\r\n", StandardCharsets.US_ASCII))
+        .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+    // Raw bytes that came with the CONNECT go first; the tunnel handlers read from then on.
+    ex.stream(
+        m -> {
+          if (m instanceof ByteBuf b) {
+            record.up(b.readableBytes());
+            outbound.writeAndFlush(b);
+          } else {
+            ReferenceCountUtil.release(m);
+          }
+        },
+        false);
+    ex.drain();
+    outbound.pipeline().addLast("tunnel", new TunnelHandler(ctx.channel(), record, false));
+    Channel inbound = ctx.channel();
+    ctx.pipeline().replace(ctx.handler(), "tunnel", new TunnelHandler(outbound, record, true));
+    outbound.read();
+    inbound.read();
+  }
+}

@@ -1,0 +1,376 @@
+package io.sidestep.server.internal;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.sidestep.core.dns.DnsOverHttps;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayDeque;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection's HTTP plumbing, shared by the front handler and the routes it picks: the
+ * queue of decoded messages and the reads it asks for, request bodies, responses, blocking work,
+ * the request-head timer, the outcome of a dial, and closing. Touched only from the connection's
+ * event loop.
+ *
+ * <p>It handles one message at a time. The decoder may hand over several at once (a request and its
+ * end, pipelined requests, or raw bytes after a CONNECT once the decoder is gone), so they wait in
+ * a queue, and the next read is asked for only when the queue is empty and nothing is in progress:
+ * a client cannot make the relay buffer more than one read's worth of input.
+ */
+final class Exchange {
+
+  private static final Logger log = LoggerFactory.getLogger(FrontHandler.class);
+
+  /** The largest request body the decoy swallows before it gives up on the connection. */
+  private static final int MAX_DISCARD = 64 * 1024;
+
+  private enum State {
+    /** Waiting for a request line and headers. */
+    REQUEST,
+    /** Reading the current request's body, then running {@link #onBodyEnd}. */
+    BODY,
+    /** Waiting for a lookup, a connect or a write; nothing is dispatched. */
+    WAITING,
+    /** Every message goes to {@link #sink}; more reads are asked for if {@link #sinkReads}. */
+    STREAM,
+    CLOSED
+  }
+
+  private final RelayContext rc;
+  private final ChannelHandlerContext ctx;
+  private final Consumer<HttpRequest> onRequest;
+  private final ConnectionRecord record = new ConnectionRecord();
+  private final ArrayDeque<Object> queue = new ArrayDeque<>();
+  private State state = State.REQUEST;
+
+  private boolean keepAlive;
+  private boolean head;
+  private boolean collect;
+  private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+  private long bodyBytes;
+  private Runnable onBodyEnd;
+  private Consumer<Object> sink;
+  private boolean sinkReads;
+  private Channel outbound;
+  private Future<?> headTimer;
+
+  Exchange(RelayContext rc, ChannelHandlerContext ctx, Consumer<HttpRequest> onRequest) {
+    this.rc = rc;
+    this.ctx = ctx;
+    this.onRequest = onRequest;
+    ctx.channel().closeFuture().addListener(f -> record.log());
+  }
+
+  RelayContext rc() {
+    return rc;
+  }
+
+  ChannelHandlerContext ctx() {
+    return ctx;
+  }
+
+  ByteBufAllocator alloc() {
+    return ctx.alloc();
+  }
+
+  ConnectionRecord record() {
+    return record;
+  }
+
+  // ---- connection events, from the front handler ----
+
+  void active() {
+    armHeadTimer();
+    ctx.read();
+  }
+
+  void offer(Object msg) {
+    if (state == State.CLOSED) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    queue.add(msg);
+    drain();
+  }
+
+  void inactive() {
+    state = State.CLOSED;
+    if (headTimer != null) {
+      headTimer.cancel(false);
+    }
+    releaseQueue();
+    if (outbound != null) {
+      TunnelHandler.closeOnFlush(outbound);
+    }
+  }
+
+  void failed(Throwable cause) {
+    // TLS failures (garbage, a handshake timeout, an unknown protocol) land here: close quietly.
+    log.debug("connection closed: {}", cause.toString());
+    record.result("error", null);
+    close();
+  }
+
+  // ---- the queue ----
+
+  /** Hands queued messages on while nothing is in progress, then asks for the next read. */
+  void drain() {
+    while (state != State.CLOSED && state != State.WAITING) {
+      Object m = queue.poll();
+      if (m == null) {
+        break;
+      }
+      try {
+        dispatch(m);
+      } catch (RuntimeException e) {
+        ReferenceCountUtil.safeRelease(m);
+        log.debug("request failed", e);
+        close();
+        return;
+      }
+    }
+    if (queue.isEmpty()
+        && (state == State.REQUEST
+            || state == State.BODY
+            || (state == State.STREAM && sinkReads))) {
+      ctx.read();
+    }
+  }
+
+  private void dispatch(Object m) {
+    switch (state) {
+      case REQUEST -> {
+        if (m instanceof HttpRequest r) {
+          headTimer.cancel(false);
+          onRequest.accept(r);
+          if (m instanceof LastHttpContent && state == State.BODY) {
+            endBody(); // a full request (a decoder failure) carries its own end
+          }
+        }
+        ReferenceCountUtil.release(m);
+      }
+      case BODY -> readBody(m);
+      case STREAM -> sink.accept(m);
+      default -> ReferenceCountUtil.release(m);
+    }
+  }
+
+  /** Nothing is dispatched until {@link #stream} or a response lets the queue move again. */
+  void pause() {
+    state = State.WAITING;
+  }
+
+  boolean paused() {
+    return state == State.WAITING;
+  }
+
+  /**
+   * From now on every message goes to {@code sink}, which owns it. With {@code reads}, the next
+   * read is asked for whenever the queue runs dry; without, whoever reads next is someone else.
+   */
+  void stream(Consumer<Object> sink, boolean reads) {
+    this.sink = sink;
+    this.sinkReads = reads;
+    state = State.STREAM;
+  }
+
+  // ---- the current request ----
+
+  /** Notes what the response to {@code r} depends on: keep-alive and HEAD. */
+  void begin(HttpRequest r) {
+    keepAlive = HttpUtil.isKeepAlive(r);
+    head = r.method().equals(HttpMethod.HEAD);
+  }
+
+  boolean keepAlive() {
+    return keepAlive;
+  }
+
+  boolean head() {
+    return head;
+  }
+
+  /** Reads (and discards or collects) the current request's body, then runs {@code then}. */
+  void expectBody(boolean collect, Runnable then) {
+    this.collect = collect;
+    this.body.reset();
+    this.bodyBytes = 0;
+    this.onBodyEnd = then;
+    state = State.BODY;
+  }
+
+  /** The body collected by {@code expectBody(true, …)}. */
+  byte[] collected() {
+    return body.toByteArray();
+  }
+
+  private void readBody(Object m) {
+    if (!(m instanceof HttpContent c)) {
+      ReferenceCountUtil.release(m);
+      close();
+      return;
+    }
+    bodyBytes += c.content().readableBytes();
+    if (collect && bodyBytes <= DnsOverHttps.MAX_MESSAGE) {
+      body.writeBytes(ByteBufUtil.getBytes(c.content()));
+    }
+    boolean last = m instanceof LastHttpContent;
+    c.release();
+    if (!collect && bodyBytes > MAX_DISCARD) {
+      close();
+    } else if (collect && bodyBytes > DnsOverHttps.MAX_MESSAGE) {
+      respond(
+          HttpResponses.error(alloc(), HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, false, false),
+          false);
+    } else if (last) {
+      endBody();
+    }
+  }
+
+  private void endBody() {
+    Runnable r = onBodyEnd;
+    onBodyEnd = null;
+    state = State.WAITING;
+    r.run();
+  }
+
+  // ---- answers ----
+
+  /** A plain-text answer for an authenticated user; {@code again} keeps the connection open. */
+  void respondToUser(HttpResponseStatus status, String text, boolean again) {
+    FullHttpResponse resp = HttpResponses.forUser(alloc(), status, text);
+    if (again && keepAlive) {
+      resp.headers().set("Connection", "keep-alive");
+    }
+    respond(resp, again && keepAlive);
+  }
+
+  /** Writes a response; then either the next request is read or the connection closes. */
+  void respond(FullHttpResponse resp, boolean again) {
+    if (state == State.CLOSED) {
+      resp.release();
+      return;
+    }
+    state = State.WAITING;
+    ctx.writeAndFlush(resp)
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  if (!f.isSuccess() || !again) {
+                    close();
+                    return;
+                  }
+                  if (state == State.WAITING) {
+                    state = State.REQUEST;
+                    armHeadTimer();
+                    drain();
+                  }
+                });
+  }
+
+  /** Runs blocking work on the pool and continues on this connection's event loop. */
+  <T> void offLoop(Supplier<T> work, Consumer<T> then) {
+    state = State.WAITING;
+    try {
+      rc.blocking()
+          .execute(
+              () -> {
+                T result = work.get();
+                ctx.executor()
+                    .execute(
+                        () -> {
+                          if (state != State.CLOSED) {
+                            then.accept(result);
+                          }
+                        });
+              });
+    } catch (RejectedExecutionException e) {
+      respond(
+          HttpResponses.error(alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE, false, false),
+          false);
+    }
+  }
+
+  /**
+   * The origin channel of a finished dial, remembered so it closes with the client; null when the
+   * connection cannot go on (the client has gone, or the user has been told why the dial failed).
+   */
+  Channel connected(Future<?> f) {
+    if (state == State.CLOSED) {
+      if (f.isSuccess()) {
+        ((Channel) f.getNow()).close();
+      }
+      return null;
+    }
+    if (!f.isSuccess()) {
+      if (f.cause() instanceof DialException e) {
+        record.result(e.kind().result(), e.getMessage());
+        respondToUser(e.kind().status(), e.getMessage(), false);
+      } else {
+        record.result("error", String.valueOf(f.cause()));
+        respondToUser(HttpResponseStatus.BAD_GATEWAY, "cannot connect", false);
+      }
+      return null;
+    }
+    outbound = (Channel) f.getNow();
+    return outbound;
+  }
+
+  /**
+   * Slowloris defence, and nginx's keep-alive timeout: the next request head must be complete
+   * within the request timeout (60 s by default), however slowly its bytes trickle in.
+   */
+  private void armHeadTimer() {
+    if (headTimer != null) {
+      headTimer.cancel(false);
+    }
+    headTimer =
+        ctx.executor()
+            .schedule(
+                () -> {
+                  if (state == State.REQUEST) {
+                    record.result("request-timeout", null);
+                    close();
+                  }
+                },
+                rc.requestTimeoutMillis(),
+                TimeUnit.MILLISECONDS);
+  }
+
+  void close() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    state = State.CLOSED;
+    if (headTimer != null) {
+      headTimer.cancel(false);
+    }
+    releaseQueue();
+    ctx.close();
+  }
+
+  private void releaseQueue() {
+    Object m;
+    while ((m = queue.poll()) != null) {
+      ReferenceCountUtil.safeRelease(m);
+    }
+  }
+}

@@ -1,0 +1,161 @@
+package io.sidestep.server.internal;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestEncoder;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.sidestep.core.route.Destination;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Forwards a user's absolute-form request ({@code GET http://host/path}) to the origin: the head in
+ * origin form without this hop's headers, then the body message by message (the next read only
+ * after the last write), then the origin's response back byte for byte until the origin closes.
+ */
+final class ForwardRoute {
+
+  private final Exchange ex;
+  private Channel outbound;
+
+  ForwardRoute(Exchange ex) {
+    this.ex = ex;
+  }
+
+  static boolean isAbsolute(String uri) {
+    return uri.regionMatches(true, 0, "http://", 0, 7)
+        || uri.regionMatches(true, 0, "https://", 0, 8);
+  }
+
+  void start(HttpRequest r) {
+    URI uri;
+    try {
+      uri = new URI(r.uri());
+    } catch (URISyntaxException e) {
+      ex.respondToUser(HttpResponseStatus.BAD_REQUEST, "request target: not a valid URI", false);
+      return;
+    }
+    if (!"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
+      ex.respondToUser(
+          HttpResponseStatus.BAD_REQUEST,
+          "request target: '"
+              + uri.getScheme()
+              + "://...' (expected: http://HOST/PATH; use CONNECT for https)",
+          false);
+      return;
+    }
+    Destination dest;
+    try {
+      dest = Destination.of(uri.getHost(), uri.getPort() < 0 ? 80 : uri.getPort());
+    } catch (IllegalArgumentException e) {
+      ex.respondToUser(HttpResponseStatus.BAD_REQUEST, e.getMessage(), false);
+      return;
+    }
+    ex.record().destination(dest.authority());
+    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+    if (uri.getRawQuery() != null) {
+      path += "?" + uri.getRawQuery();
+    }
+    HttpRequest out = new DefaultHttpRequest(r.protocolVersion(), r.method(), path);
+    out.headers().set(r.headers());
+    stripHopByHop(out.headers());
+    out.headers()
+        .set(HttpHeaderNames.HOST, dest.port() == 80 ? hostForHeader(dest) : dest.authority())
+        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    ex.pause();
+    ex.rc().dialer().dial(ex.ctx().channel().eventLoop(), dest).addListener(f -> dialled(f, out));
+  }
+
+  private static String hostForHeader(Destination d) {
+    return d.host().indexOf(':') >= 0 ? "[" + d.host() + "]" : d.host();
+  }
+
+  /**
+   * Removes what belongs to this hop only: the Connection header and every header it names,
+   * Keep-Alive, TE, Trailer, Upgrade and every {@code Proxy-*} header (credentials above all).
+   * Transfer-Encoding stays: the encoder re-frames the body with it.
+   */
+  static void stripHopByHop(HttpHeaders h) {
+    for (String v : h.getAll(HttpHeaderNames.CONNECTION)) {
+      for (String token : v.split(",")) {
+        String t = token.trim();
+        if (!t.isEmpty() && !t.equalsIgnoreCase("transfer-encoding")) {
+          h.remove(t);
+        }
+      }
+    }
+    h.remove(HttpHeaderNames.CONNECTION)
+        .remove("Keep-Alive")
+        .remove(HttpHeaderNames.TE)
+        .remove(HttpHeaderNames.TRAILER)
+        .remove(HttpHeaderNames.UPGRADE);
+    List<String> proxy = new ArrayList<>();
+    for (var e : h) {
+      if (e.getKey().regionMatches(true, 0, "proxy-", 0, 6)) {
+        proxy.add(e.getKey());
+      }
+    }
+    proxy.forEach(h::remove);
+  }
+
+  private void dialled(Future<?> f, HttpRequest out) {
+    outbound = ex.connected(f);
+    if (outbound == null) {
+      return;
+    }
+    ConnectionRecord record = ex.record();
+    ChannelHandlerContext ctx = ex.ctx();
+    record.result("ok", null);
+    outbound.pipeline().addLast("count-up", new UpCounter(record));
+    outbound.pipeline().addLast("http-encoder", new HttpRequestEncoder());
+    outbound.pipeline().addLast("tunnel", new TunnelHandler(ctx.channel(), record, false));
+    // The origin's response goes back byte for byte; the relay closes once the origin does.
+    ctx.pipeline().remove("http-encoder");
+    send(out, false);
+    outbound.read();
+  }
+
+  private void forwardContent(Object m) {
+    if (m instanceof HttpContent c) {
+      send(c, m instanceof LastHttpContent);
+    } else {
+      ReferenceCountUtil.release(m);
+      ex.close(); // a new request before the last one ended: not HTTP/1.1
+    }
+  }
+
+  /** Writes to the origin; the next message is taken only once the write has succeeded. */
+  private void send(Object msg, boolean last) {
+    ex.pause();
+    outbound
+        .writeAndFlush(msg)
+        .addListener(
+            (ChannelFutureListener)
+                w -> {
+                  if (!w.isSuccess()) {
+                    ex.close();
+                    return;
+                  }
+                  if (ex.paused()) {
+                    if (last) {
+                      ex.stream(ReferenceCountUtil::release, false); // nothing more is forwarded
+                    } else {
+                      ex.stream(this::forwardContent, true);
+                    }
+                    ex.drain();
+                  }
+                });
+  }
+}
