@@ -1,7 +1,6 @@
 package io.sidestep.server.internal;
 
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -14,8 +13,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
-import io.sidestep.core.dns.DnsOverHttps;
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayDeque;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -39,9 +36,6 @@ final class Exchange {
 
   private static final Logger log = LoggerFactory.getLogger(FrontHandler.class);
 
-  /** The largest request body the decoy swallows before it gives up on the connection. */
-  private static final int MAX_DISCARD = 64 * 1024;
-
   private enum State {
     /** Waiting for a request line and headers. */
     REQUEST,
@@ -63,9 +57,7 @@ final class Exchange {
 
   private boolean keepAlive;
   private boolean head;
-  private boolean collect;
-  private final ByteArrayOutputStream body = new ByteArrayOutputStream();
-  private long bodyBytes;
+  private final RequestBody body = new RequestBody();
   private Runnable onBodyEnd;
   private Consumer<Object> sink;
   private boolean sinkReads;
@@ -210,16 +202,14 @@ final class Exchange {
 
   /** Reads (and discards or collects) the current request's body, then runs {@code then}. */
   void expectBody(boolean collect, Runnable then) {
-    this.collect = collect;
-    this.body.reset();
-    this.bodyBytes = 0;
-    this.onBodyEnd = then;
+    body.reset(collect);
+    onBodyEnd = then;
     state = State.BODY;
   }
 
   /** The body collected by {@code expectBody(true, …)}. */
   byte[] collected() {
-    return body.toByteArray();
+    return body.collected();
   }
 
   private void readBody(Object m) {
@@ -228,20 +218,17 @@ final class Exchange {
       close();
       return;
     }
-    bodyBytes += c.content().readableBytes();
-    if (collect && bodyBytes <= DnsOverHttps.MAX_MESSAGE) {
-      body.writeBytes(ByteBufUtil.getBytes(c.content()));
-    }
-    boolean last = m instanceof LastHttpContent;
+    RequestBody.Verdict v = body.add(c.content(), m instanceof LastHttpContent);
     c.release();
-    if (!collect && bodyBytes > MAX_DISCARD) {
-      close();
-    } else if (collect && bodyBytes > DnsOverHttps.MAX_MESSAGE) {
-      respond(
-          HttpResponses.error(alloc(), HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, false, false),
-          false);
-    } else if (last) {
-      endBody();
+    switch (v) {
+      case DISCARD_LIMIT -> close();
+      case TOO_LARGE ->
+          respond(
+              HttpResponses.error(
+                  alloc(), HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, false, false),
+              false);
+      case DONE -> endBody();
+      case MORE -> {}
     }
   }
 

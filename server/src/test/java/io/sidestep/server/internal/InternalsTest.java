@@ -3,6 +3,8 @@ package io.sidestep.server.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.netty.buffer.Unpooled;
+import io.sidestep.core.dns.DnsOverHttps;
 import io.sidestep.core.dns.DnsQuery;
 import io.sidestep.core.dns.DnsRcode;
 import io.sidestep.core.dns.DnsType;
@@ -142,6 +144,29 @@ class InternalsTest {
         .add("Accept", "*/*");
     ForwardRoute.stripHopByHop(h);
     assertThat(h.names()).containsExactlyInAnyOrder("Transfer-Encoding", "Accept");
+  }
+
+  @Test
+  void requestBodyKeepsWithinItsLimits() {
+    RequestBody b = new RequestBody();
+    b.reset(true);
+    assertThat(b.add(Unpooled.wrappedBuffer(new byte[] {1, 2}), false))
+        .isEqualTo(RequestBody.Verdict.MORE);
+    assertThat(b.add(Unpooled.wrappedBuffer(new byte[] {3}), true))
+        .isEqualTo(RequestBody.Verdict.DONE);
+    assertThat(b.collected()).containsExactly(1, 2, 3);
+    b.reset(true);
+    assertThat(b.collected()).as("a new body starts empty").isEmpty();
+    assertThat(b.add(Unpooled.wrappedBuffer(new byte[DnsOverHttps.MAX_MESSAGE + 1]), true))
+        .as("a DNS message cannot be longer")
+        .isEqualTo(RequestBody.Verdict.TOO_LARGE);
+    b.reset(false);
+    assertThat(b.add(Unpooled.wrappedBuffer(new byte[RequestBody.MAX_DISCARD]), false))
+        .isEqualTo(RequestBody.Verdict.MORE);
+    assertThat(b.collected()).as("a discarded body is not kept").isEmpty();
+    assertThat(b.add(Unpooled.wrappedBuffer(new byte[1]), true))
+        .as("one byte over the discard limit, even at the end")
+        .isEqualTo(RequestBody.Verdict.DISCARD_LIMIT);
   }
 
   @Test
