@@ -131,6 +131,45 @@ class RelayProxyTest {
   }
 
   @Test
+  void absoluteFormRequestsShareAKeepAliveConnection() throws Exception {
+    String target = "http://127.0.0.1:" + http.port();
+    String auth = "\r\nHost: x\r\nProxy-Authorization: " + RelayClient.basic(alice);
+    try (RelayClient c = RelayClient.connect(relay.address())) {
+      for (int i = 0; i < 3; i++) {
+        RelayClient.Response r =
+            c.request("GET " + target + "/headers?n=" + i + " HTTP/1.1" + auth + "\r\n\r\n");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.header("Connection")).as("request %d", i).isEqualTo("keep-alive");
+        assertThat(r.bodyText()).contains("host: 127.0.0.1:" + http.port());
+        assertThat(http.lastRequest().path()).isEqualTo("/headers?n=" + i);
+      }
+      RelayClient.Response post =
+          c.request(
+              "POST " + target + "/echo HTTP/1.1" + auth + "\r\nContent-Length: 5\r\n\r\nhello");
+      assertThat(post.bodyText()).isEqualTo("hello");
+      // Two pipelined requests: the second waits in the relay until the first is answered.
+      c.write(
+          "GET "
+              + target
+              + "/echo HTTP/1.1"
+              + auth
+              + "\r\nContent-Length: 3\r\n\r\none"
+              + "GET "
+              + target
+              + "/echo HTTP/1.1"
+              + auth
+              + "\r\nContent-Length: 3\r\n"
+              + "Connection: close\r\n\r\ntwo");
+      assertThat(c.readResponse().bodyText()).isEqualTo("one");
+      RelayClient.Response last = c.readResponse();
+      assertThat(last.bodyText()).isEqualTo("two");
+      assertThat(RelayClient.readsToEnd(c.socket()))
+          .as("the relay closes after a Connection: close request")
+          .isTrue();
+    }
+  }
+
+  @Test
   void tunnelMovesManyMegabytesIntact() throws Exception {
     int n = 32 << 20;
     try (RelayClient c = RelayClient.connect(relay.address())) {

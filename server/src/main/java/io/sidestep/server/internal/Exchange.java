@@ -273,6 +273,15 @@ final class Exchange {
                 });
   }
 
+  /** The current exchange is over and the connection stays open: read the next request. */
+  void nextRequest() {
+    if (state == State.WAITING) {
+      state = State.REQUEST;
+      armHeadTimer();
+      drain();
+    }
+  }
+
   /** Runs blocking work on the pool and continues on this connection's event loop. */
   <T> void offLoop(Supplier<T> work, Consumer<T> then) {
     state = State.WAITING;

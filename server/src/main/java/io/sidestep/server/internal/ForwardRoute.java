@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -21,14 +22,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Forwards a user's absolute-form request ({@code GET http://host/path}) to the origin: the head in
- * origin form without this hop's headers, then the body message by message (the next read only
- * after the last write), then the origin's response back byte for byte until the origin closes.
+ * Forwards a user's absolute-form request ({@code GET http://host/path}) to the origin over a new
+ * connection: the head in origin form without this hop's headers, then the body message by message
+ * (the next read only after the last write). A keep-alive request gets the decoded response without
+ * this hop's headers, and then the client connection takes its next request; otherwise the response
+ * goes back byte for byte until the origin closes, and the client connection with it.
  */
 final class ForwardRoute {
 
   private final Exchange ex;
   private Channel outbound;
+  private boolean keepAlive;
+  private boolean requestSent;
+  private Boolean responseEnded; // null until the response has been written; then: again?
 
   ForwardRoute(Exchange ex) {
     this.ex = ex;
@@ -74,6 +80,9 @@ final class ForwardRoute {
     out.headers()
         .set(HttpHeaderNames.HOST, dest.port() == 80 ? hostForHeader(dest) : dest.authority())
         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    keepAlive = ex.keepAlive();
+    requestSent = false;
+    responseEnded = null;
     ex.pause();
     ex.rc().dialer().dial(ex.ctx().channel().eventLoop(), dest).addListener(f -> dialled(f, out));
   }
@@ -118,13 +127,40 @@ final class ForwardRoute {
     ConnectionRecord record = ex.record();
     ChannelHandlerContext ctx = ex.ctx();
     record.result("ok", null);
-    outbound.pipeline().addLast("count-up", new UpCounter(record));
-    outbound.pipeline().addLast("http-encoder", new HttpRequestEncoder());
-    outbound.pipeline().addLast("tunnel", new TunnelHandler(ctx.channel(), record, false));
-    // The origin's response goes back byte for byte; the relay closes once the origin does.
-    ctx.pipeline().remove("http-encoder");
+    if (keepAlive) {
+      // The response is decoded to find its end, then the connection takes the next request.
+      outbound.pipeline().addLast("count-down", new DownCounter(record));
+      outbound.pipeline().addLast("count-up", new UpCounter(record));
+      outbound.pipeline().addLast("http-codec", new HttpClientCodec());
+      outbound
+          .pipeline()
+          .addLast("response", new OriginResponseHandler(ctx.channel(), this::responseEnded));
+    } else {
+      outbound.pipeline().addLast("count-up", new UpCounter(record));
+      outbound.pipeline().addLast("http-encoder", new HttpRequestEncoder());
+      outbound.pipeline().addLast("tunnel", new TunnelHandler(ctx.channel(), record, false));
+      // The origin's response goes back byte for byte; the relay closes once the origin does.
+      ctx.pipeline().remove("http-encoder");
+    }
     send(out, false);
     outbound.read();
+  }
+
+  private void responseEnded(boolean again) {
+    responseEnded = again;
+    finish();
+  }
+
+  /** Once the request is sent and the response written, the next request (or the end). */
+  private void finish() {
+    if (!requestSent || responseEnded == null) {
+      return;
+    }
+    if (responseEnded) {
+      ex.nextRequest();
+    } else {
+      ex.close();
+    }
   }
 
   private void forwardContent(Object m) {
@@ -149,6 +185,11 @@ final class ForwardRoute {
                     return;
                   }
                   if (ex.paused()) {
+                    if (last && keepAlive) {
+                      requestSent = true; // the connection waits, holding what comes next
+                      finish();
+                      return;
+                    }
                     if (last) {
                       ex.stream(ReferenceCountUtil::release, false); // nothing more is forwarded
                     } else {
