@@ -33,9 +33,7 @@ import io.sidestep.core.dns.DnsQuery;
 import io.sidestep.core.dns.DnsRcode;
 import io.sidestep.core.dns.DnsResponse;
 import io.sidestep.core.dns.DnsType;
-import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.relay.AccessKey;
-import io.sidestep.core.route.Destination;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -106,23 +104,22 @@ public final class RelayDoh implements RelayResolver {
           }
         });
     AccessKey key = keys.get(index);
-    Destination relay = key.relay();
-    CompletableFuture<List<InetAddress>> addresses =
-        relay.isIpLiteral()
-            ? CompletableFuture.completedFuture(List.of(IpLiterals.parse(relay.host())))
-            : resolver.resolve(relay.host());
-    addresses.whenComplete(
-        (list, error) ->
-            loop.execute(
-                () -> {
-                  if (error != null) {
-                    one.complete(
-                        Lookup.failed(
-                            "relay '" + key.label() + "': cannot resolve " + relay.host()));
-                  } else {
-                    dial(loop, index, host, new InetSocketAddress(list.get(0), relay.port()), one);
-                  }
-                }));
+    RelayAddress.of(key, resolver)
+        .whenComplete(
+            (address, error) ->
+                loop.execute(
+                    () -> {
+                      if (error != null) {
+                        one.complete(
+                            Lookup.failed(
+                                "relay '"
+                                    + key.label()
+                                    + "': cannot resolve "
+                                    + key.relay().host()));
+                      } else {
+                        dial(loop, index, host, address, one);
+                      }
+                    }));
   }
 
   private void dial(

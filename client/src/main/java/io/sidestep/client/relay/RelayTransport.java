@@ -15,18 +15,15 @@ import io.netty.util.concurrent.Promise;
 import io.sidestep.client.dial.DialException;
 import io.sidestep.client.dial.RelayConnector;
 import io.sidestep.client.dial.Resolver;
-import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.netty.TunnelOptions;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.tls.TlsEngines;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
@@ -155,33 +152,25 @@ public final class RelayTransport implements RelayConnector {
   private void open(
       EventLoop loop, Endpoint endpoint, Destination destination, Promise<Channel> promise) {
     Destination relay = endpoint.key.relay();
-    CompletableFuture<List<InetAddress>> addresses =
-        relay.isIpLiteral()
-            ? CompletableFuture.completedFuture(List.of(IpLiterals.parse(relay.host())))
-            : resolver.resolve(relay.host());
-    addresses.whenComplete(
-        (list, error) ->
-            loop.execute(
-                () -> {
-                  if (error != null) {
-                    promise.tryFailure(
-                        new DialException(
-                            DialException.Kind.RELAY_UNAVAILABLE,
-                            "relay '"
-                                + endpoint.key.label()
-                                + "': cannot resolve "
-                                + relay.host()
-                                + ": "
-                                + DialException.of(error, relay.host()).getMessage()));
-                    return;
-                  }
-                  dial(
-                      loop,
-                      endpoint,
-                      destination,
-                      new InetSocketAddress(list.get(0), relay.port()),
-                      promise);
-                }));
+    RelayAddress.of(endpoint.key, resolver)
+        .whenComplete(
+            (address, error) ->
+                loop.execute(
+                    () -> {
+                      if (error != null) {
+                        promise.tryFailure(
+                            new DialException(
+                                DialException.Kind.RELAY_UNAVAILABLE,
+                                "relay '"
+                                    + endpoint.key.label()
+                                    + "': cannot resolve "
+                                    + relay.host()
+                                    + ": "
+                                    + DialException.of(error, relay.host()).getMessage()));
+                        return;
+                      }
+                      dial(loop, endpoint, destination, address, promise);
+                    }));
   }
 
   private void dial(
