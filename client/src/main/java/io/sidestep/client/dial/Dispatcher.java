@@ -17,6 +17,7 @@ public final class Dispatcher {
   private final Router router;
   private final Dialer dialer;
   private final AutoRoute auto;
+  private final RecentFailures failures = new RecentFailures();
 
   public Dispatcher(Router router, Dialer dialer, AutoRoute auto) {
     this.router = Objects.requireNonNull(router, "router");
@@ -32,6 +33,11 @@ public final class Dispatcher {
     return router;
   }
 
+  /** The latest connection failure per destination, from every door; see {@link Session#fail}. */
+  public RecentFailures recentFailures() {
+    return failures;
+  }
+
   /**
    * Routes one connection. Call on {@code inbound}'s event loop with {@code AUTO_READ} off on it
    * and the door's codec still in place, so that {@code reply} can answer.
@@ -41,11 +47,12 @@ public final class Dispatcher {
     try {
       decision = Objects.requireNonNull(router.decide(destination), "decision");
     } catch (RuntimeException e) {
-      Session s = new Session(router, dialer, inbound, destination, door, reply, null);
+      Session s = new Session(router, dialer, inbound, destination, door, reply, null, failures);
       s.fail("none", new DialException(DialException.Kind.GENERAL, "router failed: " + e, e));
       return;
     }
-    Session session = new Session(router, dialer, inbound, destination, door, reply, decision);
+    Session session =
+        new Session(router, dialer, inbound, destination, door, reply, decision, failures);
     switch (decision.action()) {
       case REJECT ->
           session.fail(

@@ -5,7 +5,8 @@ import io.netty.channel.ChannelFuture;
 /**
  * How the core answers the door a connection came in by. A door implements it once per connection:
  * SOCKS5 writes its reply codes; the HTTP door, which reaches the core through an internal SOCKS5
- * hop, inherits them and LittleProxy turns them into a 200 or a 502.
+ * hop, inherits them and LittleProxy turns them into a 200 or a 502 (whose body the door then fills
+ * from {@link RecentFailures}).
  */
 public interface DoorReply {
 

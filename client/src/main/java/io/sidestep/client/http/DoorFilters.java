@@ -12,6 +12,9 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.ReferenceCountUtil;
+import io.sidestep.client.dial.DialException;
+import io.sidestep.client.dial.RecentFailures;
 import io.sidestep.client.pac.Pac;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Action;
@@ -20,6 +23,7 @@ import io.sidestep.core.rules.Router;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import org.littleshoot.proxy.HttpFilters;
 import org.littleshoot.proxy.HttpFiltersAdapter;
 import org.littleshoot.proxy.HttpFiltersSourceAdapter;
@@ -29,7 +33,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP door's own answers: {@code GET /proxy.pac} (an origin-form request to the door itself)
  * gets the PAC file, a destination a rule rejects gets a 403 naming the rule instead of a bare 502,
- * and the {@code Via} header LittleProxy adds is removed so origins see no proxy header.
+ * LittleProxy's own bare 502 for a connection the core could not make is replaced by one saying why
+ * (from {@link RecentFailures}; 504 for a timeout, 403 for a refusal by a rule or the relay's
+ * policy), and the {@code Via} header LittleProxy adds is removed so origins see no proxy header.
  */
 final class DoorFilters extends HttpFiltersSourceAdapter {
 
@@ -38,15 +44,50 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
 
   private final Router router;
   private final InetSocketAddress socks;
+  private final RecentFailures failures;
 
-  DoorFilters(Router router, InetSocketAddress socks) {
+  DoorFilters(Router router, InetSocketAddress socks, RecentFailures failures) {
     this.router = router;
     this.socks = socks;
+    this.failures = failures;
   }
 
   @Override
   public HttpFilters filterRequest(HttpRequest originalRequest, ChannelHandlerContext ctx) {
     return new HttpFiltersAdapter(originalRequest, ctx) {
+      // A 502 after LittleProxy started its hop to the core and before any response came from the
+      // far end is its own "could not connect" answer; an origin's 502 comes through
+      // serverToProxyResponseReceiving first. (Neither its failure callback, which runs only after
+      // that 502 is written, nor its success callback, which a SOCKS5 chain never fires, can serve
+      // here.) Set and read on LittleProxy's different worker threads.
+      private volatile boolean connecting;
+      private volatile boolean fromServer;
+
+      @Override
+      public void proxyToServerConnectionStarted() {
+        connecting = true;
+      }
+
+      @Override
+      public void serverToProxyResponseReceiving() {
+        fromServer = true;
+      }
+
+      @Override
+      public HttpObject proxyToClientResponse(HttpObject httpObject) {
+        if (connecting
+            && !fromServer
+            && httpObject instanceof HttpResponse response
+            && response.status().code() == HttpResponseStatus.BAD_GATEWAY.code()) {
+          Destination destination = destination(originalRequest);
+          if (destination != null) {
+            ReferenceCountUtil.release(httpObject);
+            return connectFailure(originalRequest, destination, failures.recent(destination));
+          }
+        }
+        return httpObject;
+      }
+
       @Override
       public HttpResponse clientToProxyRequest(HttpObject httpObject) {
         if (!(httpObject instanceof HttpRequest request)) {
@@ -87,6 +128,49 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
         }
         return null;
       }
+    };
+  }
+
+  /** The answer to a connection the core could not make, naming the destination and the reason. */
+  static FullHttpResponse connectFailure(
+      HttpRequest request, Destination destination, Optional<RecentFailures.Failure> failure) {
+    HttpResponseStatus status =
+        failure.map(f -> status(f.kind())).orElse(HttpResponseStatus.BAD_GATEWAY);
+    String why =
+        failure
+            .map(f -> headline(f.kind()) + " (" + f.message() + ")")
+            .orElse("the connection failed (the client's log says why)");
+    FullHttpResponse r =
+        response(
+            status,
+            "text/plain; charset=utf-8",
+            "Sidestep could not reach " + destination + ": " + why + "\n",
+            HttpUtil.isKeepAlive(request));
+    if (request.method().equals(HttpMethod.HEAD)) {
+      r.content().clear(); // Content-Length stays that of the body a GET would get
+    }
+    return r;
+  }
+
+  private static HttpResponseStatus status(DialException.Kind kind) {
+    return switch (kind) {
+      case TIMEOUT -> HttpResponseStatus.GATEWAY_TIMEOUT;
+      case REJECTED, RELAY_REFUSED -> HttpResponseStatus.FORBIDDEN;
+      default -> HttpResponseStatus.BAD_GATEWAY;
+    };
+  }
+
+  private static String headline(DialException.Kind kind) {
+    return switch (kind) {
+      case REJECTED -> "a rule rejected it";
+      case RELAY_REFUSED -> "the relay refused this destination by its policy";
+      case NAME_NOT_RESOLVED -> "the name did not resolve";
+      case CONNECTION_REFUSED -> "the destination refused the connection";
+      case UNREACHABLE -> "the destination could not be reached";
+      case TIMEOUT -> "the connection timed out";
+      case RELAY_UNREACHABLE_DESTINATION -> "the relay could not reach the destination";
+      case RELAY_UNAVAILABLE -> "no relay could be used";
+      case GENERAL -> "the connection failed";
     };
   }
 

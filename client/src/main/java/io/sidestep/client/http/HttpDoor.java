@@ -86,7 +86,8 @@ public final class HttpDoor implements AutoCloseable {
                     throw new UnknownHostException(
                         host + ": the HTTP door never resolves names itself");
                   })
-              .withFiltersSource(new DoorFilters(dispatcher.router(), publicSocks))
+              .withFiltersSource(
+                  new DoorFilters(dispatcher.router(), publicSocks, dispatcher.recentFailures()))
               .withMaxInitialLineLength(8192)
               .withMaxHeaderSize(32768)
               // Not a limit: the most body one HttpContent carries. LittleProxy writes and flushes
