@@ -156,14 +156,7 @@ final class RunCommand implements Callable<Integer> {
       throw e;
     }
     // What detection learns routes the host's next connection through the relay at once.
-    detection.onLearned(
-        () -> {
-          try {
-            live.reloadNow();
-          } catch (RuntimeException e) {
-            LOG.error("{}; keeping the previous rules", e.getMessage());
-          }
-        });
+    detection.onLearned(live);
     Client client;
     try {
       client = builder.router(live).start();

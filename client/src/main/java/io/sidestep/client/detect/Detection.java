@@ -10,12 +10,12 @@ import io.sidestep.core.detect.LearnedStore;
 import io.sidestep.core.detect.OutageGuard;
 import io.sidestep.core.detect.ThrottleJudge;
 import io.sidestep.core.detect.VerifiedHosts;
+import io.sidestep.core.rules.LiveRules;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -27,12 +27,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Detection's shared state in a running client: the judges, the learned blocklist, the memory of
- * verified certificates, the outage guard, and the hosts learned since start (so that the very next
- * connection goes to the relay even before the router has re-read the learned file). {@link
- * #autoRoute()} is what the client's AUTO destinations use.
+ * verified certificates and the outage guard. {@link #autoRoute()} is what the client's AUTO
+ * destinations use.
  *
- * <p>Writing the learned file (which forces it to disk) happens on a thread of its own, never on an
- * event loop; {@code onLearned} runs after each write (the client reloads its router there).
+ * <p>A learned host is told to the router at once ({@link LiveRules#learned}), so the very next
+ * connection goes to the relay; writing the learned file (which forces it to disk) happens on a
+ * thread of its own, never on an event loop, and the router re-reads the file after each write.
  */
 public final class Detection implements AutoCloseable {
 
@@ -59,13 +59,12 @@ public final class Detection implements AutoCloseable {
               return size() > MAX_RECENT;
             }
           });
-  private final Map<String, Evidence> recent;
   private final Set<String> stored = ConcurrentHashMap.newKeySet();
+  // Hosts learned whose entry is not written yet: a direct success racing the write must not drop
+  // the entry.
+  private final Set<String> writing = ConcurrentHashMap.newKeySet();
   private final ExecutorService writer;
-  private volatile Runnable onLearned = () -> {};
-  // With a router that re-reads the learned file, the in-memory entry is needed only until that
-  // reload; dropping it then lets a line the user deletes take effect.
-  private volatile boolean routerFollows;
+  private volatile LiveRules router;
   private String storedFingerprint = ""; // the writer thread's only
 
   /**
@@ -94,14 +93,6 @@ public final class Detection implements AutoCloseable {
             clock);
     this.verified = new VerifiedHosts(settings.verifiedFor(), VerifiedHosts.DEFAULT_MAX, clock);
     this.verifiedHttp = new VerifiedHosts(settings.verifiedFor(), VerifiedHosts.DEFAULT_MAX, clock);
-    this.recent =
-        java.util.Collections.synchronizedMap(
-            new LinkedHashMap<>() {
-              @Override
-              protected boolean removeEldestEntry(Map.Entry<String, Evidence> eldest) {
-                return size() > MAX_RECENT;
-              }
-            });
     this.writer =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -118,10 +109,12 @@ public final class Detection implements AutoCloseable {
         settings, stateDir, dns, InterceptionCheck.jvmTrustManager(), Clock.systemUTC());
   }
 
-  /** Runs after every write of the learned file, e.g. {@code liveRules::reloadNow}. */
-  public void onLearned(Runnable action) {
-    this.onLearned = Objects.requireNonNull(action, "action");
-    this.routerFollows = true;
+  /**
+   * Keeps {@code router} in step with what detection learns: each host at once, and the learned
+   * file re-read after each write.
+   */
+  public void onLearned(LiveRules router) {
+    this.router = Objects.requireNonNull(router, "router");
   }
 
   /** The AUTO route that detects interference. */
@@ -189,32 +182,33 @@ public final class Detection implements AutoCloseable {
     return clock;
   }
 
-  /** What was learned about {@code host} since start, if anything: route it to the relay now. */
-  public Optional<Evidence> learnedSinceStart(String host) {
-    Evidence e = recent.get(host);
-    if (e == null || !e.time().plus(settings.learnedFor()).isAfter(clock.instant())) {
-      return Optional.empty();
-    }
-    return Optional.of(e);
-  }
-
-  /** Learns {@code host}: at once in memory, then in the learned file (off the caller's thread). */
+  /** Learns {@code host}: at once in the router, then in the learned file (off this thread). */
   void learn(String host, Evidence evidence) {
-    recent.put(host, evidence);
+    LiveRules r = router;
+    if (r != null) {
+      r.learned(host, evidence.summary(), clock.instant().plus(settings.learnedFor()));
+    }
+    writing.add(host);
     LOG.info("learned {}: {}", host, evidence.summary());
     writer.execute(
         () -> {
           try {
             store.learn(host, evidence);
             stored.add(host);
-            onLearned.run();
-            if (routerFollows) {
-              recent.remove(host, evidence);
-            }
+            reloadRouter();
           } catch (RuntimeException e) {
             LOG.error("learned blocklist: {}", e.getMessage());
+          } finally {
+            writing.remove(host);
           }
         });
+  }
+
+  private void reloadRouter() {
+    LiveRules r = router;
+    if (r != null) {
+      r.reloadLearned();
+    }
   }
 
   /**
@@ -222,7 +216,7 @@ public final class Detection implements AutoCloseable {
    * or the router would not have sent it here), the block is gone and the entry is dropped.
    */
   void directWorked(String host) {
-    if (recent.containsKey(host)) {
+    if (writing.contains(host)) {
       return;
     }
     writer.execute(
@@ -237,7 +231,7 @@ public final class Detection implements AutoCloseable {
             }
             if (stored.contains(host) && store.forget(host)) {
               LOG.info("{}: direct works again; dropped from the learned blocklist", host);
-              onLearned.run();
+              reloadRouter();
             }
             stored.remove(host);
           } catch (RuntimeException e) {

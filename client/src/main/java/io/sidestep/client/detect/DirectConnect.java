@@ -22,21 +22,6 @@ final class DirectConnect {
     this.a = attempt;
   }
 
-  /** A DIRECT decision after DNS: connected and spliced, nothing watched. */
-  void plain(List<InetAddress> addresses) {
-    a.s
-        .dialer()
-        .connectDirect(a.loop, a.dest, addresses)
-        .addListener(
-            f -> {
-              if (f.isSuccess()) {
-                a.s.splice((Channel) f.getNow(), "direct");
-              } else {
-                a.s.fail("direct", DialException.of(f.cause(), "direct to " + a.dest));
-              }
-            });
-  }
-
   /** An AUTO decision: connected with the detection timeout, then the first flight read. */
   void watched(List<InetAddress> addresses) {
     long t = System.nanoTime();

@@ -9,8 +9,9 @@ import java.util.Objects;
 /**
  * The routing core: every connection from either door comes here as a {@link Destination}, is
  * decided by the {@link Router} and dispatched. DIRECT resolves with the direct resolver and
- * connects; RELAY sends the name to a relay and never resolves it locally; REJECT refuses; AUTO
- * goes to the {@link AutoRoute} (direct until detection plugs in).
+ * connects ({@link Session#resolved}, where the router decides again with the addresses); RELAY
+ * sends the name to a relay and never resolves it locally; REJECT refuses; AUTO goes to the {@link
+ * AutoRoute} (direct until detection plugs in). No detection step decides a route of its own.
  */
 public final class Dispatcher {
 
@@ -54,10 +55,7 @@ public final class Dispatcher {
     Session session =
         new Session(router, dialer, inbound, destination, door, reply, decision, failures);
     switch (decision.action()) {
-      case REJECT ->
-          session.fail(
-              "reject",
-              new DialException(DialException.Kind.REJECTED, "rejected: " + decision.reason()));
+      case REJECT -> session.reject();
       case RELAY -> session.routeRelay();
       case DIRECT -> session.routeDirect();
       case AUTO -> {

@@ -84,7 +84,7 @@ class DetectionIntegrationTest {
             new RelayDoh(List.of(net.key), RelayDoh.DEFAULT_TIMEOUT, resolver),
             net.trust(),
             Clock.systemUTC());
-    detection.onLearned(rules::reloadNow);
+    detection.onLearned(rules);
     client =
         Client.builder()
             .http(new InetSocketAddress("127.0.0.1", 0))
