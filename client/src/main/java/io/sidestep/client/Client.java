@@ -12,6 +12,7 @@ import io.sidestep.client.dial.SystemResolver;
 import io.sidestep.client.http.HttpDoor;
 import io.sidestep.client.relay.RelayTransport;
 import io.sidestep.client.socks.SocksDoor;
+import io.sidestep.client.socks.SocksLogin;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.rules.Decision;
 import io.sidestep.core.rules.Router;
@@ -67,7 +68,7 @@ public final class Client implements AutoCloseable {
               b.socks,
               group,
               dispatcher,
-              Optional.ofNullable(b.credentials),
+              Optional.ofNullable(b.credentials).map(SocksLogin::of),
               b.handshakeTimeout);
       LOG.info("socks door listening on {}", format(socksDoor.address()));
       httpDoor =

@@ -3,6 +3,9 @@ package io.sidestep.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import io.sidestep.client.dial.AutoRoute;
+import io.sidestep.client.dial.DialException;
+import io.sidestep.client.dial.Session;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Action;
@@ -24,6 +27,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -164,6 +168,56 @@ class HttpDoorErrorsTest {
         get(http, "http://127.0.0.1:" + origin.getAddress().getPort() + "/upstream");
     assertThat(r.statusCode()).isEqualTo(502);
     assertThat(r.body()).isEqualTo("the origin's own bad gateway");
+  }
+
+  @Test
+  void twoFailuresToOneDestinationAtOnceEachGetTheirOwnPage() throws Exception {
+    // Both connections are held until both have arrived, then failed in one task with different
+    // reasons: each failure is recorded before either page is made.
+    List<Session> held = new CopyOnWriteArrayList<>();
+    AutoRoute holdBoth =
+        session -> {
+          held.add(session);
+          if (held.size() == 2) {
+            held.get(0)
+                .fail("direct", new DialException(DialException.Kind.TIMEOUT, "first: timed out"));
+            held.get(1)
+                .fail(
+                    "direct",
+                    new DialException(DialException.Kind.CONNECTION_REFUSED, "second: refused"));
+          }
+        };
+    try (Client one =
+            Client.builder()
+                .http(new InetSocketAddress("127.0.0.1", 0))
+                .socks(new InetSocketAddress("127.0.0.1", 0))
+                .threads(1) // one event loop: both sessions are failed in one task
+                .autoRoute(holdBoth)
+                .start();
+        Socket a = new Socket();
+        Socket b = new Socket()) {
+      for (Socket s : List.of(a, b)) {
+        s.connect(one.httpAddress(), 5000);
+        s.setSoTimeout(10_000);
+        s.getOutputStream()
+            .write(
+                "GET http://same.test/ HTTP/1.1\r\nHost: same.test\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+      }
+      String pageA = readPage(a.getInputStream());
+      String pageB = readPage(b.getInputStream());
+      assertThat(List.of(pageA, pageB))
+          .as("one page per reason, each with its own status")
+          .anySatisfy(p -> assertThat(p).startsWith("HTTP/1.1 504").contains("(first: timed out)"))
+          .anySatisfy(p -> assertThat(p).startsWith("HTTP/1.1 502").contains("(second: refused)"));
+      assertThat(pageA).doesNotContain(pageA.contains("first") ? "second" : "first");
+      assertThat(pageB).doesNotContain(pageB.contains("first") ? "second" : "first");
+    }
+  }
+
+  private static String readPage(InputStream in) throws IOException {
+    String head = HttpDoorTest.readHead(in);
+    return head + new String(in.readNBytes(contentLength(head)), StandardCharsets.UTF_8);
   }
 
   private static int contentLength(String head) {

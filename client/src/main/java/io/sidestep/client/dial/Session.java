@@ -41,7 +41,6 @@ public final class Session {
   private final Destination destination;
   private final String door;
   private final DoorReply reply;
-  private final RecentFailures failures;
   private final long startNanos = System.nanoTime();
   private Decision decision;
   private ChannelFuture succeeded;
@@ -59,8 +58,7 @@ public final class Session {
       Destination destination,
       String door,
       DoorReply reply,
-      Decision decision,
-      RecentFailures failures) {
+      Decision decision) {
     this.router = router;
     this.dialer = dialer;
     this.inbound = inbound;
@@ -68,7 +66,6 @@ public final class Session {
     this.door = door;
     this.reply = reply;
     this.decision = decision;
-    this.failures = failures;
   }
 
   public Destination destination() {
@@ -107,7 +104,6 @@ public final class Session {
    */
   public ChannelFuture succeed() {
     if (succeeded == null) {
-      failures.forget(destination);
       succeeded = reply.succeed();
     }
     return succeeded;
@@ -115,16 +111,14 @@ public final class Session {
 
   /**
    * Answers the door with a failure and ends the session. {@code route} names the path that failed
-   * ({@code direct}, {@code relay}, {@code reject}, ...). After {@link #succeed} there is no reply
-   * left to give, so the inbound is just closed. A failure before that is remembered in {@link
-   * RecentFailures} first, so that the HTTP door, which sees only the SOCKS5 reply code, can tell
-   * its user why.
+   * ({@code direct}, {@code relay}, {@code reject}, ...). The door is told the decision too, so
+   * that its error page can say where the connection was sent and why. After {@link #succeed} there
+   * is no reply left to give, so the inbound is just closed.
    */
   public void fail(String route, DialException cause) {
     this.route = route;
     if (succeeded == null) {
-      failures.record(destination, cause);
-      reply.fail(cause);
+      reply.fail(decision, cause);
     } else {
       inbound.close();
     }

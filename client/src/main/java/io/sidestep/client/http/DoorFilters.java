@@ -14,12 +14,9 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.sidestep.client.dial.DialException;
-import io.sidestep.client.dial.RecentFailures;
 import io.sidestep.client.pac.Pac;
 import io.sidestep.core.route.Destination;
-import io.sidestep.core.rules.Action;
 import io.sidestep.core.rules.Decision;
-import io.sidestep.core.rules.Router;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -27,29 +24,23 @@ import java.util.Optional;
 import org.littleshoot.proxy.HttpFilters;
 import org.littleshoot.proxy.HttpFiltersAdapter;
 import org.littleshoot.proxy.HttpFiltersSourceAdapter;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP door's own answers: {@code GET /proxy.pac} (an origin-form request to the door itself)
- * gets the PAC file, a destination a rule rejects gets a 403 naming the rule instead of a bare 502,
- * LittleProxy's own bare 502 for a connection the core could not make is replaced by one saying why
- * (from {@link RecentFailures}; 504 for a timeout, 403 for a refusal by a rule or the relay's
- * policy), and the {@code Via} header LittleProxy adds is removed so origins see no proxy header.
+ * gets the PAC file, and LittleProxy's own bare 502 for a connection the core could not make is
+ * replaced by one naming the destination, the route the router chose and why, and the failure
+ * (taken from this connection's own hop, see {@link Hops}; 504 for a timeout, 403 for a refusal by
+ * a rule or the relay's policy). The {@code Via} header LittleProxy adds is removed so origins see
+ * no proxy header.
  */
 final class DoorFilters extends HttpFiltersSourceAdapter {
 
-  private static final Logger CONNECTIONS =
-      LoggerFactory.getLogger("io.sidestep.client.connection");
-
-  private final Router router;
   private final InetSocketAddress socks;
-  private final RecentFailures failures;
+  private final Hops hops;
 
-  DoorFilters(Router router, InetSocketAddress socks, RecentFailures failures) {
-    this.router = router;
+  DoorFilters(InetSocketAddress socks, Hops hops) {
     this.socks = socks;
-    this.failures = failures;
+    this.hops = hops;
   }
 
   @Override
@@ -82,7 +73,8 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
           Destination destination = destination(originalRequest);
           if (destination != null) {
             ReferenceCountUtil.release(httpObject);
-            return connectFailure(originalRequest, destination, failures.recent(destination));
+            return connectFailure(
+                originalRequest, destination, hops.take(ctx.channel().remoteAddress()));
           }
         }
         return httpObject;
@@ -90,33 +82,8 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
 
       @Override
       public HttpResponse clientToProxyRequest(HttpObject httpObject) {
-        if (!(httpObject instanceof HttpRequest request)) {
-          return null;
-        }
-        String uri = request.uri();
-        if (uri.startsWith("/")) {
+        if (httpObject instanceof HttpRequest request && request.uri().startsWith("/")) {
           return pac(request, ctx);
-        }
-        Destination destination = destination(request);
-        if (destination == null) {
-          return null;
-        }
-        Decision decision;
-        try {
-          decision = router.decide(destination);
-        } catch (RuntimeException e) {
-          return null; // the core decides again and reports the failure
-        }
-        if (decision.action() == Action.REJECT) {
-          CONNECTIONS.info(
-              "door=http dest={} route=reject reason=\"{}\" up=0 down=0 ms=0 result=\"refused\"",
-              destination,
-              decision.reason());
-          return response(
-              HttpResponseStatus.FORBIDDEN,
-              "text/plain; charset=utf-8",
-              "Sidestep refused " + destination + ": " + decision.reason() + "\n",
-              false);
         }
         return null;
       }
@@ -131,21 +98,43 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
     };
   }
 
-  /** The answer to a connection the core could not make, naming the destination and the reason. */
+  /**
+   * The answer to a connection the core could not make: the destination, the failure and the route
+   * the router chose with its reason. A refusal by a rule is a 403 naming the rule.
+   */
   static FullHttpResponse connectFailure(
-      HttpRequest request, Destination destination, Optional<RecentFailures.Failure> failure) {
-    HttpResponseStatus status =
-        failure.map(f -> status(f.kind())).orElse(HttpResponseStatus.BAD_GATEWAY);
-    String why =
-        failure
-            .map(f -> headline(f.kind()) + " (" + f.message() + ")")
-            .orElse("the connection failed (the client's log says why)");
+      HttpRequest request, Destination destination, Optional<Hops.Failure> failure) {
+    String where = shown(destination);
+    Decision decision = failure.map(Hops.Failure::decision).orElse(null);
+    DialException.Kind kind = failure.map(f -> f.cause().kind()).orElse(DialException.Kind.GENERAL);
+    String body;
+    if (kind == DialException.Kind.REJECTED && decision != null) {
+      body = "Sidestep refused " + where + ": " + decision.reason() + "\n";
+    } else {
+      body =
+          "Sidestep could not reach "
+              + where
+              + ": "
+              + failure
+                  .map(f -> headline(kind) + " (" + f.cause().getMessage() + ")")
+                  .orElse("the connection failed (the client's log says why)")
+              + "\n"
+              + (decision == null
+                  ? ""
+                  : "Route: " + decision.action() + ", " + decision.reason() + "\n");
+    }
+    return page(request, failure.isPresent() ? status(kind) : HttpResponseStatus.BAD_GATEWAY, body);
+  }
+
+  /** The destination as the door shows it: normalised, never the raw request text. */
+  private static String shown(Destination destination) {
+    return destination == null ? "the destination" : destination.authority();
+  }
+
+  private static FullHttpResponse page(
+      HttpRequest request, HttpResponseStatus status, String body) {
     FullHttpResponse r =
-        response(
-            status,
-            "text/plain; charset=utf-8",
-            "Sidestep could not reach " + destination + ": " + why + "\n",
-            HttpUtil.isKeepAlive(request));
+        response(status, "text/plain; charset=utf-8", body, HttpUtil.isKeepAlive(request));
     if (request.method().equals(HttpMethod.HEAD)) {
       r.content().clear(); // Content-Length stays that of the body a GET would get
     }

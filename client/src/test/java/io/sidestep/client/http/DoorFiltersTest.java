@@ -8,8 +8,9 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import io.sidestep.client.dial.DialException;
-import io.sidestep.client.dial.RecentFailures;
 import io.sidestep.core.route.Destination;
+import io.sidestep.core.rules.Action;
+import io.sidestep.core.rules.Decision;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -21,9 +22,11 @@ class DoorFiltersTest {
   final DefaultHttpRequest connect =
       new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.CONNECT, "example.com:443");
 
+  final Decision direct = new Decision(Action.DIRECT, "rules.txt:3: MATCH,DIRECT");
+
   private FullHttpResponse answer(DialException.Kind kind, String message) {
     return DoorFilters.connectFailure(
-        connect, dest, Optional.of(new RecentFailures.Failure(kind, message)));
+        connect, dest, Optional.of(new Hops.Failure(direct, new DialException(kind, message))));
   }
 
   private static String body(FullHttpResponse r) {
@@ -41,7 +44,8 @@ class DoorFiltersTest {
     assertThat(body(r))
         .isEqualTo(
             "Sidestep could not reach example.com:443: the connection timed out"
-                + " (direct to example.com:443: timed out)\n");
+                + " (direct to example.com:443: timed out)\n"
+                + "Route: DIRECT, rules.txt:3: MATCH,DIRECT\n");
   }
 
   @Test
@@ -77,5 +81,21 @@ class DoorFiltersTest {
     } finally {
       r.release();
     }
+  }
+
+  @Test
+  void aRefusalByARuleIs403NamingTheRule() {
+    Decision reject = new Decision(Action.REJECT, "rules.txt:1: DOMAIN,example.com,REJECT");
+    FullHttpResponse r =
+        DoorFilters.connectFailure(
+            connect,
+            dest,
+            Optional.of(
+                new Hops.Failure(
+                    reject,
+                    new DialException(DialException.Kind.REJECTED, "rejected: " + reject))));
+    assertThat(r.status().code()).isEqualTo(403);
+    assertThat(body(r))
+        .isEqualTo("Sidestep refused example.com:443: rules.txt:1: DOMAIN,example.com,REJECT\n");
   }
 }
