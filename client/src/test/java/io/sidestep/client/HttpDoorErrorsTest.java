@@ -215,9 +215,51 @@ class HttpDoorErrorsTest {
     }
   }
 
+  @Test
+  void aPathJavaNetUriRefusesIsNeverEchoedBack() throws IOException {
+    String probe = "/{x}?q=<svg/onload=alert(1)>";
+    String page =
+        rawRequest("GET http://127.0.0.1:" + closedPort + probe + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    assertThat(page).startsWith("HTTP/1.1 502");
+    assertThat(headers(page)).contains("content-type: text/plain; charset=utf-8");
+    assertThat(headers(page)).contains("x-content-type-options: nosniff");
+    assertThat(page)
+        .contains("Sidestep could not reach 127.0.0.1:" + closedPort + ": ")
+        .contains("the destination refused the connection")
+        .doesNotContain("<svg")
+        .doesNotContain("{x}")
+        .doesNotContain("q=");
+  }
+
+  @Test
+  void aRequestWithoutADestinationGetsTheDoorsPageNotLittleProxys() throws IOException {
+    String page = rawRequest("GET http:///<svg/onload=alert(1)> HTTP/1.1\r\n\r\n");
+    assertThat(page).startsWith("HTTP/1.1 502");
+    assertThat(headers(page)).contains("content-type: text/plain; charset=utf-8");
+    assertThat(page)
+        .contains("Sidestep could not serve this request for the destination: ")
+        .doesNotContain("<svg")
+        .doesNotContainIgnoringCase("html");
+  }
+
+  /** One request on a fresh connection; the whole answer (head and body). */
+  private static String rawRequest(String request) throws IOException {
+    try (Socket s = new Socket()) {
+      s.connect(client.httpAddress(), 5000);
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+      return readPage(s.getInputStream());
+    }
+  }
+
   private static String readPage(InputStream in) throws IOException {
     String head = HttpDoorTest.readHead(in);
     return head + new String(in.readNBytes(contentLength(head)), StandardCharsets.UTF_8);
+  }
+
+  private static List<String> headers(String page) {
+    return List.of(
+        page.substring(0, page.indexOf("\r\n\r\n")).toLowerCase(Locale.ROOT).split("\r\n"));
   }
 
   private static int contentLength(String head) {

@@ -90,7 +90,7 @@ public final class HttpDoor implements AutoCloseable {
               .withMaxChunkSize(65536)
               .withConnectTimeout(10_000)
               .withIdleConnectionTimeout(Duration.ofSeconds(120))
-              .withProxyAlias("sidestep")
+              .withProxyAlias(DoorFilters.VIA_ALIAS)
               .withThreadPoolConfiguration(
                   new ThreadPoolConfiguration()
                       .withAcceptorThreads(1)

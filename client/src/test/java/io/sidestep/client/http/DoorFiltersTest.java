@@ -15,7 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** The failure answers' status and body, one per kind of failure. */
+/** The failure answers' status and body, one per kind of failure, and the door's other pages. */
 class DoorFiltersTest {
 
   final Destination dest = Destination.of("example.com", 443);
@@ -97,5 +97,31 @@ class DoorFiltersTest {
     assertThat(r.status().code()).isEqualTo(403);
     assertThat(body(r))
         .isEqualTo("Sidestep refused example.com:443: rules.txt:1: DOMAIN,example.com,REJECT\n");
+  }
+
+  @Test
+  void aPathJavaNetUriRefusesStillNamesTheDestination() {
+    DefaultHttpRequest get =
+        new DefaultHttpRequest(
+            HttpVersion.HTTP_1_1, HttpMethod.GET, "http://Example.COM:8080/{x}?q=<svg>");
+    assertThat(DoorFilters.destination(get)).isEqualTo(Destination.of("example.com", 8080));
+    assertThat(
+            DoorFilters.destination(
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http:///x")))
+        .isNull();
+  }
+
+  @Test
+  void onlyTheDoorsOwnViaIsRemoved() {
+    var response =
+        new io.netty.handler.codec.http.DefaultHttpResponse(
+            HttpVersion.HTTP_1_1, io.netty.handler.codec.http.HttpResponseStatus.OK);
+    response.headers().add(HttpHeaderNames.VIA, "1.1 cdn.example");
+    response.headers().add(HttpHeaderNames.VIA, "1.1 sidestep");
+    var channel = new io.netty.channel.embedded.EmbeddedChannel(DoorFilters.NoVia.INSTANCE);
+    channel.writeOutbound(response);
+    io.netty.handler.codec.http.HttpResponse out = channel.readOutbound();
+    assertThat(out.headers().getAll(HttpHeaderNames.VIA)).containsExactly("1.1 cdn.example");
+    channel.finishAndReleaseAll();
   }
 }
