@@ -4,7 +4,6 @@ import io.sidestep.client.Client;
 import io.sidestep.client.DoorCredentials;
 import io.sidestep.client.detect.DetectionSettings;
 import io.sidestep.core.net.Cidr;
-import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.rules.RulesTemplate;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,9 +47,24 @@ final class RunCommand implements Callable<Integer> {
       paramLabel = "KEY",
       description = {
         "Relay access key, sidestep://NAME:TOKEN@HOST:PORT?pin=sha256/BASE64#LABEL.",
-        "Repeat for several relays; they are tried in order and a failed one is skipped for 30 s."
+        "Repeat for several relays; they are tried in order and a failed one is skipped for 30 s.",
+        "Every local user can read a command line: prefer --relay-file or "
+            + RelayKeys.ENVIRONMENT
+            + "."
       })
   List<String> relays = new ArrayList<>();
+
+  @Option(
+      names = "--relay-file",
+      paramLabel = "FILE",
+      description = {
+        "Relay access keys, one a line ('#' comments and blank lines allowed), tried after the",
+        "--relay keys; the file must not be readable by group or others (mode 600 or 400).",
+        "Keys in the environment variable "
+            + RelayKeys.ENVIRONMENT
+            + " (separated by whitespace) come last."
+      })
+  Path relayFile;
 
   @Option(
       names = "--rules",
@@ -111,7 +125,7 @@ final class RunCommand implements Callable<Integer> {
         Client.builder()
             .http(OptionValues.address("--http", http))
             .socks(OptionValues.address("--socks", socks))
-            .relays(relays.stream().map(AccessKey::parse).toList());
+            .relays(RelayKeys.read(relays, relayFile, System.getenv(RelayKeys.ENVIRONMENT)));
     if (doorCredentials != null) {
       builder.credentials(DoorCredentials.parse(doorCredentials));
     }
