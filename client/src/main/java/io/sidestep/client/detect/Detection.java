@@ -112,12 +112,6 @@ public final class Detection implements AutoCloseable {
     writer.execute(this::refreshStored);
   }
 
-  /** With the JVM's trust store and the system clock. */
-  public static Detection standard(DetectionSettings settings, Path stateDir, RelayResolver dns) {
-    return new Detection(
-        settings, stateDir, dns, InterceptionCheck.jvmTrustManager(), Clock.systemUTC());
-  }
-
   /** Runs after every write of the learned file, e.g. {@code liveRules::reloadNow}. */
   public void onLearned(Runnable action) {
     this.onLearned = Objects.requireNonNull(action, "action");
