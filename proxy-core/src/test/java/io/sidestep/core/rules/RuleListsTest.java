@@ -238,7 +238,9 @@ class RuleListsTest {
             + "\"http://quoted.example:8080/x\",NEWS,News,2014,citizenlab,\n";
     Rules r = load("RULE-SET,kz.csv,RELAY\n", "kz.csv", csv);
     assertThat(act(r, "www.akorda.kz")).isEqualTo(Action.RELAY);
-    assertThat(act(r, "akorda.kz")).isEqualTo(Action.RELAY);
+    assertThat(act(r, "akorda.kz"))
+        .as("http://www.akorda.kz/ names the site akorda.kz, as probe reads it too")
+        .isEqualTo(Action.RELAY);
     assertThat(act(r, "blogos.kz")).isEqualTo(Action.RELAY);
     assertThat(act(r, "quoted.example")).isEqualTo(Action.RELAY);
     assertThat(act(r, "citizenlab")).isEqualTo(Action.AUTO);
