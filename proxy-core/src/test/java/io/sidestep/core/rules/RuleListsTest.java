@@ -152,13 +152,16 @@ class RuleListsTest {
         "payload: [\n"
             + "  'DOMAIN-SUFFIX,flow.example',  # comment\n"
             + "  \"+.plus.example\",\n"
-            + "  DOMAIN,exact.example\n"
+            + "  'DOMAIN,exact.example'\n"
             + "]\n";
     Rules r = load("RULE-SET,flow.yaml,RELAY\n", "flow.yaml", yaml);
     assertThat(act(r, "a.flow.example")).isEqualTo(Action.RELAY);
     assertThat(act(r, "a.plus.example")).isEqualTo(Action.RELAY);
     assertThat(act(r, "exact.example")).isEqualTo(Action.RELAY);
     assertThat(act(r, "a.exact.example")).isEqualTo(Action.AUTO);
+    assertThat(r.decide(Destination.parse("exact.example", 443)).reason())
+        .as("an entry is named by the line it is on")
+        .contains("flow.yaml:4:");
     assertThat(r.warnings()).isEmpty();
   }
 
