@@ -662,15 +662,20 @@ public final class TunnelBench {
     }
 
     if (!idleCounts.isEmpty()) {
-      System.out.printf("%nmemory per idle tunnel, KiB (RSS delta / tunnels): client + relay%n");
+      System.out.printf(
+          "%nmemory per idle tunnel, KiB (RSS growth / tunnels): client side + relay side%n");
       for (Spec p : paths) {
+        if (p.holdEntry.equals("-") || p.allPids().isEmpty()) {
+          continue;
+        }
         StringBuilder row = new StringBuilder(String.format("%-14s", p.name));
         for (int n : idleCounts) {
           double[] kib = results.get(p.name).idle.get(n);
+          String relay = p.relayPids.isEmpty() || kib == null ? "-" : num(kib[1], "%.1f");
           row.append(
               kib == null
                   ? String.format("  @%d: -", n)
-                  : String.format("  @%d: %.1f + %.1f", n, kib[0], kib[1]));
+                  : String.format("  @%d: %.1f + %s", n, kib[0], relay));
         }
         System.out.println(row);
       }

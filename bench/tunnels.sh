@@ -134,7 +134,8 @@ java ${SIDESTEP_BENCH_JAVA_OPTS:-} -Dsidestep.log.level=WARN -jar "$root/client/
 pids+=($!); client_pid=$!
 unset SIDESTEP_RELAY
 
-# stunnel: one service to the origin, one to the idle origin (it forwards to a fixed address).
+# stunnel: one service to the origin, one to the idle origin (it forwards to a fixed address). Its
+# server logs "No trusted certificates found": it asks for no client certificate.
 cat > "$work/stunnel-server.conf" <<CONF
 foreground = yes
 pid =
