@@ -159,7 +159,7 @@ final class RunCommand implements Callable<Integer> {
     detection.onLearned(
         () -> {
           try {
-            live.reloadNow();
+            live.reloadLearned();
           } catch (RuntimeException e) {
             LOG.error("{}; keeping the previous rules", e.getMessage());
           }
