@@ -6,6 +6,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import io.sidestep.core.rules.Action;
 import io.sidestep.core.rules.Decision;
+import io.sidestep.core.testing.LogCapture;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -52,7 +53,7 @@ class BadHostTest {
     Logger socks = (Logger) LoggerFactory.getLogger("io.sidestep.client.socks");
     Level before = socks.getLevel();
     socks.setLevel(Level.DEBUG);
-    try (LogCapture log = new LogCapture("io.sidestep");
+    try (LogCapture log = LogCapture.of("io.sidestep");
         Socks5 s = new Socks5(client.socksAddress())) {
       assertThat(s.greet()).isZero();
       assertThat(s.connectName("evil.example\n" + FORGED, 443))

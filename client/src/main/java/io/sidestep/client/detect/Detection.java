@@ -101,12 +101,6 @@ public final class Detection implements AutoCloseable {
     this.writer = new LearnedWriter(store, LearnedWriter.DEFAULT_CAPACITY, this::written);
   }
 
-  /** With the JVM's trust store and the system clock. */
-  public static Detection standard(DetectionSettings settings, Path stateDir, RelayResolver dns) {
-    return new Detection(
-        settings, stateDir, dns, InterceptionCheck.jvmTrustManager(), Clock.systemUTC());
-  }
-
   /** Runs after every write of the learned file, e.g. {@code liveRules::reloadLearned}. */
   public void onLearned(Runnable action) {
     this.onLearned = Objects.requireNonNull(action, "action");
