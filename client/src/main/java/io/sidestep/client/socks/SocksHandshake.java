@@ -26,6 +26,7 @@ import io.sidestep.client.dial.DialException;
 import io.sidestep.client.dial.Dispatcher;
 import io.sidestep.client.dial.DoorReply;
 import io.sidestep.client.dial.HeldBytes;
+import io.sidestep.core.net.Printable;
 import io.sidestep.core.route.Destination;
 import java.time.Duration;
 import java.util.Optional;
@@ -145,7 +146,7 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
   private void onCommand(ChannelHandlerContext ctx, Socks5CommandRequest command) {
     if (command.decoderResult().isFailure()) {
       String why = String.valueOf(command.decoderResult().cause().getMessage());
-      LOG.debug("{} door: bad request: {}", door, why);
+      LOG.debug("{} door: bad request: {}", door, Printable.escape(why));
       if (why.contains("address type")) {
         refuse(ctx, Socks5CommandStatus.ADDRESS_UNSUPPORTED);
       } else {
