@@ -10,13 +10,13 @@ import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Action;
 import io.sidestep.core.rules.Decision;
+import io.sidestep.core.testing.ClosedPort;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -44,6 +44,7 @@ class HttpDoorErrorsTest {
 
   static final String TOKEN = "tok-do-not-show-0123456789";
   static HttpServer origin;
+  static ClosedPort closed;
   static int closedPort;
   static Client client;
   static Client noRelayClient;
@@ -63,9 +64,8 @@ class HttpDoorErrorsTest {
           }
         });
     origin.start();
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      closedPort = s.getLocalPort();
-    }
+    closed = ClosedPort.open();
+    closedPort = closed.port();
     // A relay that is down: nothing listens at its address.
     AccessKey down =
         new AccessKey(
@@ -102,6 +102,7 @@ class HttpDoorErrorsTest {
     client.close();
     noRelayClient.close();
     origin.stop(0);
+    closed.close();
   }
 
   private static HttpResponse<String> get(HttpClient via, String url) throws Exception {
@@ -253,9 +254,10 @@ class HttpDoorErrorsTest {
   }
 
   @Test
-  void aRequestWithoutADestinationGetsTheDoorsPageNotLittleProxys() throws IOException {
-    String page = rawRequest("GET http:///<svg/onload=alert(1)> HTTP/1.1\r\n\r\n");
-    assertThat(page).startsWith("HTTP/1.1 502");
+  void aRequestLittleProxyRefusesGetsTheDoorsPageNotLittleProxys() throws IOException {
+    // Neither origin-form nor absolute-form: LittleProxy's own 400 echoes the URI as HTML.
+    String page = rawRequest("GET <svg/onload=alert(1)> HTTP/1.1\r\nHost: x\r\n\r\n");
+    assertThat(page).startsWith("HTTP/1.1 400");
     assertThat(headers(page)).contains("content-type: text/plain; charset=utf-8");
     assertThat(page)
         .contains("Sidestep could not serve this request for the destination: ")

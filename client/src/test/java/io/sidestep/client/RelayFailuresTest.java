@@ -6,6 +6,7 @@ import io.sidestep.core.net.Cidr;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.rules.Action;
 import io.sidestep.core.rules.Decision;
+import io.sidestep.core.testing.LogCapture;
 import io.sidestep.core.testing.TestOrigin;
 import io.sidestep.core.tls.CertificateBuilder;
 import io.sidestep.server.Relay;
@@ -90,7 +91,7 @@ class RelayFailuresTest {
     String otherPin = CertificateBuilder.subject("CN=someone else").selfSigned().pin();
     AccessKey wrongPin =
         new AccessKey(key.user(), key.token(), key.relay(), Optional.of(otherPin), "pinned");
-    try (LogCapture log = new LogCapture("io.sidestep.client.relay.RelayTransport");
+    try (LogCapture log = LogCapture.of("io.sidestep.client.relay.RelayTransport");
         Client client = clientWith(List.of(wrongPin))) {
       int before = origin.requests().size();
       assertThat(connectThrough(client)).as("0x01: no usable relay").isEqualTo(1);
@@ -146,8 +147,8 @@ class RelayFailuresTest {
   @Test
   void wrongTokenIsReportedAsRefusedCredentialsNever407() throws Exception {
     AccessKey wrong = new AccessKey(key.user(), "not-the-token", key.relay(), key.pin(), "wrong");
-    try (LogCapture log = new LogCapture("io.sidestep.client.relay.RelayTransport");
-        LogCapture connections = LogCapture.connections();
+    try (LogCapture log = LogCapture.of("io.sidestep.client.relay.RelayTransport");
+        LogCapture connections = LogCapture.of("io.sidestep.client.connection");
         Client client = clientWith(List.of(wrong))) {
       assertThat(connectThrough(client)).isEqualTo(1);
       String line =

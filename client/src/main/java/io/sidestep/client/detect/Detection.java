@@ -7,6 +7,7 @@ import io.sidestep.core.detect.Evidence;
 import io.sidestep.core.detect.HttpDiff;
 import io.sidestep.core.detect.InterceptionCheck;
 import io.sidestep.core.detect.LearnedStore;
+import io.sidestep.core.detect.LearnedWriter;
 import io.sidestep.core.detect.OutageGuard;
 import io.sidestep.core.detect.ThrottleJudge;
 import io.sidestep.core.detect.VerifiedHosts;
@@ -14,13 +15,11 @@ import io.sidestep.core.rules.LiveRules;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * destinations use.
  *
  * <p>A learned host is told to the router at once ({@link LiveRules#learned}), so the very next
- * connection goes to the relay; writing the learned file (which forces it to disk) happens on a
- * thread of its own, never on an event loop, and the router re-reads the file after each write.
+ * connection goes to the relay. Writing the learned file (which forces it to disk) happens on a
+ * thread of its own ({@link LearnedWriter}: bounded, batched), never on an event loop, and the
+ * router re-reads the file's learned part after each write.
  */
 public final class Detection implements AutoCloseable {
 
@@ -59,13 +59,11 @@ public final class Detection implements AutoCloseable {
               return size() > MAX_RECENT;
             }
           });
-  private final Set<String> stored = ConcurrentHashMap.newKeySet();
   // Hosts learned whose entry is not written yet: a direct success racing the write must not drop
   // the entry.
   private final Set<String> writing = ConcurrentHashMap.newKeySet();
-  private final ExecutorService writer;
+  private final LearnedWriter writer;
   private volatile LiveRules router;
-  private String storedFingerprint = ""; // the writer thread's only
 
   /**
    * @param stateDir where {@code learned.rules} lives
@@ -93,25 +91,12 @@ public final class Detection implements AutoCloseable {
             clock);
     this.verified = new VerifiedHosts(settings.verifiedFor(), VerifiedHosts.DEFAULT_MAX, clock);
     this.verifiedHttp = new VerifiedHosts(settings.verifiedFor(), VerifiedHosts.DEFAULT_MAX, clock);
-    this.writer =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "sidestep-learned-writer");
-              t.setDaemon(true);
-              return t;
-            });
-    writer.execute(this::refreshStored);
-  }
-
-  /** With the JVM's trust store and the system clock. */
-  public static Detection standard(DetectionSettings settings, Path stateDir, RelayResolver dns) {
-    return new Detection(
-        settings, stateDir, dns, InterceptionCheck.jvmTrustManager(), Clock.systemUTC());
+    this.writer = new LearnedWriter(store, LearnedWriter.DEFAULT_CAPACITY, this::written);
   }
 
   /**
    * Keeps {@code router} in step with what detection learns: each host at once, and the learned
-   * file re-read after each write.
+   * file's part re-read after each write.
    */
   public void onLearned(LiveRules router) {
     this.router = Objects.requireNonNull(router, "router");
@@ -190,24 +175,8 @@ public final class Detection implements AutoCloseable {
     }
     writing.add(host);
     LOG.info("learned {}: {}", host, evidence.summary());
-    writer.execute(
-        () -> {
-          try {
-            store.learn(host, evidence);
-            stored.add(host);
-            reloadRouter();
-          } catch (RuntimeException e) {
-            LOG.error("learned blocklist: {}", e.getMessage());
-          } finally {
-            writing.remove(host);
-          }
-        });
-  }
-
-  private void reloadRouter() {
-    LiveRules r = router;
-    if (r != null) {
-      r.reloadLearned();
+    if (!writer.learn(host, evidence)) {
+      writing.remove(host);
     }
   }
 
@@ -216,60 +185,29 @@ public final class Detection implements AutoCloseable {
    * or the router would not have sent it here), the block is gone and the entry is dropped.
    */
   void directWorked(String host) {
-    if (writing.contains(host)) {
-      return;
-    }
-    writer.execute(
-        () -> {
-          try {
-            // A stat per direct success, off the event loop: entries another process wrote
-            // (probe --learn, an earlier run, the user) are seen at once.
-            String seen = fingerprint();
-            if (!seen.equals(storedFingerprint)) {
-              storedFingerprint = seen;
-              refreshStored();
-            }
-            if (stored.contains(host) && store.forget(host)) {
-              LOG.info("{}: direct works again; dropped from the learned blocklist", host);
-              reloadRouter();
-            }
-            stored.remove(host);
-          } catch (RuntimeException e) {
-            LOG.error("learned blocklist: {}", e.getMessage());
-          }
-        });
-  }
-
-  private String fingerprint() {
-    try {
-      java.nio.file.attribute.BasicFileAttributes a =
-          java.nio.file.Files.readAttributes(
-              store.file(), java.nio.file.attribute.BasicFileAttributes.class);
-      return a.lastModifiedTime() + "/" + a.size();
-    } catch (java.io.IOException e) {
-      return "missing";
+    if (!writing.contains(host)) {
+      writer.forgetIfStored(host);
     }
   }
 
-  private void refreshStored() {
-    try {
-      java.util.Set<String> now = new java.util.HashSet<>();
-      store.entries().forEach(e -> now.add(e.host()));
-      stored.retainAll(now);
-      stored.addAll(now);
-    } catch (RuntimeException e) {
-      LOG.warn("learned blocklist: {}", e.getMessage());
+  /** On the writer thread, after each write of the learned file. */
+  private void written(List<LearnedStore.Change> made) {
+    for (LearnedStore.Change c : made) {
+      if (c instanceof LearnedStore.Change.Learn l) {
+        writing.remove(l.host());
+      } else {
+        LOG.info("{}: direct works again; dropped from the learned blocklist", c.host());
+      }
+    }
+    LiveRules r = router;
+    if (r != null) {
+      r.reloadLearned();
     }
   }
 
   /** Waits (a little) for pending writes of the learned file. */
   @Override
   public void close() {
-    writer.shutdown();
-    try {
-      writer.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    writer.close();
   }
 }

@@ -30,6 +30,8 @@ import org.littleshoot.proxy.HttpFilters;
 import org.littleshoot.proxy.HttpFiltersAdapter;
 import org.littleshoot.proxy.HttpFiltersSourceAdapter;
 import org.littleshoot.proxy.impl.ProxyUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP door's own answers and what it hides. {@code GET /proxy.pac} (an origin-form request to
@@ -42,6 +44,8 @@ import org.littleshoot.proxy.impl.ProxyUtils;
  * responses, so neither origins nor pages see a proxy header.
  */
 final class DoorFilters extends HttpFiltersSourceAdapter {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DoorFilters.class);
 
   /** The name LittleProxy writes into the {@code Via} headers this door removes. */
   static final String VIA_ALIAS = "sidestep";
@@ -99,9 +103,23 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
 
       @Override
       public HttpResponse clientToProxyRequest(HttpObject httpObject) {
-        if (httpObject instanceof HttpRequest request && request.uri().startsWith("/")) {
+        if (!(httpObject instanceof HttpRequest request)) {
+          return null;
+        }
+        if (request.uri().startsWith("/")) {
           own = true;
           return pac(request, ctx);
+        }
+        String badHost = invalidHost(request);
+        if (badHost != null) {
+          LOG.info(
+              "http door: bad destination from {}: {}", ctx.channel().remoteAddress(), badHost);
+          own = true;
+          return response(
+              HttpResponseStatus.BAD_REQUEST,
+              "text/plain; charset=utf-8",
+              "Sidestep cannot go there: " + badHost + "\n",
+              false);
         }
         return null;
       }
@@ -261,6 +279,33 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
 
   private static String hostPort(String host, int port) {
     return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+  }
+
+  /**
+   * Why the host a CONNECT or absolute-form request names is no valid host (the escaped {@code
+   * host: 'VALUE' (expected: …)} text), or null when it is valid or the request names none.
+   */
+  static String invalidHost(HttpRequest request) {
+    String uri = request.uri();
+    String authority = uri;
+    if (!request.method().equals(HttpMethod.CONNECT)) {
+      int scheme = uri.indexOf("://");
+      if (scheme < 0) {
+        return null;
+      }
+      int end = scheme + 3;
+      while (end < uri.length() && "/?#".indexOf(uri.charAt(end)) < 0) {
+        end++;
+      }
+      authority = uri.substring(scheme + 3, end);
+      authority = authority.substring(authority.lastIndexOf('@') + 1);
+    }
+    try {
+      Destination.parse(authority, 80);
+      return null;
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
+    }
   }
 
   /**

@@ -10,6 +10,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.dns.DnsRecordType;
+import io.netty.handler.codec.dns.DnsResponseCode;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -26,13 +28,10 @@ import io.sidestep.client.detect.RelayResolver;
 import io.sidestep.client.dial.DialException;
 import io.sidestep.client.dial.Resolver;
 import io.sidestep.core.detect.Lookup;
-import io.sidestep.core.dns.DnsCodec;
+import io.sidestep.core.dns.DnsAnswer;
 import io.sidestep.core.dns.DnsFormatException;
+import io.sidestep.core.dns.DnsMessages;
 import io.sidestep.core.dns.DnsOverHttps;
-import io.sidestep.core.dns.DnsQuery;
-import io.sidestep.core.dns.DnsRcode;
-import io.sidestep.core.dns.DnsResponse;
-import io.sidestep.core.dns.DnsType;
 import io.sidestep.core.relay.AccessKey;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -194,9 +193,10 @@ public final class RelayDoh implements RelayResolver {
     private final AccessKey key;
     private final String host;
     private final CompletableFuture<Lookup> result;
-    private final Deque<Integer> types = new ArrayDeque<>(List.of(DnsType.A, DnsType.AAAA));
+    private final Deque<DnsRecordType> types =
+        new ArrayDeque<>(List.of(DnsRecordType.A, DnsRecordType.AAAA));
     private final List<InetAddress> addresses = new ArrayList<>();
-    private final List<Integer> rcodes = new ArrayList<>();
+    private final List<DnsResponseCode> rcodes = new ArrayList<>();
 
     Exchange(AccessKey key, String host, CompletableFuture<Lookup> result) {
       this.key = key;
@@ -217,12 +217,12 @@ public final class RelayDoh implements RelayResolver {
     }
 
     private void next(ChannelHandlerContext ctx) {
-      Integer type = types.poll();
+      DnsRecordType type = types.poll();
       if (type == null) {
         finish(ctx);
         return;
       }
-      byte[] query = DnsCodec.encodeQuery(DnsQuery.of(host, type));
+      byte[] query = DnsMessages.query(0, host, type);
       FullHttpRequest r =
           new DefaultFullHttpRequest(
               HttpVersion.HTTP_1_1, HttpMethod.GET, DnsOverHttps.getPath(query));
@@ -247,9 +247,9 @@ public final class RelayDoh implements RelayResolver {
         fail(ctx, "DNS-over-HTTPS answered HTTP " + response.status().code());
         return;
       }
-      DnsResponse dns;
+      DnsAnswer dns;
       try {
-        dns = DnsCodec.decodeResponse(ByteBufUtil.getBytes(response.content()));
+        dns = DnsMessages.readAnswer(ByteBufUtil.getBytes(response.content()), 0);
       } catch (DnsFormatException e) {
         fail(ctx, "bad DNS answer: " + e.getMessage());
         return;
@@ -263,13 +263,12 @@ public final class RelayDoh implements RelayResolver {
       Lookup lookup;
       if (!addresses.isEmpty()) {
         lookup = Lookup.addresses(addresses);
-      } else if (rcodes.contains(DnsRcode.NXDOMAIN)) {
+      } else if (rcodes.contains(DnsResponseCode.NXDOMAIN)) {
         lookup = Lookup.nxDomain();
-      } else if (rcodes.stream().allMatch(c -> c == DnsRcode.NOERROR)) {
+      } else if (rcodes.stream().allMatch(DnsResponseCode.NOERROR::equals)) {
         lookup = Lookup.noData();
       } else {
-        lookup =
-            Lookup.failed("relay '" + key.label() + "' resolver: " + DnsRcode.name(rcodes.get(0)));
+        lookup = Lookup.failed("relay '" + key.label() + "' resolver: " + rcodes.get(0));
       }
       result.complete(lookup);
       ctx.close();

@@ -25,6 +25,7 @@ import io.sidestep.client.dial.DialException;
 import io.sidestep.client.dial.Dispatcher;
 import io.sidestep.client.dial.DoorReply;
 import io.sidestep.client.dial.HeldBytes;
+import io.sidestep.core.net.Printable;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Decision;
 import java.time.Duration;
@@ -148,7 +149,7 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
   private void onCommand(ChannelHandlerContext ctx, Socks5CommandRequest command) {
     if (command.decoderResult().isFailure()) {
       String why = String.valueOf(command.decoderResult().cause().getMessage());
-      LOG.debug("{} door: bad request: {}", door, why);
+      LOG.debug("{} door: bad request: {}", door, Printable.escape(why));
       if (why.contains("address type")) {
         refuse(ctx, Socks5CommandStatus.ADDRESS_UNSUPPORTED);
       } else {
