@@ -23,12 +23,12 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * One AUTO connection under watch (issue 5, steps 1-3, 4 and 7): DNS checked against the relay when
- * the local answer looks like a censor's; a direct connect with a short timeout; the user's first
- * flight kept; for a TLS destination not verified recently, a handshake of our own first; then the
- * flight sent direct and the first answer watched. A failure a censor causes, confirmed by the
- * relay doing the same step, is learned and the flight replayed through the relay, so the user gets
- * the page on this very visit. Everything runs on the session's event loop.
+ * One AUTO connection under watch: DNS checked against the relay when the local answer looks like a
+ * censor's; a direct connect with a short timeout; the user's first flight kept; for a TLS
+ * destination not verified recently, a handshake of our own first; then the flight sent direct and
+ * the first answer watched. A failure a censor causes, confirmed by the relay doing the same step,
+ * is learned and the flight replayed through the relay, so the user gets the page on this very
+ * visit. Everything runs on the session's event loop.
  *
  * <p>This class holds what the steps share (the session, the destination, judging and learning);
  * each step is a class of its own: {@link DnsCheck}, {@link DirectConnect}, {@link
