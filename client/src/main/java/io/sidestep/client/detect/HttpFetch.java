@@ -12,7 +12,6 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.sidestep.client.dial.HeldBytes;
 import io.sidestep.core.detect.DirectOutcome.StreamFailure;
 import io.sidestep.core.detect.ResponseSummary;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
@@ -20,15 +19,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Sends one plain-HTTP request on a connected channel (direct, or a relay tunnel) and collects the
- * response's first bytes: until the response is complete (Content-Length reached, the last chunk,
- * or the close), {@link #MAX_BYTES} have come, or the time is up. A reset, an EOF or silence before
- * the first byte is reported as such (technique 9). Takes the channel over and closes it.
+ * response's first bytes: until the response is complete (framed by {@link ResponseBytes}, or the
+ * close), {@link ResponseBytes#MAX_BYTES} have come, or the time is up. A reset, an EOF or silence
+ * before the first byte is reported as such (technique 9). Takes the channel over and closes it.
  */
 public final class HttpFetch {
   private HttpFetch() {}
-
-  /** Most response bytes kept: a 16 KiB head and a 64 KiB body prefix. */
-  public static final int MAX_BYTES = 16384 + ResponseSummary.MAX_BODY_PREFIX;
 
   /**
    * What came back.
@@ -40,11 +36,6 @@ public final class HttpFetch {
 
     public Optional<ResponseSummary> summary() {
       return ResponseSummary.parse(bytes, 0, bytes.length);
-    }
-
-    /** Failed before the first byte. */
-    public boolean failedEarly() {
-      return failure != null && bytesRead == 0;
     }
   }
 
@@ -79,9 +70,8 @@ public final class HttpFetch {
     private final Promise<Fetch> promise;
     private final Duration firstRead;
     private final Duration total;
-    private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+    private final ResponseBytes response = new ResponseBytes();
     private final long start = System.nanoTime();
-    private long read;
     private ScheduledFuture<?> silence;
     private ScheduledFuture<?> deadline;
 
@@ -97,7 +87,7 @@ public final class HttpFetch {
           ctx.executor()
               .schedule(
                   () -> {
-                    if (read == 0) {
+                    if (response.read() == 0) {
                       finish(StreamFailure.SILENCE);
                     }
                   },
@@ -109,20 +99,13 @@ public final class HttpFetch {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      boolean whole;
       try {
-        if (msg instanceof ByteBuf b) {
-          read += b.readableBytes();
-          int room = MAX_BYTES - kept.size();
-          if (room > 0) {
-            byte[] part = new byte[Math.min(room, b.readableBytes())];
-            b.getBytes(b.readerIndex(), part);
-            kept.writeBytes(part);
-          }
-        }
+        whole = msg instanceof ByteBuf b && response.add(b);
       } finally {
         ReferenceCountUtil.release(msg);
       }
-      if (kept.size() >= MAX_BYTES || HttpFetchCompletion.complete(kept.toByteArray())) {
+      if (whole) {
         finish(null);
       }
     }
@@ -134,7 +117,7 @@ public final class HttpFetch {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      finish(read == 0 ? StreamFailure.EOF : null);
+      finish(response.read() == 0 ? StreamFailure.EOF : null);
     }
 
     void finish(StreamFailure failure) {
@@ -144,9 +127,14 @@ public final class HttpFetch {
       if (deadline != null) {
         deadline.cancel(false);
       }
-      promise.trySuccess(
+      if (promise.trySuccess(
           new Fetch(
-              kept.toByteArray(), read, failure, Duration.ofNanos(System.nanoTime() - start)));
+              response.bytes(),
+              response.read(),
+              failure,
+              Duration.ofNanos(System.nanoTime() - start)))) {
+        response.close();
+      }
     }
   }
 }
