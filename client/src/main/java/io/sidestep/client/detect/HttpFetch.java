@@ -72,7 +72,6 @@ public final class HttpFetch {
     private final Duration total;
     private final ResponseBytes response = new ResponseBytes();
     private final long start = System.nanoTime();
-    private ScheduledFuture<?> silence;
     private ScheduledFuture<?> deadline;
 
     Collector(Promise<Fetch> promise, Duration firstRead, Duration total) {
@@ -83,22 +82,23 @@ public final class HttpFetch {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-      silence =
-          ctx.executor()
-              .schedule(
-                  () -> {
-                    if (response.read() == 0) {
-                      finish(StreamFailure.SILENCE);
-                    }
-                  },
-                  firstRead.toMillis(),
-                  TimeUnit.MILLISECONDS);
+      Silence.watch(ctx, firstRead);
       deadline =
           ctx.executor().schedule(() -> finish(null), total.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (!Silence.is(evt)) {
+        ctx.fireUserEventTriggered(evt);
+      } else if (response.read() == 0) {
+        finish(StreamFailure.SILENCE);
+      }
+    }
+
+    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      Silence.stop(ctx);
       boolean whole;
       try {
         whole = msg instanceof ByteBuf b && response.add(b);
@@ -121,9 +121,6 @@ public final class HttpFetch {
     }
 
     void finish(StreamFailure failure) {
-      if (silence != null) {
-        silence.cancel(false);
-      }
       if (deadline != null) {
         deadline.cancel(false);
       }

@@ -36,11 +36,11 @@ final class ResponseCapture extends ChannelInboundHandlerAdapter {
   private final List<Object> held = new ArrayList<>();
   private final ResponseBytes response = new ResponseBytes();
   private ChannelHandlerContext ctx;
-  private ScheduledFuture<?> timer;
   private ScheduledFuture<?> deadline;
   private StreamFailure failure;
   private boolean reported;
   private boolean closed;
+  private boolean idle; // past the first byte: silence is now IDLE_MS between reads
 
   ResponseCapture(Duration firstRead, Duration total, Listener listener) {
     this.firstRead = firstRead;
@@ -73,17 +73,7 @@ final class ResponseCapture extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    timer =
-        ctx.executor()
-            .schedule(
-                () -> {
-                  if (response.read() == 0) {
-                    failure = StreamFailure.SILENCE;
-                  }
-                  report();
-                },
-                firstRead.toMillis(),
-                TimeUnit.MILLISECONDS);
+    Silence.watch(ctx, firstRead);
     deadline = ctx.executor().schedule(this::report, total.toMillis(), TimeUnit.MILLISECONDS);
   }
 
@@ -105,9 +95,23 @@ final class ResponseCapture extends ChannelInboundHandlerAdapter {
       report();
       return;
     }
-    timer.cancel(false);
-    timer = ctx.executor().schedule(this::report, IDLE_MS, TimeUnit.MILLISECONDS);
+    if (!idle) {
+      idle = true;
+      Silence.watch(ctx, Duration.ofMillis(IDLE_MS));
+    }
     ctx.read();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (!Silence.is(evt)) {
+      ctx.fireUserEventTriggered(evt);
+      return;
+    }
+    if (response.read() == 0) {
+      failure = StreamFailure.SILENCE;
+    }
+    report();
   }
 
   @Override
@@ -142,7 +146,7 @@ final class ResponseCapture extends ChannelInboundHandlerAdapter {
       return;
     }
     reported = true;
-    timer.cancel(false);
+    Silence.stop(ctx);
     deadline.cancel(false);
     listener.done(this);
   }
@@ -171,9 +175,7 @@ final class ResponseCapture extends ChannelInboundHandlerAdapter {
 
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
-    if (timer != null) {
-      timer.cancel(false);
-    }
+    Silence.stop(ctx);
     if (deadline != null) {
       deadline.cancel(false);
     }

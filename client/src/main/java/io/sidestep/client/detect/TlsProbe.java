@@ -13,7 +13,6 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.sidestep.client.dial.HeldBytes;
 import io.sidestep.core.detect.DirectOutcome.ConnectFailure;
 import io.sidestep.core.detect.DirectOutcome.StreamFailure;
@@ -22,7 +21,6 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
@@ -117,7 +115,6 @@ public final class TlsProbe {
     final Duration firstRead;
     final long start;
     long bytes;
-    ScheduledFuture<?> silence;
 
     Watch(Promise<Result> promise, SslHandler tls, Duration firstRead, long start) {
       this.promise = promise;
@@ -128,24 +125,26 @@ public final class TlsProbe {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-      silence =
-          ctx.executor()
-              .schedule(
-                  () -> {
-                    if (bytes == 0) {
-                      promise.trySuccess(
-                          new Failed(StreamFailure.SILENCE, 0, "silence", since(start)));
-                    }
-                  },
-                  firstRead.toMillis(),
-                  TimeUnit.MILLISECONDS);
-      promise.addListener(x -> silence.cancel(false));
+      Silence.watch(ctx, firstRead);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (!Silence.is(evt)) {
+        ctx.fireUserEventTriggered(evt);
+      } else if (bytes == 0) {
+        Silence.stop(ctx);
+        promise.trySuccess(new Failed(StreamFailure.SILENCE, 0, "silence", since(start)));
+      }
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (msg instanceof ByteBuf b) {
         bytes += b.readableBytes();
+      }
+      if (bytes > 0) {
+        Silence.stop(ctx);
       }
       if (promise.isDone()) {
         ReferenceCountUtil.release(msg);
