@@ -6,7 +6,6 @@ import io.sidestep.core.detect.DirectOutcome;
 import io.sidestep.core.detect.FirstFlight;
 import io.sidestep.core.detect.HttpDiff;
 import io.sidestep.core.detect.ResponseSummary;
-import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -15,9 +14,6 @@ import java.util.Optional;
  * instead; otherwise the direct one. One instance serves one comparison.
  */
 final class HttpComparison {
-
-  /** How long a compared response may take to be whole: 5 s. */
-  static final Duration COMPARE_TOTAL = Duration.ofSeconds(5);
 
   private final Attempt a;
   private final Channel ch;
@@ -40,7 +36,7 @@ final class HttpComparison {
   void run() {
     direct =
         new ResponseCapture(
-            a.d.settings().firstReadTimeout(), COMPARE_TOTAL, c -> a.loop.execute(this::ready));
+            a.d.settings().firstReadTimeout(), Steps.HTTP_TOTAL, c -> a.loop.execute(this::ready));
     ch.pipeline().addLast(ResponseCapture.NAME, direct);
     Attempt.writeFirst(ch, kept.buf().retainedDuplicate()).addListener(w -> ch.read());
     a.connectRelay()
@@ -58,7 +54,7 @@ final class HttpComparison {
               relay =
                   new ResponseCapture(
                       a.d.settings().relayAnswerTimeout(),
-                      COMPARE_TOTAL,
+                      Steps.HTTP_TOTAL,
                       c -> {
                         relayDone = true;
                         a.loop.execute(this::ready);

@@ -1,10 +1,12 @@
 package io.sidestep.client.detect;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.sidestep.client.dial.DialException;
 import io.sidestep.client.dial.Dialer;
+import io.sidestep.client.dial.HeldBytes;
 import io.sidestep.core.detect.AttemptJudge;
 import io.sidestep.core.detect.CertVerdict;
 import io.sidestep.core.detect.DirectOutcome;
@@ -25,6 +27,7 @@ import io.sidestep.core.detect.ResponseSummary;
 import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.route.Destination;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -331,6 +334,55 @@ public final class Steps {
   }
 
   // ---- plain HTTP ------------------------------------------------------------------------------
+
+  /** How long a plain-HTTP answer may take to be whole: 5 s. */
+  static final Duration HTTP_TOTAL = Duration.ofSeconds(5);
+
+  /** A GET for {@code path} with {@code Host: host}, closing afterwards. */
+  public static byte[] httpGet(String host, String path) {
+    return ("GET "
+            + path
+            + " HTTP/1.1\r\nHost: "
+            + host
+            + "\r\nUser-Agent: Mozilla/5.0 (Sidestep probe)\r\nAccept: */*\r\nConnection: close\r\n\r\n")
+        .getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  /**
+   * What came back for a plain-HTTP request of our own.
+   *
+   * @param failure how the connection failed before the answer was whole, null when it did not
+   * @param bytesRead all bytes read
+   */
+  public record Fetch(
+      Optional<ResponseSummary> summary, long bytesRead, StreamFailure failure, Duration took) {}
+
+  /**
+   * Sends {@code request} on {@code ch} (direct, or a relay tunnel) and captures the answer as the
+   * live comparison does ({@link ResponseCapture}); takes the channel over and closes it.
+   */
+  public CompletableFuture<Fetch> fetch(Channel ch, byte[] request, boolean direct) {
+    CompletableFuture<Fetch> out = new CompletableFuture<>();
+    long start = System.nanoTime();
+    ResponseCapture capture =
+        new ResponseCapture(
+            direct ? settings.firstReadTimeout() : settings.relayAnswerTimeout(),
+            HTTP_TOTAL,
+            c -> out.complete(new Fetch(c.summary(), c.bytesRead(), c.failure(), elapsed(start))));
+    ch.pipeline().addLast(ResponseCapture.NAME, capture);
+    HeldBytes.passOn(ch.pipeline());
+    ch.writeAndFlush(Unpooled.wrappedBuffer(request))
+        .addListener(
+            w -> {
+              if (w.isSuccess()) {
+                ch.read();
+              } else {
+                ch.pipeline().fireExceptionCaught(w.cause());
+              }
+            });
+    out.whenComplete((f, e) -> ch.eventLoop().execute(capture::discard));
+    return out;
+  }
 
   /**
    * Whether a plain-HTTP answer that ended with {@code failure} (null: it did not fail) is judged

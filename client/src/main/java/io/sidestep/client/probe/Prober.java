@@ -5,7 +5,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.sidestep.client.detect.DetectionSettings;
-import io.sidestep.client.detect.HttpFetch;
 import io.sidestep.client.detect.RelayResolver;
 import io.sidestep.client.detect.Steps;
 import io.sidestep.client.detect.Steps.ConnectResult;
@@ -50,12 +49,11 @@ import javax.net.ssl.X509TrustManager;
  */
 public final class Prober implements AutoCloseable {
 
-  /** HTTP budget per step: 10 s (OONI's). */
-  static final Duration STEP = Duration.ofSeconds(10);
+  /** How long a relay link may take to come up: 10 s. */
+  static final Duration RELAY_CONNECT = Duration.ofSeconds(10);
 
   private final EventLoopGroup group;
   private final Dialer dialer;
-  private final DetectionSettings settings;
   private final Steps steps;
   private final ThrottleJudge throttle;
   private final boolean haveRelay;
@@ -71,13 +69,12 @@ public final class Prober implements AutoCloseable {
     RelayConnector relays =
         keys.isEmpty()
             ? RelayConnector.NONE
-            : new RelayTransport(keys, STEP, Duration.ofSeconds(30), resolver);
+            : new RelayTransport(keys, RELAY_CONNECT, Duration.ofSeconds(30), resolver);
     this.dialer = new DefaultDialer(resolver, relays, settings.connectTimeout());
     RelayResolver relayDns =
         keys.isEmpty()
             ? RelayResolver.NONE
             : new RelayDoh(keys, RelayDoh.DEFAULT_TIMEOUT, resolver);
-    this.settings = settings;
     this.steps = new Steps(settings, relayDns, trust, clock);
     this.throttle = new ThrottleJudge(clock);
   }
@@ -337,15 +334,12 @@ public final class Prober implements AutoCloseable {
 
   private CompletableFuture<Step> http(EventLoop loop, ProbeTarget t, List<InetAddress> addresses) {
     Destination dest = t.http();
-    byte[] request = HttpFetch.get(t.host(), t.httpPath());
+    byte[] request = Steps.httpGet(t.host(), t.httpPath());
     FirstFlight flight = FirstFlight.inspect(request);
-    CompletableFuture<HttpFetch.Fetch> viaRelay =
+    CompletableFuture<Steps.Fetch> viaRelay =
         haveRelay
             ? Steps.completable(dialer.connectRelay(loop, dest))
-                .thenCompose(
-                    ch ->
-                        Steps.completable(
-                            HttpFetch.over(ch, request, settings.relayAnswerTimeout(), STEP)))
+                .thenCompose(ch -> steps.fetch(ch, request, false))
                 .exceptionally(e -> null)
             : CompletableFuture.completedFuture(null);
     CompletableFuture<Object> direct =
@@ -354,10 +348,7 @@ public final class Prober implements AutoCloseable {
             .thenCompose(
                 c ->
                     c instanceof ConnectResult.Connected ok
-                        ? Steps.completable(
-                                HttpFetch.over(
-                                    ok.channel(), request, settings.firstReadTimeout(), STEP))
-                            .thenApply(f -> (Object) f)
+                        ? steps.fetch(ok.channel(), request, true).thenApply(f -> (Object) f)
                         : CompletableFuture.completedFuture(c));
     return direct
         .thenCombine(viaRelay, (d, r) -> httpJudged(loop, t, flight, d, r))
@@ -365,7 +356,7 @@ public final class Prober implements AutoCloseable {
   }
 
   private CompletableFuture<Step> httpJudged(
-      EventLoop loop, ProbeTarget t, FirstFlight flight, Object d, HttpFetch.Fetch r) {
+      EventLoop loop, ProbeTarget t, FirstFlight flight, Object d, Steps.Fetch r) {
     if (d instanceof ConnectResult.Judged j) {
       if (j.relay() != null) {
         j.relay().close();
@@ -375,7 +366,7 @@ public final class Prober implements AutoCloseable {
     if (d instanceof ConnectResult.Failed f) {
       return CompletableFuture.completedFuture(Step.down(f.direct().getMessage()));
     }
-    HttpFetch.Fetch df = (HttpFetch.Fetch) d;
+    Steps.Fetch df = (Steps.Fetch) d;
     if (Steps.failedEarly(df.failure(), df.bytesRead())) {
       DirectOutcome out = steps.streamFailed(df.failure(), df.bytesRead(), flight, df.took());
       return CompletableFuture.completedFuture(

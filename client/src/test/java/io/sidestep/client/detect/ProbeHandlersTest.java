@@ -7,9 +7,12 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.concurrent.Future;
 import io.sidestep.core.detect.DirectOutcome.StreamFailure;
+import io.sidestep.core.detect.InterceptionCheck;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -62,19 +65,26 @@ class ProbeHandlersTest {
     ch.finishAndReleaseAll();
   }
 
+  static final Steps STEPS =
+      new Steps(
+          DetectionSettings.defaults(),
+          RelayResolver.NONE,
+          InterceptionCheck.jvmTrustManager(),
+          Clock.systemUTC());
+
   @Test
   void aFetchSendsTheRequestAndEndsWithTheWholeResponse() {
     EmbeddedChannel ch = new EmbeddedChannel();
-    byte[] request = HttpFetch.get("open.example", "/page");
-    Future<HttpFetch.Fetch> f =
-        HttpFetch.over(ch, request, Duration.ofSeconds(3), Duration.ofSeconds(10));
+    byte[] request = Steps.httpGet("open.example", "/page");
+    CompletableFuture<Steps.Fetch> f = STEPS.fetch(ch, request, true);
     ByteBuf sent = ch.readOutbound();
     assertThat(sent.toString(StandardCharsets.ISO_8859_1)).startsWith("GET /page HTTP/1.1\r\n");
     sent.release();
     ch.writeInbound(
         Unpooled.copiedBuffer(
             "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", StandardCharsets.ISO_8859_1));
-    HttpFetch.Fetch fetch = f.getNow();
+    ch.runPendingTasks();
+    Steps.Fetch fetch = f.getNow(null);
     assertThat(fetch).isNotNull();
     assertThat(fetch.failure()).isNull();
     assertThat(fetch.summary().orElseThrow().status()).isEqualTo(200);
@@ -84,12 +94,12 @@ class ProbeHandlersTest {
   @Test
   void aFetchMetBySilenceFailsAsSilence() {
     EmbeddedChannel ch = new EmbeddedChannel();
-    Future<HttpFetch.Fetch> f =
-        HttpFetch.over(
-            ch, HttpFetch.get("x.example", "/"), Duration.ofSeconds(3), Duration.ofSeconds(10));
+    CompletableFuture<Steps.Fetch> f = STEPS.fetch(ch, Steps.httpGet("x.example", "/"), true);
     dropOutbound(ch);
     silence(ch, Duration.ofMillis(3100));
-    assertThat(f.getNow().failure()).isEqualTo(StreamFailure.SILENCE);
-    assertThat(f.getNow().bytesRead()).isZero();
+    assertThat(f.getNow(null).failure()).isEqualTo(StreamFailure.SILENCE);
+    assertThat(f.getNow(null).bytesRead()).isZero();
+    ch.runPendingTasks();
+    assertThat(ch.isOpen()).as("taken over and closed").isFalse();
   }
 }
