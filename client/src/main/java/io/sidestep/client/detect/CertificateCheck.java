@@ -97,7 +97,7 @@ final class CertificateCheck {
             a.d.verified().remember(a.dest);
             a.d.directWorked(a.host); // a clean handshake: a block learned earlier has lifted
           } else if (!(v instanceof CertVerdict.Ok)) {
-            a.s.note("certificate: " + verdictText(v));
+            a.s.note("certificate: " + Steps.describe(v));
           }
           if (!ch.isActive()) {
             kept.drop();
@@ -113,18 +113,5 @@ final class CertificateCheck {
     if (a.steps.chainClean(name, chain)) {
       a.loop.schedule(() -> judgeWith.accept(null), LEAF_GRACE.toMillis(), TimeUnit.MILLISECONDS);
     }
-  }
-
-  private static String verdictText(CertVerdict v) {
-    if (v instanceof CertVerdict.Ok o) {
-      return o.note();
-    }
-    if (v instanceof CertVerdict.BrokenForEveryone b) {
-      return "broken for everyone, not censorship: " + b.reason();
-    }
-    if (v instanceof CertVerdict.Unknown u) {
-      return u.reason();
-    }
-    return ((CertVerdict.Mitm) v).evidence().summary();
   }
 }

@@ -96,9 +96,7 @@ final class HttpComparison {
       }
       if (direct.bytesRead() == 0) {
         direct.discard();
-        a.s.fail(
-            "direct",
-            new DialException(DialException.Kind.GENERAL, AttemptDescriptions.direct(out)));
+        a.s.fail("direct", new DialException(DialException.Kind.GENERAL, Steps.describe(out)));
         return;
       }
       // The relay did no better: the user gets what came direct, as far as it came.

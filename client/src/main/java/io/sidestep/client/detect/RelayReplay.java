@@ -43,7 +43,7 @@ final class RelayReplay {
                     "direct",
                     new DialException(
                         DialException.Kind.GENERAL,
-                        AttemptDescriptions.direct(out)
+                        Steps.describe(out)
                             + "; "
                             + flight.describe()
                             + " not replayed (not idempotent)"));

@@ -427,6 +427,37 @@ public final class Steps {
     return check.thenApply(c -> httpDiff.compare(host, direct, relay, c));
   }
 
+  // ---- texts -----------------------------------------------------------------------------------
+
+  /** A direct failure in a few words, for the user's error and the probe's report. */
+  public static String describe(DirectOutcome out) {
+    if (out instanceof DirectOutcome.StreamFailed s) {
+      return switch (s.failure()) {
+        case RESET -> "direct: reset after the " + s.flight().describe();
+        case EOF -> "direct: closed after the " + s.flight().describe();
+        case SILENCE -> "direct: no answer to the " + s.flight().describe();
+      };
+    }
+    if (out instanceof DirectOutcome.ConnectFailed c) {
+      return "direct: connect " + c.failure().name().toLowerCase(Locale.ROOT);
+    }
+    return "direct works";
+  }
+
+  /** A certificate verdict in a few words, for the connection's notes and the probe's report. */
+  public static String describe(CertVerdict v) {
+    if (v instanceof CertVerdict.Ok o) {
+      return o.note();
+    }
+    if (v instanceof CertVerdict.BrokenForEveryone b) {
+      return "certificate broken for everyone, not censorship: " + b.reason();
+    }
+    if (v instanceof CertVerdict.Unknown u) {
+      return u.reason();
+    }
+    return ((CertVerdict.Mitm) v).evidence().summary();
+  }
+
   // ---- helpers ---------------------------------------------------------------------------------
 
   static Duration elapsed(long since) {

@@ -32,7 +32,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
@@ -223,7 +222,7 @@ public final class Prober implements AutoCloseable {
   }
 
   private Step judged(DirectOutcome out, io.sidestep.core.detect.RelayOutcome relay) {
-    return judged(steps.judge(out, relay), describe(out));
+    return judged(steps.judge(out, relay), Steps.describe(out));
   }
 
   /** A judgement as a step; without a relay there was no control, and nothing can be told. */
@@ -238,21 +237,6 @@ public final class Prober implements AutoCloseable {
       return Step.down(o.reason());
     }
     return Step.ok(((Judgement.Ok) j).note());
-  }
-
-  private static String describe(DirectOutcome out) {
-    if (out instanceof DirectOutcome.StreamFailed s) {
-      return s.failure().name().toLowerCase(Locale.ROOT)
-          + " after "
-          + s.flight().describe()
-          + ", "
-          + s.bytesRead()
-          + " bytes read";
-    }
-    if (out instanceof DirectOutcome.ConnectFailed c) {
-      return "connect " + c.failure().name().toLowerCase(Locale.ROOT);
-    }
-    return "direct works";
   }
 
   private CompletableFuture<Step> chain(
@@ -282,13 +266,9 @@ public final class Prober implements AutoCloseable {
           if (v instanceof CertVerdict.Mitm m) {
             return Step.blocked(m.evidence());
           }
-          if (v instanceof CertVerdict.BrokenForEveryone b) {
-            return Step.ok("certificate broken for everyone: " + b.reason());
-          }
-          if (v instanceof CertVerdict.Unknown u) {
-            return Step.down(u.reason());
-          }
-          return Step.ok(((CertVerdict.Ok) v).note());
+          return v instanceof CertVerdict.Unknown
+              ? Step.down(Steps.describe(v))
+              : Step.ok(Steps.describe(v));
         });
   }
 
