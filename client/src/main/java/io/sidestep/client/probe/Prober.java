@@ -185,20 +185,24 @@ public final class Prober implements AutoCloseable {
         .connect(loop, dialer, t.tls(), addresses)
         .thenCompose(
             c -> {
-              if (c instanceof ConnectResult.Judged j) {
-                if (j.relay() != null) {
-                  j.relay().close();
-                }
-                return CompletableFuture.completedFuture(
-                    judged(j.judgement(), j.direct().getMessage()));
-              }
-              if (c instanceof ConnectResult.Failed f) {
-                return CompletableFuture.completedFuture(Step.down(f.direct().getMessage()));
+              if (!(c instanceof ConnectResult.Connected)) {
+                return CompletableFuture.completedFuture(notConnected(c));
               }
               return steps
                   .handshake(((ConnectResult.Connected) c).channel(), t.host(), t.tlsPort(), true)
                   .thenCompose(r -> handshook(loop, t, addresses, r));
             });
+  }
+
+  /** A direct connect that failed: judged against the relay's, or down (the relay is closed). */
+  private Step notConnected(ConnectResult c) {
+    if (c instanceof ConnectResult.Judged j) {
+      if (j.relay() != null) {
+        j.relay().close();
+      }
+      return judged(j.judgement(), j.direct().getMessage());
+    }
+    return Step.down(((ConnectResult.Failed) c).direct().getMessage());
   }
 
   private CompletableFuture<Step> handshook(
@@ -337,14 +341,8 @@ public final class Prober implements AutoCloseable {
 
   private CompletableFuture<Step> httpJudged(
       EventLoop loop, ProbeTarget t, FirstFlight flight, Object d, Steps.Fetch r) {
-    if (d instanceof ConnectResult.Judged j) {
-      if (j.relay() != null) {
-        j.relay().close();
-      }
-      return CompletableFuture.completedFuture(judged(j.judgement(), j.direct().getMessage()));
-    }
-    if (d instanceof ConnectResult.Failed f) {
-      return CompletableFuture.completedFuture(Step.down(f.direct().getMessage()));
+    if (d instanceof ConnectResult c) {
+      return CompletableFuture.completedFuture(notConnected(c));
     }
     Steps.Fetch df = (Steps.Fetch) d;
     if (Steps.failedEarly(df.failure(), df.bytesRead())) {
