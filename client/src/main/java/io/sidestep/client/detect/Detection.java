@@ -1,14 +1,9 @@
 package io.sidestep.client.detect;
 
 import io.sidestep.client.dial.AutoRoute;
-import io.sidestep.core.detect.AttemptJudge;
-import io.sidestep.core.detect.DnsJudge;
 import io.sidestep.core.detect.Evidence;
-import io.sidestep.core.detect.HttpDiff;
-import io.sidestep.core.detect.InterceptionCheck;
 import io.sidestep.core.detect.LearnedStore;
 import io.sidestep.core.detect.LearnedWriter;
-import io.sidestep.core.detect.OutageGuard;
 import io.sidestep.core.detect.ThrottleJudge;
 import io.sidestep.core.detect.VerifiedHosts;
 import java.nio.file.Path;
@@ -23,10 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Detection's shared state in a running client: the judges, the learned blocklist, the memory of
- * verified certificates, the outage guard, and the hosts learned since start (so that the very next
- * connection goes to the relay even before the router has re-read the learned file). {@link
- * #autoRoute()} is what the client's AUTO destinations use.
+ * Detection's shared state in a running client: the {@link Steps} (with their judges and outage
+ * guard), the learned blocklist, the memory of verified certificates, and the hosts learned since
+ * start (so that the very next connection goes to the relay even before the router has re-read the
+ * learned file). {@link #autoRoute()} is what the client's AUTO destinations use.
  *
  * <p>Writing the learned file (which forces it to disk) happens on a thread of its own ({@link
  * LearnedWriter}: bounded, batched), never on an event loop; {@code onLearned} runs after each
@@ -39,15 +34,10 @@ public final class Detection implements AutoCloseable {
 
   private final DetectionSettings settings;
   private final LearnedStore store;
-  private final RelayResolver relayDns;
   private final Clock clock;
-  private final DnsJudge dns;
-  private final AttemptJudge attempts;
-  private final InterceptionCheck interception;
-  private final HttpDiff httpDiff;
+  private final Steps steps;
   private final VerifiedHosts verified;
   private final VerifiedHosts verifiedHttp;
-  private final OutageGuard guard = new OutageGuard();
   private final ThrottleJudge throttle;
   private final Map<String, Long> throttleChecked =
       java.util.Collections.synchronizedMap(
@@ -78,11 +68,7 @@ public final class Detection implements AutoCloseable {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.store = new LearnedStore(stateDir, settings.learnedFor(), LearnedStore.DEFAULT_MAX, clock);
-    this.relayDns = Objects.requireNonNull(relayDns, "relayDns");
-    this.dns = new DnsJudge(settings.blockPages(), settings.bogons(), clock);
-    this.attempts = new AttemptJudge(clock);
-    this.interception = new InterceptionCheck(trust, clock);
-    this.httpDiff = new HttpDiff(clock);
+    this.steps = new Steps(settings, relayDns, trust, clock);
     // Real traffic gives one slow download at a time; two relay downloads are its control.
     this.throttle =
         new ThrottleJudge(
@@ -120,20 +106,9 @@ public final class Detection implements AutoCloseable {
     return store;
   }
 
-  DnsJudge dns() {
-    return dns;
-  }
-
-  AttemptJudge attempts() {
-    return attempts;
-  }
-
-  InterceptionCheck interception() {
-    return interception;
-  }
-
-  HttpDiff httpDiff() {
-    return httpDiff;
+  /** The steps and judges, shared with {@code probe}. */
+  Steps steps() {
+    return steps;
   }
 
   VerifiedHosts verified() {
@@ -158,18 +133,6 @@ public final class Detection implements AutoCloseable {
     }
     throttleChecked.put(host, now);
     return true;
-  }
-
-  OutageGuard guard() {
-    return guard;
-  }
-
-  RelayResolver relayDns() {
-    return relayDns;
-  }
-
-  Clock clock() {
-    return clock;
   }
 
   /** What was learned about {@code host} since start, if anything: route it to the relay now. */
