@@ -1,14 +1,9 @@
 package io.sidestep.client.detect;
 
 import io.sidestep.client.dial.AutoRoute;
-import io.sidestep.core.detect.AttemptJudge;
-import io.sidestep.core.detect.DnsJudge;
 import io.sidestep.core.detect.Evidence;
-import io.sidestep.core.detect.HttpDiff;
-import io.sidestep.core.detect.InterceptionCheck;
 import io.sidestep.core.detect.LearnedStore;
 import io.sidestep.core.detect.LearnedWriter;
-import io.sidestep.core.detect.OutageGuard;
 import io.sidestep.core.detect.ThrottleJudge;
 import io.sidestep.core.detect.VerifiedHosts;
 import io.sidestep.core.rules.LiveRules;
@@ -25,9 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Detection's shared state in a running client: the judges, the learned blocklist, the memory of
- * verified certificates and the outage guard. {@link #autoRoute()} is what the client's AUTO
- * destinations use.
+ * Detection's shared state in a running client: the {@link Steps} (with their judges and outage
+ * guard), the learned blocklist and the memory of verified certificates. {@link #autoRoute()} is
+ * what the client's AUTO destinations use.
  *
  * <p>A learned host is told to the router at once ({@link LiveRules#learned}), so the very next
  * connection goes to the relay. Writing the learned file (which forces it to disk) happens on a
@@ -41,15 +36,10 @@ public final class Detection implements AutoCloseable {
 
   private final DetectionSettings settings;
   private final LearnedStore store;
-  private final RelayResolver relayDns;
   private final Clock clock;
-  private final DnsJudge dns;
-  private final AttemptJudge attempts;
-  private final InterceptionCheck interception;
-  private final HttpDiff httpDiff;
+  private final Steps steps;
   private final VerifiedHosts verified;
   private final VerifiedHosts verifiedHttp;
-  private final OutageGuard guard = new OutageGuard();
   private final ThrottleJudge throttle;
   private final Map<String, Long> throttleChecked =
       java.util.Collections.synchronizedMap(
@@ -79,11 +69,7 @@ public final class Detection implements AutoCloseable {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.store = new LearnedStore(stateDir, settings.learnedFor(), LearnedStore.DEFAULT_MAX, clock);
-    this.relayDns = Objects.requireNonNull(relayDns, "relayDns");
-    this.dns = new DnsJudge(settings.blockPages(), settings.bogons(), clock);
-    this.attempts = new AttemptJudge(clock);
-    this.interception = new InterceptionCheck(trust, clock);
-    this.httpDiff = new HttpDiff(clock);
+    this.steps = new Steps(settings, relayDns, trust, clock);
     // Real traffic gives one slow download at a time; two relay downloads are its control.
     this.throttle =
         new ThrottleJudge(
@@ -115,20 +101,9 @@ public final class Detection implements AutoCloseable {
     return store;
   }
 
-  DnsJudge dns() {
-    return dns;
-  }
-
-  AttemptJudge attempts() {
-    return attempts;
-  }
-
-  InterceptionCheck interception() {
-    return interception;
-  }
-
-  HttpDiff httpDiff() {
-    return httpDiff;
+  /** The steps and judges, shared with {@code probe}. */
+  Steps steps() {
+    return steps;
   }
 
   VerifiedHosts verified() {
@@ -153,18 +128,6 @@ public final class Detection implements AutoCloseable {
     }
     throttleChecked.put(host, now);
     return true;
-  }
-
-  OutageGuard guard() {
-    return guard;
-  }
-
-  RelayResolver relayDns() {
-    return relayDns;
-  }
-
-  Clock clock() {
-    return clock;
   }
 
   /** Learns {@code host}: at once in the router, then in the learned file (off this thread). */

@@ -52,7 +52,7 @@ public final class LearnedStore {
       List.of(
           "# Sidestep learned blocklist: hosts where detection saw a censor interfere, with the",
           "# evidence. Written by the client, in rules-file syntax, one entry per host; the comment",
-          "# after each entry gives the technique (numbered as in CENSORSHIP.md), what the direct",
+          "# after each entry gives the technique (its number and short name), what the direct",
           "# path and the relay saw, when, and when it expires. At expiry the host is checked",
           "# direct again: dropped if direct works, renewed if not. Delete a line to make the",
           "# client forget a host. Rules in your own rules file always come first.");
