@@ -16,6 +16,7 @@ import io.sidestep.client.http.HttpDoor;
 import io.sidestep.client.relay.RelayDoh;
 import io.sidestep.client.relay.RelayTransport;
 import io.sidestep.client.socks.SocksDoor;
+import io.sidestep.client.socks.SocksLogin;
 import io.sidestep.core.detect.InterceptionCheck;
 import io.sidestep.core.detect.LearnedStore;
 import io.sidestep.core.relay.AccessKey;
@@ -92,7 +93,7 @@ public final class Client implements AutoCloseable {
         rules = LiveRules.load(b.rulesFile, b.stateDir.resolve(LearnedStore.FILE_NAME));
         // What detection learns routes the host's next connection through the relay at once;
         // only the learned part is read again, not the user's rules and lists.
-        detection.onLearned(rules::reloadLearned);
+        detection.onLearned(rules);
         router = rules;
         autoRoute = detection.autoRoute();
       }
@@ -111,7 +112,7 @@ public final class Client implements AutoCloseable {
               b.socks,
               group,
               dispatcher,
-              Optional.ofNullable(b.credentials),
+              Optional.ofNullable(b.credentials).map(SocksLogin::of),
               b.handshakeTimeout);
       LOG.info("socks door listening on {}", format(socksDoor.address()));
       httpDoor =

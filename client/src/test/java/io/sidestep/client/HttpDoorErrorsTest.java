@@ -3,6 +3,9 @@ package io.sidestep.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import io.sidestep.client.dial.AutoRoute;
+import io.sidestep.client.dial.DialException;
+import io.sidestep.client.dial.Session;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Action;
@@ -21,9 +24,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -165,6 +170,119 @@ class HttpDoorErrorsTest {
         get(http, "http://127.0.0.1:" + origin.getAddress().getPort() + "/upstream");
     assertThat(r.statusCode()).isEqualTo(502);
     assertThat(r.body()).isEqualTo("the origin's own bad gateway");
+  }
+
+  @Test
+  void failuresToOneDestinationAtOnceEachGetTheirOwnPage() throws Exception {
+    // Connections to one destination are held until all have arrived, then failed one after the
+    // other in one task, each with its own reason: the later failures come while the earlier
+    // pages are being made. (CONNECTs: while a hop connects, LittleProxy parks one of its two
+    // client threads for a plain request's end, so only two of those could wait at once.)
+    List<DialException> reasons =
+        List.of(
+            new DialException(DialException.Kind.TIMEOUT, "first: timed out"),
+            new DialException(DialException.Kind.CONNECTION_REFUSED, "second: refused"),
+            new DialException(DialException.Kind.UNREACHABLE, "third: unreachable"),
+            new DialException(DialException.Kind.NAME_NOT_RESOLVED, "fourth: no such name"));
+    List<Session> held = new CopyOnWriteArrayList<>();
+    AutoRoute holdAll =
+        session -> {
+          held.add(session);
+          if (held.size() == reasons.size()) {
+            for (int i = 0; i < reasons.size(); i++) {
+              held.get(i).fail("direct", reasons.get(i));
+            }
+          }
+        };
+    List<Socket> sockets = new ArrayList<>();
+    try (Client one =
+        Client.builder()
+            .http(new InetSocketAddress("127.0.0.1", 0))
+            .socks(new InetSocketAddress("127.0.0.1", 0))
+            .threads(1) // one event loop: all sessions are failed in one task
+            .autoRoute(holdAll)
+            .start()) {
+      for (int i = 0; i < reasons.size(); i++) {
+        Socket s = new Socket();
+        sockets.add(s);
+        s.connect(one.httpAddress(), 5000);
+        s.setSoTimeout(10_000);
+        s.getOutputStream()
+            .write(
+                "CONNECT same.test:443 HTTP/1.1\r\nHost: same.test:443\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+      }
+      List<String> shown = new ArrayList<>();
+      for (Socket s : sockets) {
+        String page = readPage(s.getInputStream());
+        List<String> named =
+            reasons.stream()
+                .map(DialException::getMessage)
+                .filter(m -> page.contains("(" + m + ")"))
+                .toList();
+        assertThat(named).as("the reasons on one page: %s", page).hasSize(1);
+        shown.addAll(named);
+        if (named.get(0).startsWith("first")) {
+          assertThat(page).as("a timeout").startsWith("HTTP/1.1 504");
+        }
+      }
+      assertThat(shown)
+          .as("every connection its own reason")
+          .containsExactlyInAnyOrderElementsOf(
+              reasons.stream().map(DialException::getMessage).toList());
+    } finally {
+      for (Socket s : sockets) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
+  void aPathJavaNetUriRefusesIsNeverEchoedBack() throws IOException {
+    String probe = "/{x}?q=<svg/onload=alert(1)>";
+    String page =
+        rawRequest("GET http://127.0.0.1:" + closedPort + probe + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    assertThat(page).startsWith("HTTP/1.1 502");
+    assertThat(headers(page)).contains("content-type: text/plain; charset=utf-8");
+    assertThat(headers(page)).contains("x-content-type-options: nosniff");
+    assertThat(page)
+        .contains("Sidestep could not reach 127.0.0.1:" + closedPort + ": ")
+        .contains("the destination refused the connection")
+        .doesNotContain("<svg")
+        .doesNotContain("{x}")
+        .doesNotContain("q=");
+  }
+
+  @Test
+  void aRequestLittleProxyRefusesGetsTheDoorsPageNotLittleProxys() throws IOException {
+    // Neither origin-form nor absolute-form: LittleProxy's own 400 echoes the URI as HTML.
+    String page = rawRequest("GET <svg/onload=alert(1)> HTTP/1.1\r\nHost: x\r\n\r\n");
+    assertThat(page).startsWith("HTTP/1.1 400");
+    assertThat(headers(page)).contains("content-type: text/plain; charset=utf-8");
+    assertThat(page)
+        .contains("Sidestep could not serve this request for the destination: ")
+        .doesNotContain("<svg")
+        .doesNotContainIgnoringCase("html");
+  }
+
+  /** One request on a fresh connection; the whole answer (head and body). */
+  private static String rawRequest(String request) throws IOException {
+    try (Socket s = new Socket()) {
+      s.connect(client.httpAddress(), 5000);
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+      return readPage(s.getInputStream());
+    }
+  }
+
+  private static String readPage(InputStream in) throws IOException {
+    String head = HttpDoorTest.readHead(in);
+    return head + new String(in.readNBytes(contentLength(head)), StandardCharsets.UTF_8);
+  }
+
+  private static List<String> headers(String page) {
+    return List.of(
+        page.substring(0, page.indexOf("\r\n\r\n")).toLowerCase(Locale.ROOT).split("\r\n"));
   }
 
   private static int contentLength(String head) {

@@ -217,6 +217,26 @@ class HttpDoorTest {
     assertThat(r.statusCode()).isEqualTo(200);
   }
 
+  @Test
+  void theDoorNamesItselfInNoHeaderAPageCanRead() throws Exception {
+    HttpResponse<String> r = get("http://origin.test:" + origin.getAddress().getPort() + "/page");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().allValues("via")).as("a proxied response").isEmpty();
+    HttpResponse<String> refused = get("http://blocked.test/");
+    assertThat(refused.statusCode()).isEqualTo(403);
+    assertThat(refused.headers().allValues("via")).as("the door's own page").isEmpty();
+    try (Socket s = new Socket()) {
+      s.connect(client.httpAddress(), 5000);
+      s.setSoTimeout(10_000);
+      String target = "127.0.0.1:" + echo.port();
+      s.getOutputStream()
+          .write(("CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\n\r\n").getBytes());
+      String head = readHead(s.getInputStream());
+      assertThat(head).startsWith("HTTP/1.1 200");
+      assertThat(head.toLowerCase(java.util.Locale.ROOT)).doesNotContain("via:");
+    }
+  }
+
   static String readHead(InputStream in) throws IOException {
     StringBuilder b = new StringBuilder();
     int c;

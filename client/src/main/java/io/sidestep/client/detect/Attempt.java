@@ -5,17 +5,14 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
-import io.sidestep.client.dial.DialException;
 import io.sidestep.client.dial.HeldBytes;
 import io.sidestep.client.dial.Session;
 import io.sidestep.core.detect.Evidence;
 import io.sidestep.core.detect.Judgement;
 import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.route.Destination;
-import io.sidestep.core.rules.Decision;
 import java.net.InetAddress;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * One AUTO connection under watch, driving the {@link Steps} that {@code probe} drives too: DNS
@@ -50,12 +47,6 @@ final class Attempt {
   }
 
   void start() {
-    Optional<Evidence> known = d.learnedSinceStart(host);
-    if (known.isPresent()) {
-      s.note("learned earlier: " + known.get().summary());
-      s.routeRelay();
-      return;
-    }
     if (dest.isIpLiteral()) {
       afterDns(List.of(IpLiterals.parse(host)));
       return;
@@ -63,24 +54,9 @@ final class Attempt {
     new DnsCheck(this).run();
   }
 
-  /** With the addresses known, the router decides again (an IP rule may now match). */
+  /** With the addresses known, the session's router decides again; AUTO stays under watch. */
   void afterDns(List<InetAddress> addresses) {
-    Decision after;
-    try {
-      after = s.router().decideResolved(dest, addresses, s.decision());
-    } catch (RuntimeException e) {
-      s.fail("direct", new DialException(DialException.Kind.GENERAL, "router failed: " + e, e));
-      return;
-    }
-    switch (after.action()) {
-      case REJECT ->
-          s.fail(
-              "reject",
-              new DialException(DialException.Kind.REJECTED, "rejected: " + after.reason()));
-      case RELAY -> s.routeRelay();
-      case DIRECT -> new DirectConnect(this).plain(addresses);
-      case AUTO -> new DirectConnect(this).watched(addresses);
-    }
+    s.resolved(addresses, () -> new DirectConnect(this).watched(addresses));
   }
 
   /** A tunnel to the destination through the relay, for a replay or a control. */

@@ -6,26 +6,28 @@ import io.sidestep.core.detect.LearnedStore;
 import io.sidestep.core.detect.LearnedWriter;
 import io.sidestep.core.detect.ThrottleJudge;
 import io.sidestep.core.detect.VerifiedHosts;
+import io.sidestep.core.rules.LiveRules;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Detection's shared state in a running client: the {@link Steps} (with their judges and outage
- * guard), the learned blocklist, the memory of verified certificates, and the hosts learned since
- * start (so that the very next connection goes to the relay even before the router has re-read the
- * learned file). {@link #autoRoute()} is what the client's AUTO destinations use.
+ * guard), the learned blocklist and the memory of verified certificates. {@link #autoRoute()} is
+ * what the client's AUTO destinations use.
  *
- * <p>Writing the learned file (which forces it to disk) happens on a thread of its own ({@link
- * LearnedWriter}: bounded, batched), never on an event loop; {@code onLearned} runs after each
- * write (the client reloads its router's learned part there).
+ * <p>A learned host is told to the router at once ({@link LiveRules#learned}), so the very next
+ * connection goes to the relay. Writing the learned file (which forces it to disk) happens on a
+ * thread of its own ({@link LearnedWriter}: bounded, batched), never on an event loop, and the
+ * router re-reads the file's learned part after each write.
  */
 public final class Detection implements AutoCloseable {
 
@@ -47,12 +49,11 @@ public final class Detection implements AutoCloseable {
               return size() > MAX_RECENT;
             }
           });
-  private final Map<String, Evidence> recent;
+  // Hosts learned whose entry is not written yet: a direct success racing the write must not drop
+  // the entry.
+  private final Set<String> writing = ConcurrentHashMap.newKeySet();
   private final LearnedWriter writer;
-  private volatile Runnable onLearned = () -> {};
-  // With a router that re-reads the learned file, the in-memory entry is needed only until that
-  // reload; dropping it then lets a line the user deletes take effect.
-  private volatile boolean routerFollows;
+  private volatile LiveRules router;
 
   /**
    * @param stateDir where {@code learned.rules} lives
@@ -76,21 +77,15 @@ public final class Detection implements AutoCloseable {
             clock);
     this.verified = new VerifiedHosts(settings.verifiedFor(), VerifiedHosts.DEFAULT_MAX, clock);
     this.verifiedHttp = new VerifiedHosts(settings.verifiedFor(), VerifiedHosts.DEFAULT_MAX, clock);
-    this.recent =
-        java.util.Collections.synchronizedMap(
-            new LinkedHashMap<>() {
-              @Override
-              protected boolean removeEldestEntry(Map.Entry<String, Evidence> eldest) {
-                return size() > MAX_RECENT;
-              }
-            });
     this.writer = new LearnedWriter(store, LearnedWriter.DEFAULT_CAPACITY, this::written);
   }
 
-  /** Runs after every write of the learned file, e.g. {@code liveRules::reloadLearned}. */
-  public void onLearned(Runnable action) {
-    this.onLearned = Objects.requireNonNull(action, "action");
-    this.routerFollows = true;
+  /**
+   * Keeps {@code router} in step with what detection learns: each host at once, and the learned
+   * file's part re-read after each write.
+   */
+  public void onLearned(LiveRules router) {
+    this.router = Objects.requireNonNull(router, "router");
   }
 
   /** The AUTO route that detects interference. */
@@ -135,20 +130,17 @@ public final class Detection implements AutoCloseable {
     return true;
   }
 
-  /** What was learned about {@code host} since start, if anything: route it to the relay now. */
-  public Optional<Evidence> learnedSinceStart(String host) {
-    Evidence e = recent.get(host);
-    if (e == null || !e.time().plus(settings.learnedFor()).isAfter(clock.instant())) {
-      return Optional.empty();
-    }
-    return Optional.of(e);
-  }
-
-  /** Learns {@code host}: at once in memory, then in the learned file (off the caller's thread). */
+  /** Learns {@code host}: at once in the router, then in the learned file (off this thread). */
   void learn(String host, Evidence evidence) {
-    recent.put(host, evidence);
+    LiveRules r = router;
+    if (r != null) {
+      r.learned(host, evidence.summary(), clock.instant().plus(settings.learnedFor()));
+    }
+    writing.add(host);
     LOG.info("learned {}: {}", host, evidence.summary());
-    writer.learn(host, evidence);
+    if (!writer.learn(host, evidence)) {
+      writing.remove(host);
+    }
   }
 
   /**
@@ -156,7 +148,7 @@ public final class Detection implements AutoCloseable {
    * or the router would not have sent it here), the block is gone and the entry is dropped.
    */
   void directWorked(String host) {
-    if (!recent.containsKey(host)) {
+    if (!writing.contains(host)) {
       writer.forgetIfStored(host);
     }
   }
@@ -165,14 +157,15 @@ public final class Detection implements AutoCloseable {
   private void written(List<LearnedStore.Change> made) {
     for (LearnedStore.Change c : made) {
       if (c instanceof LearnedStore.Change.Learn l) {
-        if (routerFollows) {
-          recent.remove(l.host(), l.evidence());
-        }
+        writing.remove(l.host());
       } else {
         LOG.info("{}: direct works again; dropped from the learned blocklist", c.host());
       }
     }
-    onLearned.run();
+    LiveRules r = router;
+    if (r != null) {
+      r.reloadLearned();
+    }
   }
 
   /** Waits (a little) for pending writes of the learned file. */

@@ -1,7 +1,5 @@
 package io.sidestep.client.detect;
 
-import io.netty.channel.Channel;
-import io.sidestep.client.dial.DialException;
 import java.net.InetAddress;
 import java.util.List;
 
@@ -16,21 +14,6 @@ final class DirectConnect {
 
   DirectConnect(Attempt attempt) {
     this.a = attempt;
-  }
-
-  /** A DIRECT decision after DNS: connected and spliced, nothing watched. */
-  void plain(List<InetAddress> addresses) {
-    a.s
-        .dialer()
-        .connectDirect(a.loop, a.dest, addresses)
-        .addListener(
-            f -> {
-              if (f.isSuccess()) {
-                a.s.splice((Channel) f.getNow(), "direct");
-              } else {
-                a.s.fail("direct", DialException.of(f.cause(), "direct to " + a.dest));
-              }
-            });
   }
 
   /** An AUTO decision: the connect step ({@link Steps#connect}), then the first flight read. */

@@ -9,15 +9,16 @@ import java.util.Objects;
 /**
  * The routing core: every connection from either door comes here as a {@link Destination}, is
  * decided by the {@link Router} and dispatched. DIRECT resolves with the direct resolver and
- * connects; RELAY sends the name to a relay and never resolves it locally; REJECT refuses; AUTO
- * goes to the {@link AutoRoute} (direct until detection plugs in).
+ * connects ({@link Session#resolved}, where the router decides again with the addresses); RELAY
+ * sends the name to a relay and never resolves it locally; REJECT refuses; AUTO goes to the {@link
+ * AutoRoute} (direct until detection plugs in). No door and no detection step decides a route of
+ * its own.
  */
 public final class Dispatcher {
 
   private final Router router;
   private final Dialer dialer;
   private final AutoRoute auto;
-  private final RecentFailures failures = new RecentFailures();
 
   public Dispatcher(Router router, Dialer dialer, AutoRoute auto) {
     this.router = Objects.requireNonNull(router, "router");
@@ -29,15 +30,6 @@ public final class Dispatcher {
     return dialer;
   }
 
-  public Router router() {
-    return router;
-  }
-
-  /** The latest connection failure per destination, from every door; see {@link Session#fail}. */
-  public RecentFailures recentFailures() {
-    return failures;
-  }
-
   /**
    * Routes one connection. Call on {@code inbound}'s event loop with {@code AUTO_READ} off on it
    * and the door's codec still in place, so that {@code reply} can answer.
@@ -47,17 +39,13 @@ public final class Dispatcher {
     try {
       decision = Objects.requireNonNull(router.decide(destination), "decision");
     } catch (RuntimeException e) {
-      Session s = new Session(router, dialer, inbound, destination, door, reply, null, failures);
+      Session s = new Session(router, dialer, inbound, destination, door, reply, null);
       s.fail("none", new DialException(DialException.Kind.GENERAL, "router failed: " + e, e));
       return;
     }
-    Session session =
-        new Session(router, dialer, inbound, destination, door, reply, decision, failures);
+    Session session = new Session(router, dialer, inbound, destination, door, reply, decision);
     switch (decision.action()) {
-      case REJECT ->
-          session.fail(
-              "reject",
-              new DialException(DialException.Kind.REJECTED, "rejected: " + decision.reason()));
+      case REJECT -> session.reject();
       case RELAY -> session.routeRelay();
       case DIRECT -> session.routeDirect();
       case AUTO -> {

@@ -1,12 +1,13 @@
 package io.sidestep.client.dial;
 
 import io.netty.channel.ChannelFuture;
+import io.sidestep.core.rules.Decision;
 
 /**
  * How the core answers the door a connection came in by. A door implements it once per connection:
  * SOCKS5 writes its reply codes; the HTTP door, which reaches the core through an internal SOCKS5
  * hop, inherits them and LittleProxy turns them into a 200 or a 502 (whose body the door then fills
- * from {@link RecentFailures}).
+ * from this connection's own failure, handed over by its hop).
  */
 public interface DoorReply {
 
@@ -16,6 +17,10 @@ public interface DoorReply {
    */
   ChannelFuture succeed();
 
-  /** Tells the door's client why the connection failed, then closes the inbound channel. */
-  void fail(DialException cause);
+  /**
+   * Tells the door's client why the connection failed, then closes the inbound channel.
+   *
+   * @param decision where the router sent the connection; null when the router itself failed
+   */
+  void fail(Decision decision, DialException cause);
 }

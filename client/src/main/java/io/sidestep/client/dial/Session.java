@@ -12,12 +12,12 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sidestep.core.route.Destination;
-import io.sidestep.core.rules.Action;
 import io.sidestep.core.rules.Decision;
 import io.sidestep.core.rules.Router;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +41,6 @@ public final class Session {
   private final Destination destination;
   private final String door;
   private final DoorReply reply;
-  private final RecentFailures failures;
   private final long startNanos = System.nanoTime();
   private Decision decision;
   private ChannelFuture succeeded;
@@ -59,8 +58,7 @@ public final class Session {
       Destination destination,
       String door,
       DoorReply reply,
-      Decision decision,
-      RecentFailures failures) {
+      Decision decision) {
     this.router = router;
     this.dialer = dialer;
     this.inbound = inbound;
@@ -68,7 +66,6 @@ public final class Session {
     this.door = door;
     this.reply = reply;
     this.decision = decision;
-    this.failures = failures;
   }
 
   public Destination destination() {
@@ -89,16 +86,8 @@ public final class Session {
     return inbound.eventLoop();
   }
 
-  public Decision decision() {
-    return decision;
-  }
-
   public Dialer dialer() {
     return dialer;
-  }
-
-  public Router router() {
-    return router;
   }
 
   /** Adds evidence to this connection's log line (detection says what it saw here). */
@@ -115,7 +104,6 @@ public final class Session {
    */
   public ChannelFuture succeed() {
     if (succeeded == null) {
-      failures.forget(destination);
       succeeded = reply.succeed();
     }
     return succeeded;
@@ -123,16 +111,14 @@ public final class Session {
 
   /**
    * Answers the door with a failure and ends the session. {@code route} names the path that failed
-   * ({@code direct}, {@code relay}, {@code reject}, ...). After {@link #succeed} there is no reply
-   * left to give, so the inbound is just closed. A failure before that is remembered in {@link
-   * RecentFailures} first, so that the HTTP door, which sees only the SOCKS5 reply code, can tell
-   * its user why.
+   * ({@code direct}, {@code relay}, {@code reject}, ...). The door is told the decision too, so
+   * that its error page can say where the connection was sent and why. After {@link #succeed} there
+   * is no reply left to give, so the inbound is just closed.
    */
   public void fail(String route, DialException cause) {
     this.route = route;
     if (succeeded == null) {
-      failures.record(destination, cause);
-      reply.fail(cause);
+      reply.fail(decision, cause);
     } else {
       inbound.close();
     }
@@ -246,8 +232,8 @@ public final class Session {
   }
 
   /**
-   * The standard DIRECT path: resolve with the direct resolver (off the event loop), let IP rules
-   * decide again ({@link Router#decideResolved}), connect, answer the door, splice.
+   * The standard DIRECT path: resolve with the direct resolver (off the event loop), then go where
+   * the router says with the addresses known ({@link #resolved}).
    */
   public void routeDirect() {
     route = "direct";
@@ -261,30 +247,44 @@ public final class Session {
                           if (error != null) {
                             fail("direct", DialException.of(error, "resolving " + destination));
                           } else {
-                            directResolved(addresses);
+                            resolved(addresses, () -> connectDirect(addresses));
                           }
                         }));
   }
 
-  private void directResolved(List<InetAddress> addresses) {
-    Decision after;
+  /**
+   * With the addresses a name resolved to for a direct connection, the router decides again ({@link
+   * Router#decideResolved}: an IP rule may now match) and the connection goes where it says: REJECT
+   * fails, RELAY opens a relay tunnel, DIRECT connects and splices, AUTO runs {@code auto}
+   * (detection's watched connect, or a plain one when the name's decision was DIRECT).
+   */
+  public void resolved(List<InetAddress> addresses, Runnable auto) {
     try {
-      after = router.decideResolved(destination, addresses, decision);
+      decision =
+          Objects.requireNonNull(
+              router.decideResolved(destination, addresses, decision), "decision");
     } catch (RuntimeException e) {
       fail("direct", new DialException(DialException.Kind.GENERAL, "router failed: " + e, e));
       return;
     }
-    if (!after.equals(decision)) {
-      decision = after;
-      if (after.action() == Action.REJECT) {
-        fail("reject", new DialException(DialException.Kind.REJECTED, "rejected: " + reasonText()));
-        return;
-      }
-      if (after.action() == Action.RELAY) {
-        routeRelay();
-        return;
-      }
+    switch (decision.action()) {
+      case REJECT -> reject();
+      case RELAY -> routeRelay();
+      case DIRECT -> connectDirect(addresses);
+      case AUTO -> auto.run();
     }
+  }
+
+  /** Refuses the connection as the decision says. */
+  void reject() {
+    fail("reject", new DialException(DialException.Kind.REJECTED, "rejected: " + reasonText()));
+  }
+
+  /**
+   * Connects direct to {@code addresses} with the dialer's timeout and splices; nothing watched.
+   */
+  private void connectDirect(List<InetAddress> addresses) {
+    route = "direct";
     dialer
         .connectDirect(loop(), destination, addresses)
         .addListener(

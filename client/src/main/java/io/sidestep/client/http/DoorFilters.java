@@ -1,10 +1,14 @@
 package io.sidestep.client.http;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -14,55 +18,63 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.sidestep.client.dial.DialException;
-import io.sidestep.client.dial.RecentFailures;
 import io.sidestep.client.pac.Pac;
 import io.sidestep.core.route.Destination;
-import io.sidestep.core.rules.Action;
 import io.sidestep.core.rules.Decision;
-import io.sidestep.core.rules.Router;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.littleshoot.proxy.HttpFilters;
 import org.littleshoot.proxy.HttpFiltersAdapter;
 import org.littleshoot.proxy.HttpFiltersSourceAdapter;
+import org.littleshoot.proxy.impl.ProxyUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP door's own answers: {@code GET /proxy.pac} (an origin-form request to the door itself)
- * gets the PAC file, a destination a rule rejects gets a 403 naming the rule instead of a bare 502,
- * LittleProxy's own bare 502 for a connection the core could not make is replaced by one saying why
- * (from {@link RecentFailures}; 504 for a timeout, 403 for a refusal by a rule or the relay's
- * policy), and the {@code Via} header LittleProxy adds is removed so origins see no proxy header.
+ * The HTTP door's own answers and what it hides. {@code GET /proxy.pac} (an origin-form request to
+ * the door itself) gets the PAC file. Every answer LittleProxy makes up itself (a 502 for a
+ * connection the core could not make, a 400 or 504; text/html that may echo the raw request line)
+ * is replaced by the door's own text/plain page, which never repeats the request: for a failed
+ * connection it names the destination, the route the router chose and why, and the failure (taken
+ * from this connection's own hop, see {@link Hops}; 504 for a timeout, 403 for a refusal by a rule
+ * or the relay's policy). The {@code Via} header LittleProxy adds is removed from requests and
+ * responses, so neither origins nor pages see a proxy header.
  */
 final class DoorFilters extends HttpFiltersSourceAdapter {
 
   private static final Logger LOG = LoggerFactory.getLogger(DoorFilters.class);
-  private static final Logger CONNECTIONS =
-      LoggerFactory.getLogger("io.sidestep.client.connection");
 
-  private final Router router;
+  /** The name LittleProxy writes into the {@code Via} headers this door removes. */
+  static final String VIA_ALIAS = "sidestep";
+
+  private static final Pattern OWN_VIA = Pattern.compile("\\d\\.\\d " + VIA_ALIAS);
+
   private final InetSocketAddress socks;
-  private final RecentFailures failures;
+  private final Hops hops;
 
-  DoorFilters(Router router, InetSocketAddress socks, RecentFailures failures) {
-    this.router = router;
+  DoorFilters(InetSocketAddress socks, Hops hops) {
     this.socks = socks;
-    this.failures = failures;
+    this.hops = hops;
   }
 
   @Override
   public HttpFilters filterRequest(HttpRequest originalRequest, ChannelHandlerContext ctx) {
+    if (ctx.pipeline().get(NoVia.NAME) == null) {
+      // Last in the pipeline, so it sees every response LittleProxy writes, the CONNECT's 200 too.
+      ctx.pipeline().addLast(NoVia.NAME, NoVia.INSTANCE);
+    }
     return new HttpFiltersAdapter(originalRequest, ctx) {
-      // A 502 after LittleProxy started its hop to the core and before any response came from the
-      // far end is its own "could not connect" answer; an origin's 502 comes through
-      // serverToProxyResponseReceiving first. (Neither its failure callback, which runs only after
-      // that 502 is written, nor its success callback, which a SOCKS5 chain never fires, can serve
-      // here.) Set and read on LittleProxy's different worker threads.
+      // A response before any came from the far end, and not the door's own, is LittleProxy's;
+      // after it started a hop to the core, a 502 is its "could not connect". (Neither its failure
+      // callback, which runs only after that 502 is written, nor its success callback, which a
+      // SOCKS5 chain never fires, can serve here.) Set and read on LittleProxy's different worker
+      // threads.
       private volatile boolean connecting;
       private volatile boolean fromServer;
+      private volatile boolean own;
 
       @Override
       public void proxyToServerConnectionStarted() {
@@ -76,17 +88,17 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
 
       @Override
       public HttpObject proxyToClientResponse(HttpObject httpObject) {
-        if (connecting
-            && !fromServer
-            && httpObject instanceof HttpResponse response
-            && response.status().code() == HttpResponseStatus.BAD_GATEWAY.code()) {
-          Destination destination = destination(originalRequest);
-          if (destination != null) {
-            ReferenceCountUtil.release(httpObject);
-            return connectFailure(originalRequest, destination, failures.recent(destination));
-          }
+        if (fromServer || own || !(httpObject instanceof HttpResponse response)) {
+          return httpObject;
         }
-        return httpObject;
+        HttpResponseStatus status = response.status();
+        ReferenceCountUtil.release(httpObject);
+        Destination destination = destination(originalRequest);
+        if (connecting && status.code() == HttpResponseStatus.BAD_GATEWAY.code()) {
+          return connectFailure(
+              originalRequest, destination, hops.take(ctx.channel().remoteAddress()));
+        }
+        return ownPage(originalRequest, status, destination);
       }
 
       @Override
@@ -94,39 +106,19 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
         if (!(httpObject instanceof HttpRequest request)) {
           return null;
         }
-        String uri = request.uri();
-        if (uri.startsWith("/")) {
+        if (request.uri().startsWith("/")) {
+          own = true;
           return pac(request, ctx);
         }
         String badHost = invalidHost(request);
         if (badHost != null) {
           LOG.info(
               "http door: bad destination from {}: {}", ctx.channel().remoteAddress(), badHost);
+          own = true;
           return response(
               HttpResponseStatus.BAD_REQUEST,
               "text/plain; charset=utf-8",
               "Sidestep cannot go there: " + badHost + "\n",
-              false);
-        }
-        Destination destination = destination(request);
-        if (destination == null) {
-          return null;
-        }
-        Decision decision;
-        try {
-          decision = router.decide(destination);
-        } catch (RuntimeException e) {
-          return null; // the core decides again and reports the failure
-        }
-        if (decision.action() == Action.REJECT) {
-          CONNECTIONS.info(
-              "door=http dest={} route=reject reason=\"{}\" up=0 down=0 ms=0 result=\"refused\"",
-              destination,
-              decision.reason());
-          return response(
-              HttpResponseStatus.FORBIDDEN,
-              "text/plain; charset=utf-8",
-              "Sidestep refused " + destination + ": " + decision.reason() + "\n",
               false);
         }
         return null;
@@ -135,28 +127,94 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
       @Override
       public HttpResponse proxyToServerRequest(HttpObject httpObject) {
         if (httpObject instanceof HttpRequest request) {
-          request.headers().remove(HttpHeaderNames.VIA);
+          removeOwnVia(request);
         }
         return null;
       }
     };
   }
 
-  /** The answer to a connection the core could not make, naming the destination and the reason. */
+  /** Removes the {@code Via} entries LittleProxy added for this door; others stay. */
+  static void removeOwnVia(HttpMessage message) {
+    List<String> vias = message.headers().getAll(HttpHeaderNames.VIA);
+    if (vias.isEmpty()) {
+      return;
+    }
+    List<String> kept = vias.stream().filter(v -> !OWN_VIA.matcher(v.trim()).matches()).toList();
+    message.headers().remove(HttpHeaderNames.VIA);
+    if (!kept.isEmpty()) {
+      message.headers().set(HttpHeaderNames.VIA, kept);
+    }
+  }
+
+  /** Takes the door's {@code Via} off every response on its way to the browser. */
+  @ChannelHandler.Sharable
+  static final class NoVia extends ChannelOutboundHandlerAdapter {
+    static final String NAME = "sidestep-no-via";
+    static final NoVia INSTANCE = new NoVia();
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+      if (msg instanceof HttpResponse response) {
+        removeOwnVia(response);
+      }
+      ctx.write(msg, promise);
+    }
+  }
+
+  /**
+   * The answer to a connection the core could not make: the destination, the failure and the route
+   * the router chose with its reason. A refusal by a rule is a 403 naming the rule.
+   */
   static FullHttpResponse connectFailure(
-      HttpRequest request, Destination destination, Optional<RecentFailures.Failure> failure) {
-    HttpResponseStatus status =
-        failure.map(f -> status(f.kind())).orElse(HttpResponseStatus.BAD_GATEWAY);
+      HttpRequest request, Destination destination, Optional<Hops.Failure> failure) {
+    String where = shown(destination);
+    Decision decision = failure.map(Hops.Failure::decision).orElse(null);
+    DialException.Kind kind = failure.map(f -> f.cause().kind()).orElse(DialException.Kind.GENERAL);
+    String body;
+    if (kind == DialException.Kind.REJECTED && decision != null) {
+      body = "Sidestep refused " + where + ": " + decision.reason() + "\n";
+    } else {
+      body =
+          "Sidestep could not reach "
+              + where
+              + ": "
+              + failure
+                  .map(f -> headline(kind) + " (" + f.cause().getMessage() + ")")
+                  .orElse("the connection failed (the client's log says why)")
+              + "\n"
+              + (decision == null
+                  ? ""
+                  : "Route: " + decision.action() + ", " + decision.reason() + "\n");
+    }
+    return page(request, failure.isPresent() ? status(kind) : HttpResponseStatus.BAD_GATEWAY, body);
+  }
+
+  /** The door's page in place of one LittleProxy made up, with its status and nothing it echoed. */
+  static FullHttpResponse ownPage(
+      HttpRequest request, HttpResponseStatus status, Destination destination) {
     String why =
-        failure
-            .map(f -> headline(f.kind()) + " (" + f.message() + ")")
-            .orElse("the connection failed (the client's log says why)");
+        switch (status.code()) {
+          case 400 -> "it is not a request this proxy can forward";
+          case 502 -> "it names no destination this proxy can use";
+          case 504 -> "the destination did not answer in time";
+          default -> "the proxy could not forward it (" + status.code() + ")";
+        };
+    return page(
+        request,
+        status,
+        "Sidestep could not serve this request for " + shown(destination) + ": " + why + "\n");
+  }
+
+  /** The destination as the door shows it: normalised, never the raw request text. */
+  private static String shown(Destination destination) {
+    return destination == null ? "the destination" : destination.authority();
+  }
+
+  private static FullHttpResponse page(
+      HttpRequest request, HttpResponseStatus status, String body) {
     FullHttpResponse r =
-        response(
-            status,
-            "text/plain; charset=utf-8",
-            "Sidestep could not reach " + destination + ": " + why + "\n",
-            HttpUtil.isKeepAlive(request));
+        response(status, "text/plain; charset=utf-8", body, HttpUtil.isKeepAlive(request));
     if (request.method().equals(HttpMethod.HEAD)) {
       r.content().clear(); // Content-Length stays that of the body a GET would get
     }
@@ -250,20 +308,17 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
     }
   }
 
-  /** The destination of a CONNECT or absolute-form request, or null when it has none. */
+  /**
+   * The destination of a CONNECT or absolute-form request as LittleProxy reads it for its hop to
+   * the core (so a path {@link java.net.URI} would refuse does not matter), or null when it has
+   * none.
+   */
   static Destination destination(HttpRequest request) {
     try {
-      if (request.method().equals(HttpMethod.CONNECT)) {
-        return Destination.parse(request.uri(), 443);
-      }
-      URI uri = new URI(request.uri());
-      if (uri.getHost() == null) {
-        return null;
-      }
-      int port =
-          uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
-      return Destination.of(uri.getHost(), port);
-    } catch (Exception e) {
+      return request.method().equals(HttpMethod.CONNECT)
+          ? Destination.parse(request.uri(), 443)
+          : Destination.parse(ProxyUtils.parseHostAndPort(request), 80);
+    } catch (IllegalArgumentException e) {
       return null;
     }
   }
@@ -276,6 +331,7 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
     r.headers().set(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
     r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    r.headers().set("X-Content-Type-Options", "nosniff");
     HttpUtil.setKeepAlive(r, keepAlive);
     return r;
   }

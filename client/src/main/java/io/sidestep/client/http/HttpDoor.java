@@ -7,13 +7,8 @@ import io.sidestep.client.socks.SocksDoor;
 import io.sidestep.core.net.Printable;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Optional;
-import org.littleshoot.proxy.ChainedProxy;
-import org.littleshoot.proxy.ChainedProxyAdapter;
-import org.littleshoot.proxy.ChainedProxyType;
 import org.littleshoot.proxy.HttpProxyServer;
 import org.littleshoot.proxy.ProxyAuthenticator;
 import org.littleshoot.proxy.impl.DefaultHttpProxyServer;
@@ -24,10 +19,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP proxy door. LittleProxy owns the HTTP/1.1 proxy semantics and is chained, as its only
  * upstream, to an internal SOCKS5 listener of the core on 127.0.0.1 (random port, random
- * credential). LittleProxy sends the destination to a SOCKS5 upstream as a name and does not look
- * it up (its SOCKS5 CONNECT uses an unresolved address, and with a chained proxy it resolves only
- * the proxy's own address, which is a literal here); its resolver is nevertheless replaced by one
- * that refuses, so no name can reach a resolver through it.
+ * credential; one hop per upstream connection, see {@link Hops}). LittleProxy sends the destination
+ * to a SOCKS5 upstream as a name and does not look it up (its SOCKS5 CONNECT uses an unresolved
+ * address, and with a chained proxy it resolves only the proxy's own address, which is a literal
+ * here); its resolver is nevertheless replaced by one that refuses, so no name can reach a resolver
+ * through it.
  *
  * <p>Limits: request line 8 KiB, headers 32 KiB (a longer one gets 400 and the connection closes),
  * idle connections closed after 120 s.
@@ -60,26 +56,25 @@ public final class HttpDoor implements AutoCloseable {
       Optional<DoorCredentials> credentials,
       InetSocketAddress publicSocks,
       HostResolverHook hook) {
-    byte[] secret = new byte[18];
-    new SecureRandom().nextBytes(secret);
-    DoorCredentials hop =
-        new DoorCredentials("sidestep-http", Base64.getUrlEncoder().encodeToString(secret));
+    Hops hops = new Hops();
     SocksDoor internal =
         SocksDoor.bind(
             "http",
             new InetSocketAddress("127.0.0.1", 0),
             group,
             dispatcher,
-            Optional.of(hop),
+            Optional.of(hops.login()),
             SocksDoor.DEFAULT_HANDSHAKE_TIMEOUT);
-    ChainedProxy chained = new CoreHop(internal.address(), hop);
+    InetSocketAddress core = internal.address();
     try {
       var bootstrap =
           DefaultHttpProxyServer.bootstrap()
               .withName("sidestep-http")
               .withAllowLocalOnly(false)
               .withAddress(address)
-              .withChainProxyManager((request, proxies, clientDetails) -> proxies.add(chained))
+              .withChainProxyManager(
+                  (request, proxies, client) ->
+                      proxies.add(hops.open(core, client.getClientAddress())))
               .withServerResolver(
                   (host, port) -> {
                     hook.lookedUp(host);
@@ -89,8 +84,7 @@ public final class HttpDoor implements AutoCloseable {
                     throw new UnknownHostException(
                         host + ": the HTTP door never resolves names itself");
                   })
-              .withFiltersSource(
-                  new DoorFilters(dispatcher.router(), publicSocks, dispatcher.recentFailures()))
+              .withFiltersSource(new DoorFilters(publicSocks, hops))
               .withMaxInitialLineLength(8192)
               .withMaxHeaderSize(32768)
               // Not a limit: the most body one HttpContent carries. LittleProxy writes and flushes
@@ -99,7 +93,7 @@ public final class HttpDoor implements AutoCloseable {
               .withMaxChunkSize(65536)
               .withConnectTimeout(10_000)
               .withIdleConnectionTimeout(Duration.ofSeconds(120))
-              .withProxyAlias("sidestep")
+              .withProxyAlias(DoorFilters.VIA_ALIAS)
               .withThreadPoolConfiguration(
                   new ThreadPoolConfiguration()
                       .withAcceptorThreads(1)
@@ -139,37 +133,6 @@ public final class HttpDoor implements AutoCloseable {
       Thread.currentThread().interrupt();
     } finally {
       internal.close();
-    }
-  }
-
-  /** The one upstream LittleProxy knows: the core's internal SOCKS5 listener. */
-  private static final class CoreHop extends ChainedProxyAdapter {
-    private final InetSocketAddress address;
-    private final DoorCredentials credentials;
-
-    CoreHop(InetSocketAddress address, DoorCredentials credentials) {
-      this.address = address;
-      this.credentials = credentials;
-    }
-
-    @Override
-    public InetSocketAddress getChainedProxyAddress() {
-      return address;
-    }
-
-    @Override
-    public ChainedProxyType getChainedProxyType() {
-      return ChainedProxyType.SOCKS5;
-    }
-
-    @Override
-    public String getUsername() {
-      return credentials.user();
-    }
-
-    @Override
-    public String getPassword() {
-      return credentials.password();
     }
   }
 

@@ -9,7 +9,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.socksx.v5.Socks5InitialRequestDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5ServerEncoder;
-import io.sidestep.client.DoorCredentials;
 import io.sidestep.client.dial.Dispatcher;
 import io.sidestep.core.netty.TunnelOptions;
 import java.net.InetSocketAddress;
@@ -36,7 +35,7 @@ public final class SocksDoor implements AutoCloseable {
 
   /**
    * Binds a door. {@code name} is the door's name in log lines ({@code socks}, or {@code http} for
-   * the HTTP door's internal hop).
+   * the HTTP door's internal hop); without a {@code login} the door asks for no authentication.
    *
    * @throws java.io.UncheckedIOException when the address cannot be bound
    */
@@ -45,7 +44,7 @@ public final class SocksDoor implements AutoCloseable {
       InetSocketAddress address,
       EventLoopGroup group,
       Dispatcher dispatcher,
-      Optional<DoorCredentials> credentials,
+      Optional<SocksLogin> login,
       Duration handshakeTimeout) {
     ServerBootstrap b =
         new ServerBootstrap()
@@ -65,7 +64,7 @@ public final class SocksDoor implements AutoCloseable {
                         .addLast(SocksHandshake.DECODER, new Socks5InitialRequestDecoder())
                         .addLast(
                             SocksHandshake.NAME,
-                            new SocksHandshake(name, dispatcher, credentials, handshakeTimeout));
+                            new SocksHandshake(name, dispatcher, login, handshakeTimeout));
                   }
                 });
     try {

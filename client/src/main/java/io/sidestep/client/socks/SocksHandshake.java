@@ -20,7 +20,6 @@ import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthRequestDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthStatus;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.sidestep.client.DoorCredentials;
 import io.sidestep.client.dial.Channels;
 import io.sidestep.client.dial.DialException;
 import io.sidestep.client.dial.Dispatcher;
@@ -28,6 +27,7 @@ import io.sidestep.client.dial.DoorReply;
 import io.sidestep.client.dial.HeldBytes;
 import io.sidestep.core.net.Printable;
 import io.sidestep.core.route.Destination;
+import io.sidestep.core.rules.Decision;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -49,15 +49,15 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
 
   private final String door;
   private final Dispatcher dispatcher;
-  private final Optional<DoorCredentials> credentials;
+  private final Optional<SocksLogin> login;
   private final Duration timeout;
   private ScheduledFuture<?> timer;
+  private SocksLogin.FailureListener listener = SocksLogin.FailureListener.NONE;
 
-  SocksHandshake(
-      String door, Dispatcher dispatcher, Optional<DoorCredentials> credentials, Duration timeout) {
+  SocksHandshake(String door, Dispatcher dispatcher, Optional<SocksLogin> login, Duration timeout) {
     this.door = door;
     this.dispatcher = dispatcher;
-    this.credentials = credentials;
+    this.login = login;
     this.timeout = timeout;
   }
 
@@ -111,7 +111,7 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
       return;
     }
     Socks5AuthMethod wanted =
-        credentials.isPresent() ? Socks5AuthMethod.PASSWORD : Socks5AuthMethod.NO_AUTH;
+        login.isPresent() ? Socks5AuthMethod.PASSWORD : Socks5AuthMethod.NO_AUTH;
     if (!init.authMethods().contains(wanted)) {
       ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.UNACCEPTED))
           .addListener(ChannelFutureListener.CLOSE);
@@ -121,7 +121,7 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
         .replace(
             DECODER,
             DECODER,
-            credentials.isPresent()
+            login.isPresent()
                 ? new Socks5PasswordAuthRequestDecoder()
                 : new Socks5CommandRequestDecoder());
     ctx.writeAndFlush(new DefaultSocks5InitialResponse(wanted)).addListener(readNext(ctx));
@@ -132,12 +132,15 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
       ctx.close();
       return;
     }
-    if (!credentials.orElseThrow().matches(auth.username(), auth.password())) {
+    Optional<SocksLogin.FailureListener> admitted =
+        login.orElseThrow().check(auth.username(), auth.password());
+    if (admitted.isEmpty()) {
       LOG.info("{} door: wrong credentials from {}", door, ctx.channel().remoteAddress());
       ctx.writeAndFlush(new DefaultSocks5PasswordAuthResponse(Socks5PasswordAuthStatus.FAILURE))
           .addListener(ChannelFutureListener.CLOSE);
       return;
     }
+    listener = admitted.get();
     ctx.pipeline().replace(DECODER, DECODER, new Socks5CommandRequestDecoder());
     ctx.writeAndFlush(new DefaultSocks5PasswordAuthResponse(Socks5PasswordAuthStatus.SUCCESS))
         .addListener(readNext(ctx));
@@ -171,7 +174,7 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
     ctx.pipeline().addAfter(NAME, HeldBytes.NAME, new HeldBytes());
     ctx.pipeline().remove(DECODER);
     ctx.pipeline().remove(this);
-    dispatcher.dispatch(ctx.channel(), destination, door, new Reply(ctx));
+    dispatcher.dispatch(ctx.channel(), destination, door, new Reply(ctx, listener));
   }
 
   private static void refuse(ChannelHandlerContext ctx, Socks5CommandStatus status) {
@@ -208,9 +211,11 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
   /** The SOCKS5 command reply for the core's outcome. */
   private static final class Reply implements DoorReply {
     private final ChannelHandlerContext ctx;
+    private final SocksLogin.FailureListener listener;
 
-    Reply(ChannelHandlerContext ctx) {
+    Reply(ChannelHandlerContext ctx, SocksLogin.FailureListener listener) {
       this.ctx = ctx;
+      this.listener = listener;
     }
 
     @Override
@@ -230,7 +235,8 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void fail(DialException cause) {
+    public void fail(Decision decision, DialException cause) {
+      listener.failed(decision, cause);
       ctx.channel()
           .writeAndFlush(
               new DefaultSocks5CommandResponse(status(cause.kind()), Socks5AddressType.IPv4))

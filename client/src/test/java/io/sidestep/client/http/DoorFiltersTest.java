@@ -8,22 +8,25 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import io.sidestep.client.dial.DialException;
-import io.sidestep.client.dial.RecentFailures;
 import io.sidestep.core.route.Destination;
+import io.sidestep.core.rules.Action;
+import io.sidestep.core.rules.Decision;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** The failure answers' status and body, one per kind of failure. */
+/** The failure answers' status and body, one per kind of failure, and the door's other pages. */
 class DoorFiltersTest {
 
   final Destination dest = Destination.of("example.com", 443);
   final DefaultHttpRequest connect =
       new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.CONNECT, "example.com:443");
 
+  final Decision direct = new Decision(Action.DIRECT, "rules.txt:3: MATCH,DIRECT");
+
   private FullHttpResponse answer(DialException.Kind kind, String message) {
     return DoorFilters.connectFailure(
-        connect, dest, Optional.of(new RecentFailures.Failure(kind, message)));
+        connect, dest, Optional.of(new Hops.Failure(direct, new DialException(kind, message))));
   }
 
   private static String body(FullHttpResponse r) {
@@ -41,7 +44,8 @@ class DoorFiltersTest {
     assertThat(body(r))
         .isEqualTo(
             "Sidestep could not reach example.com:443: the connection timed out"
-                + " (direct to example.com:443: timed out)\n");
+                + " (direct to example.com:443: timed out)\n"
+                + "Route: DIRECT, rules.txt:3: MATCH,DIRECT\n");
   }
 
   @Test
@@ -77,5 +81,47 @@ class DoorFiltersTest {
     } finally {
       r.release();
     }
+  }
+
+  @Test
+  void aRefusalByARuleIs403NamingTheRule() {
+    Decision reject = new Decision(Action.REJECT, "rules.txt:1: DOMAIN,example.com,REJECT");
+    FullHttpResponse r =
+        DoorFilters.connectFailure(
+            connect,
+            dest,
+            Optional.of(
+                new Hops.Failure(
+                    reject,
+                    new DialException(DialException.Kind.REJECTED, "rejected: " + reject))));
+    assertThat(r.status().code()).isEqualTo(403);
+    assertThat(body(r))
+        .isEqualTo("Sidestep refused example.com:443: rules.txt:1: DOMAIN,example.com,REJECT\n");
+  }
+
+  @Test
+  void aPathJavaNetUriRefusesStillNamesTheDestination() {
+    DefaultHttpRequest get =
+        new DefaultHttpRequest(
+            HttpVersion.HTTP_1_1, HttpMethod.GET, "http://Example.COM:8080/{x}?q=<svg>");
+    assertThat(DoorFilters.destination(get)).isEqualTo(Destination.of("example.com", 8080));
+    assertThat(
+            DoorFilters.destination(
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http:///x")))
+        .isNull();
+  }
+
+  @Test
+  void onlyTheDoorsOwnViaIsRemoved() {
+    var response =
+        new io.netty.handler.codec.http.DefaultHttpResponse(
+            HttpVersion.HTTP_1_1, io.netty.handler.codec.http.HttpResponseStatus.OK);
+    response.headers().add(HttpHeaderNames.VIA, "1.1 cdn.example");
+    response.headers().add(HttpHeaderNames.VIA, "1.1 sidestep");
+    var channel = new io.netty.channel.embedded.EmbeddedChannel(DoorFilters.NoVia.INSTANCE);
+    channel.writeOutbound(response);
+    io.netty.handler.codec.http.HttpResponse out = channel.readOutbound();
+    assertThat(out.headers().getAll(HttpHeaderNames.VIA)).containsExactly("1.1 cdn.example");
+    channel.finishAndReleaseAll();
   }
 }

@@ -1,8 +1,10 @@
 package io.sidestep.core.rules;
 
 /**
- * A routing decision and what made it, safe to log: a rule's {@code FILE:LINE: TEXT}, a learned
- * entry with its evidence, or {@code no rule: detection decides}.
+ * Where a connection goes and why: the {@link Router}'s one answer, which the connection's log
+ * line, the HTTP door's error page and {@code explain} all show. {@code reason} is safe to log: a
+ * rule's {@code FILE:LINE: TEXT}, a learned entry with its evidence, or {@code no rule: detection
+ * decides}.
  */
 public record Decision(Action action, String reason) {
 

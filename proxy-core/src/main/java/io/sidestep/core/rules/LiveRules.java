@@ -7,11 +7,14 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +30,9 @@ import org.slf4j.LoggerFactory;
  * is read again and the new {@link Rules} replaces the old in one step, so each decision sees
  * either the old rules or the new, never a mix. A bad edit of the rules file keeps the old rules in
  * force and logs the {@code FILE:LINE:COL} error once; fixing the file picks it up.
+ *
+ * <p>A host detection has just learned ({@link #learned}) is routed to the relay at once, as its
+ * learned entry would route it, until the re-read learned file has that entry (or it expires).
  */
 public final class LiveRules implements Router, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LiveRules.class);
@@ -36,7 +42,10 @@ public final class LiveRules implements Router, AutoCloseable {
 
   private final Path rulesFile;
   private final Path learnedFile;
+  private final Clock clock;
   private final Object lock = new Object();
+  // Hosts learned since the learned file was last read, by normalised host.
+  private final Map<String, JustLearned> justLearned = new ConcurrentHashMap<>();
   private final ScheduledExecutorService watcher;
   private volatile Rules current;
   private volatile RulesException problem;
@@ -47,6 +56,7 @@ public final class LiveRules implements Router, AutoCloseable {
   private LiveRules(Path rulesFile, Path learnedFile, Clock clock, Duration poll) {
     this.rulesFile = rulesFile;
     this.learnedFile = learnedFile;
+    this.clock = clock;
     Set<Path> files = new LinkedHashSet<>();
     if (rulesFile != null) {
       files.add(rulesFile);
@@ -117,8 +127,37 @@ public final class LiveRules implements Router, AutoCloseable {
 
   @Override
   public Decision decide(Destination destination) {
-    return current.decide(destination);
+    Decision d = current.decide(destination);
+    if (d.action() != Action.AUTO || justLearned.isEmpty()) {
+      return d;
+    }
+    // Where a learned entry would apply, so does one learned a moment ago.
+    JustLearned j = justLearned.get(destination.host());
+    if (j == null) {
+      return d;
+    }
+    if (!j.expires().isAfter(clock.instant())) {
+      justLearned.remove(destination.host(), j);
+      return d;
+    }
+    return j.decision();
   }
+
+  /**
+   * Routes {@code host} (any port) through the relay from now on, as the learned entry detection is
+   * about to write for it would, without waiting for the file. Cheap and safe to call on an event
+   * loop.
+   *
+   * @param evidence what detection saw, for the decision's reason
+   * @param expires when the entry stops applying
+   */
+  public void learned(String host, String evidence, Instant expires) {
+    justLearned.put(
+        Destination.normalise(host),
+        new JustLearned(new Decision(Action.RELAY, "learned: just now: " + evidence), expires));
+  }
+
+  private record JustLearned(Decision decision, Instant expires) {}
 
   @Override
   public Decision decideResolved(
@@ -180,6 +219,7 @@ public final class LiveRules implements Router, AutoCloseable {
     List<String> warnings = new ArrayList<>();
     RuleIndex learned = Rules.loadLearned(learnedFile, warnings);
     current = current.withLearned(learned, warnings);
+    justLearned.keySet().removeIf(current::learnedHas);
     log.debug("rules: {} learned entries from {}", learned.entryCount(), learnedFile);
   }
 

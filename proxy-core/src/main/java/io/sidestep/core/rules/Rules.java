@@ -175,6 +175,12 @@ public final class Rules implements Router {
     return e != NONE ? learned.decision(e) : byName;
   }
 
+  /** Whether the learned file has a usable entry for {@code host} on any port. */
+  boolean learnedHas(String host) {
+    InetAddress address = IpLiterals.isIpLiteral(host) ? IpLiterals.parse(host) : null;
+    return first(learned, host, address, 443) != NONE;
+  }
+
   /** The first usable entry of {@code index} for a destination, skipping expired and excepted. */
   private int first(RuleIndex index, String host, InetAddress address, int port) {
     int after = -1;

@@ -89,4 +89,44 @@ class LiveRulesTest {
     }
     assertThat(condition.getAsBoolean()).as("condition within 20 s").isTrue();
   }
+
+  @Test
+  void aHostLearnedJustNowIsRelayedAtOnceUntilTheLearnedFileHasIt() throws IOException {
+    Path rules = dir.resolve("rules.txt");
+    Files.writeString(rules, "DOMAIN,mine.example,DIRECT\n");
+    Path learnedFile = dir.resolve("learned.rules");
+    try (LiveRules live = LiveRules.load(rules, learnedFile, Duration.ZERO, Clock.systemUTC())) {
+      java.time.Instant later = java.time.Instant.now().plus(Duration.ofDays(7));
+      live.learned("SITE.example.", "technique=7 tls-reset; evidence=reset", later);
+      live.learned("mine.example", "technique=7 tls-reset; evidence=reset", later);
+      Decision d = live.decide(Destination.parse("site.example", 8443));
+      assertThat(d.action()).isEqualTo(Action.RELAY);
+      assertThat(d.reason()).isEqualTo("learned: just now: technique=7 tls-reset; evidence=reset");
+      assertThat(live.decide(Destination.parse("mine.example", 443)).action())
+          .as("the user's own rule comes first")
+          .isEqualTo(Action.DIRECT);
+
+      live.reloadLearned();
+      assertThat(live.decide(SITE).action()).as("not in the file yet").isEqualTo(Action.RELAY);
+
+      Files.writeString(
+          learnedFile, "DOMAIN,site.example,RELAY # technique=7 tls-reset; evidence=reset\n");
+      live.reloadLearned();
+      assertThat(live.decide(SITE).reason()).startsWith("learned: " + learnedFile);
+      Files.writeString(learnedFile, "");
+      live.reloadLearned();
+      assertThat(live.decide(SITE).action())
+          .as("a line the user deletes takes effect")
+          .isEqualTo(Action.AUTO);
+    }
+  }
+
+  @Test
+  void aHostLearnedJustNowStopsAtItsExpiry() {
+    try (LiveRules live =
+        LiveRules.load(null, dir.resolve("learned.rules"), Duration.ZERO, Clock.systemUTC())) {
+      live.learned("site.example", "evidence", java.time.Instant.now().minusSeconds(1));
+      assertThat(live.decide(SITE).action()).isEqualTo(Action.AUTO);
+    }
+  }
 }
