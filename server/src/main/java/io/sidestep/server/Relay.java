@@ -351,13 +351,10 @@ public final class Relay implements AutoCloseable {
       EventLoopGroup workers =
           new MultiThreadIoEventLoopGroup(ioThreads, NioIoHandler.newFactory());
       ChannelFuture bound =
-          new ServerBootstrap()
+          TunnelOptions.inbound(new ServerBootstrap())
               .group(boss, workers)
               .channel(NioServerSocketChannel.class)
               .option(ChannelOption.SO_BACKLOG, 1024)
-              .childOption(ChannelOption.AUTO_READ, false)
-              .childOption(ChannelOption.RCVBUF_ALLOCATOR, TunnelOptions.RECEIVE_BUFFERS)
-              .childOption(ChannelOption.TCP_NODELAY, true)
               .childHandler(
                   new RelayInitializer(
                       ssl, rc, handshakeTimeout.toMillis(), idleTimeout.toMillis()))

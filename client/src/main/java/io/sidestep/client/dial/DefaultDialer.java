@@ -4,12 +4,11 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.sidestep.core.net.IpLiterals;
+import io.sidestep.core.netty.HeldBytes;
 import io.sidestep.core.netty.TunnelOptions;
 import io.sidestep.core.route.Destination;
 import java.net.InetAddress;
@@ -109,15 +108,7 @@ public final class DefaultDialer implements Dialer {
       return;
     }
     InetSocketAddress target = new InetSocketAddress(addresses.get(index), destination.port());
-    Bootstrap b =
-        new Bootstrap()
-            .group(loop)
-            .channel(NioSocketChannel.class)
-            .option(ChannelOption.AUTO_READ, false)
-            .option(ChannelOption.RCVBUF_ALLOCATOR, TunnelOptions.RECEIVE_BUFFERS)
-            .option(ChannelOption.TCP_NODELAY, true)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, timeout.toMillis()))
-            .handler(EMPTY);
+    Bootstrap b = TunnelOptions.outbound(loop, timeout).handler(EMPTY);
     boolean bindable =
         localAddress != null
             && (localAddress instanceof java.net.Inet4Address)

@@ -15,7 +15,7 @@ import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sidestep.client.dial.DialException;
 import io.sidestep.client.dial.Dialer;
-import io.sidestep.client.dial.HeldBytes;
+import io.sidestep.core.netty.HeldBytes;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import java.nio.charset.StandardCharsets;

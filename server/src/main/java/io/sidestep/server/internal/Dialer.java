@@ -1,13 +1,10 @@
 package io.sidestep.server.internal;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.sidestep.core.net.IpLiterals;
@@ -17,6 +14,7 @@ import io.sidestep.server.Resolver;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -119,13 +117,7 @@ public final class Dialer {
       EventLoop loop, Destination destination, List<InetAddress> addrs, int i, Promise<Channel> p) {
     InetSocketAddress target = new InetSocketAddress(addrs.get(i), destination.port());
     ChannelFuture f =
-        new Bootstrap()
-            .group(loop)
-            .channel(NioSocketChannel.class)
-            .option(ChannelOption.AUTO_READ, false)
-            .option(ChannelOption.RCVBUF_ALLOCATOR, TunnelOptions.RECEIVE_BUFFERS)
-            .option(ChannelOption.TCP_NODELAY, true)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+        TunnelOptions.outbound(loop, Duration.ofMillis(connectTimeoutMillis))
             .handler(
                 new ChannelInitializer<Channel>() {
                   @Override

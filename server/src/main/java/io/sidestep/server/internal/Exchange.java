@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import io.sidestep.core.netty.Channels;
 import java.util.ArrayDeque;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -110,7 +111,7 @@ final class Exchange {
     }
     releaseQueue();
     if (outbound != null) {
-      TunnelHandler.closeOnFlush(outbound);
+      Channels.closeOnFlush(outbound);
     }
   }
 
