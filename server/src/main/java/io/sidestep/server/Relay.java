@@ -14,6 +14,8 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.sidestep.core.files.AtomicFiles;
 import io.sidestep.core.net.Cidr;
+import io.sidestep.core.netty.Failure;
+import io.sidestep.core.netty.Failures;
 import io.sidestep.core.netty.TunnelOptions;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
@@ -28,7 +30,6 @@ import io.sidestep.server.internal.RelayContext;
 import io.sidestep.server.internal.RelayInitializer;
 import io.sidestep.server.internal.UsersWatcher;
 import java.io.UncheckedIOException;
-import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -387,16 +388,16 @@ public final class Relay implements AutoCloseable {
 
     private static String bindError(Throwable cause, InetSocketAddress listen) {
       String m = cause.getMessage() == null ? cause.toString() : cause.getMessage();
-      if (cause instanceof BindException
-          && m.toLowerCase().contains("permission")
-          && listen.getPort() < 1024) {
-        return m
-            + " (a port below 1024 needs root or CAP_NET_BIND_SERVICE; try --listen 0.0.0.0:8443)";
+      if (Failures.kindOf(cause) != Failure.ADDRESS_IN_USE) {
+        return m;
       }
-      if (m.toLowerCase().contains("in use")) {
-        return m + " (another process listens there; pick another --listen port)";
-      }
-      return m;
+      // The JDK gives one type for a port in use, a port not permitted and an address not ours.
+      return m
+          + (listen.getPort() < 1024
+              ? " (a port below 1024 needs root or CAP_NET_BIND_SERVICE, and no other process may"
+                  + " listen there; try --listen 0.0.0.0:8443)"
+              : " (another process listens there, or the address is not this host's; pick another"
+                  + " --listen port)");
     }
 
     private static ThreadFactory daemon(String name) {

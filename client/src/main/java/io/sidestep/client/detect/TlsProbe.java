@@ -23,6 +23,8 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.sidestep.client.dial.DialException;
 import io.sidestep.core.detect.DirectOutcome.ConnectFailure;
 import io.sidestep.core.detect.DirectOutcome.StreamFailure;
+import io.sidestep.core.netty.Failure;
+import io.sidestep.core.netty.Failures;
 import io.sidestep.core.netty.HeldBytes;
 import java.net.InetSocketAddress;
 import java.security.cert.Certificate;
@@ -244,10 +246,7 @@ public final class TlsProbe {
           watch.promise.trySuccess(new Done(chain, since(watch.start)));
         } else {
           Throwable c = done.cause();
-          boolean closed =
-              c instanceof java.nio.channels.ClosedChannelException
-                  || (c != null && String.valueOf(c.getMessage()).contains("closed"));
-          watch.failed(c, closed && !(c instanceof java.io.IOException && isReset(c)));
+          watch.failed(c, c != null && Failures.kindOf(c) == Failure.EOF);
         }
       }
     }
@@ -268,10 +267,5 @@ public final class TlsProbe {
         watch.failed(null, true);
       }
     }
-  }
-
-  static boolean isReset(Throwable t) {
-    String m = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
-    return m.contains("reset") || m.contains("broken pipe");
   }
 }

@@ -1,5 +1,6 @@
 package io.sidestep.client.dial;
 
+import io.sidestep.core.netty.Failures;
 import java.io.IOException;
 
 /**
@@ -48,7 +49,7 @@ public final class DialException extends IOException {
     return kind;
   }
 
-  /** Wraps any failure into a {@code DialException}, classifying socket errors. */
+  /** Wraps any failure into a {@code DialException}, its kind read from the failure's type. */
   public static DialException of(Throwable cause, String what) {
     Throwable c = cause;
     while (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) {
@@ -58,22 +59,14 @@ public final class DialException extends IOException {
       return d;
     }
     String detail = c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
-    Kind kind;
-    if (c instanceof java.net.UnknownHostException) {
-      kind = Kind.NAME_NOT_RESOLVED;
-    } else if (c instanceof io.netty.channel.ConnectTimeoutException
-        || c instanceof java.net.SocketTimeoutException) {
-      kind = Kind.TIMEOUT;
-    } else if (c instanceof java.net.ConnectException) {
-      kind =
-          detail.toLowerCase(java.util.Locale.ROOT).contains("refused")
-              ? Kind.CONNECTION_REFUSED
-              : Kind.UNREACHABLE;
-    } else if (c instanceof java.net.NoRouteToHostException) {
-      kind = Kind.UNREACHABLE;
-    } else {
-      kind = Kind.GENERAL;
-    }
+    Kind kind =
+        switch (Failures.kindOf(c)) {
+          case NAME_NOT_FOUND, NO_ADDRESS, LOOKUP_FAILED -> Kind.NAME_NOT_RESOLVED;
+          case CONNECT_TIMED_OUT -> Kind.TIMEOUT;
+          case CONNECT_REFUSED -> Kind.CONNECTION_REFUSED;
+          case UNREACHABLE -> Kind.UNREACHABLE;
+          default -> Kind.GENERAL;
+        };
     return new DialException(kind, what + ": " + detail, c);
   }
 }

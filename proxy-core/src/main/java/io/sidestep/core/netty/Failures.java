@@ -35,12 +35,12 @@ public final class Failures {
    * sun.net.ConnectionResetException} on a read or a plain {@code IOException} on a write.
    */
   public static Failure kindOf(Throwable error) {
-    Throwable t = unwrap(error);
-    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+    for (Throwable c = error; c != null; c = c.getCause() == c ? null : c.getCause()) {
       if (c instanceof Kinded k) {
         return k.failure();
       }
     }
+    Throwable t = unwrap(error);
     if (t instanceof ConnectTimeoutException || t instanceof SocketTimeoutException) {
       return Failure.CONNECT_TIMED_OUT;
     }
