@@ -53,9 +53,11 @@ public final class Client implements AutoCloseable {
     HttpDoor httpDoor = null;
     try {
       RelayConnector relays =
-          b.relays.isEmpty()
-              ? RelayConnector.NONE
-              : new RelayTransport(b.relays, b.relayConnectTimeout, b.relayDownFor, resolver);
+          b.relayClient != null
+              ? b.relayClient
+              : b.relays.isEmpty()
+                  ? RelayConnector.NONE
+                  : new RelayTransport(b.relays, b.relayConnectTimeout, b.relayDownFor, resolver);
       this.dispatcher =
           new Dispatcher(
               b.router,
@@ -158,8 +160,9 @@ public final class Client implements AutoCloseable {
     private DoorCredentials credentials;
     private AutoRoute autoRoute = AutoRoute.DIRECT;
     private Duration connectTimeout = Duration.ofSeconds(10);
-    private Duration relayConnectTimeout = Duration.ofSeconds(5);
-    private Duration relayDownFor = Duration.ofSeconds(30);
+    private Duration relayConnectTimeout = RelayTransport.DEFAULT_CONNECT_TIMEOUT;
+    private Duration relayDownFor = RelayTransport.DEFAULT_DOWN_FOR;
+    private RelayTransport relayClient;
     private Duration handshakeTimeout = SocksDoor.DEFAULT_HANDSHAKE_TIMEOUT;
     private HttpDoor.HostResolverHook httpHostResolverHook = HttpDoor.HostResolverHook.NONE;
     private int threads = 0;
@@ -217,6 +220,15 @@ public final class Client implements AutoCloseable {
 
     public Builder relayConnectTimeout(Duration timeout) {
       this.relayConnectTimeout = positive(timeout, "relayConnectTimeout");
+      return this;
+    }
+
+    /**
+     * The relay client to use, shared with whatever else asks the relays (detection's DNS), in
+     * place of one made from {@link #relay} keys; null for none.
+     */
+    public Builder relayClient(RelayTransport client) {
+      this.relayClient = client;
       return this;
     }
 

@@ -6,7 +6,7 @@ import io.sidestep.client.detect.Detection;
 import io.sidestep.client.detect.DetectionSettings;
 import io.sidestep.client.detect.RelayResolver;
 import io.sidestep.client.dial.Resolver;
-import io.sidestep.client.relay.RelayDoh;
+import io.sidestep.client.relay.RelayTransport;
 import io.sidestep.core.net.Cidr;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.rules.LiveRules;
@@ -130,6 +130,16 @@ final class RunCommand implements Callable<Integer> {
     Resolver resolver = OptionValues.resolver(dns);
     builder.resolver(resolver);
     List<AccessKey> keys = relays.stream().map(AccessKey::parse).toList();
+    // One relay client for tunnels and for the relay's DNS: one memory of relays that are down.
+    RelayTransport relayClient =
+        keys.isEmpty()
+            ? null
+            : new RelayTransport(
+                keys,
+                RelayTransport.DEFAULT_CONNECT_TIMEOUT,
+                RelayTransport.DEFAULT_DOWN_FOR,
+                resolver);
+    builder.relayClient(relayClient);
     DetectionSettings settings =
         DetectionSettings.defaults()
             .withConnectTimeout(OptionValues.duration("--connect-timeout", connectTimeout))
@@ -137,11 +147,7 @@ final class RunCommand implements Callable<Integer> {
             .withBlockPages(blockPages.stream().map(Cidr::parse).toList());
     Detection detection =
         Detection.standard(
-            settings,
-            stateDir,
-            keys.isEmpty()
-                ? RelayResolver.NONE
-                : new RelayDoh(keys, RelayDoh.DEFAULT_TIMEOUT, resolver));
+            settings, stateDir, relayClient == null ? RelayResolver.NONE : relayClient);
     builder.autoRoute(detection.autoRoute());
     if (rules == null && RulesTemplate.writeIfAbsent(rulesFile)) {
       LOG.info("wrote the commented rules template to {}", rulesFile);

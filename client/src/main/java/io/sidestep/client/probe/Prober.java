@@ -15,7 +15,6 @@ import io.sidestep.client.dial.DialException;
 import io.sidestep.client.dial.Dialer;
 import io.sidestep.client.dial.RelayConnector;
 import io.sidestep.client.dial.Resolver;
-import io.sidestep.client.relay.RelayDoh;
 import io.sidestep.client.relay.RelayTransport;
 import io.sidestep.core.detect.AttemptJudge;
 import io.sidestep.core.detect.CertVerdict;
@@ -83,15 +82,14 @@ public final class Prober implements AutoCloseable {
       Clock clock) {
     this.group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     this.haveRelay = !keys.isEmpty();
-    RelayConnector relays =
+    RelayTransport relays =
         keys.isEmpty()
-            ? RelayConnector.NONE
-            : new RelayTransport(keys, STEP, Duration.ofSeconds(30), resolver);
-    this.dialer = new DefaultDialer(resolver, relays, settings.connectTimeout());
-    this.relayDns =
-        keys.isEmpty()
-            ? RelayResolver.NONE
-            : new RelayDoh(keys, RelayDoh.DEFAULT_TIMEOUT, resolver);
+            ? null
+            : new RelayTransport(keys, STEP, RelayTransport.DEFAULT_DOWN_FOR, resolver);
+    this.dialer =
+        new DefaultDialer(
+            resolver, relays == null ? RelayConnector.NONE : relays, settings.connectTimeout());
+    this.relayDns = relays == null ? RelayResolver.NONE : relays;
     this.settings = settings;
     this.dns = new DnsJudge(settings.blockPages(), settings.bogons(), clock);
     this.attempts = new AttemptJudge(clock);

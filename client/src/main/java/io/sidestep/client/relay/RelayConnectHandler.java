@@ -53,7 +53,24 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
   }
 
   private String relay() {
+    return describe(key);
+  }
+
+  private static String describe(AccessKey key) {
     return "'" + key.label() + "' at " + key.relay();
+  }
+
+  /**
+   * The CONNECT request for {@code destination}, without credentials; throws {@link
+   * IllegalArgumentException} for a destination that cannot be written in one (which is no fault of
+   * any relay).
+   */
+  static FullHttpRequest request(Destination destination) {
+    String authority = destination.authority();
+    FullHttpRequest request =
+        new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.CONNECT, authority);
+    request.headers().set(HttpHeaderNames.HOST, authority);
+    return request;
   }
 
   @Override
@@ -81,7 +98,7 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof SslHandshakeCompletionEvent done) {
       if (!done.isSuccess()) {
-        fail(ctx, tlsFailure(done.cause()));
+        fail(ctx, tlsFailure(key, done.cause()));
         return;
       }
       // The relay is up. From here the wait is for its verdict on the destination, which can
@@ -105,10 +122,7 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
                                   + " ms")),
                   ANSWER_TIMEOUT.toMillis(),
                   TimeUnit.MILLISECONDS);
-      String authority = destination.authority();
-      FullHttpRequest request =
-          new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.CONNECT, authority);
-      request.headers().set(HttpHeaderNames.HOST, authority);
+      FullHttpRequest request = request(destination);
       String basic =
           Base64.getEncoder()
               .encodeToString((key.user() + ":" + key.token()).getBytes(StandardCharsets.UTF_8));
@@ -119,7 +133,7 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
                 if (f.isSuccess()) {
                   ctx.read();
                 } else {
-                  fail(ctx, DialException.of(f.cause(), "relay " + relay()));
+                  fail(ctx, relayFailure(key, f.cause()));
                 }
               });
       return;
@@ -127,14 +141,13 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
     ctx.fireUserEventTriggered(evt);
   }
 
-  private DialException tlsFailure(Throwable cause) {
-    Throwable c = cause;
-    while (c != null) {
+  /** A failure of the TLS handshake with the relay: the relay's own. */
+  static DialException tlsFailure(AccessKey key, Throwable cause) {
+    for (Throwable c = cause; c != null; c = c.getCause()) {
       if (c instanceof PinnedTrustManager.PinMismatchException) {
         return new DialException(
             DialException.Kind.RELAY_UNAVAILABLE, "refusing relay: " + c.getMessage(), cause);
       }
-      c = c.getCause();
     }
     String why =
         cause instanceof java.nio.channels.ClosedChannelException || cause.getMessage() == null
@@ -144,7 +157,7 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
             : cause.getMessage();
     return new DialException(
         DialException.Kind.RELAY_UNAVAILABLE,
-        "relay " + relay() + ": TLS handshake failed: " + why,
+        "relay " + describe(key) + ": TLS handshake failed: " + why,
         cause);
   }
 
@@ -241,12 +254,22 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    fail(ctx, relayFailure(key, cause));
+  }
+
+  /**
+   * A failure on the connection to the relay: TLS or I/O (the relay's connection died) is the
+   * relay's; anything else happened here and is not.
+   */
+  static DialException relayFailure(AccessKey key, Throwable cause) {
     if (cause instanceof io.netty.handler.codec.DecoderException
         && cause.getCause() instanceof javax.net.ssl.SSLException) {
-      fail(ctx, tlsFailure(cause.getCause()));
-    } else {
-      fail(ctx, DialException.of(cause, "relay " + relay()));
+      return tlsFailure(key, cause.getCause());
     }
+    DialException e = DialException.of(cause, "relay " + describe(key));
+    return cause instanceof java.io.IOException
+        ? new DialException(DialException.Kind.RELAY_UNAVAILABLE, e.getMessage(), cause)
+        : e;
   }
 
   private void fail(ChannelHandlerContext ctx, DialException e) {

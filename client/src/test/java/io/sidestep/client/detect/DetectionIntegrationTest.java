@@ -8,7 +8,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.sidestep.client.Client;
 import io.sidestep.client.dial.DnsServerResolver;
-import io.sidestep.client.relay.RelayDoh;
+import io.sidestep.client.relay.RelayTransport;
 import io.sidestep.core.detect.Evidence;
 import io.sidestep.core.detect.LearnedStore;
 import io.sidestep.core.detect.Technique;
@@ -81,7 +81,11 @@ class DetectionIntegrationTest {
         new Detection(
             CensoredLoopback.settings(),
             state,
-            new RelayDoh(List.of(net.key), RelayDoh.DEFAULT_TIMEOUT, resolver),
+            new RelayTransport(
+                List.of(net.key),
+                RelayTransport.DEFAULT_CONNECT_TIMEOUT,
+                RelayTransport.DEFAULT_DOWN_FOR,
+                resolver),
             net.trust(),
             Clock.systemUTC());
     detection.onLearned(rules::reloadNow);
