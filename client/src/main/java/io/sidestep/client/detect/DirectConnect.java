@@ -1,11 +1,11 @@
 package io.sidestep.client.detect;
 
 import io.netty.channel.Channel;
-import io.sidestep.client.dial.DialException;
 import io.sidestep.core.detect.DirectOutcome;
 import io.sidestep.core.detect.DirectOutcome.ConnectFailure;
 import io.sidestep.core.detect.Judgement;
 import io.sidestep.core.detect.RelayOutcome;
+import io.sidestep.core.netty.DialException;
 import java.net.InetAddress;
 import java.util.List;
 

@@ -1,8 +1,8 @@
 package io.sidestep.client.detect;
 
-import io.sidestep.client.dial.DialException;
 import io.sidestep.core.detect.DnsVerdict;
 import io.sidestep.core.detect.Lookup;
+import io.sidestep.core.netty.DialException;
 
 /**
  * Step 1 of an {@link Attempt}: the local DNS answer, checked against the relay's when it looks

@@ -1,9 +1,9 @@
 package io.sidestep.client.detect;
 
-import io.sidestep.client.dial.DialException;
 import io.sidestep.core.detect.DirectOutcome.ConnectFailure;
 import io.sidestep.core.detect.Lookup;
 import io.sidestep.core.detect.RelayOutcome;
+import io.sidestep.core.netty.DialException;
 import io.sidestep.core.netty.Failures;
 
 /** Turns the client's failures into detection's vocabulary. */

@@ -1,6 +1,7 @@
 package io.sidestep.client.dial;
 
 import io.netty.channel.ChannelFuture;
+import io.sidestep.core.netty.DialException;
 
 /**
  * How the core answers the door a connection came in by. A door implements it once per connection:

@@ -1,5 +1,6 @@
 package io.sidestep.client.dial;
 
+import io.sidestep.core.netty.DialException;
 import io.sidestep.core.route.Destination;
 import java.time.Duration;
 import java.util.LinkedHashMap;

@@ -11,6 +11,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.sidestep.core.netty.DialException;
 import io.sidestep.core.netty.HeldBytes;
 import io.sidestep.core.netty.Splice;
 import io.sidestep.core.route.Destination;

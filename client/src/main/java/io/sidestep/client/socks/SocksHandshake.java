@@ -23,10 +23,10 @@ import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthStatus;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sidestep.client.DoorCredentials;
-import io.sidestep.client.dial.DialException;
 import io.sidestep.client.dial.Dispatcher;
 import io.sidestep.client.dial.DoorReply;
 import io.sidestep.core.netty.Channels;
+import io.sidestep.core.netty.DialException;
 import io.sidestep.core.netty.Failure;
 import io.sidestep.core.netty.Failures;
 import io.sidestep.core.netty.HeldBytes;
@@ -275,7 +275,7 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
       case CONNECTION_REFUSED -> Socks5CommandStatus.CONNECTION_REFUSED;
       case NAME_NOT_RESOLVED, UNREACHABLE, TIMEOUT, RELAY_UNREACHABLE_DESTINATION ->
           Socks5CommandStatus.HOST_UNREACHABLE;
-      case RELAY_UNAVAILABLE, GENERAL -> Socks5CommandStatus.FAILURE;
+      case RELAY_UNAVAILABLE, OVERLOADED, GENERAL -> Socks5CommandStatus.FAILURE;
     };
   }
 }

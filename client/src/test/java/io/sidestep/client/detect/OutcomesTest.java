@@ -2,10 +2,10 @@ package io.sidestep.client.detect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sidestep.client.dial.DialException;
 import io.sidestep.core.detect.DirectOutcome.ConnectFailure;
 import io.sidestep.core.detect.Lookup;
 import io.sidestep.core.detect.RelayOutcome;
+import io.sidestep.core.netty.DialException;
 import io.sidestep.core.netty.Failure;
 import io.sidestep.core.netty.NameLookupException;
 import java.net.UnknownHostException;

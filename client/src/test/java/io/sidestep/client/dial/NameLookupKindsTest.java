@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.sidestep.client.FakeResolver;
+import io.sidestep.core.netty.DialException;
 import io.sidestep.core.netty.Failure;
 import io.sidestep.core.netty.Failures;
 import io.sidestep.core.testing.FakeDnsServer;

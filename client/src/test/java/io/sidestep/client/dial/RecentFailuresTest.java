@@ -2,6 +2,7 @@ package io.sidestep.client.dial;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sidestep.core.netty.DialException;
 import io.sidestep.core.route.Destination;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;

@@ -3,11 +3,11 @@ package io.sidestep.server.internal;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.sidestep.core.net.IpLiterals;
+import io.sidestep.core.netty.DialException;
 import io.sidestep.core.netty.TunnelOptions;
 import io.sidestep.core.route.Destination;
 import io.sidestep.server.Resolver;
@@ -63,13 +63,13 @@ public final class Dialer {
             } catch (UnknownHostException e) {
               promise.tryFailure(
                   new DialException(
-                      DialException.Kind.NO_SUCH_HOST,
+                      DialException.Kind.NAME_NOT_RESOLVED,
                       "cannot resolve " + destination.host() + ": no such host"));
               return;
             } catch (RuntimeException e) {
               promise.tryFailure(
                   new DialException(
-                      DialException.Kind.NO_SUCH_HOST,
+                      DialException.Kind.NAME_NOT_RESOLVED,
                       "cannot resolve " + destination.host() + ": " + e));
               return;
             }
@@ -99,10 +99,10 @@ public final class Dialer {
       p.tryFailure(
           refused == null
               ? new DialException(
-                  DialException.Kind.NO_SUCH_HOST,
+                  DialException.Kind.NAME_NOT_RESOLVED,
                   "cannot resolve " + destination.host() + ": no addresses")
               : new DialException(
-                  DialException.Kind.REFUSED,
+                  DialException.Kind.REJECTED,
                   "destination "
                       + destination
                       + " refused: "
@@ -139,26 +139,27 @@ public final class Dialer {
             return;
           }
           Throwable c = cf.cause();
-          boolean timeout = c instanceof ConnectTimeoutException;
+          DialException e = DialException.of(c, "connect");
           p.tryFailure(
               new DialException(
-                  timeout ? DialException.Kind.CONNECT_TIMEOUT : DialException.Kind.CONNECT_FAILED,
+                  e.kind(),
                   "cannot connect to "
                       + destination
                       + " ("
                       + target.getAddress().getHostAddress()
                       + "): "
-                      + (timeout ? "timed out" : describe(c))));
+                      + describe(e.kind()),
+                  c));
         });
   }
 
-  private static String describe(Throwable t) {
-    String m = t.getMessage();
-    if (m == null) {
-      return t.getClass().getSimpleName();
-    }
-    // Netty prefixes "connection refused: /1.2.3.4:80"; keep the reason only.
-    int colon = m.indexOf(": /");
-    return colon > 0 ? m.substring(0, colon) : m;
+  /** The reason in words the user can read, the same whatever the OS says. */
+  private static String describe(DialException.Kind kind) {
+    return switch (kind) {
+      case CONNECTION_REFUSED -> "connection refused";
+      case TIMEOUT -> "timed out";
+      case UNREACHABLE -> "unreachable";
+      default -> "connection failed";
+    };
   }
 }

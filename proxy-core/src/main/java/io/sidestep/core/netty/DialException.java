@@ -1,19 +1,18 @@
-package io.sidestep.client.dial;
+package io.sidestep.core.netty;
 
-import io.sidestep.core.netty.Failures;
 import java.io.IOException;
 
 /**
- * Why a connection to a destination could not be made. The {@link Kind} is what a door turns into
- * its own failure reply (a SOCKS5 reply code, an HTTP status); the message names the destination
- * and the cause and is safe to log.
+ * Why a connection to a destination could not be made, in the client and in the relay. The {@link
+ * Kind} is what a door turns into its own failure reply (a SOCKS5 reply code, an HTTP status); the
+ * message names the destination and the cause and is safe to log and to show a user.
  */
 public final class DialException extends IOException {
   private static final long serialVersionUID = 1L;
 
   /** The kinds of failure a door can tell its client apart. */
   public enum Kind {
-    /** A rule said REJECT. SOCKS5 0x02. */
+    /** A rule said REJECT, or the relay's destination policy refuses the address. SOCKS5 0x02. */
     REJECTED,
     /** The relay refused the destination by its policy (HTTP 403). SOCKS5 0x02. */
     RELAY_REFUSED,
@@ -29,6 +28,8 @@ public final class DialException extends IOException {
     RELAY_UNREACHABLE_DESTINATION,
     /** No relay could be used: none configured, all down, or credentials refused. SOCKS5 0x01. */
     RELAY_UNAVAILABLE,
+    /** Too many look-ups at once. */
+    OVERLOADED,
     /** Anything else. SOCKS5 0x01. */
     GENERAL
   }
