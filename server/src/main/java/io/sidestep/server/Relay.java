@@ -14,7 +14,9 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.sidestep.core.files.AtomicFiles;
 import io.sidestep.core.net.Cidr;
-import io.sidestep.core.netty.Failure;
+import io.sidestep.core.net.Failure;
+import io.sidestep.core.net.Resolver;
+import io.sidestep.core.net.SystemResolver;
 import io.sidestep.core.netty.Failures;
 import io.sidestep.core.netty.TunnelOptions;
 import io.sidestep.core.relay.AccessKey;
@@ -77,6 +79,7 @@ public final class Relay implements AutoCloseable {
   private final ThreadPoolExecutor blocking;
   private final ScheduledExecutorService scheduler;
   private final UsersWatcher watcher;
+  private final Resolver ownResolver;
 
   private Relay(
       Path stateDir,
@@ -87,7 +90,8 @@ public final class Relay implements AutoCloseable {
       EventLoopGroup workers,
       ThreadPoolExecutor blocking,
       ScheduledExecutorService scheduler,
-      UsersWatcher watcher) {
+      UsersWatcher watcher,
+      Resolver ownResolver) {
     this.stateDir = stateDir;
     this.identity = identity;
     this.address = address;
@@ -97,6 +101,7 @@ public final class Relay implements AutoCloseable {
     this.blocking = blocking;
     this.scheduler = scheduler;
     this.watcher = watcher;
+    this.ownResolver = ownResolver;
   }
 
   public static Builder builder() {
@@ -161,6 +166,9 @@ public final class Relay implements AutoCloseable {
     workers.terminationFuture().awaitUninterruptibly(3, TimeUnit.SECONDS);
     blocking.shutdownNow();
     scheduler.shutdownNow();
+    if (ownResolver != null) {
+      ownResolver.close();
+    }
     log.info("stopped listening on {}", hostPort(address));
   }
 
@@ -182,7 +190,7 @@ public final class Relay implements AutoCloseable {
     private CertifiedKey identity;
     private final List<Cidr> allowed = new ArrayList<>();
     private Path decoyDir;
-    private Resolver resolver = Resolver.system();
+    private Resolver resolver;
     private Duration handshakeTimeout = Duration.ofSeconds(10);
     private Duration idleTimeout = Duration.ofMinutes(5);
     private Duration connectTimeout = Duration.ofSeconds(10);
@@ -235,6 +243,10 @@ public final class Relay implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How destination names are resolved; by default the system's resolver, 32 look-ups at once and
+     * at most 4096 waiting, closed with the relay.
+     */
     public Builder resolver(Resolver resolver) {
       this.resolver = resolver;
       return this;
@@ -328,6 +340,8 @@ public final class Relay implements AutoCloseable {
             "cannot use the relay certificate: " + e.getMessage(), e);
       }
 
+      Resolver ownResolver = resolver == null ? new SystemResolver(32, 4096) : null;
+      Resolver resolver = ownResolver != null ? ownResolver : this.resolver;
       ThreadPoolExecutor blocking =
           new ThreadPoolExecutor(
               32, 32, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(4096), daemon("relay-dns"));
@@ -337,11 +351,7 @@ public final class Relay implements AutoCloseable {
       RelayContext rc =
           new RelayContext(
               auth,
-              new Dialer(
-                  resolver,
-                  blocking,
-                  new DestinationPolicy(allowed),
-                  (int) connectTimeout.toMillis()),
+              new Dialer(resolver, new DestinationPolicy(allowed), (int) connectTimeout.toMillis()),
               decoy,
               new DohResponder(resolver),
               blocking,
@@ -366,6 +376,9 @@ public final class Relay implements AutoCloseable {
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         blocking.shutdownNow();
         scheduler.shutdownNow();
+        if (ownResolver != null) {
+          ownResolver.close();
+        }
         throw new UncheckedIOException(
             "cannot listen on " + hostPort(listen) + ": " + bindError(bound.cause(), listen),
             bound.cause() instanceof java.io.IOException io
@@ -383,7 +396,16 @@ public final class Relay implements AutoCloseable {
           stateDir,
           allowed.isEmpty() ? "" : ", destinations also allowed: " + allowed);
       return new Relay(
-          stateDir, key, actual, bound.channel(), boss, workers, blocking, scheduler, watcher);
+          stateDir,
+          key,
+          actual,
+          bound.channel(),
+          boss,
+          workers,
+          blocking,
+          scheduler,
+          watcher,
+          ownResolver);
     }
 
     private static String bindError(Throwable cause, InetSocketAddress listen) {

@@ -8,6 +8,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.sidestep.core.net.IpLiterals;
+import io.sidestep.core.net.Resolver;
 import io.sidestep.core.netty.DialException;
 import io.sidestep.core.netty.HeldBytes;
 import io.sidestep.core.netty.TunnelOptions;

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
+import io.sidestep.core.net.Resolver;
 import io.sidestep.core.netty.DialException;
 import io.sidestep.core.route.Destination;
 import java.net.InetAddress;

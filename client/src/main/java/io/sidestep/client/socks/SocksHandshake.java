@@ -25,9 +25,9 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.sidestep.client.DoorCredentials;
 import io.sidestep.client.dial.Dispatcher;
 import io.sidestep.client.dial.DoorReply;
+import io.sidestep.core.net.Failure;
 import io.sidestep.core.netty.Channels;
 import io.sidestep.core.netty.DialException;
-import io.sidestep.core.netty.Failure;
 import io.sidestep.core.netty.Failures;
 import io.sidestep.core.netty.HeldBytes;
 import io.sidestep.core.route.Destination;
@@ -189,7 +189,7 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
       };
 
   private static final class UnsupportedAddressType extends DecoderException
-      implements Failures.Kinded {
+      implements Failure.Kinded {
     private static final long serialVersionUID = 1L;
 
     UnsupportedAddressType(Socks5AddressType type) {

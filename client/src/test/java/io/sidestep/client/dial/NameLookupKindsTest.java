@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.sidestep.client.FakeResolver;
+import io.sidestep.core.net.Failure;
+import io.sidestep.core.net.Resolver;
 import io.sidestep.core.netty.DialException;
-import io.sidestep.core.netty.Failure;
 import io.sidestep.core.netty.Failures;
 import io.sidestep.core.testing.FakeDnsServer;
 import java.net.InetSocketAddress;

@@ -1,2 +1,6 @@
-/** Address literals, CIDR blocks and the named address ranges that policies and checks use. */
+/**
+ * Address literals, CIDR blocks and the named address ranges that policies and checks use; the
+ * {@link io.sidestep.core.net.Resolver} that turns names into addresses, and the {@link
+ * io.sidestep.core.net.Failure} kinds that say why a connection or a look-up failed.
+ */
 package io.sidestep.core.net;

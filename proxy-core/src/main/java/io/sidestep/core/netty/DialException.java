@@ -65,6 +65,7 @@ public final class DialException extends IOException {
           case NAME_NOT_FOUND, NO_ADDRESS, LOOKUP_FAILED -> Kind.NAME_NOT_RESOLVED;
           case CONNECT_TIMED_OUT -> Kind.TIMEOUT;
           case CONNECT_REFUSED -> Kind.CONNECTION_REFUSED;
+          case OVERLOADED -> Kind.OVERLOADED;
           case UNREACHABLE -> Kind.UNREACHABLE;
           default -> Kind.GENERAL;
         };

@@ -5,6 +5,7 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslClosedEngineException;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
+import io.sidestep.core.net.Failure;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.ConnectException;
@@ -21,11 +22,6 @@ import javax.net.ssl.SSLException;
 public final class Failures {
   private Failures() {}
 
-  /** An exception that knows its kind because it was made where the failure happened. */
-  public interface Kinded {
-    Failure failure();
-  }
-
   /**
    * The kind of {@code error}, looking through the wrappers futures and decoders put around a
    * cause. The JDK's NIO raises {@code ConnectException} for a refused connect (and for the
@@ -36,7 +32,7 @@ public final class Failures {
    */
   public static Failure kindOf(Throwable error) {
     for (Throwable c = error; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (c instanceof Kinded k) {
+      if (c instanceof Failure.Kinded k) {
         return k.failure();
       }
     }

@@ -16,6 +16,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.sidestep.core.net.Failure;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -191,7 +192,7 @@ class FailuresTest {
 
   @Test
   void anExceptionMadeWithAKindKeepsIt() {
-    class Refused extends java.io.IOException implements Failures.Kinded {
+    class Refused extends java.io.IOException implements Failure.Kinded {
       @Override
       public Failure failure() {
         return Failure.RELAY_REFUSED;

@@ -6,40 +6,37 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import io.sidestep.core.net.Failure;
 import io.sidestep.core.net.IpLiterals;
+import io.sidestep.core.net.Resolver;
 import io.sidestep.core.netty.DialException;
+import io.sidestep.core.netty.Failures;
 import io.sidestep.core.netty.TunnelOptions;
 import io.sidestep.core.route.Destination;
-import io.sidestep.server.Resolver;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
- * Reaches a destination for a user: resolves its name on the blocking pool (never on an event
- * loop), applies the {@link DestinationPolicy} to every address, then connects to the permitted
- * addresses in turn on the inbound connection's own event loop, with {@code AUTO_READ} off so the
- * tunnel can apply backpressure. Connecting to the checked address, not the name, means a second
- * lookup cannot smuggle in a different address.
+ * Reaches a destination for a user: resolves its name with the resolver (never on an event loop),
+ * applies the {@link DestinationPolicy} to every address, then connects to the permitted addresses
+ * in turn on the inbound connection's own event loop, with {@code AUTO_READ} off so the tunnel can
+ * apply backpressure. Connecting to the checked address, not the name, means a second lookup cannot
+ * smuggle in a different address.
  */
 public final class Dialer {
 
   private static final int MAX_ADDRESSES = 8;
 
   private final Resolver resolver;
-  private final Executor blocking;
   private final DestinationPolicy policy;
   private final int connectTimeoutMillis;
 
-  public Dialer(
-      Resolver resolver, Executor blocking, DestinationPolicy policy, int connectTimeoutMillis) {
+  public Dialer(Resolver resolver, DestinationPolicy policy, int connectTimeoutMillis) {
     this.resolver = resolver;
-    this.blocking = blocking;
     this.policy = policy;
     this.connectTimeoutMillis = connectTimeoutMillis;
   }
@@ -54,31 +51,26 @@ public final class Dialer {
       connectAll(loop, destination, List.of(IpLiterals.parse(destination.host())), promise);
       return promise;
     }
-    try {
-      blocking.execute(
-          () -> {
-            List<InetAddress> addresses;
-            try {
-              addresses = resolver.resolve(destination.host());
-            } catch (UnknownHostException e) {
+    resolver
+        .resolve(destination.host())
+        .whenComplete(
+            (addresses, error) -> {
+              if (error == null) {
+                loop.execute(() -> connectAll(loop, destination, addresses, promise));
+                return;
+              }
+              Throwable e = Failures.unwrap(error);
+              Failure kind = Failures.kindOf(e);
               promise.tryFailure(
-                  new DialException(
-                      DialException.Kind.NAME_NOT_RESOLVED,
-                      "cannot resolve " + destination.host() + ": no such host"));
-              return;
-            } catch (RuntimeException e) {
-              promise.tryFailure(
-                  new DialException(
-                      DialException.Kind.NAME_NOT_RESOLVED,
-                      "cannot resolve " + destination.host() + ": " + e));
-              return;
-            }
-            loop.execute(() -> connectAll(loop, destination, addresses, promise));
-          });
-    } catch (RejectedExecutionException e) {
-      promise.tryFailure(
-          new DialException(DialException.Kind.OVERLOADED, "too many lookups at once"));
-    }
+                  kind == Failure.OVERLOADED
+                      ? new DialException(DialException.Kind.OVERLOADED, "too many lookups at once")
+                      : new DialException(
+                          DialException.Kind.NAME_NOT_RESOLVED,
+                          "cannot resolve "
+                              + destination.host()
+                              + ": "
+                              + (e instanceof UnknownHostException ? "no such host" : e)));
+            });
     return promise;
   }
 

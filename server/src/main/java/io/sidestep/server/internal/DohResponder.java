@@ -5,13 +5,14 @@ import io.sidestep.core.dns.DnsQuery;
 import io.sidestep.core.dns.DnsRcode;
 import io.sidestep.core.dns.DnsResponse;
 import io.sidestep.core.dns.DnsType;
+import io.sidestep.core.net.Failure;
 import io.sidestep.core.net.IpLiterals;
+import io.sidestep.core.net.Resolver;
+import io.sidestep.core.netty.Failures;
 import io.sidestep.core.route.Destination;
-import io.sidestep.server.Resolver;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.List;
 
 /**
@@ -55,11 +56,14 @@ public final class DohResponder {
     }
     List<InetAddress> all;
     try {
-      all = resolver.resolve(q.name());
-    } catch (UnknownHostException e) {
-      return DnsResponse.error(q, DnsRcode.NXDOMAIN);
+      all = resolver.resolve(q.name()).join();
     } catch (RuntimeException e) {
-      return DnsResponse.error(q, DnsRcode.SERVFAIL);
+      Failure kind = Failures.kindOf(e);
+      if (kind != Failure.NO_ADDRESS) {
+        return DnsResponse.error(
+            q, kind == Failure.NAME_NOT_FOUND ? DnsRcode.NXDOMAIN : DnsRcode.SERVFAIL);
+      }
+      all = List.of();
     }
     Class<?> family = q.type() == DnsType.A ? Inet4Address.class : Inet6Address.class;
     return DnsResponse.answer(q, all.stream().filter(family::isInstance).toList(), TTL);

@@ -1,7 +1,5 @@
-package io.sidestep.client.dial;
+package io.sidestep.core.net;
 
-import io.sidestep.core.netty.Failure;
-import io.sidestep.core.netty.NameLookupException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
@@ -42,7 +40,12 @@ public final class SystemResolver implements Resolver {
   }
 
   public SystemResolver(int threads) {
-    this(threads, DEFAULT_QUEUE, InetAddress::getAllByName);
+    this(threads, DEFAULT_QUEUE);
+  }
+
+  /** {@code threads} look-ups at once, and at most {@code queue} waiting. */
+  public SystemResolver(int threads, int queue) {
+    this(threads, queue, InetAddress::getAllByName);
   }
 
   SystemResolver(int threads, int queue, Lookup lookup) {
@@ -83,7 +86,7 @@ public final class SystemResolver implements Resolver {
     } catch (RejectedExecutionException e) {
       return CompletableFuture.failedFuture(
           new NameLookupException(
-              Failure.LOOKUP_FAILED,
+              Failure.OVERLOADED,
               host
                   + ": not looked up, "
                   + queue

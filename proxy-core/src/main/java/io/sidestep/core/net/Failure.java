@@ -1,10 +1,11 @@
-package io.sidestep.core.netty;
+package io.sidestep.core.net;
 
 /**
  * What kind of failure ended a connection attempt or a connection, as far as routing, failover and
  * detection need to know. It is set where the failure happens, from the exception's type or the
  * protocol's own code, never from a message text (which changes with the OS, the locale and the
- * JDK); {@link Failures#kindOf} does that for JDK and Netty exceptions.
+ * JDK); {@link io.sidestep.core.netty.Failures#kindOf} does that for JDK and Netty exceptions, and
+ * an exception made where the failure happened says its kind itself ({@link Kinded}).
  */
 public enum Failure {
   /** The far end answered the connect with a refusal (TCP RST). */
@@ -33,6 +34,13 @@ public enum Failure {
   UNSUPPORTED_ADDRESS_TYPE,
   /** A destination name that cannot be a host name. */
   BAD_NAME,
+  /** Too much work waiting: the request was not tried. */
+  OVERLOADED,
   /** None of the above. */
-  OTHER
+  OTHER;
+
+  /** An exception that knows its kind because it was made where the failure happened. */
+  public interface Kinded {
+    Failure failure();
+  }
 }

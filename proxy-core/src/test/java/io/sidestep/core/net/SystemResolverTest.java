@@ -1,9 +1,8 @@
-package io.sidestep.client.dial;
+package io.sidestep.core.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import io.sidestep.core.netty.Failure;
 import io.sidestep.core.netty.Failures;
 import java.net.InetAddress;
 import java.util.List;
@@ -38,7 +37,7 @@ class SystemResolverTest {
       Throwable t = catchThrowable(refused::join);
       assertThat(Failures.kindOf(t))
           .as("a look-up never made is not an answer about the name")
-          .isEqualTo(Failure.LOOKUP_FAILED);
+          .isEqualTo(Failure.OVERLOADED);
       assertThat(Failures.unwrap(t))
           .hasMessageContaining("c.test")
           .hasMessageContaining("1 look-ups");
