@@ -3,11 +3,20 @@ package io.sidestep.core.netty;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Channel options for connections that may carry a tunnel, on the client and on the relay: {@code
@@ -46,6 +55,55 @@ public final class TunnelOptions {
         .option(
             ChannelOption.CONNECT_TIMEOUT_MILLIS,
             (int) Math.max(1, Math.min(Integer.MAX_VALUE, connectTimeout.toMillis())));
+  }
+
+  /**
+   * Connects to {@code targets} in turn, each with {@link #outbound} and {@code connectTimeout},
+   * until one answers; {@code handler} (shareable) initialises each attempt's channel. From {@code
+   * local} when it is of the target's family (null: the system chooses). Fails with the last
+   * attempt's cause. A channel that connects after the future was cancelled is closed.
+   */
+  public static Future<Channel> connectInTurn(
+      EventLoop loop,
+      List<InetSocketAddress> targets,
+      Duration connectTimeout,
+      InetAddress local,
+      ChannelHandler handler) {
+    Promise<Channel> promise = loop.newPromise();
+    if (targets.isEmpty()) {
+      return promise.setFailure(new IllegalArgumentException("targets: none (expected: one)"));
+    }
+    connect(loop, targets, 0, connectTimeout, local, handler, promise);
+    return promise;
+  }
+
+  private static void connect(
+      EventLoop loop,
+      List<InetSocketAddress> targets,
+      int i,
+      Duration timeout,
+      InetAddress local,
+      ChannelHandler handler,
+      Promise<Channel> promise) {
+    InetSocketAddress target = targets.get(i);
+    Bootstrap b = outbound(loop, timeout).handler(handler);
+    boolean bindable =
+        local != null
+            && (local instanceof Inet4Address) == (target.getAddress() instanceof Inet4Address);
+    ChannelFuture f =
+        bindable ? b.connect(target, new InetSocketAddress(local, 0)) : b.connect(target);
+    f.addListener(
+        x -> {
+          if (f.isSuccess()) {
+            if (!promise.trySuccess(f.channel())) {
+              f.channel().close(); // the caller gave up meanwhile
+            }
+          } else if (i + 1 < targets.size() && !promise.isDone()) {
+            connect(loop, targets, i + 1, timeout, local, handler, promise);
+          } else {
+            promise.tryFailure(f.cause());
+          }
+        });
   }
 
   /** Sets the same options on the connections {@code server} accepts; returns it. */

@@ -1,7 +1,6 @@
 package io.sidestep.server.internal;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
@@ -102,48 +101,43 @@ public final class Dialer {
                       + " is not a public address (the relay's --allow-destination can permit it)"));
       return;
     }
-    connect(loop, destination, permitted, 0, p);
+    connect(loop, destination, permitted, p);
   }
 
   private void connect(
-      EventLoop loop, Destination destination, List<InetAddress> addrs, int i, Promise<Channel> p) {
-    InetSocketAddress target = new InetSocketAddress(addrs.get(i), destination.port());
-    ChannelFuture f =
-        TunnelOptions.outbound(loop, Duration.ofMillis(connectTimeoutMillis))
-            .handler(
-                new ChannelInitializer<Channel>() {
-                  @Override
-                  protected void initChannel(Channel ch) {
-                    // handlers are added once the caller knows what the connection is for
-                  }
-                })
-            .connect(target);
-    f.addListener(
-        (ChannelFuture cf) -> {
-          if (cf.isSuccess()) {
-            if (!p.trySuccess(cf.channel())) {
-              cf.channel().close(); // the caller gave up meanwhile
-            }
-            return;
-          }
-          if (i + 1 < addrs.size()) {
-            connect(loop, destination, addrs, i + 1, p);
-            return;
-          }
-          Throwable c = cf.cause();
-          DialException e = DialException.of(c, "connect");
-          p.tryFailure(
-              new DialException(
-                  e.kind(),
-                  "cannot connect to "
-                      + destination
-                      + " ("
-                      + target.getAddress().getHostAddress()
-                      + "): "
-                      + describe(e.kind()),
-                  c));
-        });
+      EventLoop loop, Destination destination, List<InetAddress> addrs, Promise<Channel> p) {
+    List<InetSocketAddress> targets =
+        addrs.stream().map(a -> new InetSocketAddress(a, destination.port())).toList();
+    TunnelOptions.connectInTurn(
+            loop, targets, Duration.ofMillis(connectTimeoutMillis), null, NO_HANDLERS)
+        .addListener(
+            f -> {
+              if (f.isSuccess()) {
+                if (!p.trySuccess((Channel) f.getNow())) {
+                  ((Channel) f.getNow()).close(); // the caller gave up meanwhile
+                }
+                return;
+              }
+              DialException e = DialException.of(f.cause(), "connect");
+              p.tryFailure(
+                  new DialException(
+                      e.kind(),
+                      "cannot connect to "
+                          + destination
+                          + " ("
+                          + addrs.get(addrs.size() - 1).getHostAddress()
+                          + "): "
+                          + describe(e.kind()),
+                      f.cause()));
+            });
   }
+
+  /** Handlers are added once the caller knows what the connection is for. */
+  private static final ChannelInitializer<Channel> NO_HANDLERS =
+      new ChannelInitializer<>() {
+        @Override
+        protected void initChannel(Channel ch) {}
+      };
 
   /** The reason in words the user can read, the same whatever the OS says. */
   private static String describe(DialException.Kind kind) {
