@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rules engine benchmark (issue 3): decisions per second over 100,000 mixed rules, load time,
+# Rules engine benchmark: decisions per second over 100,000 mixed rules, load time,
 # and the heap the loaded rules keep (checked under -Xmx64m).
 #   proxy-core/bench.sh                 short run (about 1 minute)
 #   proxy-core/bench.sh -i 5 -r 10s     extra options go to JMH

@@ -3,6 +3,9 @@ package io.sidestep.client;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.sidestep.client.detect.Detection;
+import io.sidestep.client.detect.DetectionSettings;
+import io.sidestep.client.detect.RelayResolver;
 import io.sidestep.client.dial.AutoRoute;
 import io.sidestep.client.dial.DefaultDialer;
 import io.sidestep.client.dial.Dispatcher;
@@ -10,17 +13,24 @@ import io.sidestep.client.dial.RelayConnector;
 import io.sidestep.client.http.HttpDoor;
 import io.sidestep.client.relay.RelayTransport;
 import io.sidestep.client.socks.SocksDoor;
+import io.sidestep.core.detect.InterceptionCheck;
+import io.sidestep.core.detect.LearnedStore;
 import io.sidestep.core.net.Resolver;
 import io.sidestep.core.net.SystemResolver;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.rules.Decision;
+import io.sidestep.core.rules.LiveRules;
 import io.sidestep.core.rules.Router;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,11 +38,18 @@ import org.slf4j.LoggerFactory;
  * A running Sidestep client: the HTTP door and the SOCKS5 door on one routing core. Start one with
  * {@link #builder()}; the command line and the integration tests use the same API.
  *
- * <p>Defaults: HTTP door on 127.0.0.1:8080, SOCKS5 door on 127.0.0.1:1080, no relays, every
- * destination AUTO (direct until detection exists), the system resolver for direct traffic, no door
+ * <p>Given a state directory ({@link Builder#stateDir}), the client is the one the command line
+ * runs: it routes by the rules file and the learned blocklist (both re-read when they change),
+ * detection watches the destinations no rule names with the relays' DNS-over-HTTPS as its control,
+ * and what detection learns routes the host's next connection at once. Without one, {@link
+ * Builder#router} and {@link Builder#autoRoute} decide (tests of a door or a route use that).
+ *
+ * <p>Defaults: HTTP door on 127.0.0.1:8080, SOCKS5 door on 127.0.0.1:1080, no relays, no state
+ * directory (so every destination AUTO, direct), the system resolver for direct traffic, no door
  * credentials, direct connect timeout 10 s, relay connect timeout (TCP and TLS) 5 s and then 15 s
- * for the relay's answer about the destination, a failed relay skipped for 30 s. A door on a
- * non-loopback address without credentials is refused.
+ * for the relay's answer about the destination, a failed relay skipped for 30 s. With a state
+ * directory: no rules file, {@link DetectionSettings#defaults()}, the JVM's trust store for the
+ * interception check. A door on a non-loopback address without credentials is refused.
  */
 public final class Client implements AutoCloseable {
 
@@ -43,26 +60,48 @@ public final class Client implements AutoCloseable {
   private final SocksDoor socks;
   private final HttpDoor http;
   private final Dispatcher dispatcher;
+  private final Detection detection; // null without a state directory
+  private final LiveRules rules; // null without a state directory
 
   private Client(Builder b) {
     checkOpenProxy("http", b.http, b.credentials);
     checkOpenProxy("socks", b.socks, b.credentials);
     this.resolver = b.resolver != null ? b.resolver : new SystemResolver();
     this.group = new MultiThreadIoEventLoopGroup(b.threads, NioIoHandler.newFactory());
+    Detection detection = null;
+    LiveRules rules = null;
     SocksDoor socksDoor = null;
     HttpDoor httpDoor = null;
     try {
-      RelayConnector relays =
-          b.relayClient != null
-              ? b.relayClient
-              : b.relays.isEmpty()
-                  ? RelayConnector.NONE
-                  : new RelayTransport(b.relays, b.relayConnectTimeout, b.relayDownFor, resolver);
+      Router router = b.router;
+      AutoRoute autoRoute = b.autoRoute;
+      // One relay client for tunnels and for detection's DNS: one memory of relays that are down.
+      RelayTransport relayClient =
+          b.relays.isEmpty()
+              ? null
+              : new RelayTransport(b.relays, b.relayConnectTimeout, b.relayDownFor, resolver);
+      if (b.stateDir != null) {
+        detection =
+            new Detection(
+                b.detection,
+                b.stateDir,
+                relayClient == null ? RelayResolver.NONE : relayClient,
+                b.trust != null ? b.trust : InterceptionCheck.jvmTrustManager(),
+                Clock.systemUTC());
+        // A bad rules file throws RulesException, whose message is the FILE:LINE:COL text.
+        rules = LiveRules.load(b.rulesFile, b.stateDir.resolve(LearnedStore.FILE_NAME));
+        // What detection learns routes the host's next connection through the relay at once;
+        // only the learned part is read again, not the user's rules and lists.
+        detection.onLearned(rules::reloadLearned);
+        router = rules;
+        autoRoute = detection.autoRoute();
+      }
+      RelayConnector relays = relayClient == null ? RelayConnector.NONE : relayClient;
       this.dispatcher =
           new Dispatcher(
-              b.router,
+              router,
               new DefaultDialer(resolver, relays, b.connectTimeout, b.directLocalAddress),
-              b.autoRoute);
+              autoRoute);
       socksDoor =
           SocksDoor.bind(
               "socks",
@@ -81,19 +120,74 @@ public final class Client implements AutoCloseable {
               socksDoor.address(),
               b.httpHostResolverHook);
       LOG.info("http door listening on {}", format(httpDoor.address()));
+      LOG.info(
+          "relays, in order: {}",
+          b.relays.isEmpty()
+              ? "none (sites that need one cannot be reached)"
+              : String.join(
+                  ", ",
+                  b.relays.stream().map(k -> k.label() + " at " + k.relay().authority()).toList()));
     } catch (RuntimeException e) {
-      if (socksDoor != null) {
-        socksDoor.close();
-      }
-      if (httpDoor != null) {
-        httpDoor.close();
-      }
-      group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
-      resolver.close();
+      shutdown(httpDoor, socksDoor, group, detection, rules, resolver);
       throw e;
     }
     this.socks = socksDoor;
     this.http = httpDoor;
+    this.detection = detection;
+    this.rules = rules;
+  }
+
+  /**
+   * Stops in an order that loses nothing: the doors first (no new connections), then the event
+   * loops (every connection closed), then detection (it finishes writing what it learned), then the
+   * rules' watcher, and last the resolver. Each step runs even when one before it failed; null
+   * steps are skipped.
+   */
+  private static void shutdown(
+      HttpDoor http,
+      SocksDoor socks,
+      EventLoopGroup group,
+      Detection detection,
+      LiveRules rules,
+      Resolver resolver) {
+    List<Runnable> steps = new ArrayList<>();
+    if (http != null) {
+      steps.add(http::close);
+    }
+    if (socks != null) {
+      steps.add(socks::close);
+    }
+    steps.add(
+        () -> {
+          // Bounded: a stop (SIGTERM included) must never hang on a loop that does not report back.
+          if (!group
+              .shutdownGracefully(0, 2, TimeUnit.SECONDS)
+              .awaitUninterruptibly(5, TimeUnit.SECONDS)) {
+            LOG.warn("event loops still running 5 s after stop; leaving them");
+          }
+        });
+    if (detection != null) {
+      steps.add(detection::close);
+    }
+    if (rules != null) {
+      steps.add(rules::close);
+    }
+    steps.add(resolver::close);
+    RuntimeException first = null;
+    for (Runnable step : steps) {
+      try {
+        step.run();
+      } catch (RuntimeException e) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
   }
 
   private static void checkOpenProxy(
@@ -133,21 +227,25 @@ public final class Client implements AutoCloseable {
     return dispatcher;
   }
 
-  /** Stops both doors, closes every connection and releases the threads. */
+  /**
+   * Re-reads the rules file and the learned blocklist now (the client also re-reads them within a
+   * second of a change). Does nothing without a state directory.
+   *
+   * @throws io.sidestep.core.rules.RulesException for a bad rules file; the previous rules stay
+   */
+  public void reloadRules() {
+    if (rules != null) {
+      rules.reloadNow();
+    }
+  }
+
+  /**
+   * Stops both doors, closes every connection, waits (a little) for what detection learned to be
+   * written, and releases the threads.
+   */
   @Override
   public void close() {
-    try {
-      http.close();
-    } finally {
-      socks.close();
-      // Bounded: a stop (SIGTERM included) must never hang on a loop that does not report back.
-      if (!group
-          .shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS)
-          .awaitUninterruptibly(5, java.util.concurrent.TimeUnit.SECONDS)) {
-        LOG.warn("event loops still running 5 s after stop; leaving them");
-      }
-      resolver.close();
-    }
+    shutdown(http, socks, group, detection, rules, resolver);
   }
 
   /** Settings for a {@link Client}; every one has a default (see {@link Client}). */
@@ -162,11 +260,14 @@ public final class Client implements AutoCloseable {
     private Duration connectTimeout = Duration.ofSeconds(10);
     private Duration relayConnectTimeout = RelayTransport.DEFAULT_CONNECT_TIMEOUT;
     private Duration relayDownFor = RelayTransport.DEFAULT_DOWN_FOR;
-    private RelayTransport relayClient;
     private Duration handshakeTimeout = SocksDoor.DEFAULT_HANDSHAKE_TIMEOUT;
     private HttpDoor.HostResolverHook httpHostResolverHook = HttpDoor.HostResolverHook.NONE;
     private int threads = 0;
     private java.net.InetAddress directLocalAddress;
+    private Path stateDir;
+    private Path rulesFile;
+    private DetectionSettings detection = DetectionSettings.defaults();
+    private X509TrustManager trust;
 
     private Builder() {}
 
@@ -191,6 +292,38 @@ public final class Client implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Runs the client as the command line does (see {@link Client}): the learned blocklist in
+     * {@code dir}, detection for destinations no rule names. {@link #router} and {@link #autoRoute}
+     * are then unused. Default: none.
+     */
+    public Builder stateDir(Path dir) {
+      this.stateDir = Objects.requireNonNull(dir, "stateDir");
+      return this;
+    }
+
+    /** The user's rules, re-read when the file changes; needs {@link #stateDir}. Default: none. */
+    public Builder rulesFile(Path file) {
+      this.rulesFile = file;
+      return this;
+    }
+
+    /** Detection's timeouts and address lists. Default: {@link DetectionSettings#defaults()}. */
+    public Builder detection(DetectionSettings settings) {
+      this.detection = Objects.requireNonNull(settings, "detection");
+      return this;
+    }
+
+    /**
+     * The roots the interception check trusts. Default: the JVM's trust store. Tests on loopback
+     * give their own CA.
+     */
+    public Builder detectionTrust(X509TrustManager trust) {
+      this.trust = Objects.requireNonNull(trust, "trust");
+      return this;
+    }
+
+    /** Decides each connection's route; unused with a {@link #stateDir}. Default: AUTO for all. */
     public Builder router(Router router) {
       this.router = Objects.requireNonNull(router, "router");
       return this;
@@ -207,7 +340,10 @@ public final class Client implements AutoCloseable {
       return this;
     }
 
-    /** What AUTO destinations do; detection plugs in here. Default: {@link AutoRoute#DIRECT}. */
+    /**
+     * What AUTO destinations do; unused with a {@link #stateDir}, where detection decides. Default:
+     * {@link AutoRoute#DIRECT}.
+     */
     public Builder autoRoute(AutoRoute autoRoute) {
       this.autoRoute = Objects.requireNonNull(autoRoute, "autoRoute");
       return this;
@@ -220,15 +356,6 @@ public final class Client implements AutoCloseable {
 
     public Builder relayConnectTimeout(Duration timeout) {
       this.relayConnectTimeout = positive(timeout, "relayConnectTimeout");
-      return this;
-    }
-
-    /**
-     * The relay client to use, shared with whatever else asks the relays (detection's DNS), in
-     * place of one made from {@link #relay} keys; null for none.
-     */
-    public Builder relayClient(RelayTransport client) {
-      this.relayClient = client;
       return this;
     }
 
@@ -276,10 +403,14 @@ public final class Client implements AutoCloseable {
     /**
      * Binds both doors and starts serving.
      *
-     * @throws IllegalArgumentException for a door open to the network without credentials
+     * @throws IllegalArgumentException for a door open to the network without credentials, or a bad
+     *     rules file ({@link io.sidestep.core.rules.RulesException}, naming file, line and column)
      * @throws java.io.UncheckedIOException when an address cannot be bound
      */
     public Client start() {
+      if (rulesFile != null && stateDir == null) {
+        throw new IllegalStateException("rulesFile needs a stateDir");
+      }
       return new Client(this);
     }
   }

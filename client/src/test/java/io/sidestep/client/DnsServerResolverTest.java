@@ -3,10 +3,12 @@ package io.sidestep.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.netty.handler.codec.dns.DnsRecordType;
+import io.netty.handler.codec.dns.DnsResponseCode;
 import io.sidestep.client.dial.DnsServerResolver;
-import io.sidestep.core.dns.DnsCodec;
-import io.sidestep.core.dns.DnsQuery;
-import io.sidestep.core.dns.DnsResponse;
+import io.sidestep.core.dns.DnsAnswer;
+import io.sidestep.core.dns.DnsMessages;
+import io.sidestep.core.net.IpLiterals;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -38,16 +40,20 @@ class DnsServerResolverTest {
                   try {
                     DatagramPacket p = new DatagramPacket(buf, buf.length);
                     socket.receive(p);
-                    DnsQuery q = DnsCodec.decodeQuery(Arrays.copyOf(p.getData(), p.getLength()));
-                    questions.add(q.name());
-                    DnsResponse r =
-                        q.name().equals("dns.test")
-                            ? (q.type() == 1
-                                ? DnsResponse.answer(
-                                    q, List.of(InetAddress.getByName("127.0.0.1")), 60)
-                                : DnsResponse.answer(q, List.of(), 60))
-                            : DnsResponse.error(q, 3);
-                    byte[] out = DnsCodec.encodeResponse(r);
+                    byte[] out =
+                        DnsMessages.respond(
+                            Arrays.copyOf(p.getData(), p.getLength()),
+                            60,
+                            (name, type) -> {
+                              questions.add(name);
+                              if (!name.equals("dns.test")) {
+                                return DnsAnswer.error(DnsResponseCode.NXDOMAIN);
+                              }
+                              return DnsAnswer.of(
+                                  type.equals(DnsRecordType.A)
+                                      ? List.of(IpLiterals.parse("127.0.0.1"))
+                                      : List.of());
+                            });
                     socket.send(new DatagramPacket(out, out.length, p.getSocketAddress()));
                   } catch (Exception e) {
                     // closed, or a query the codec refuses: no answer

@@ -7,13 +7,13 @@ import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Action;
 import io.sidestep.core.rules.Decision;
+import io.sidestep.core.testing.ClosedPort;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -39,6 +39,7 @@ class HttpDoorErrorsTest {
 
   static final String TOKEN = "tok-do-not-show-0123456789";
   static HttpServer origin;
+  static ClosedPort closed;
   static int closedPort;
   static Client client;
   static Client noRelayClient;
@@ -58,9 +59,8 @@ class HttpDoorErrorsTest {
           }
         });
     origin.start();
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      closedPort = s.getLocalPort();
-    }
+    closed = ClosedPort.open();
+    closedPort = closed.port();
     // A relay that is down: nothing listens at its address.
     AccessKey down =
         new AccessKey(
@@ -97,6 +97,7 @@ class HttpDoorErrorsTest {
     client.close();
     noRelayClient.close();
     origin.stop(0);
+    closed.close();
   }
 
   private static HttpResponse<String> get(HttpClient via, String url) throws Exception {

@@ -7,6 +7,7 @@ import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Action;
 import io.sidestep.core.rules.Decision;
+import io.sidestep.core.testing.LogCapture;
 import io.sidestep.core.testing.TestOrigin;
 import io.sidestep.server.Relay;
 import java.io.IOException;
@@ -209,7 +210,7 @@ class RelayEndToEndTest {
   @Test
   void socksByIpv6Relayed() throws Exception {
     try (EchoServer v6 = new EchoServer("::1");
-        LogCapture log = LogCapture.connections()) {
+        LogCapture log = LogCapture.of("io.sidestep.client.connection")) {
       routes.put("::1", Action.RELAY);
       try (Socks5 s = new Socks5(client.socksAddress())) {
         assertThat(s.greet()).isZero();

@@ -1,5 +1,6 @@
 package io.sidestep.client;
 
+import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.channel.Channel;
@@ -8,12 +9,14 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.Future;
 import io.sidestep.client.relay.RelayTransport;
+import io.sidestep.core.detect.Lookup;
 import io.sidestep.core.net.Cidr;
 import io.sidestep.core.netty.DialException;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Action;
 import io.sidestep.core.rules.Decision;
+import io.sidestep.core.testing.LogCapture;
 import io.sidestep.core.testing.TestOrigin;
 import io.sidestep.core.tls.CertificateBuilder;
 import io.sidestep.server.Relay;
@@ -98,7 +101,7 @@ class RelayFailuresTest {
     String otherPin = CertificateBuilder.subject("CN=someone else").selfSigned().pin();
     AccessKey wrongPin =
         new AccessKey(key.user(), key.token(), key.relay(), Optional.of(otherPin), "pinned");
-    try (LogCapture log = new LogCapture("io.sidestep.client.relay.RelayTransport");
+    try (LogCapture log = LogCapture.of("io.sidestep.client.relay.RelayTransport");
         Client client = clientWith(List.of(wrongPin))) {
       int before = origin.requests().size();
       assertThat(connectThrough(client)).as("0x01: no usable relay").isEqualTo(1);
@@ -154,8 +157,8 @@ class RelayFailuresTest {
   @Test
   void wrongTokenIsReportedAsRefusedCredentialsNever407() throws Exception {
     AccessKey wrong = new AccessKey(key.user(), "not-the-token", key.relay(), key.pin(), "wrong");
-    try (LogCapture log = new LogCapture("io.sidestep.client.relay.RelayTransport");
-        LogCapture connections = LogCapture.connections();
+    try (LogCapture log = LogCapture.of("io.sidestep.client.relay.RelayTransport");
+        LogCapture connections = LogCapture.of("io.sidestep.client.connection");
         Client client = clientWith(List.of(wrong))) {
       assertThat(connectThrough(client)).isEqualTo(1);
       String line =
@@ -178,17 +181,17 @@ class RelayFailuresTest {
   }
 
   @Test
-  void aBadDestinationNameLeavesTheRelayUp() throws Exception {
+  void onlyTheRelaysOwnFailuresMarkItDown() throws Exception {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     try {
       RelayTransport relays =
           new RelayTransport(
               List.of(key), Duration.ofSeconds(5), Duration.ofSeconds(30), new FakeResolver());
-      Future<Channel> bad =
-          relays.connect(group.next(), Destination.of("x y.example", 443)).await();
-      assertThat(bad.cause()).isInstanceOf(DialException.class);
+      // A name no DNS query can carry (a label longer than 63) fails here, before any relay.
+      Lookup bad = relays.lookup(group.next(), "a".repeat(64) + ".example").get(10, SECONDS);
+      assertThat(bad).isInstanceOf(Lookup.Failed.class);
       assertThat(relays.isDown(key))
-          .as("a name no request can carry is not the relay's fault")
+          .as("a name no query can carry is not the relay's fault")
           .isFalse();
       Future<Channel> good =
           relays.connect(group.next(), Destination.of("127.0.0.1", origin.port())).await();
@@ -201,6 +204,10 @@ class RelayFailuresTest {
       assertThat(relays.isDown(key))
           .as("a destination the relay cannot reach is not the relay's fault")
           .isFalse();
+      Future<Channel> again =
+          relays.connect(group.next(), Destination.of("127.0.0.1", origin.port())).await();
+      assertThat(again.isSuccess()).isTrue();
+      again.getNow().close();
     } finally {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }

@@ -3,15 +3,38 @@ package io.sidestep.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sidestep.client.cli.ClientMain;
+import io.sidestep.core.testing.LogCapture;
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The run command's refusals: each exits 1 with one clear line and never prints a token. */
+/**
+ * The run command: its refusals each exit 1 with one clear line and never print a token; relay keys
+ * come from the command line, a private file and the environment.
+ */
+@Timeout(60)
 class RunCommandTest {
+
+  static final String KEY_A =
+      "sidestep://alice:TOKEN-A-0123456789@relay-a.test:443?pin=sha256/"
+          + "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=#alice";
+  static final String KEY_B =
+      "sidestep://bob:TOKEN-B-0123456789@relay-b.test:8443?pin=sha256/"
+          + "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB=#bob";
 
   @TempDir Path state;
 
@@ -98,5 +121,151 @@ class RunCommandTest {
             "dns.example");
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("--dns: 'dns.example'");
+  }
+
+  /** Writes {@code lines} to a file with the given permissions, e.g. {@code rw-------}. */
+  private Path keyFile(String permissions, String... lines) throws IOException {
+    Path f = state.resolve("relays-" + permissions.replace('-', '_'));
+    Files.write(f, List.of(lines), StandardCharsets.UTF_8);
+    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString(permissions));
+    return f;
+  }
+
+  @Test
+  void relayFileReadableByOthersIsRefusedWithoutItsToken() throws Exception {
+    for (String open : List.of("rw-r--r--", "rw-r-----", "r-----r--", "rw--w----")) {
+      Path f = keyFile(open, KEY_A);
+      Result r =
+          run(
+              "run",
+              "--state",
+              state.toString(),
+              "--http",
+              "127.0.0.1:0",
+              "--socks",
+              "127.0.0.1:0",
+              "--relay-file",
+              f.toString());
+      assertThat(r.code()).as(open).isEqualTo(1);
+      assertThat(r.err())
+          .as(open)
+          .contains("--relay-file: " + f + " is open to group or others (" + open)
+          .contains("chmod 600")
+          .doesNotContain("TOKEN-A");
+    }
+  }
+
+  @Test
+  void aBadKeyInTheRelayFileIsNamedByLineWithoutItsToken() throws Exception {
+    Path f =
+        keyFile(
+            "rw-------",
+            "# my relays",
+            "",
+            KEY_A,
+            "sidestep://carol:TOKEN-C@relay.test:443?pin=sha256/short");
+    Result r =
+        run(
+            "run",
+            "--state",
+            state.toString(),
+            "--http",
+            "127.0.0.1:0",
+            "--socks",
+            "127.0.0.1:0",
+            "--relay-file",
+            f.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("--relay-file: " + f + ":4: access key pin")
+        .contains("pin")
+        .doesNotContain("TOKEN-C")
+        .doesNotContain("TOKEN-A");
+    Result missing =
+        run("run", "--state", state.toString(), "--relay-file", state.resolve("nope").toString());
+    assertThat(missing.code()).isEqualTo(1);
+    assertThat(missing.err()).contains("--relay-file").contains("nope");
+  }
+
+  @Test
+  void keysFromTheRelayFileComeAfterThoseOfTheCommandLine() throws Exception {
+    Path f = keyFile("r--------", "# comment, then a blank line", "", "  " + KEY_B + "  ");
+    try (LogCapture log = LogCapture.of(Client.class)) {
+      AtomicInteger code = new AtomicInteger(-1);
+      Thread t =
+          new Thread(
+              () ->
+                  code.set(
+                      run(
+                              "run",
+                              "--state",
+                              state.toString(),
+                              "--http",
+                              "127.0.0.1:0",
+                              "--socks",
+                              "127.0.0.1:0",
+                              "--relay",
+                              KEY_A,
+                              "--relay-file",
+                              f.toString())
+                          .code()));
+      t.start();
+      String relays = log.await(l -> l.startsWith("relays, in order: "), Duration.ofSeconds(30));
+      t.interrupt();
+      t.join(10_000);
+      assertThat(relays)
+          .isEqualTo("relays, in order: alice at relay-a.test:443, bob at relay-b.test:8443");
+      assertThat(t.isAlive()).as("an interrupt stops the client").isFalse();
+      assertThat(code.get()).isZero();
+      assertThat(log.lines()).noneMatch(l -> l.contains("TOKEN-"));
+    }
+  }
+
+  /** The environment variable, read by a client in a process of its own. */
+  @Test
+  void keysFromTheEnvironmentComeLastAndABadOneIsNamedWithoutItsToken() throws Exception {
+    Process p = runInProcess(KEY_A + "\n " + KEY_B + " ");
+    try {
+      String relays = awaitLine(p, "relays, in order: ");
+      assertThat(relays)
+          .endsWith("relays, in order: alice at relay-a.test:443, bob at relay-b.test:8443");
+    } finally {
+      p.destroy();
+      p.waitFor(10, TimeUnit.SECONDS);
+    }
+    Process bad = runInProcess(KEY_A + " sidestep://carol:TOKEN-C@relay.test:443?pin=sha256/short");
+    String output = new String(bad.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(bad.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(bad.exitValue()).isEqualTo(1);
+    assertThat(output).contains("SIDESTEP_RELAY: access key pin").doesNotContain("TOKEN-");
+  }
+
+  private Process runInProcess(String environment) throws IOException {
+    List<String> argv = new ArrayList<>();
+    argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    argv.addAll(List.of("-cp", System.getProperty("java.class.path")));
+    argv.add(ClientMain.class.getName());
+    argv.addAll(
+        List.of(
+            "run", "--state", state.toString(), "--http", "127.0.0.1:0", "--socks", "127.0.0.1:0"));
+    ProcessBuilder b = new ProcessBuilder(argv).redirectErrorStream(true);
+    b.environment().put("SIDESTEP_RELAY", environment);
+    Process p = b.start();
+    p.getOutputStream().close();
+    return p;
+  }
+
+  /** Reads the process's output until a line contains {@code text}; fails if it ends first. */
+  private static String awaitLine(Process p, String text) throws IOException {
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    StringBuilder seen = new StringBuilder();
+    for (String line; (line = in.readLine()) != null; ) {
+      if (line.contains(text)) {
+        return line;
+      }
+      seen.append(line).append('\n');
+    }
+    throw new AssertionError("the client ended without '" + text + "'; its output:\n" + seen);
   }
 }

@@ -297,7 +297,7 @@ final class Lab implements AutoCloseable {
     for (Site site : plan.sites()) {
       s.append(
           String.format(
-              "  %-7s %-28s %-14s %-14s %s (CENSORSHIP.md #%d), scenario uses %s%n",
+              "  %-7s %-28s %-14s %-14s %s (technique %d), scenario uses %s%n",
               site.id(),
               site.name(),
               site.ip(),

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,8 +34,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * routing. Each scenario visits its own host through the HTTP door first (the timed first visit),
  * then through the SOCKS5 door, and some with headless Chromium through the client's PAC file.
  *
- * <p>These tests state the intended behaviour of detection (issue 5). {@link #t00_relayByRule}
- * needs no detection: a {@code DOMAIN,…,RELAY} rule proves client and relays end to end.
+ * <p>These tests state the intended behaviour of detection. {@link #t00_relayByRule} needs no
+ * detection: a {@code DOMAIN,…,RELAY} rule proves client and relays end to end.
  */
 @Order(2)
 @ExtendWith(LabExtension.class)
@@ -218,7 +219,7 @@ class LabScenarioTest {
 
   /**
    * An unlisted root the user installed: the chain validates, so only comparing the leaf with the
-   * relay's (the optional step of issue 5) exposes it.
+   * relay's exposes it.
    */
   @Test
   @Order(17)
@@ -462,6 +463,8 @@ class LabScenarioTest {
     final Site site;
     final SidestepClient client;
     final SoftAssertions soft = new SoftAssertions();
+    final int logMark;
+    int connections; // connections this check made to the site, for learnedNothing
     Visit first;
     Visit second;
     Visit browser;
@@ -470,6 +473,7 @@ class LabScenarioTest {
       this.scenario = scenario;
       this.site = site;
       this.client = client;
+      this.logMark = client.logMark();
     }
 
     /**
@@ -478,12 +482,16 @@ class LabScenarioTest {
      * connection fails).
      */
     void warmUp() {
-      lab.visits.viaClient(
-          client, HTTP, plan.site("open").url("warmup-" + scenario + "-" + site.id()));
+      Site open = plan.site("open");
+      if (open.name().equals(site.name())) {
+        connections++;
+      }
+      lab.visits.viaClient(client, HTTP, open.url("warmup-" + scenario + "-" + site.id()));
     }
 
     Visit visit(Visits.Door door, String tag, String... extra) {
       claim(tag);
+      connections++;
       Visit v = lab.visits.viaClient(client, door, site.url(tag), extra);
       System.out.println(scenario + ": " + v.describe() + " -> origin saw " + path(v));
       return v;
@@ -496,6 +504,7 @@ class LabScenarioTest {
 
     void chromium(String tagPrefix) {
       claim(tagPrefix + "-3");
+      connections++;
       browser = lab.visits.chromium(client, site.url(tagPrefix + "-3"));
       System.out.println(scenario + ": " + browser.describe() + " -> origin saw " + path(browser));
     }
@@ -516,7 +525,24 @@ class LabScenarioTest {
           .isSubsetOf(allowed);
     }
 
+    /**
+     * Nothing was learned about the site. Checked only once the client has logged the end of every
+     * connection this check made to it: detection judges a connection before its line is written,
+     * so a host learned from these visits would be in the log by then (and in the file a moment
+     * later).
+     */
     void learnedNothing() {
+      int ended =
+          client.awaitConnectionsEnded(site.name(), logMark, connections, Duration.ofSeconds(15));
+      soft.assertThat(ended)
+          .as(
+              "the client logged the end of the %d connections to %s (seen: %d)",
+              connections, site.name(), ended)
+          .isGreaterThanOrEqualTo(connections);
+      String learnedLine = "learned " + site.name().toLowerCase(Locale.ROOT) + ":";
+      soft.assertThat(client.logLinesAfter(logMark))
+          .as("the client's log must not say it learned %s", site.name())
+          .noneMatch(l -> l.toLowerCase(Locale.ROOT).contains(learnedLine));
       soft.assertThat(client.learnedLinesMentioning(site.name()))
           .as("learned.rules must not mention %s", site.name())
           .isEmpty();

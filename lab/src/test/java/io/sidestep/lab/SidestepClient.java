@@ -1,9 +1,12 @@
 package io.sidestep.lab;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,9 +53,18 @@ final class SidestepClient implements AutoCloseable {
     argv.addAll(List.of("-jar", jar.toString(), "run"));
     argv.addAll(List.of("--http", "127.0.0.1:" + spec.httpPort()));
     argv.addAll(List.of("--socks", "127.0.0.1:" + spec.socksPort()));
-    for (Relay relay : relays) {
-      argv.addAll(List.of("--relay", relay.accessKey));
-    }
+    // The relay keys go in a file only the owner may read, as the README recommends, never on the
+    // command line where every local user could read them.
+    Path relayFile = dir.resolve("relays");
+    Files.deleteIfExists(relayFile);
+    Files.createFile(
+        relayFile,
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    List<String> keys = new ArrayList<>();
+    keys.add("# relays of client '" + spec.label() + "', tried in order");
+    relays.forEach(r -> keys.add(r.accessKey));
+    Files.write(relayFile, keys, StandardCharsets.UTF_8);
+    argv.addAll(List.of("--relay-file", relayFile.toString()));
     argv.addAll(List.of("--rules", rules.toString(), "--state", state.toString()));
     argv.addAll(List.of("--dns", spec.dns()));
     Daemon d =
@@ -94,13 +106,7 @@ final class SidestepClient implements AutoCloseable {
   /** Every entry of {@code learned.rules} (none when the file does not exist). */
   List<Learned> learned() {
     List<Learned> out = new ArrayList<>();
-    List<String> lines;
-    try {
-      lines = Files.readAllLines(learnedFile(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return out;
-    }
-    for (String line : lines) {
+    for (String line : learnedLines()) {
       String rule = line.contains("#") ? line.substring(0, line.indexOf('#')) : line;
       String[] f = rule.strip().split("\\s*,\\s*");
       if (f.length >= 3) {
@@ -112,12 +118,65 @@ final class SidestepClient implements AutoCloseable {
 
   /** The raw lines of {@code learned.rules} that mention {@code host} anywhere. */
   List<String> learnedLinesMentioning(String host) {
+    return learnedLines().stream()
+        .filter(l -> l.toLowerCase(Locale.ROOT).contains(host.toLowerCase(Locale.ROOT)))
+        .toList();
+  }
+
+  /**
+   * The lines of {@code learned.rules}: none before the client learned anything, and a failure, not
+   * an empty list, when the file exists but cannot be read.
+   */
+  private List<String> learnedLines() {
     try {
-      return Files.readAllLines(learnedFile(), StandardCharsets.UTF_8).stream()
-          .filter(l -> l.toLowerCase(Locale.ROOT).contains(host.toLowerCase(Locale.ROOT)))
-          .toList();
-    } catch (IOException e) {
+      return Files.readAllLines(learnedFile(), StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
       return List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + learnedFile(), e);
+    }
+  }
+
+  /** How many lines the client's log has now; a mark for {@link #logLinesAfter}. */
+  int logMark() {
+    return logLines().size();
+  }
+
+  /** The client's log lines after {@code mark}. */
+  List<String> logLinesAfter(int mark) {
+    List<String> all = logLines();
+    return all.subList(Math.min(mark, all.size()), all.size());
+  }
+
+  private List<String> logLines() {
+    try {
+      // Lenient about encoding: a log line must never make the check itself fail.
+      return new String(Files.readAllBytes(daemon.log), StandardCharsets.UTF_8).lines().toList();
+    } catch (NoSuchFileException e) {
+      return List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + daemon.log, e);
+    }
+  }
+
+  /**
+   * Waits up to {@code timeout} until the client's log shows, after {@code mark}, the end of at
+   * least {@code n} connections to {@code host} (its per-connection line, {@code dest=HOST:PORT},
+   * written once detection has judged the connection); returns how many it saw.
+   */
+  int awaitConnectionsEnded(String host, int mark, int n, Duration timeout) {
+    String needle = " dest=" + host.toLowerCase(Locale.ROOT) + ":";
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      int seen =
+          (int)
+              logLinesAfter(mark).stream()
+                  .filter(l -> l.toLowerCase(Locale.ROOT).contains(needle))
+                  .count();
+      if (seen >= n || System.nanoTime() > deadline) {
+        return seen;
+      }
+      Daemon.sleep(200);
     }
   }
 

@@ -1,8 +1,9 @@
 package io.sidestep.lab;
 
 /**
- * What the lab's censor does to one site. {@code number} is the technique's row in CENSORSHIP.md (0
- * for none; 13 is "the relay itself is blocked", applied to a relay not a site).
+ * What the lab's censor does to one site. {@code number} is the client's number for the technique
+ * ({@link io.sidestep.core.detect.Technique}, the {@code technique=N} of {@code learned.rules}): 0
+ * for none or a control; 13, "the relay itself is blocked", applies to a relay, not a site.
  */
 enum Technique {
   NONE(0, "no censorship"),

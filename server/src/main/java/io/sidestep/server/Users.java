@@ -5,12 +5,7 @@ import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.tls.Pins;
 import io.sidestep.server.internal.UsersFile;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -118,18 +113,6 @@ public final class Users {
   }
 
   private <T> T withLock(java.util.function.Supplier<T> action) {
-    AtomicFiles.createPrivateDirectories(stateDir);
-    Path lock = stateDir.resolve(LOCK_NAME);
-    try (FileChannel ch =
-        FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-      FileLock held = ch.lock(); // released when the channel closes
-      try {
-        return action.get();
-      } finally {
-        held.release();
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot lock " + lock + ": " + AtomicFiles.describe(e), e);
-    }
+    return AtomicFiles.locked(stateDir.resolve(LOCK_NAME), action);
   }
 }

@@ -2,12 +2,11 @@ package io.sidestep.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sidestep.core.dns.DnsCodec;
+import io.netty.handler.codec.dns.DnsRecordType;
+import io.netty.handler.codec.dns.DnsResponseCode;
+import io.sidestep.core.dns.DnsAnswer;
+import io.sidestep.core.dns.DnsMessages;
 import io.sidestep.core.dns.DnsOverHttps;
-import io.sidestep.core.dns.DnsQuery;
-import io.sidestep.core.dns.DnsRcode;
-import io.sidestep.core.dns.DnsResponse;
-import io.sidestep.core.dns.DnsType;
 import io.sidestep.core.relay.AccessKey;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -57,44 +56,45 @@ class DnsOverHttpsTest {
     relay.close();
   }
 
-  static DnsResponse get(RelayClient c, DnsQuery q) throws Exception {
+  /** Asks with a GET; the answer must echo {@code id}. */
+  static DnsAnswer get(RelayClient c, int id, String name, DnsRecordType type) throws Exception {
     RelayClient.Response r =
         c.request(
             "GET "
-                + DnsOverHttps.getPath(DnsCodec.encodeQuery(q))
+                + DnsOverHttps.getPath(DnsMessages.query(id, name, type))
                 + " HTTP/1.1\r\nHost: relay\r\nAccept: application/dns-message\r\n"
                 + "Proxy-Authorization: "
                 + RelayClient.basic(alice)
                 + "\r\n\r\n");
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.header("Content-Type")).isEqualTo(DnsOverHttps.MEDIA_TYPE);
-    return DnsCodec.decodeResponse(r.body());
+    return DnsMessages.readAnswer(r.body(), id);
   }
 
   @Test
   void getAnswersAAndAaaaOnOneKeptAliveConnection() throws Exception {
     try (RelayClient c = RelayClient.connect(relay.address())) {
-      DnsResponse a = get(c, new DnsQuery(0, "blocked.example", DnsType.A));
-      assertThat(a.rcode()).isEqualTo(DnsRcode.NOERROR);
+      DnsAnswer a = get(c, 0, "blocked.example", DnsRecordType.A);
+      assertThat(a.rcode()).isEqualTo(DnsResponseCode.NOERROR);
       assertThat(a.addresses())
           .extracting(InetAddress::getHostAddress)
           .containsExactly("203.0.113.10");
-      DnsResponse aaaa = get(c, new DnsQuery(0, "blocked.example", DnsType.AAAA));
+      DnsAnswer aaaa = get(c, 0, "blocked.example", DnsRecordType.AAAA);
       assertThat(aaaa.addresses()).containsExactly(InetAddress.getByName("2001:db8::10"));
-      DnsResponse none = get(c, new DnsQuery(0, "v4only.example", DnsType.AAAA));
-      assertThat(none.rcode()).isEqualTo(DnsRcode.NOERROR);
-      assertThat(none.answers()).isEmpty();
-      DnsResponse nx = get(c, new DnsQuery(0x77, "nowhere.example", DnsType.A));
-      assertThat(nx.rcode()).isEqualTo(DnsRcode.NXDOMAIN);
-      assertThat(nx.id()).isEqualTo(0x77);
-      DnsResponse mx = get(c, new DnsQuery(0, "blocked.example", 15));
-      assertThat(mx.rcode()).isEqualTo(DnsRcode.NOTIMP);
+      DnsAnswer none = get(c, 0, "v4only.example", DnsRecordType.AAAA);
+      assertThat(none.rcode()).isEqualTo(DnsResponseCode.NOERROR);
+      assertThat(none.addresses()).isEmpty();
+      DnsAnswer nx = get(c, 0x77, "nowhere.example", DnsRecordType.A);
+      assertThat(nx.rcode()).isEqualTo(DnsResponseCode.NXDOMAIN);
+      // get() read it as the answer to id 0x77: the id is echoed
+      DnsAnswer mx = get(c, 0, "blocked.example", DnsRecordType.MX);
+      assertThat(mx.rcode()).isEqualTo(DnsResponseCode.NOTIMP);
     }
   }
 
   @Test
   void postAnswersToo() throws Exception {
-    byte[] q = DnsCodec.encodeQuery(new DnsQuery(42, "blocked.example", DnsType.A));
+    byte[] q = DnsMessages.query(42, "blocked.example", DnsRecordType.A);
     try (RelayClient c = RelayClient.connect(relay.address())) {
       c.write(
           "POST /dns-query HTTP/1.1\r\nHost: relay\r\nContent-Type: application/dns-message\r\n"
@@ -106,8 +106,7 @@ class DnsOverHttpsTest {
       c.write(q);
       RelayClient.Response r = c.readResponse();
       assertThat(r.status()).isEqualTo(200);
-      DnsResponse resp = DnsCodec.decodeResponse(r.body());
-      assertThat(resp.id()).isEqualTo(42);
+      DnsAnswer resp = DnsMessages.readAnswer(r.body(), 42);
       assertThat(resp.addresses()).containsExactly(InetAddress.getByName("203.0.113.10"));
     }
   }
@@ -127,7 +126,7 @@ class DnsOverHttpsTest {
 
   @Test
   void strangersGetTheDecoys404() throws Exception {
-    byte[] q = DnsCodec.encodeQuery(new DnsQuery(0, "blocked.example", DnsType.A));
+    byte[] q = DnsMessages.query(0, "blocked.example", DnsRecordType.A);
     try (RelayClient c = RelayClient.connect(relay.address())) {
       RelayClient.Response r =
           c.request("GET " + DnsOverHttps.getPath(q) + " HTTP/1.1\r\nHost: relay\r\n\r\n");

@@ -2,10 +2,8 @@ package io.sidestep.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.sidestep.core.relay.AccessKey;
+import io.sidestep.core.testing.LogCapture;
 import io.sidestep.core.testing.TestOrigin;
 import java.io.IOException;
 import java.net.Socket;
@@ -17,7 +15,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /** Handshake and idle timeouts close connections; each connection is logged once, no secrets. */
 @Timeout(60)
@@ -27,13 +24,11 @@ class TimeoutsAndLogTest {
   static Relay relay;
   static AccessKey alice;
   static TestOrigin http;
-  static ListAppender<ILoggingEvent> log = new ListAppender<>();
+  static LogCapture log;
 
   @BeforeAll
   static void start() {
-    log.start();
-    ((Logger) LoggerFactory.getLogger("io.sidestep.server.Connections")).addAppender(log);
-    ((Logger) LoggerFactory.getLogger(Relay.class)).addAppender(log);
+    log = LogCapture.of("io.sidestep.server.Connections", Relay.class.getName());
     http = TestOrigin.http();
     relay =
         TestRelays.reachingLoopback(state)
@@ -48,8 +43,7 @@ class TimeoutsAndLogTest {
   static void stop() {
     relay.close();
     http.close();
-    ((Logger) LoggerFactory.getLogger("io.sidestep.server.Connections")).detachAppender(log);
-    ((Logger) LoggerFactory.getLogger(Relay.class)).detachAppender(log);
+    log.close();
   }
 
   @Test
@@ -108,26 +102,15 @@ class TimeoutsAndLogTest {
       c.write("GET /logged HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
       assertThat(c.readResponse().status()).isEqualTo(200);
     }
-    String line = null;
-    for (int i = 0; i < 100 && line == null; i++) {
-      line =
-          log.list.stream()
-              .map(ILoggingEvent::getFormattedMessage)
-              .filter(m -> m.startsWith("user=alice dest=127.0.0.1:" + http.port() + " result=ok"))
-              .filter(m -> !m.contains("up=0 "))
-              .findFirst()
-              .orElse(null);
-      if (line == null) {
-        Thread.sleep(50);
-      }
-    }
+    String line =
+        log.await(
+            m ->
+                m.startsWith("user=alice dest=127.0.0.1:" + http.port() + " result=ok")
+                    && !m.contains("up=0 "),
+            Duration.ofSeconds(5));
     assertThat(line).isNotNull().matches(".* up=\\d+ down=\\d+ duration=\\d+ms");
-    for (ILoggingEvent e : log.list) {
-      assertThat(e.getFormattedMessage()).doesNotContain(alice.token());
-    }
-    assertThat(log.list)
-        .extracting(ILoggingEvent::getFormattedMessage)
-        .contains("listening on 127.0.0.1:" + relay.address().getPort());
+    assertThat(log.lines()).allSatisfy(m -> assertThat(m).doesNotContain(alice.token()));
+    assertThat(log.lines()).contains("listening on 127.0.0.1:" + relay.address().getPort());
   }
 
   @Test
@@ -140,18 +123,9 @@ class TimeoutsAndLogTest {
                   + "\r\n\r\n");
       assertThat(r.status()).isEqualTo(403);
     }
-    String line = null;
-    for (int i = 0; i < 100 && line == null; i++) {
-      line =
-          log.list.stream()
-              .map(ILoggingEvent::getFormattedMessage)
-              .filter(m -> m.startsWith("user=alice dest=10.0.0.1:22 result=refused"))
-              .findFirst()
-              .orElse(null);
-      if (line == null) {
-        Thread.sleep(50);
-      }
-    }
+    String line =
+        log.await(
+            m -> m.startsWith("user=alice dest=10.0.0.1:22 result=refused"), Duration.ofSeconds(5));
     assertThat(line).isNotNull().contains("not a public address").doesNotContain(alice.token());
   }
 }

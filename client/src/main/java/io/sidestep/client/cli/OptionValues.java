@@ -1,6 +1,7 @@
 package io.sidestep.client.cli;
 
 import io.sidestep.client.dial.DnsServerResolver;
+import io.sidestep.core.files.AtomicFiles;
 import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.net.Resolver;
 import io.sidestep.core.net.SystemResolver;
@@ -93,8 +94,12 @@ final class OptionValues {
     return new DnsServerResolver(new InetSocketAddress(server.host(), server.port()));
   }
 
-  /** The state directory for {@code --state}: {@code ~/.sidestep} when it is absent. */
+  /**
+   * The state directory for {@code --state}, {@code ~/.sidestep} when it is absent; created
+   * owner-only (700) when missing, since it holds what the user visits.
+   */
   static Path stateDir(Path state) {
-    return state != null ? state : Path.of(System.getProperty("user.home"), ".sidestep");
+    return AtomicFiles.createPrivateDirectories(
+        state != null ? state : Path.of(System.getProperty("user.home"), ".sidestep"));
   }
 }

@@ -53,8 +53,20 @@ final class ProbeCommand implements Callable<Integer> {
       paramLabel = "KEY",
       description =
           "Relay access key (repeatable), the control vantage point. Without one every failure"
-              + " is reported as down: an outage cannot be told from a block.")
+              + " is reported as down: an outage cannot be told from a block. Every local user"
+              + " can read a command line: prefer --relay-file or "
+              + RelayKeys.ENVIRONMENT
+              + ".")
   List<String> relays = new ArrayList<>();
+
+  @Option(
+      names = "--relay-file",
+      paramLabel = "FILE",
+      description =
+          "Relay access keys, one a line, as for run (mode 600 or 400); "
+              + RelayKeys.ENVIRONMENT
+              + " is read too.")
+  Path relayFile;
 
   @Option(
       names = "--dns",
@@ -110,10 +122,10 @@ final class ProbeCommand implements Callable<Integer> {
     }
     ProbeList hosts = ProbeList.read(list);
     hosts.skipped().forEach(s -> System.err.println("skipped " + s));
-    List<AccessKey> keys = relays.stream().map(AccessKey::parse).toList();
+    List<AccessKey> keys = RelayKeys.read(relays, relayFile, System.getenv(RelayKeys.ENVIRONMENT));
     if (keys.isEmpty()) {
       System.err.println(
-          "no --relay given: failures cannot be told from outages and are reported as down");
+          "no relay given: failures cannot be told from outages and are reported as down");
     }
     Resolver resolver = OptionValues.resolver(dns);
     Instant started = Instant.now();

@@ -2,14 +2,8 @@ package io.sidestep.client.cli;
 
 import io.sidestep.client.Client;
 import io.sidestep.client.DoorCredentials;
-import io.sidestep.client.detect.Detection;
 import io.sidestep.client.detect.DetectionSettings;
-import io.sidestep.client.detect.RelayResolver;
-import io.sidestep.client.relay.RelayTransport;
 import io.sidestep.core.net.Cidr;
-import io.sidestep.core.net.Resolver;
-import io.sidestep.core.relay.AccessKey;
-import io.sidestep.core.rules.LiveRules;
 import io.sidestep.core.rules.RulesTemplate;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,9 +28,6 @@ final class RunCommand implements Callable<Integer> {
 
   private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
-  /** The learned blocklist in the state directory (written by detection). */
-  static final String LEARNED_FILE = "learned.rules";
-
   @Option(
       names = "--http",
       paramLabel = "HOST:PORT",
@@ -56,9 +47,24 @@ final class RunCommand implements Callable<Integer> {
       paramLabel = "KEY",
       description = {
         "Relay access key, sidestep://NAME:TOKEN@HOST:PORT?pin=sha256/BASE64#LABEL.",
-        "Repeat for several relays; they are tried in order and a failed one is skipped for 30 s."
+        "Repeat for several relays; they are tried in order and a failed one is skipped for 30 s.",
+        "Every local user can read a command line: prefer --relay-file or "
+            + RelayKeys.ENVIRONMENT
+            + "."
       })
   List<String> relays = new ArrayList<>();
+
+  @Option(
+      names = "--relay-file",
+      paramLabel = "FILE",
+      description = {
+        "Relay access keys, one a line ('#' comments and blank lines allowed), tried after the",
+        "--relay keys; the file must not be readable by group or others (mode 600 or 400).",
+        "Keys in the environment variable "
+            + RelayKeys.ENVIRONMENT
+            + " (separated by whitespace) come last."
+      })
+  Path relayFile;
 
   @Option(
       names = "--rules",
@@ -114,82 +120,49 @@ final class RunCommand implements Callable<Integer> {
   List<String> blockPages = new ArrayList<>();
 
   @Override
-  public Integer call() throws Exception {
+  public Integer call() {
     Client.Builder builder =
         Client.builder()
             .http(OptionValues.address("--http", http))
-            .socks(OptionValues.address("--socks", socks));
-    for (String text : relays) {
-      builder.relay(AccessKey.parse(text));
-    }
+            .socks(OptionValues.address("--socks", socks))
+            .relays(RelayKeys.read(relays, relayFile, System.getenv(RelayKeys.ENVIRONMENT)));
     if (doorCredentials != null) {
       builder.credentials(DoorCredentials.parse(doorCredentials));
     }
-    Path stateDir = OptionValues.stateDir(state);
-    Path rulesFile = rules != null ? rules : stateDir.resolve("rules.txt");
-    Resolver resolver = OptionValues.resolver(dns);
-    builder.resolver(resolver);
-    List<AccessKey> keys = relays.stream().map(AccessKey::parse).toList();
-    // One relay client for tunnels and for the relay's DNS: one memory of relays that are down.
-    RelayTransport relayClient =
-        keys.isEmpty()
-            ? null
-            : new RelayTransport(
-                keys,
-                RelayTransport.DEFAULT_CONNECT_TIMEOUT,
-                RelayTransport.DEFAULT_DOWN_FOR,
-                resolver);
-    builder.relayClient(relayClient);
-    DetectionSettings settings =
+    builder.detection(
         DetectionSettings.defaults()
             .withConnectTimeout(OptionValues.duration("--connect-timeout", connectTimeout))
             .withFirstReadTimeout(OptionValues.duration("--first-read-timeout", firstReadTimeout))
-            .withBlockPages(blockPages.stream().map(Cidr::parse).toList());
-    Detection detection =
-        Detection.standard(
-            settings, stateDir, relayClient == null ? RelayResolver.NONE : relayClient);
-    builder.autoRoute(detection.autoRoute());
+            .withBlockPages(blockPages.stream().map(Cidr::parse).toList()));
+    Path stateDir = OptionValues.stateDir(state);
+    Path rulesFile = rules != null ? rules : stateDir.resolve("rules.txt");
     if (rules == null && RulesTemplate.writeIfAbsent(rulesFile)) {
       LOG.info("wrote the commented rules template to {}", rulesFile);
     }
     // A bad rules file throws RulesException (an IllegalArgumentException) whose message is the
     // FILE:LINE:COL text: the command line prints it and exits 1.
-    LiveRules live;
-    try {
-      live = LiveRules.load(rulesFile, stateDir.resolve(LEARNED_FILE));
-    } catch (RuntimeException e) {
-      detection.close();
-      throw e;
-    }
-    // What detection learns routes the host's next connection through the relay at once.
-    detection.onLearned(
-        () -> {
-          try {
-            live.reloadNow();
-          } catch (RuntimeException e) {
-            LOG.error("{}; keeping the previous rules", e.getMessage());
-          }
-        });
-    Client client;
-    try {
-      client = builder.router(live).start();
-    } catch (RuntimeException e) {
-      live.close();
-      detection.close();
-      throw e;
-    }
+    Client client =
+        builder
+            .stateDir(stateDir)
+            .rulesFile(rulesFile)
+            .resolver(OptionValues.resolver(dns))
+            .start();
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  client.close();
-                  detection.close();
-                  live.close();
-                  stopped.countDown();
-                },
-                "sidestep-shutdown"));
-    stopped.await();
+    Thread hook =
+        new Thread(
+            () -> {
+              client.close();
+              stopped.countDown();
+            },
+            "sidestep-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      // In-process callers (tests) stop the client by interrupting this thread.
+      Runtime.getRuntime().removeShutdownHook(hook);
+      client.close();
+    }
     return 0;
   }
 }

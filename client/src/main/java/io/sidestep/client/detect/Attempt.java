@@ -6,29 +6,25 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.sidestep.client.dial.Session;
-import io.sidestep.core.detect.DirectOutcome;
-import io.sidestep.core.detect.DirectOutcome.StreamFailure;
 import io.sidestep.core.detect.Evidence;
-import io.sidestep.core.detect.FirstFlight;
 import io.sidestep.core.detect.Judgement;
-import io.sidestep.core.detect.RelayOutcome;
 import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.netty.DialException;
 import io.sidestep.core.netty.HeldBytes;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Decision;
 import java.net.InetAddress;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * One AUTO connection under watch (issue 5, steps 1-3, 4 and 7): DNS checked against the relay when
- * the local answer looks like a censor's; a direct connect with a short timeout; the user's first
- * flight kept; for a TLS destination not verified recently, a handshake of our own first; then the
- * flight sent direct and the first answer watched. A failure a censor causes, confirmed by the
- * relay doing the same step, is learned and the flight replayed through the relay, so the user gets
- * the page on this very visit. Everything runs on the session's event loop.
+ * One AUTO connection under watch, driving the {@link Steps} that {@code probe} drives too: DNS
+ * checked against the relay when the local answer looks like a censor's; a direct connect with a
+ * short timeout; the user's first flight kept; for a TLS destination not verified recently, a
+ * handshake of our own first; then the flight sent direct and the first answer watched. A failure a
+ * censor causes, confirmed by the relay doing the same step, is learned and the flight replayed
+ * through the relay, so the user gets the page on this very visit. Everything runs on the session's
+ * event loop.
  *
  * <p>This class holds what the steps share (the session, the destination, judging and learning);
  * each step is a class of its own: {@link DnsCheck}, {@link DirectConnect}, {@link
@@ -38,6 +34,7 @@ import java.util.Optional;
 final class Attempt {
 
   final Detection d;
+  final Steps steps;
   final Session s;
   final Destination dest;
   final String host;
@@ -45,14 +42,11 @@ final class Attempt {
 
   Attempt(Detection detection, Session session) {
     this.d = detection;
+    this.steps = detection.steps();
     this.s = session;
     this.dest = session.destination();
     this.host = dest.host();
     this.loop = session.loop();
-  }
-
-  static Duration elapsed(long since) {
-    return Duration.ofNanos(System.nanoTime() - since);
   }
 
   void start() {
@@ -103,18 +97,7 @@ final class Attempt {
     return ch.writeAndFlush(bytes);
   }
 
-  /** A direct stream failure; after silence, the time it took is the first-read timeout. */
-  DirectOutcome streamFailed(
-      StreamFailure failure, long bytesRead, FirstFlight flight, Duration took) {
-    Duration after = failure == StreamFailure.SILENCE ? d.settings().firstReadTimeout() : took;
-    return DirectOutcome.streamFailed(failure, bytesRead, flight, after);
-  }
-
-  // ---- step 7: judging and learning -------------------------------------------------------------
-
-  Judgement judge(DirectOutcome out, RelayOutcome relay) {
-    return d.attempts().judge(out, relay, d.guard().networkDown(d.clock().instant()));
-  }
+  // ---- learning ---------------------------------------------------------------------------------
 
   void noteJudgement(Judgement j) {
     if (j instanceof Judgement.Censored c) {
@@ -127,11 +110,5 @@ final class Attempt {
   void detected(Evidence e) {
     s.note("detected " + e.summary());
     d.learn(host, e);
-  }
-
-  static String relaySays(FirstFlight flight) {
-    return flight instanceof FirstFlight.ClientHello
-        ? "relay handshake ok"
-        : "relay answered the " + flight.describe();
   }
 }

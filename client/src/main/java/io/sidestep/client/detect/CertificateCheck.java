@@ -2,10 +2,7 @@ package io.sidestep.client.detect;
 
 import io.netty.channel.Channel;
 import io.sidestep.core.detect.CertVerdict;
-import io.sidestep.core.detect.ChainReport;
 import io.sidestep.core.detect.FirstFlight;
-import io.sidestep.core.detect.RelayChain;
-import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.netty.DialException;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
@@ -33,67 +30,41 @@ final class CertificateCheck {
 
   void run(Channel ch, KeptFlight kept, FirstFlight flight, String name) {
     InetSocketAddress address = (InetSocketAddress) ch.remoteAddress();
-    DetectionSettings st = a.d.settings();
     // The relay's view, started at once: the leaf to compare with, or the control on a failure.
-    CompletableFuture<TlsProbe.Result> relayView = relayHandshake(name);
-    TlsProbe.direct(
-            a.loop,
-            address,
-            IpLiterals.isIpLiteral(name) ? null : name,
-            a.dest.port(),
-            st.connectTimeout(),
-            st.firstReadTimeout(),
-            st.relayAnswerTimeout())
-        .addListener(
-            f -> {
-              TlsProbe.Result r = (TlsProbe.Result) f.getNow();
-              if (!ch.isActive() || !a.s.inbound().isActive()) {
-                kept.drop();
-                ch.close();
-                a.s.fail(
-                    "direct",
-                    new DialException(DialException.Kind.GENERAL, "closed during the check"));
-                return;
-              }
-              if (r instanceof TlsProbe.Done done) {
-                chainSeen(ch, kept, flight, name, done.chain(), relayView);
-              } else if (r instanceof TlsProbe.Failed failed) {
-                // Our own handshake met the censor: the user's bytes were never sent direct.
-                ch.close();
-                new RelayReplay(a)
-                    .afterStreamFailure(
-                        a.streamFailed(failed.failure(), failed.bytesRead(), flight, failed.took()),
-                        kept,
-                        flight);
-              } else {
-                // The second connection could not be made; judge the user's own attempt instead.
-                new DirectSend(a).send(ch, kept, flight);
-              }
-            });
+    CompletableFuture<TlsProbe.Result> relayView =
+        a.steps.relayHandshake(a.loop, a.s.dialer(), a.dest, name);
+    a.steps
+        .directHandshake(a.loop, a.s.dialer(), a.dest, List.of(address.getAddress()), name)
+        .thenAccept(r -> a.loop.execute(() -> handshook(ch, kept, flight, name, r, relayView)));
   }
 
-  /** A handshake of our own through the relay; never fails (a failure is a result). */
-  private CompletableFuture<TlsProbe.Result> relayHandshake(String name) {
-    CompletableFuture<TlsProbe.Result> out = new CompletableFuture<>();
-    DetectionSettings st = a.d.settings();
-    a.connectRelay()
-        .addListener(
-            rf -> {
-              if (!rf.isSuccess()) {
-                out.complete(
-                    new TlsProbe.ConnectFailed(
-                        null, DialException.of(rf.cause(), "relay").getMessage()));
-                return;
-              }
-              TlsProbe.over(
-                      (Channel) rf.getNow(),
-                      IpLiterals.isIpLiteral(name) ? null : name,
-                      a.dest.port(),
-                      st.relayAnswerTimeout(),
-                      st.relayAnswerTimeout())
-                  .addListener(pf -> out.complete((TlsProbe.Result) pf.getNow()));
-            });
-    return out;
+  private void handshook(
+      Channel ch,
+      KeptFlight kept,
+      FirstFlight flight,
+      String name,
+      TlsProbe.Result r,
+      CompletableFuture<TlsProbe.Result> relayView) {
+    if (!ch.isActive() || !a.s.inbound().isActive()) {
+      kept.drop();
+      ch.close();
+      a.s.fail("direct", new DialException(DialException.Kind.GENERAL, "closed during the check"));
+      return;
+    }
+    if (r instanceof TlsProbe.Done done) {
+      chainSeen(ch, kept, flight, name, done.chain(), relayView);
+    } else if (r instanceof TlsProbe.Failed failed) {
+      // Our own handshake met the censor: the user's bytes were never sent direct.
+      ch.close();
+      new RelayReplay(a)
+          .afterStreamFailure(
+              a.steps.streamFailed(failed.failure(), failed.bytesRead(), flight, failed.took()),
+              kept,
+              flight);
+    } else {
+      // The second connection could not be made; judge the user's own attempt instead.
+      new DirectSend(a).send(ch, kept, flight);
+    }
   }
 
   private void chainSeen(
@@ -103,7 +74,6 @@ final class CertificateCheck {
       String name,
       List<X509Certificate> chain,
       CompletableFuture<TlsProbe.Result> relayView) {
-    ChainReport report = a.d.interception().inspect(name, chain);
     boolean[] done = {false};
     Consumer<TlsProbe.Result> judgeWith =
         pr -> {
@@ -116,22 +86,18 @@ final class CertificateCheck {
             new DirectSend(a).send(ch, kept, flight);
             return;
           }
-          RelayChain relay =
-              pr instanceof TlsProbe.Done rd
-                  ? RelayChain.seen(rd.chain())
-                  : RelayChain.failed("relay handshake failed");
-          CertVerdict v = a.d.interception().judge(name, chain, relay);
+          CertVerdict v = a.steps.judgeChain(name, chain, pr);
           if (v instanceof CertVerdict.Mitm m) {
             a.detected(m.evidence());
             ch.close();
             new RelayReplay(a).replay(kept, flight, null);
             return;
           }
-          if (v instanceof CertVerdict.Ok && relay instanceof RelayChain.Seen) {
+          if (v instanceof CertVerdict.Ok && pr instanceof TlsProbe.Done) {
             a.d.verified().remember(a.dest);
             a.d.directWorked(a.host); // a clean handshake: a block learned earlier has lifted
           } else if (!(v instanceof CertVerdict.Ok)) {
-            a.s.note("certificate: " + verdictText(v));
+            a.s.note("certificate: " + Steps.describe(v));
           }
           if (!ch.isActive()) {
             kept.drop();
@@ -144,21 +110,8 @@ final class CertificateCheck {
           new DirectSend(a).send(ch, kept, flight);
         };
     relayView.whenComplete((pr, e) -> a.loop.execute(() -> judgeWith.accept(pr)));
-    if (report.clean()) {
+    if (a.steps.chainClean(name, chain)) {
       a.loop.schedule(() -> judgeWith.accept(null), LEAF_GRACE.toMillis(), TimeUnit.MILLISECONDS);
     }
-  }
-
-  private static String verdictText(CertVerdict v) {
-    if (v instanceof CertVerdict.Ok o) {
-      return o.note();
-    }
-    if (v instanceof CertVerdict.BrokenForEveryone b) {
-      return "broken for everyone, not censorship: " + b.reason();
-    }
-    if (v instanceof CertVerdict.Unknown u) {
-      return u.reason();
-    }
-    return ((CertVerdict.Mitm) v).evidence().summary();
   }
 }

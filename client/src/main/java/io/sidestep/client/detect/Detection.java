@@ -1,38 +1,31 @@
 package io.sidestep.client.detect;
 
 import io.sidestep.client.dial.AutoRoute;
-import io.sidestep.core.detect.AttemptJudge;
-import io.sidestep.core.detect.DnsJudge;
 import io.sidestep.core.detect.Evidence;
-import io.sidestep.core.detect.HttpDiff;
-import io.sidestep.core.detect.InterceptionCheck;
 import io.sidestep.core.detect.LearnedStore;
-import io.sidestep.core.detect.OutageGuard;
+import io.sidestep.core.detect.LearnedWriter;
 import io.sidestep.core.detect.ThrottleJudge;
 import io.sidestep.core.detect.VerifiedHosts;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Detection's shared state in a running client: the judges, the learned blocklist, the memory of
- * verified certificates, the outage guard, and the hosts learned since start (so that the very next
- * connection goes to the relay even before the router has re-read the learned file). {@link
- * #autoRoute()} is what the client's AUTO destinations use.
+ * Detection's shared state in a running client: the {@link Steps} (with their judges and outage
+ * guard), the learned blocklist, the memory of verified certificates, and the hosts learned since
+ * start (so that the very next connection goes to the relay even before the router has re-read the
+ * learned file). {@link #autoRoute()} is what the client's AUTO destinations use.
  *
- * <p>Writing the learned file (which forces it to disk) happens on a thread of its own, never on an
- * event loop; {@code onLearned} runs after each write (the client reloads its router there).
+ * <p>Writing the learned file (which forces it to disk) happens on a thread of its own ({@link
+ * LearnedWriter}: bounded, batched), never on an event loop; {@code onLearned} runs after each
+ * write (the client reloads its router's learned part there).
  */
 public final class Detection implements AutoCloseable {
 
@@ -41,15 +34,10 @@ public final class Detection implements AutoCloseable {
 
   private final DetectionSettings settings;
   private final LearnedStore store;
-  private final RelayResolver relayDns;
   private final Clock clock;
-  private final DnsJudge dns;
-  private final AttemptJudge attempts;
-  private final InterceptionCheck interception;
-  private final HttpDiff httpDiff;
+  private final Steps steps;
   private final VerifiedHosts verified;
   private final VerifiedHosts verifiedHttp;
-  private final OutageGuard guard = new OutageGuard();
   private final ThrottleJudge throttle;
   private final Map<String, Long> throttleChecked =
       java.util.Collections.synchronizedMap(
@@ -60,13 +48,11 @@ public final class Detection implements AutoCloseable {
             }
           });
   private final Map<String, Evidence> recent;
-  private final Set<String> stored = ConcurrentHashMap.newKeySet();
-  private final ExecutorService writer;
+  private final LearnedWriter writer;
   private volatile Runnable onLearned = () -> {};
   // With a router that re-reads the learned file, the in-memory entry is needed only until that
   // reload; dropping it then lets a line the user deletes take effect.
   private volatile boolean routerFollows;
-  private String storedFingerprint = ""; // the writer thread's only
 
   /**
    * @param stateDir where {@code learned.rules} lives
@@ -82,11 +68,7 @@ public final class Detection implements AutoCloseable {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.store = new LearnedStore(stateDir, settings.learnedFor(), LearnedStore.DEFAULT_MAX, clock);
-    this.relayDns = Objects.requireNonNull(relayDns, "relayDns");
-    this.dns = new DnsJudge(settings.blockPages(), settings.bogons(), clock);
-    this.attempts = new AttemptJudge(clock);
-    this.interception = new InterceptionCheck(trust, clock);
-    this.httpDiff = new HttpDiff(clock);
+    this.steps = new Steps(settings, relayDns, trust, clock);
     // Real traffic gives one slow download at a time; two relay downloads are its control.
     this.throttle =
         new ThrottleJudge(
@@ -102,23 +84,10 @@ public final class Detection implements AutoCloseable {
                 return size() > MAX_RECENT;
               }
             });
-    this.writer =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "sidestep-learned-writer");
-              t.setDaemon(true);
-              return t;
-            });
-    writer.execute(this::refreshStored);
+    this.writer = new LearnedWriter(store, LearnedWriter.DEFAULT_CAPACITY, this::written);
   }
 
-  /** With the JVM's trust store and the system clock. */
-  public static Detection standard(DetectionSettings settings, Path stateDir, RelayResolver dns) {
-    return new Detection(
-        settings, stateDir, dns, InterceptionCheck.jvmTrustManager(), Clock.systemUTC());
-  }
-
-  /** Runs after every write of the learned file, e.g. {@code liveRules::reloadNow}. */
+  /** Runs after every write of the learned file, e.g. {@code liveRules::reloadLearned}. */
   public void onLearned(Runnable action) {
     this.onLearned = Objects.requireNonNull(action, "action");
     this.routerFollows = true;
@@ -137,20 +106,9 @@ public final class Detection implements AutoCloseable {
     return store;
   }
 
-  DnsJudge dns() {
-    return dns;
-  }
-
-  AttemptJudge attempts() {
-    return attempts;
-  }
-
-  InterceptionCheck interception() {
-    return interception;
-  }
-
-  HttpDiff httpDiff() {
-    return httpDiff;
+  /** The steps and judges, shared with {@code probe}. */
+  Steps steps() {
+    return steps;
   }
 
   VerifiedHosts verified() {
@@ -177,18 +135,6 @@ public final class Detection implements AutoCloseable {
     return true;
   }
 
-  OutageGuard guard() {
-    return guard;
-  }
-
-  RelayResolver relayDns() {
-    return relayDns;
-  }
-
-  Clock clock() {
-    return clock;
-  }
-
   /** What was learned about {@code host} since start, if anything: route it to the relay now. */
   public Optional<Evidence> learnedSinceStart(String host) {
     Evidence e = recent.get(host);
@@ -202,19 +148,7 @@ public final class Detection implements AutoCloseable {
   void learn(String host, Evidence evidence) {
     recent.put(host, evidence);
     LOG.info("learned {}: {}", host, evidence.summary());
-    writer.execute(
-        () -> {
-          try {
-            store.learn(host, evidence);
-            stored.add(host);
-            onLearned.run();
-            if (routerFollows) {
-              recent.remove(host, evidence);
-            }
-          } catch (RuntimeException e) {
-            LOG.error("learned blocklist: {}", e.getMessage());
-          }
-        });
+    writer.learn(host, evidence);
   }
 
   /**
@@ -222,60 +156,28 @@ public final class Detection implements AutoCloseable {
    * or the router would not have sent it here), the block is gone and the entry is dropped.
    */
   void directWorked(String host) {
-    if (recent.containsKey(host)) {
-      return;
-    }
-    writer.execute(
-        () -> {
-          try {
-            // A stat per direct success, off the event loop: entries another process wrote
-            // (probe --learn, an earlier run, the user) are seen at once.
-            String seen = fingerprint();
-            if (!seen.equals(storedFingerprint)) {
-              storedFingerprint = seen;
-              refreshStored();
-            }
-            if (stored.contains(host) && store.forget(host)) {
-              LOG.info("{}: direct works again; dropped from the learned blocklist", host);
-              onLearned.run();
-            }
-            stored.remove(host);
-          } catch (RuntimeException e) {
-            LOG.error("learned blocklist: {}", e.getMessage());
-          }
-        });
-  }
-
-  private String fingerprint() {
-    try {
-      java.nio.file.attribute.BasicFileAttributes a =
-          java.nio.file.Files.readAttributes(
-              store.file(), java.nio.file.attribute.BasicFileAttributes.class);
-      return a.lastModifiedTime() + "/" + a.size();
-    } catch (java.io.IOException e) {
-      return "missing";
+    if (!recent.containsKey(host)) {
+      writer.forgetIfStored(host);
     }
   }
 
-  private void refreshStored() {
-    try {
-      java.util.Set<String> now = new java.util.HashSet<>();
-      store.entries().forEach(e -> now.add(e.host()));
-      stored.retainAll(now);
-      stored.addAll(now);
-    } catch (RuntimeException e) {
-      LOG.warn("learned blocklist: {}", e.getMessage());
+  /** On the writer thread, after each write of the learned file. */
+  private void written(List<LearnedStore.Change> made) {
+    for (LearnedStore.Change c : made) {
+      if (c instanceof LearnedStore.Change.Learn l) {
+        if (routerFollows) {
+          recent.remove(l.host(), l.evidence());
+        }
+      } else {
+        LOG.info("{}: direct works again; dropped from the learned blocklist", c.host());
+      }
     }
+    onLearned.run();
   }
 
   /** Waits (a little) for pending writes of the learned file. */
   @Override
   public void close() {
-    writer.shutdown();
-    try {
-      writer.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    writer.close();
   }
 }

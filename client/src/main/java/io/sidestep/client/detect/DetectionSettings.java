@@ -13,7 +13,7 @@ import java.util.Objects;
  * (silence after the first flight); 1 s to wait for the user's first bytes (longer means a protocol
  * where the server speaks first, which is spliced without watch); relay answer timeout 10 s;
  * interception check on, good results kept 24 h; learned entries expire after 7 days; no known
- * block-page addresses; bogons as in CENSORSHIP.md.
+ * block-page addresses; bogons as in {@link AddressRanges#BOGONS}.
  *
  * @param bogons answers a resolver should never give for a public name; tests on loopback narrow it
  */

@@ -1,10 +1,6 @@
 package io.sidestep.client.detect;
 
 import io.netty.channel.Channel;
-import io.sidestep.core.detect.DirectOutcome;
-import io.sidestep.core.detect.DirectOutcome.ConnectFailure;
-import io.sidestep.core.detect.Judgement;
-import io.sidestep.core.detect.RelayOutcome;
 import io.sidestep.core.netty.DialException;
 import java.net.InetAddress;
 import java.util.List;
@@ -37,43 +33,25 @@ final class DirectConnect {
             });
   }
 
-  /** An AUTO decision: connected with the detection timeout, then the first flight read. */
+  /** An AUTO decision: the connect step ({@link Steps#connect}), then the first flight read. */
   void watched(List<InetAddress> addresses) {
-    long t = System.nanoTime();
-    a.s
-        .dialer()
-        .connectDirect(a.loop, a.dest, addresses, a.d.settings().connectTimeout())
-        .addListener(
-            f -> {
-              if (f.isSuccess()) {
-                a.d.guard().success(a.host, a.d.clock().instant());
-                new FirstFlightRead(a).connected((Channel) f.getNow());
-                return;
-              }
-              DialException e = DialException.of(f.cause(), "direct to " + a.dest);
-              ConnectFailure kind = Outcomes.connectFailure(e);
-              if (kind == null) {
-                a.s.fail("direct", e);
-                return;
-              }
-              a.d.guard().failure(a.host, a.d.clock().instant());
-              failed(DirectOutcome.connectFailed(kind, Attempt.elapsed(t)), e);
-            });
+    a.steps
+        .connect(a.loop, a.s.dialer(), a.dest, addresses)
+        .thenAccept(r -> a.loop.execute(() -> connected(r)));
   }
 
-  private void failed(DirectOutcome out, DialException directError) {
-    a.connectRelay()
-        .addListener(
-            f -> {
-              if (f.isSuccess()) {
-                Judgement j = a.judge(out, RelayOutcome.succeeded("relay connect ok"));
-                a.noteJudgement(j);
-                a.s.splice((Channel) f.getNow(), "relay");
-              } else {
-                DialException e = DialException.of(f.cause(), "relay to " + a.dest);
-                a.noteJudgement(a.judge(out, Outcomes.relayOutcome(e)));
-                a.s.fail("direct", directError);
-              }
-            });
+  private void connected(Steps.ConnectResult r) {
+    if (r instanceof Steps.ConnectResult.Connected c) {
+      new FirstFlightRead(a).connected(c.channel());
+    } else if (r instanceof Steps.ConnectResult.Judged j) {
+      a.noteJudgement(j.judgement());
+      if (j.relay() != null) {
+        a.s.splice(j.relay(), "relay");
+      } else {
+        a.s.fail("direct", j.direct());
+      }
+    } else {
+      a.s.fail("direct", ((Steps.ConnectResult.Failed) r).direct());
+    }
   }
 }

@@ -42,7 +42,7 @@ final class DirectSend {
                 ch.close();
                 new RelayReplay(a)
                     .afterStreamFailure(
-                        a.streamFailed(failure, 0, flight, Attempt.elapsed(t)), kept, flight);
+                        a.steps.streamFailed(failure, 0, flight, Steps.elapsed(t)), kept, flight);
               }
             });
     ch.pipeline().addLast(FirstResponseWatch.NAME, watch[0]);
@@ -66,7 +66,7 @@ final class DirectSend {
                 new StreamWatch.Listener() {
                   @Override
                   public void reset(long bytesRead, String detail) {
-                    new RelayReplay(a).lateReset(bytesRead, kept, flight, Attempt.elapsed(t));
+                    new RelayReplay(a).lateReset(bytesRead, kept, flight, Steps.elapsed(t));
                   }
 
                   @Override

@@ -1,12 +1,12 @@
 package io.sidestep.client.detect;
 
-import io.sidestep.core.detect.DnsVerdict;
-import io.sidestep.core.detect.Lookup;
+import io.sidestep.client.detect.Steps.DnsResult;
 import io.sidestep.core.netty.DialException;
 
 /**
  * Step 1 of an {@link Attempt}: the local DNS answer, checked against the relay's when it looks
- * like a censor's. A tampered answer is learned and the connection goes through the relay.
+ * like a censor's ({@link Steps#dns}). A tampered answer is learned and the connection goes through
+ * the relay.
  */
 final class DnsCheck {
 
@@ -17,59 +17,27 @@ final class DnsCheck {
   }
 
   void run() {
-    a.s
-        .dialer()
-        .resolveDirect(a.dest)
-        .whenComplete(
-            (addresses, error) ->
-                a.loop.execute(
-                    () ->
-                        resolved(
-                            error == null ? Lookup.addresses(addresses) : Outcomes.lookup(error))));
+    a.steps
+        .dns(a.loop, a.s.dialer(), a.dest)
+        .whenComplete((r, error) -> a.loop.execute(() -> resolved(r, error)));
   }
 
-  private void resolved(Lookup local) {
-    if (!a.d.dns().suspicious(local)) {
-      a.afterDns(local.list());
-      return;
-    }
-    a.d
-        .relayDns()
-        .lookup(a.loop, a.host)
-        .whenComplete(
-            (relay, error) ->
-                a.loop.execute(
-                    () ->
-                        judged(
-                            local,
-                            error != null
-                                ? Lookup.failed(String.valueOf(error.getMessage()))
-                                : relay)));
-  }
-
-  private void judged(Lookup local, Lookup relay) {
-    DnsVerdict v = a.d.dns().judge(a.host, local, relay);
-    if (v instanceof DnsVerdict.Tampered t) {
+  private void resolved(DnsResult r, Throwable error) {
+    if (error != null) {
+      notResolved(String.valueOf(error.getMessage()));
+    } else if (r instanceof DnsResult.Tampered t) {
       a.detected(t.evidence());
       a.s.routeRelay();
-    } else if (v instanceof DnsVerdict.Consistent c) {
-      if (!c.note().isEmpty()) {
-        a.s.note("dns: " + c.note());
+    } else if (r instanceof DnsResult.Resolved ok) {
+      if (!ok.note().isEmpty()) {
+        a.s.note("dns: " + ok.note());
       }
-      a.afterDns(c.addresses());
-    } else if (v instanceof DnsVerdict.NotFound n) {
-      notResolved(n.reason());
+      a.afterDns(ok.addresses());
+    } else if (r instanceof DnsResult.RelayOnly relayOnly) {
+      a.s.note("dns: " + relayOnly.reason() + "; through the relay this time, nothing learned");
+      a.s.routeRelay();
     } else {
-      DnsVerdict.Unknown u = (DnsVerdict.Unknown) v;
-      if (u.relayResolves()) {
-        a.s.note("dns: " + u.reason() + "; through the relay this time, nothing learned");
-        a.s.routeRelay();
-      } else if (!local.list().isEmpty()) {
-        a.s.note("dns: " + u.reason());
-        a.afterDns(local.list());
-      } else {
-        notResolved(u.reason());
-      }
+      notResolved(((DnsResult.Unresolved) r).reason());
     }
   }
 

@@ -5,11 +5,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -18,7 +15,6 @@ import io.sidestep.core.detect.ThrottleJudge;
 import io.sidestep.core.netty.HeldBytes;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLException;
 
 /**
  * A download of our own over a given channel (a relay tunnel, say), to measure its speed: TLS with
@@ -29,17 +25,6 @@ import javax.net.ssl.SSLException;
 final class Download {
   private Download() {}
 
-  private static final SslContext TRUST_ALL;
-
-  static {
-    try {
-      TRUST_ALL =
-          SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
-    } catch (SSLException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
-
   static Future<ThrottleJudge.Transfer> over(
       Channel ch, boolean tls, String sni, int port, byte[] request, long cap, Duration total) {
     Promise<ThrottleJudge.Transfer> promise = ch.eventLoop().newPromise();
@@ -47,8 +32,8 @@ final class Download {
     if (tls) {
       SslHandler h =
           sni == null
-              ? TRUST_ALL.newHandler(ch.alloc())
-              : TRUST_ALL.newHandler(ch.alloc(), sni, port);
+              ? TlsProbe.TRUST_ALL.newHandler(ch.alloc())
+              : TlsProbe.TRUST_ALL.newHandler(ch.alloc(), sni, port);
       ch.pipeline().addLast("download-tls", h);
     }
     ch.pipeline().addLast("download", counter);

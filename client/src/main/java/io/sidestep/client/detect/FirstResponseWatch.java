@@ -4,13 +4,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.sidestep.core.detect.DirectOutcome.StreamFailure;
 import io.sidestep.core.netty.HeldBytes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Watches a direct connection after the user's first flight was written: the first bytes back (kept
@@ -31,7 +29,6 @@ final class FirstResponseWatch extends ChannelInboundHandlerAdapter {
   private final Duration timeout;
   private final Listener listener;
   private final List<Object> held = new ArrayList<>();
-  private ScheduledFuture<?> timer;
   private ChannelHandlerContext ctx;
   private boolean reported;
 
@@ -43,12 +40,16 @@ final class FirstResponseWatch extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    timer =
-        ctx.executor()
-            .schedule(
-                () -> report(null, StreamFailure.SILENCE, "silence"),
-                timeout.toMillis(),
-                TimeUnit.MILLISECONDS);
+    Silence.watch(ctx, timeout);
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (Silence.is(evt)) {
+      report(null, StreamFailure.SILENCE, "silence");
+    } else {
+      ctx.fireUserEventTriggered(evt);
+    }
   }
 
   @Override
@@ -96,9 +97,7 @@ final class FirstResponseWatch extends ChannelInboundHandlerAdapter {
       return;
     }
     reported = true;
-    if (timer != null) {
-      timer.cancel(false);
-    }
+    Silence.stop(ctx);
     if (answered != null) {
       answered.run();
     } else {
@@ -123,9 +122,7 @@ final class FirstResponseWatch extends ChannelInboundHandlerAdapter {
 
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
-    if (timer != null) {
-      timer.cancel(false);
-    }
+    Silence.stop(ctx);
     for (Object m : held) {
       ReferenceCountUtil.release(m);
     }

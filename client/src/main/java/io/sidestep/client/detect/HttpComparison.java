@@ -4,11 +4,8 @@ import io.netty.channel.Channel;
 import io.sidestep.core.detect.DirectOutcome;
 import io.sidestep.core.detect.FirstFlight;
 import io.sidestep.core.detect.HttpDiff;
-import io.sidestep.core.detect.Lookup;
-import io.sidestep.core.detect.RelayOutcome;
 import io.sidestep.core.detect.ResponseSummary;
 import io.sidestep.core.netty.DialException;
-import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -17,9 +14,6 @@ import java.util.Optional;
  * instead; otherwise the direct one. One instance serves one comparison.
  */
 final class HttpComparison {
-
-  /** How long a compared response may take to be whole: 5 s. */
-  static final Duration COMPARE_TOTAL = Duration.ofSeconds(5);
 
   private final Attempt a;
   private final Channel ch;
@@ -42,7 +36,7 @@ final class HttpComparison {
   void run() {
     direct =
         new ResponseCapture(
-            a.d.settings().firstReadTimeout(), COMPARE_TOTAL, c -> a.loop.execute(this::ready));
+            a.d.settings().firstReadTimeout(), Steps.HTTP_TOTAL, c -> a.loop.execute(this::ready));
     ch.pipeline().addLast(ResponseCapture.NAME, direct);
     Attempt.writeFirst(ch, kept.buf().retainedDuplicate()).addListener(w -> ch.read());
     a.connectRelay()
@@ -60,7 +54,7 @@ final class HttpComparison {
               relay =
                   new ResponseCapture(
                       a.d.settings().relayAnswerTimeout(),
-                      COMPARE_TOTAL,
+                      Steps.HTTP_TOTAL,
                       c -> {
                         relayDone = true;
                         a.loop.execute(this::ready);
@@ -85,26 +79,28 @@ final class HttpComparison {
     decided = true;
     kept.drop();
     boolean relayAnswered = relay != null && relay.bytesRead() > 0;
-    if (direct.bytesRead() == 0 && direct.failure() != null) {
-      DirectOutcome out = a.streamFailed(direct.failure(), 0, flight, Attempt.elapsed(t));
+    if (Steps.failedEarly(direct.failure(), direct.bytesRead())) {
+      DirectOutcome out =
+          a.steps.streamFailed(direct.failure(), direct.bytesRead(), flight, Steps.elapsed(t));
       a.noteJudgement(
-          a.judge(
+          a.steps.judge(
               out,
-              relayAnswered
-                  ? RelayOutcome.succeeded(Attempt.relaySays(flight))
-                  : RelayOutcome.failed(
-                      relay == null ? "relay unavailable" : "relay gave no answer")));
-      direct.discard();
+              Steps.relayAnswer(flight, relay != null, relay == null ? 0 : relay.bytesRead())));
       if (relayAnswered) {
+        direct.discard();
         deliver(relay, relayCh, "relay");
-      } else {
-        if (relay != null) {
-          relay.discard();
-        }
-        a.s.fail(
-            "direct",
-            new DialException(DialException.Kind.GENERAL, AttemptDescriptions.direct(out)));
+        return;
       }
+      if (relay != null) {
+        relay.discard();
+      }
+      if (direct.bytesRead() == 0) {
+        direct.discard();
+        a.s.fail("direct", new DialException(DialException.Kind.GENERAL, Steps.describe(out)));
+        return;
+      }
+      // The relay did no better: the user gets what came direct, as far as it came.
+      deliver(direct, ch, "direct");
       return;
     }
     Optional<ResponseSummary> ds = direct.summary();
@@ -116,30 +112,12 @@ final class HttpComparison {
       deliver(direct, ch, "direct");
       return;
     }
-    Optional<String> confirm = HttpDiff.redirectHostToConfirm(a.host, ds.get(), rs.get());
-    if (confirm.isEmpty()) {
-      compared(ds.get(), rs.get(), HttpDiff.RedirectCheck.UNCHECKED);
-      return;
-    }
-    a.d
-        .relayDns()
-        .lookup(a.loop, confirm.get())
-        .whenComplete(
-            (l, e) ->
-                a.loop.execute(
-                    () ->
-                        compared(
-                            ds.get(),
-                            rs.get(),
-                            l == null || l instanceof Lookup.Failed
-                                ? HttpDiff.RedirectCheck.UNCHECKED
-                                : l.list().isEmpty()
-                                    ? HttpDiff.RedirectCheck.NOT_CONFIRMED
-                                    : HttpDiff.RedirectCheck.CONFIRMED)));
+    a.steps
+        .compareHttp(a.loop, a.host, ds.get(), rs.get())
+        .whenComplete((v, e) -> a.loop.execute(() -> compared(v)));
   }
 
-  private void compared(ResponseSummary ds, ResponseSummary rs, HttpDiff.RedirectCheck check) {
-    HttpDiff.Verdict v = a.d.httpDiff().compare(a.host, ds, rs, check);
+  private void compared(HttpDiff.Verdict v) {
     if (v instanceof HttpDiff.Verdict.BlockPage b) {
       a.detected(b.evidence());
       direct.discard();

@@ -4,9 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Watches a relay tunnel after the user's flight was replayed into it: the first byte back is the
@@ -27,7 +25,6 @@ final class RelayAnswerWatch extends ChannelInboundHandlerAdapter {
   private final Duration timeout;
   private final boolean control;
   private final Listener listener;
-  private ScheduledFuture<?> timer;
   private boolean reported;
 
   /**
@@ -42,28 +39,30 @@ final class RelayAnswerWatch extends ChannelInboundHandlerAdapter {
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
-    timer =
-        ctx.executor()
-            .schedule(
-                () -> {
-                  if (!reported) {
-                    reported = true;
-                    listener.failed(
-                        "no byte through the relay within " + timeout.toMillis() + " ms");
-                    if (control) {
-                      ctx.close();
-                    }
-                  }
-                },
-                timeout.toMillis(),
-                TimeUnit.MILLISECONDS);
+    Silence.watch(ctx, timeout);
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (!Silence.is(evt)) {
+      ctx.fireUserEventTriggered(evt);
+      return;
+    }
+    if (!reported) {
+      reported = true;
+      Silence.stop(ctx);
+      listener.failed("no byte through the relay within " + timeout.toMillis() + " ms");
+      if (control) {
+        ctx.close();
+      }
+    }
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (!reported) {
       reported = true;
-      timer.cancel(false);
+      Silence.stop(ctx);
       listener.answered(msg instanceof ByteBuf b ? b.readableBytes() : 0);
     }
     if (control) {
@@ -79,7 +78,7 @@ final class RelayAnswerWatch extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    fail(cause.getMessage() == null ? cause.toString() : cause.getMessage());
+    fail(ctx, cause.getMessage() == null ? cause.toString() : cause.getMessage());
     if (control) {
       ctx.close();
     } else {
@@ -89,24 +88,20 @@ final class RelayAnswerWatch extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    fail("the relay tunnel closed before any byte");
+    fail(ctx, "the relay tunnel closed before any byte");
     ctx.fireChannelInactive();
   }
 
-  private void fail(String why) {
+  private void fail(ChannelHandlerContext ctx, String why) {
     if (!reported) {
       reported = true;
-      if (timer != null) {
-        timer.cancel(false);
-      }
+      Silence.stop(ctx);
       listener.failed(why);
     }
   }
 
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
-    if (timer != null) {
-      timer.cancel(false);
-    }
+    Silence.stop(ctx);
   }
 }

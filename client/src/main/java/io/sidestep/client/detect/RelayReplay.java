@@ -32,17 +32,18 @@ final class RelayReplay {
               f -> {
                 if (f.isSuccess()) {
                   ((Channel) f.getNow()).close();
-                  a.noteJudgement(a.judge(out, RelayOutcome.succeeded("relay connect ok")));
+                  a.noteJudgement(a.steps.judge(out, RelayOutcome.succeeded("relay connect ok")));
                 } else {
                   a.noteJudgement(
-                      a.judge(out, Outcomes.relayOutcome(DialException.of(f.cause(), "relay"))));
+                      a.steps.judge(
+                          out, Outcomes.relayOutcome(DialException.of(f.cause(), "relay"))));
                 }
                 kept.drop();
                 a.s.fail(
                     "direct",
                     new DialException(
                         DialException.Kind.GENERAL,
-                        AttemptDescriptions.direct(out)
+                        Steps.describe(out)
                             + "; "
                             + flight.describe()
                             + " not replayed (not idempotent)"));
@@ -63,7 +64,7 @@ final class RelayReplay {
               if (!f.isSuccess()) {
                 DialException e = DialException.of(f.cause(), "relay to " + a.dest);
                 if (out != null) {
-                  a.noteJudgement(a.judge(out, Outcomes.relayOutcome(e)));
+                  a.noteJudgement(a.steps.judge(out, Outcomes.relayOutcome(e)));
                 }
                 kept.drop();
                 a.s.fail("relay", e);
@@ -72,7 +73,7 @@ final class RelayReplay {
               Channel relay = (Channel) f.getNow();
               if (out != null) {
                 watchAnswer(
-                    relay, false, flight, outcome -> a.noteJudgement(a.judge(out, outcome)));
+                    relay, false, flight, outcome -> a.noteJudgement(a.steps.judge(out, outcome)));
               }
               a.s.splice(relay, "relay", kept.take());
             });
@@ -80,7 +81,7 @@ final class RelayReplay {
 
   /** A reset after the first bytes, within the counted 4 KiB: learn it if the relay does better. */
   void lateReset(long bytesRead, KeptFlight kept, FirstFlight flight, Duration took) {
-    DirectOutcome out = DirectOutcome.streamFailed(StreamFailure.RESET, bytesRead, flight, took);
+    DirectOutcome out = a.steps.streamFailed(StreamFailure.RESET, bytesRead, flight, took);
     if (!flight.replayable()) {
       kept.drop();
       return;
@@ -104,7 +105,7 @@ final class RelayReplay {
                   flight,
                   outcome -> {
                     if (outcome instanceof RelayOutcome.Succeeded
-                        && a.judge(out, outcome) instanceof Judgement.Censored c) {
+                        && a.steps.judge(out, outcome) instanceof Judgement.Censored c) {
                       a.d.learn(a.host, c.evidence());
                     }
                   });
@@ -128,7 +129,7 @@ final class RelayReplay {
                 new RelayAnswerWatch.Listener() {
                   @Override
                   public void answered(int firstBytes) {
-                    then.accept(RelayOutcome.succeeded(Attempt.relaySays(flight)));
+                    then.accept(RelayOutcome.succeeded(Steps.relaySays(flight)));
                   }
 
                   @Override

@@ -9,7 +9,6 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.sidestep.core.detect.DirectOutcome.StreamFailure;
 import io.sidestep.core.detect.ResponseSummary;
 import io.sidestep.core.netty.HeldBytes;
-import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,10 +16,10 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Holds the first plain-HTTP response on a channel, without passing it on, until it is complete
- * (Content-Length, the last chunk, or the close), {@link HttpFetch#MAX_BYTES} have come, nothing
- * more came for {@value #IDLE_MS} ms, or the time is up; then reports once. The held bytes go to
- * whoever the caller chooses ({@link #deliverTo}) or are dropped ({@link #discard}).
+ * Holds the first plain-HTTP response on a channel, without passing it on, until it is complete (as
+ * {@link ResponseBytes} frames it, or the close), {@link ResponseBytes#MAX_BYTES} have come,
+ * nothing more came for {@value #IDLE_MS} ms, or the time is up; then reports once. The held bytes
+ * go to whoever the caller chooses ({@link #deliverTo}) or are dropped ({@link #discard}).
  */
 final class ResponseCapture extends ChannelInboundHandlerAdapter {
 
@@ -35,14 +34,13 @@ final class ResponseCapture extends ChannelInboundHandlerAdapter {
   private final Duration total;
   private final Listener listener;
   private final List<Object> held = new ArrayList<>();
-  private final ByteArrayOutputStream copy = new ByteArrayOutputStream();
+  private final ResponseBytes response = new ResponseBytes();
   private ChannelHandlerContext ctx;
-  private ScheduledFuture<?> timer;
   private ScheduledFuture<?> deadline;
-  private long read;
   private StreamFailure failure;
   private boolean reported;
   private boolean closed;
+  private boolean idle; // past the first byte: silence is now IDLE_MS between reads
 
   ResponseCapture(Duration firstRead, Duration total, Listener listener) {
     this.firstRead = firstRead;
@@ -51,7 +49,7 @@ final class ResponseCapture extends ChannelInboundHandlerAdapter {
   }
 
   long bytesRead() {
-    return read;
+    return response.read();
   }
 
   /** How the connection failed before the response was whole, or null. */
@@ -69,24 +67,13 @@ final class ResponseCapture extends ChannelInboundHandlerAdapter {
   }
 
   Optional<ResponseSummary> summary() {
-    byte[] b = copy.toByteArray();
-    return ResponseSummary.parse(b, 0, b.length);
+    return response.summary();
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    timer =
-        ctx.executor()
-            .schedule(
-                () -> {
-                  if (read == 0) {
-                    failure = StreamFailure.SILENCE;
-                  }
-                  report();
-                },
-                firstRead.toMillis(),
-                TimeUnit.MILLISECONDS);
+    Silence.watch(ctx, firstRead);
     deadline = ctx.executor().schedule(this::report, total.toMillis(), TimeUnit.MILLISECONDS);
   }
 
@@ -97,25 +84,34 @@ final class ResponseCapture extends ChannelInboundHandlerAdapter {
       held.add(msg);
       return;
     }
+    boolean whole = false;
     if (msg instanceof ByteBuf b) {
-      read += b.readableBytes();
-      int room = HttpFetch.MAX_BYTES - copy.size();
-      if (room > 0) {
-        byte[] part = new byte[Math.min(room, b.readableBytes())];
-        b.getBytes(b.readerIndex(), part);
-        copy.writeBytes(part);
-      }
+      whole = response.add(b);
       held.add(msg);
     } else {
       ReferenceCountUtil.release(msg);
     }
-    if (copy.size() >= HttpFetch.MAX_BYTES || HttpFetchCompletion.complete(copy.toByteArray())) {
+    if (whole) {
       report();
       return;
     }
-    timer.cancel(false);
-    timer = ctx.executor().schedule(this::report, IDLE_MS, TimeUnit.MILLISECONDS);
+    if (!idle) {
+      idle = true;
+      Silence.watch(ctx, Duration.ofMillis(IDLE_MS));
+    }
     ctx.read();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (!Silence.is(evt)) {
+      ctx.fireUserEventTriggered(evt);
+      return;
+    }
+    if (response.read() == 0) {
+      failure = StreamFailure.SILENCE;
+    }
+    report();
   }
 
   @Override
@@ -137,7 +133,7 @@ final class ResponseCapture extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     closed = true;
     if (!reported) {
-      if (read == 0) {
+      if (response.read() == 0) {
         failure = StreamFailure.EOF;
       }
       report();
@@ -150,7 +146,7 @@ final class ResponseCapture extends ChannelInboundHandlerAdapter {
       return;
     }
     reported = true;
-    timer.cancel(false);
+    Silence.stop(ctx);
     deadline.cancel(false);
     listener.done(this);
   }
@@ -179,13 +175,12 @@ final class ResponseCapture extends ChannelInboundHandlerAdapter {
 
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
-    if (timer != null) {
-      timer.cancel(false);
-    }
+    Silence.stop(ctx);
     if (deadline != null) {
       deadline.cancel(false);
     }
     held.forEach(ReferenceCountUtil::release);
     held.clear();
+    response.close();
   }
 }

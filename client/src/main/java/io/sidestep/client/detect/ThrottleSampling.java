@@ -40,7 +40,7 @@ final class ThrottleSampling {
     if (flight instanceof FirstFlight.HttpRequest r) {
       path = originForm(r.target());
     }
-    byte[] request = HttpFetch.get(a.host, path);
+    byte[] request = Steps.httpGet(a.host, path);
     List<ThrottleJudge.Transfer> relay = new ArrayList<>();
     relaySample(tls, sni, request, relay, RELAY_SAMPLES, direct);
   }

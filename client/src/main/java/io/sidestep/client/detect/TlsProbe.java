@@ -1,15 +1,9 @@
 package io.sidestep.client.detect;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoop;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -19,20 +13,16 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.sidestep.core.detect.DirectOutcome.ConnectFailure;
 import io.sidestep.core.detect.DirectOutcome.StreamFailure;
 import io.sidestep.core.net.Failure;
-import io.sidestep.core.netty.DialException;
 import io.sidestep.core.netty.Failures;
 import io.sidestep.core.netty.HeldBytes;
-import java.net.InetSocketAddress;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
@@ -40,8 +30,9 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * A TLS handshake of the client's own, to see what a destination presents: the certificate chain
  * (accepted whatever it is, and judged afterwards by {@link
  * io.sidestep.core.detect.InterceptionCheck}) and how the handshake went (a reset, an EOF or
- * silence before the first byte are techniques 7 and 8). Used directly to an address, and through a
- * relay tunnel for the control.
+ * silence before the first byte are {@link io.sidestep.core.detect.Technique#TLS_RESET} and {@link
+ * io.sidestep.core.detect.Technique#TLS_SILENCE}). Used on a direct connection, and through a relay
+ * tunnel for the control.
  */
 public final class TlsProbe {
   private TlsProbe() {}
@@ -62,7 +53,8 @@ public final class TlsProbe {
   public record Failed(StreamFailure failure, long bytesRead, String detail, Duration took)
       implements Result {}
 
-  private static final SslContext TRUST_ALL;
+  /** Accepts any chain: what is presented is judged afterwards, or (for a download) not at all. */
+  static final SslContext TRUST_ALL;
 
   static {
     try {
@@ -80,48 +72,9 @@ public final class TlsProbe {
   }
 
   /**
-   * Connects to {@code address} and does a handshake with {@code sni} (none when null). Silence
-   * before the first byte for {@code firstRead} fails as {@link StreamFailure#SILENCE}; the whole
-   * handshake gets {@code handshake}.
-   */
-  public static Future<Result> direct(
-      EventLoop loop,
-      InetSocketAddress address,
-      String sni,
-      int port,
-      Duration connect,
-      Duration firstRead,
-      Duration handshake) {
-    Promise<Result> promise = loop.newPromise();
-    long start = System.nanoTime();
-    ChannelFuture f =
-        new Bootstrap()
-            .group(loop)
-            .channel(NioSocketChannel.class)
-            .option(ChannelOption.TCP_NODELAY, true)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, connect.toMillis()))
-            .handler(
-                new ChannelInitializer<Channel>() {
-                  @Override
-                  protected void initChannel(Channel ch) {}
-                })
-            .connect(address);
-    f.addListener(
-        x -> {
-          if (!f.isSuccess()) {
-            DialException e = DialException.of(f.cause(), "probe to " + address);
-            promise.trySuccess(new ConnectFailed(Outcomes.connectFailure(e), e.getMessage()));
-            return;
-          }
-          install(f.channel(), sni, port, firstRead, handshake, promise, System.nanoTime());
-        });
-    promise.addListener(x -> f.channel().close());
-    return promise;
-  }
-
-  /**
-   * Does the handshake over {@code tunnel}, a relay tunnel to the destination (which this probe
-   * takes over and closes).
+   * Does the handshake over {@code tunnel}, a connection to the destination, direct or through a
+   * relay (which this probe takes over and closes). Silence before the first byte for {@code
+   * firstRead} fails as {@link StreamFailure#SILENCE}; the whole handshake gets {@code handshake}.
    */
   public static Future<Result> over(
       Channel tunnel, String sni, int port, Duration firstRead, Duration handshake) {
@@ -165,7 +118,6 @@ public final class TlsProbe {
     final Duration firstRead;
     final long start;
     long bytes;
-    ScheduledFuture<?> silence;
 
     Watch(Promise<Result> promise, SslHandler tls, Duration firstRead, long start) {
       this.promise = promise;
@@ -176,24 +128,26 @@ public final class TlsProbe {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-      silence =
-          ctx.executor()
-              .schedule(
-                  () -> {
-                    if (bytes == 0) {
-                      promise.trySuccess(
-                          new Failed(StreamFailure.SILENCE, 0, "silence", since(start)));
-                    }
-                  },
-                  firstRead.toMillis(),
-                  TimeUnit.MILLISECONDS);
-      promise.addListener(x -> silence.cancel(false));
+      Silence.watch(ctx, firstRead);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (!Silence.is(evt)) {
+        ctx.fireUserEventTriggered(evt);
+      } else if (bytes == 0) {
+        Silence.stop(ctx);
+        promise.trySuccess(new Failed(StreamFailure.SILENCE, 0, "silence", since(start)));
+      }
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (msg instanceof ByteBuf b) {
         bytes += b.readableBytes();
+      }
+      if (bytes > 0) {
+        Silence.stop(ctx);
       }
       if (promise.isDone()) {
         ReferenceCountUtil.release(msg);

@@ -39,6 +39,7 @@ import org.slf4j.LoggerFactory;
  */
 final class DoorFilters extends HttpFiltersSourceAdapter {
 
+  private static final Logger LOG = LoggerFactory.getLogger(DoorFilters.class);
   private static final Logger CONNECTIONS =
       LoggerFactory.getLogger("io.sidestep.client.connection");
 
@@ -96,6 +97,16 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
         String uri = request.uri();
         if (uri.startsWith("/")) {
           return pac(request, ctx);
+        }
+        String badHost = invalidHost(request);
+        if (badHost != null) {
+          LOG.info(
+              "http door: bad destination from {}: {}", ctx.channel().remoteAddress(), badHost);
+          return response(
+              HttpResponseStatus.BAD_REQUEST,
+              "text/plain; charset=utf-8",
+              "Sidestep cannot go there: " + badHost + "\n",
+              false);
         }
         Destination destination = destination(request);
         if (destination == null) {
@@ -211,6 +222,33 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
 
   private static String hostPort(String host, int port) {
     return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+  }
+
+  /**
+   * Why the host a CONNECT or absolute-form request names is no valid host (the escaped {@code
+   * host: 'VALUE' (expected: …)} text), or null when it is valid or the request names none.
+   */
+  static String invalidHost(HttpRequest request) {
+    String uri = request.uri();
+    String authority = uri;
+    if (!request.method().equals(HttpMethod.CONNECT)) {
+      int scheme = uri.indexOf("://");
+      if (scheme < 0) {
+        return null;
+      }
+      int end = scheme + 3;
+      while (end < uri.length() && "/?#".indexOf(uri.charAt(end)) < 0) {
+        end++;
+      }
+      authority = uri.substring(scheme + 3, end);
+      authority = authority.substring(authority.lastIndexOf('@') + 1);
+    }
+    try {
+      Destination.parse(authority, 80);
+      return null;
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
+    }
   }
 
   /** The destination of a CONNECT or absolute-form request, or null when it has none. */

@@ -4,6 +4,7 @@ import io.netty.channel.EventLoopGroup;
 import io.sidestep.client.DoorCredentials;
 import io.sidestep.client.dial.Dispatcher;
 import io.sidestep.client.socks.SocksDoor;
+import io.sidestep.core.net.Printable;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.security.SecureRandom;
@@ -82,7 +83,9 @@ public final class HttpDoor implements AutoCloseable {
               .withServerResolver(
                   (host, port) -> {
                     hook.lookedUp(host);
-                    LOG.error("http door: LittleProxy asked to resolve {}; refused", host);
+                    LOG.error(
+                        "http door: LittleProxy asked to resolve {}; refused",
+                        Printable.escape(host));
                     throw new UnknownHostException(
                         host + ": the HTTP door never resolves names itself");
                   })

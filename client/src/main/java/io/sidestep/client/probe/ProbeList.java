@@ -1,6 +1,7 @@
 package io.sidestep.client.probe;
 
 import io.sidestep.core.route.Destination;
+import io.sidestep.core.rules.UrlCsv;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -13,10 +14,12 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Reads the hosts of a list for {@code probe}: a Citizen Lab test-list CSV (its {@code url} column)
- * or a plain list with one domain or URL per line ({@code #} and {@code !} start comments; {@code
- * *.}, {@code +.}, {@code .} and {@code ||} prefixes are dropped). Each host appears once, in the
- * order first seen. Lines that name no host are skipped and reported in {@link #skipped}.
+ * Reads the hosts of a list for {@code probe}: a Citizen Lab test-list CSV (its {@code url} column,
+ * read by {@link UrlCsv}, so a listed URL's host without {@code www.} is probed, as the rules
+ * engine routes it) or a plain list with one domain or URL per line ({@code #} and {@code !} start
+ * comments; {@code *.}, {@code +.}, {@code .} and {@code ||} prefixes are dropped). Each host
+ * appears once, in the order first seen. Lines that name no host are skipped and reported in {@link
+ * #skipped}.
  */
 public final class ProbeList {
 
@@ -42,45 +45,52 @@ public final class ProbeList {
   }
 
   static ProbeList parse(String name, String text) {
-    String[] lines = text.replace("\uFEFF", "").split("\r?\n", -1);
-    int urlColumn = -1;
+    Map<String, ProbeTarget> byHost = new LinkedHashMap<>();
+    List<String> skipped = new ArrayList<>();
+    String body = text.replace("\uFEFF", "");
+    String[] lines = body.split("\r?\n", -1);
     int first = 0;
     while (first < lines.length && lines[first].isBlank()) {
       first++;
     }
-    if (first < lines.length && lines[first].contains(",")) {
-      List<String> header = csv(lines[first]);
-      for (int i = 0; i < header.size(); i++) {
-        if (header.get(i).trim().equalsIgnoreCase("url")) {
-          urlColumn = i;
-        }
-      }
-      if (urlColumn >= 0) {
-        first++;
-      }
-    }
-    Map<String, ProbeTarget> byHost = new LinkedHashMap<>();
-    List<String> skipped = new ArrayList<>();
-    for (int n = first; n < lines.length; n++) {
-      String line = lines[n].trim();
-      if (line.isEmpty() || line.startsWith("#") || line.startsWith("!")) {
-        continue;
-      }
-      String entry;
-      if (urlColumn >= 0) {
-        List<String> cells = csv(line);
-        entry = urlColumn < cells.size() ? cells.get(urlColumn).trim() : "";
-      } else {
-        entry = line.split("\\s+")[0];
-      }
+    if (first < lines.length && UrlCsv.isHeader(lines[first].trim())) {
+      List<UrlCsv.Row> rows;
       try {
-        ProbeTarget t = target(entry);
-        byHost.merge(t.host(), t, ProbeList::merge);
-      } catch (IllegalArgumentException e) {
-        skipped.add(name + ":" + (n + 1) + ": " + line + " (" + e.getMessage() + ")");
+        rows = UrlCsv.read(body);
+      } catch (UrlCsv.Malformed e) {
+        throw new IllegalArgumentException(name + ":" + e.line() + ": " + e.getMessage(), e);
+      }
+      for (UrlCsv.Row row : rows) {
+        add(name, row.line(), row.url(), row.url(), true, byHost, skipped);
+      }
+    } else {
+      for (int n = 0; n < lines.length; n++) {
+        String line = lines[n].trim();
+        if (!line.isEmpty() && !line.startsWith("#") && !line.startsWith("!")) {
+          add(name, n + 1, line, line.split("\\s+")[0], false, byHost, skipped);
+        }
       }
     }
     return new ProbeList(new ArrayList<>(byHost.values()), skipped);
+  }
+
+  private static void add(
+      String name,
+      int line,
+      String text,
+      String entry,
+      boolean testList,
+      Map<String, ProbeTarget> byHost,
+      List<String> skipped) {
+    try {
+      ProbeTarget t = target(entry);
+      if (testList) {
+        t = new ProbeTarget(UrlCsv.site(t.host()), t.tlsPort(), t.httpPort(), t.httpPath());
+      }
+      byHost.merge(t.host(), t, ProbeList::merge);
+    } catch (IllegalArgumentException e) {
+      skipped.add(name + ":" + line + ": " + text + " (" + e.getMessage() + ")");
+    }
   }
 
   private static ProbeTarget merge(ProbeTarget a, ProbeTarget b) {
@@ -136,34 +146,5 @@ public final class ProbeList {
       throw new IllegalArgumentException("'" + d.host() + "' is not a domain");
     }
     return new ProbeTarget(d.host(), d.port(), 0, "/");
-  }
-
-  /** Splits one CSV line (RFC 4180 quoting). */
-  static List<String> csv(String line) {
-    List<String> cells = new ArrayList<>();
-    StringBuilder cell = new StringBuilder();
-    boolean quoted = false;
-    for (int i = 0; i < line.length(); i++) {
-      char c = line.charAt(i);
-      if (quoted) {
-        if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-          cell.append('"');
-          i++;
-        } else if (c == '"') {
-          quoted = false;
-        } else {
-          cell.append(c);
-        }
-      } else if (c == '"') {
-        quoted = true;
-      } else if (c == ',') {
-        cells.add(cell.toString());
-        cell.setLength(0);
-      } else {
-        cell.append(c);
-      }
-    }
-    cells.add(cell.toString());
-    return cells;
   }
 }

@@ -1,8 +1,12 @@
 package io.sidestep.client.probe;
 
-import io.sidestep.core.detect.Evidence;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.sidestep.core.detect.ProbeResult;
 import io.sidestep.core.detect.ProbeVerdict;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -12,6 +16,8 @@ import java.util.Map;
 
 /** The results of one {@code probe} run: the summary table and the JSON report. */
 public final class ProbeReport {
+
+  private static final JsonFactory JSON = new JsonFactory();
 
   private final Instant started;
   private final List<String> relays;
@@ -63,55 +69,42 @@ public final class ProbeReport {
     return b.toString();
   }
 
-  /** The JSON report written by {@code --json}. */
+  /**
+   * The JSON report written by {@code --json}: {@code started}, {@code relays}, {@code hosts}, a
+   * {@code summary} of counts per verdict, and one object per host in {@code results}.
+   */
   public String json() {
-    StringBuilder b = new StringBuilder("{\n");
-    b.append("  \"started\": ").append(str(started.toString())).append(",\n");
-    b.append("  \"relays\": [");
-    for (int i = 0; i < relays.size(); i++) {
-      b.append(i > 0 ? ", " : "").append(str(relays.get(i)));
-    }
-    b.append("],\n  \"hosts\": ").append(results.size()).append(",\n  \"summary\": {");
-    boolean first = true;
-    for (Map.Entry<ProbeVerdict, Integer> e : counts().entrySet()) {
-      b.append(first ? "" : ", ").append(str(e.getKey().label())).append(": ").append(e.getValue());
-      first = false;
-    }
-    b.append("},\n  \"results\": [");
-    for (int i = 0; i < results.size(); i++) {
-      ProbeResult r = results.get(i);
-      b.append(i > 0 ? "," : "").append("\n    {\"host\": ").append(str(r.host()));
-      b.append(", \"verdict\": ").append(str(r.verdict().label()));
-      b.append(", \"blocked\": ").append(r.verdict().blocked());
-      b.append(", \"technique\": ")
-          .append(r.evidence().map(Evidence::technique).map(t -> str(t.label())).orElse("null"));
-      b.append(", \"evidence\": ").append(str(r.text()));
-      b.append(", \"ms\": ").append(r.took().toMillis()).append('}');
-    }
-    b.append(results.isEmpty() ? "]\n}\n" : "\n  ]\n}\n");
-    return b.toString();
-  }
-
-  /** A JSON string literal. */
-  static String str(String s) {
-    StringBuilder b = new StringBuilder("\"");
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> b.append("\\\"");
-        case '\\' -> b.append("\\\\");
-        case '\n' -> b.append("\\n");
-        case '\r' -> b.append("\\r");
-        case '\t' -> b.append("\\t");
-        default -> {
-          if (c < 0x20 || c == '\u2028' || c == '\u2029') {
-            b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-          } else {
-            b.append(c);
-          }
-        }
+    StringWriter out = new StringWriter();
+    try (JsonGenerator g = JSON.createGenerator(out).useDefaultPrettyPrinter()) {
+      g.writeStartObject();
+      g.writeStringField("started", started.toString());
+      g.writeArrayFieldStart("relays");
+      for (String relay : relays) {
+        g.writeString(relay);
       }
+      g.writeEndArray();
+      g.writeNumberField("hosts", results.size());
+      g.writeObjectFieldStart("summary");
+      for (Map.Entry<ProbeVerdict, Integer> e : counts().entrySet()) {
+        g.writeNumberField(e.getKey().label(), e.getValue());
+      }
+      g.writeEndObject();
+      g.writeArrayFieldStart("results");
+      for (ProbeResult r : results) {
+        g.writeStartObject();
+        g.writeStringField("host", r.host());
+        g.writeStringField("verdict", r.verdict().label());
+        g.writeBooleanField("blocked", r.verdict().blocked());
+        g.writeStringField("technique", r.evidence().map(e -> e.technique().label()).orElse(null));
+        g.writeStringField("evidence", r.text());
+        g.writeNumberField("ms", r.took().toMillis());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a StringWriter does not fail
     }
-    return b.append('"').toString();
+    return out.append(System.lineSeparator()).toString();
   }
 }

@@ -3,6 +3,8 @@ package io.sidestep.client.relay;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.dns.DnsRecordType;
+import io.netty.handler.codec.dns.DnsResponseCode;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -12,13 +14,10 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.Promise;
 import io.sidestep.core.detect.Lookup;
-import io.sidestep.core.dns.DnsCodec;
+import io.sidestep.core.dns.DnsAnswer;
 import io.sidestep.core.dns.DnsFormatException;
+import io.sidestep.core.dns.DnsMessages;
 import io.sidestep.core.dns.DnsOverHttps;
-import io.sidestep.core.dns.DnsQuery;
-import io.sidestep.core.dns.DnsRcode;
-import io.sidestep.core.dns.DnsResponse;
-import io.sidestep.core.dns.DnsType;
 import io.sidestep.core.netty.DialException;
 import io.sidestep.core.relay.AccessKey;
 import java.net.InetAddress;
@@ -39,9 +38,10 @@ final class DohExchange extends SimpleChannelInboundHandler<FullHttpResponse> {
   private final AccessKey key;
   private final String host;
   private final Promise<Lookup> result;
-  private final Deque<Integer> types = new ArrayDeque<>(List.of(DnsType.A, DnsType.AAAA));
+  private final Deque<DnsRecordType> types =
+      new ArrayDeque<>(List.of(DnsRecordType.A, DnsRecordType.AAAA));
   private final List<InetAddress> addresses = new ArrayList<>();
-  private final List<Integer> rcodes = new ArrayList<>();
+  private final List<DnsResponseCode> rcodes = new ArrayList<>();
 
   DohExchange(AccessKey key, String host, Promise<Lookup> result) {
     this.key = key;
@@ -51,7 +51,7 @@ final class DohExchange extends SimpleChannelInboundHandler<FullHttpResponse> {
 
   /** Throws {@link IllegalArgumentException} when {@code host} cannot be put in a DNS query. */
   static void check(String host) {
-    DnsCodec.encodeQuery(DnsQuery.of(host, DnsType.A));
+    DnsMessages.query(0, host, DnsRecordType.A);
   }
 
   @Override
@@ -73,12 +73,12 @@ final class DohExchange extends SimpleChannelInboundHandler<FullHttpResponse> {
   }
 
   private void next(ChannelHandlerContext ctx) {
-    Integer type = types.poll();
+    DnsRecordType type = types.poll();
     if (type == null) {
       finish(ctx);
       return;
     }
-    byte[] query = DnsCodec.encodeQuery(DnsQuery.of(host, type));
+    byte[] query = DnsMessages.query(0, host, type);
     FullHttpRequest r =
         new DefaultFullHttpRequest(
             HttpVersion.HTTP_1_1, HttpMethod.GET, DnsOverHttps.getPath(query));
@@ -103,9 +103,9 @@ final class DohExchange extends SimpleChannelInboundHandler<FullHttpResponse> {
       fail(ctx, unavailable("DNS-over-HTTPS answered HTTP " + response.status().code()));
       return;
     }
-    DnsResponse dns;
+    DnsAnswer dns;
     try {
-      dns = DnsCodec.decodeResponse(ByteBufUtil.getBytes(response.content()));
+      dns = DnsMessages.readAnswer(ByteBufUtil.getBytes(response.content()), 0);
     } catch (DnsFormatException e) {
       fail(ctx, unavailable("bad DNS answer: " + e.getMessage()));
       return;
@@ -119,13 +119,12 @@ final class DohExchange extends SimpleChannelInboundHandler<FullHttpResponse> {
     Lookup lookup;
     if (!addresses.isEmpty()) {
       lookup = Lookup.addresses(addresses);
-    } else if (rcodes.contains(DnsRcode.NXDOMAIN)) {
+    } else if (rcodes.contains(DnsResponseCode.NXDOMAIN)) {
       lookup = Lookup.nxDomain();
-    } else if (rcodes.stream().allMatch(c -> c == DnsRcode.NOERROR)) {
+    } else if (rcodes.stream().allMatch(DnsResponseCode.NOERROR::equals)) {
       lookup = Lookup.noData();
     } else {
-      lookup =
-          Lookup.failed("relay '" + key.label() + "' resolver: " + DnsRcode.name(rcodes.get(0)));
+      lookup = Lookup.failed("relay '" + key.label() + "' resolver: " + rcodes.get(0));
     }
     result.trySuccess(lookup);
     ctx.close();

@@ -60,12 +60,8 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
     return "'" + key.label() + "' at " + key.relay();
   }
 
-  /**
-   * The CONNECT request for {@code destination}, without credentials; throws {@link
-   * IllegalArgumentException} for a destination that cannot be written in one (which is no fault of
-   * any relay).
-   */
-  static FullHttpRequest request(Destination destination) {
+  /** The CONNECT request for {@code destination}, without credentials. */
+  private static FullHttpRequest request(Destination destination) {
     String authority = destination.authority();
     FullHttpRequest request =
         new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.CONNECT, authority);

@@ -47,9 +47,9 @@ import org.slf4j.LoggerFactory;
  * its own failures: TCP or TLS to it, a certificate other than the pinned one, its connection
  * dying, an answer that is not a 200/403/502/504 (which is what a relay says to wrong credentials).
  * A 403 (the relay's destination policy) or a 502/504 (the destination is unreachable from the
- * relay) is about the destination, and a destination that cannot be written in a request is
- * nobody's fault but the caller's: either ends the attempt and leaves the relay up. When every
- * relay is marked down they are all tried anyway, soonest-back first.
+ * relay) is about the destination, and a failure here before the relay answers (a request that
+ * cannot be written) is nobody's fault but ours: either ends the attempt and leaves the relay up.
+ * When every relay is marked down they are all tried anyway, soonest-back first.
  *
  * <p>TLS is set up in {@link RelayTls}: TLS 1.3 or 1.2, the certificate checked against the key's
  * pin, or without a pin against the JVM trust store with host name verification. SNI carries the
@@ -105,15 +105,6 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
   @Override
   public Future<Channel> connect(EventLoop loop, Destination destination) {
     Promise<Channel> promise = loop.newPromise();
-    try {
-      RelayConnectHandler.request(destination).release();
-    } catch (IllegalArgumentException e) {
-      return promise.setFailure(
-          new DialException(
-              DialException.Kind.GENERAL,
-              "cannot ask a relay for " + destination + ": " + e.getMessage(),
-              e));
-    }
     failover(
         loop,
         order(),

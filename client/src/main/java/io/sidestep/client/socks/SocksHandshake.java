@@ -26,6 +26,7 @@ import io.sidestep.client.DoorCredentials;
 import io.sidestep.client.dial.Dispatcher;
 import io.sidestep.client.dial.DoorReply;
 import io.sidestep.core.net.Failure;
+import io.sidestep.core.net.Printable;
 import io.sidestep.core.netty.Channels;
 import io.sidestep.core.netty.DialException;
 import io.sidestep.core.netty.Failures;
@@ -149,7 +150,8 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
   private void onCommand(ChannelHandlerContext ctx, Socks5CommandRequest command) {
     if (command.decoderResult().isFailure()) {
       Throwable why = command.decoderResult().cause();
-      LOG.debug("{} door: bad request: {}", door, why.getMessage());
+      LOG.debug(
+          "{} door: bad request: {}", door, Printable.escape(String.valueOf(why.getMessage())));
       if (Failures.kindOf(why) == Failure.UNSUPPORTED_ADDRESS_TYPE) {
         refuse(ctx, Socks5CommandStatus.ADDRESS_UNSUPPORTED);
       } else {

@@ -2,6 +2,8 @@ package io.sidestep.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sidestep.client.detect.LoopbackNet;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -77,8 +79,15 @@ class ProbeCommandTest {
       assertThat(r.out()).contains("reset.example").contains("reset after ClientHello");
       assertThat(r.err()).contains("skipped list.csv:4: not a url at all");
       assertThat(r.err()).doesNotContain(net.key().token());
-      assertThat(Files.readString(json))
-          .contains("\"host\": \"reset.example\", \"verdict\": \"tls\", \"blocked\": true");
+      JsonNode reset = null;
+      for (JsonNode host : new ObjectMapper().readTree(json.toFile()).get("results")) {
+        if (host.get("host").asText().equals("reset.example")) {
+          reset = host;
+        }
+      }
+      assertThat(reset).as("reset.example in the JSON report").isNotNull();
+      assertThat(reset.get("verdict").asText()).isEqualTo("tls");
+      assertThat(reset.get("blocked").asBoolean()).isTrue();
       assertThat(Files.readString(state.resolve("learned.rules")))
           .contains("DOMAIN,reset.example,RELAY # technique=7 tls-reset")
           .doesNotContain("open.example");

@@ -4,14 +4,13 @@ import io.sidestep.client.dial.DnsServerResolver;
 import io.sidestep.core.net.Cidr;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.testing.CensorBox;
+import io.sidestep.core.testing.ClosedPort;
 import io.sidestep.core.testing.FakeDnsServer;
 import io.sidestep.core.testing.TestOrigin;
 import io.sidestep.core.tls.CertificateBuilder;
 import io.sidestep.core.tls.CertifiedKey;
 import io.sidestep.server.Relay;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
@@ -66,6 +65,7 @@ final class CensoredLoopback implements AutoCloseable {
   final FakeDnsServer dns;
   final Relay relay;
   final AccessKey key;
+  final ClosedPort closed;
   final int closedPort;
 
   CensoredLoopback(Path tmp) throws Exception {
@@ -114,9 +114,8 @@ final class CensoredLoopback implements AutoCloseable {
     installedInterceptor =
         CensorBox.start(
             new InetSocketAddress(INSTALLED_INTERCEPTOR, https.port()), installedForged.address());
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      closedPort = s.getLocalPort();
-    }
+    closed = ClosedPort.open();
+    closedPort = closed.port();
     dns = FakeDnsServer.start();
     for (String name : NAMES) {
       dns.answer(name, CENSOR);
@@ -164,6 +163,7 @@ final class CensoredLoopback implements AutoCloseable {
     for (AutoCloseable c :
         new AutoCloseable[] {
           relay,
+          closed,
           dns,
           censorTls,
           censorHttp,

@@ -3,18 +3,13 @@ package io.sidestep.client.detect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.sidestep.client.Client;
-import io.sidestep.client.dial.DnsServerResolver;
-import io.sidestep.client.relay.RelayTransport;
 import io.sidestep.core.detect.Evidence;
 import io.sidestep.core.detect.LearnedStore;
 import io.sidestep.core.detect.Technique;
-import io.sidestep.core.rules.LiveRules;
 import io.sidestep.core.testing.CensorBox;
 import io.sidestep.core.testing.FakeDnsServer;
+import io.sidestep.core.testing.LogCapture;
 import io.sidestep.core.testing.TestOrigin;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,14 +27,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.List;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * Detection through the real client, with a real relay, on loopback. The lying resolver sends the
@@ -57,12 +50,11 @@ class DetectionIntegrationTest {
   static CensorBox censorTls;
   static FakeDnsServer dns;
   static Path state;
-  static LiveRules rules;
-  static Detection detection;
   static Client client;
   static SSLContext trustOrigin;
   static int closedPort;
-  static ListAppender<ILoggingEvent> connections;
+  static LogCapture connections;
+  static LogCapture learnedLog;
 
   @BeforeAll
   static void start() throws Exception {
@@ -73,40 +65,25 @@ class DetectionIntegrationTest {
     dns = net.dns;
     closedPort = net.closedPort;
     state = tmp.resolve("state");
-    rules =
-        LiveRules.load(
-            null, state.resolve(LearnedStore.FILE_NAME), Duration.ZERO, Clock.systemUTC());
-    DnsServerResolver resolver = net.resolver();
-    detection =
-        new Detection(
-            CensoredLoopback.settings(),
-            state,
-            new RelayTransport(
-                List.of(net.key),
-                RelayTransport.DEFAULT_CONNECT_TIMEOUT,
-                RelayTransport.DEFAULT_DOWN_FOR,
-                resolver),
-            net.trust(),
-            Clock.systemUTC());
-    detection.onLearned(rules::reloadNow);
+    // The command line's own assembly: rules (here only the learned blocklist) and detection.
     client =
         Client.builder()
             .http(new InetSocketAddress("127.0.0.1", 0))
             .socks(new InetSocketAddress("127.0.0.1", 0))
             .relay(net.key)
-            .resolver(resolver)
-            .router(rules)
-            .autoRoute(detection.autoRoute())
+            .resolver(net.resolver())
+            .stateDir(state)
+            .detection(CensoredLoopback.settings())
+            .detectionTrust(net.trust())
             .start();
     trustOrigin = https.clientContext();
-    connections = new ListAppender<>();
-    connections.start();
-    ((Logger) LoggerFactory.getLogger("io.sidestep.client.connection")).addAppender(connections);
+    connections = LogCapture.of("io.sidestep.client.connection");
+    learnedLog = LogCapture.of(Detection.class);
   }
 
   @AfterAll
   static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {client, detection, rules, net}) {
+    for (AutoCloseable c : new AutoCloseable[] {client, net, connections, learnedLog}) {
       try {
         if (c != null) {
           c.close();
@@ -145,16 +122,19 @@ class DetectionIntegrationTest {
   }
 
   static void awaitLogLine(java.util.function.Predicate<String> p) throws InterruptedException {
-    for (int i = 0; i < 200; i++) {
-      synchronized (connections) {
-        if (List.copyOf(connections.list).stream()
-            .map(ILoggingEvent::getFormattedMessage)
-            .anyMatch(p)) {
-          return;
-        }
-      }
-      Thread.sleep(25);
-    }
+    connections.await(p, Duration.ofSeconds(5));
+  }
+
+  /**
+   * Asserts that nothing was learned about {@code host}, right after a visit: detection learns in
+   * memory, and logs it, before the user gets a byte or an error, so the log line that would prove
+   * the opposite is already there if it is ever going to be.
+   */
+  static void assertLearnedNothing(String host) {
+    assertThat(learnedLog.lines())
+        .as("detection's log")
+        .noneMatch(m -> m.startsWith("learned " + host + ":"));
+    assertThat(learned(host)).isFalse();
   }
 
   static boolean learned(String host) {
@@ -172,6 +152,9 @@ class DetectionIntegrationTest {
     assertThat(first.body()).isEqualTo(TestOrigin.BODY);
     LearnedStore.Entry e = awaitLearned("reset.example");
     assertThat(e.technique()).isEqualTo(Technique.TLS_RESET);
+    assertThat(learnedLog.lines())
+        .as("what assertLearnedNothing looks for is logged")
+        .anyMatch(m -> m.startsWith("learned reset.example:"));
     assertThat(e.evidence().text())
         .isEqualTo("reset after ClientHello, 0 bytes read, relay handshake ok");
     assertThat(
@@ -231,8 +214,7 @@ class DetectionIntegrationTest {
         .as("it came through the censor box, which forwards it: the direct path")
         .isEqualTo("127.0.0.1");
     assertThat(seen(censorTls, "open.example")).isPositive();
-    Thread.sleep(300);
-    assertThat(learned("open.example")).isFalse();
+    assertLearnedNothing("open.example");
   }
 
   @Test
@@ -265,8 +247,7 @@ class DetectionIntegrationTest {
   void aCertificateBrokenForEveryoneIsNotLearned() throws Exception {
     assertThatThrownBy(() -> visit("broken.example", net.broken.port()))
         .isInstanceOf(IOException.class);
-    Thread.sleep(300);
-    assertThat(learned("broken.example")).isFalse();
+    assertLearnedNothing("broken.example");
   }
 
   @Test
@@ -282,7 +263,7 @@ class DetectionIntegrationTest {
             Instant.now().minus(Duration.ofDays(8)));
     old.learn("recheck.example", then);
     old.learn("still-blocked.example", then);
-    rules.reloadNow();
+    client.reloadRules();
 
     assertThat(visit("recheck.example", https.port()).body()).isEqualTo(TestOrigin.BODY);
     assertThat(visit("still-blocked.example", https.port()).body()).isEqualTo(TestOrigin.BODY);
@@ -329,7 +310,7 @@ class DetectionIntegrationTest {
     assertThat(e.evidence().text())
         .isEqualTo("reset after GET request, 0 bytes read, relay answered the GET request");
     awaitLogLine(m -> m.contains("dest=plain-reset.example") && m.contains("route=relay"));
-    assertThat(List.copyOf(connections.list).stream().map(ILoggingEvent::getFormattedMessage))
+    assertThat(connections.lines())
         .as("the connection's log line says what was detected")
         .anyMatch(
             m ->
@@ -370,8 +351,7 @@ class DetectionIntegrationTest {
   void anOpenPlainHttpSiteIsComparedOnceAndServedDirect() throws Exception {
     String response = socksHttp("open.example", http.port(), "GET");
     assertThat(response).startsWith("HTTP/1.1 200").endsWith(TestOrigin.BODY);
-    Thread.sleep(300);
-    assertThat(learned("open.example")).isFalse();
+    assertLearnedNothing("open.example");
     int before = http.requests().size();
     socksHttp("open.example", http.port(), "GET");
     assertThat(http.requests())

@@ -81,6 +81,12 @@ class OutcomesTest {
   }
 
   private static boolean whole(String s) {
-    return HttpFetchCompletion.complete(s.getBytes(StandardCharsets.ISO_8859_1));
+    io.netty.buffer.ByteBuf b =
+        io.netty.buffer.Unpooled.copiedBuffer(s.getBytes(StandardCharsets.ISO_8859_1));
+    try (ResponseBytes r = new ResponseBytes()) {
+      return r.add(b);
+    } finally {
+      b.release();
+    }
   }
 }

@@ -20,8 +20,7 @@ class ProbeListTest {
                 + "ftp://files.example/,X,x,2014,c,\n");
     assertThat(l.targets())
         .containsExactly(
-            new ProbeTarget("www.akorda.kz", 443, 80, "/"),
-            new ProbeTarget("blogos.kz", 443, 0, "/"));
+            new ProbeTarget("akorda.kz", 443, 80, "/"), new ProbeTarget("blogos.kz", 443, 0, "/"));
     assertThat(l.skipped()).singleElement().asString().startsWith("kz.csv:5: ftp://");
   }
 
@@ -56,7 +55,37 @@ class ProbeListTest {
   }
 
   @Test
-  void csvQuotingIsHonoured() {
-    assertThat(ProbeList.csv("a,\"b,c\",\"d\"\"e\",")).containsExactly("a", "b,c", "d\"e", "");
+  void aTestListNamesSitesWithoutWww() {
+    ProbeList l =
+        ProbeList.parse(
+            "t.csv",
+            "url,notes\nhttps://WWW.site.example/a,x\nhttp://site.example/b,y\n"
+                + "https://www2.other.example/,z\n");
+    assertThat(l.targets())
+        .as("www.site.example and site.example are one site")
+        .containsExactly(
+            new ProbeTarget("site.example", 443, 80, "/b"),
+            new ProbeTarget("www2.other.example", 443, 0, "/"));
+    ProbeList plain = ProbeList.parse("plain.txt", "www.plain.example\n");
+    assertThat(plain.targets())
+        .as("a plain list is probed as written")
+        .extracting(ProbeTarget::host)
+        .containsExactly("www.plain.example");
+  }
+
+  @Test
+  void aQuotedFieldMayHoldCommasQuotesAndLineBreaks() {
+    ProbeList l =
+        ProbeList.parse(
+            "q.csv",
+            "category,\"url\",notes\n"
+                + "NEWS,\"https://a.example/\",\"a note, with \"\"quotes\"\"\nand a line break\"\n"
+                + "NEWS,\"ftp://b.example/\",x\n");
+    assertThat(l.targets()).containsExactly(new ProbeTarget("a.example", 443, 0, "/"));
+    assertThat(l.skipped())
+        .singleElement()
+        .asString()
+        .as("the record after a quoted line break starts on line 4")
+        .startsWith("q.csv:4: ftp://b.example/");
   }
 }

@@ -2,6 +2,8 @@ package io.sidestep.client.probe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sidestep.core.detect.Evidence;
 import io.sidestep.core.detect.ProbeResult;
 import io.sidestep.core.detect.ProbeVerdict;
@@ -51,19 +53,53 @@ class ProbeReportTest {
   }
 
   @Test
-  void theJsonReportHasOneObjectPerHost() {
-    String json = report.json();
-    assertThat(json)
-        .contains("\"started\": \"2026-11-27T18:00:00Z\"")
-        .contains("\"relays\": [\"home\"]")
-        .contains("\"summary\": {\"ok\": 1, \"dns\": 0, \"tcp_ip\": 0, \"tls\": 1")
-        .contains(
-            "{\"host\": \"blocked.example\", \"verdict\": \"tls\", \"blocked\": true,"
-                + " \"technique\": \"8 tls-silence\", \"evidence\": \"no byte 3000 ms after"
-                + " ClientHello; relay ok\", \"ms\": 3400}")
-        .contains("\"technique\": null");
-    assertThat(ProbeReport.str("a\"b\\c\nd\u0001")).isEqualTo("\"a\\\"b\\\\c\\nd\\u0001\"");
-    assertThat(new ProbeReport(t, List.of(), List.of()).json()).endsWith("\"results\": []\n}\n");
+  void theJsonReportHasOneObjectPerHost() throws Exception {
+    JsonNode json = new ObjectMapper().readTree(report.json());
+    assertThat(json.get("started").asText()).isEqualTo("2026-11-27T18:00:00Z");
+    assertThat(json.get("relays")).extracting(JsonNode::asText).containsExactly("home");
+    assertThat(json.get("hosts").asInt()).isEqualTo(3);
+    JsonNode summary = json.get("summary");
+    assertThat(summary.fieldNames())
+        .toIterable()
+        .as("every verdict, in order")
+        .containsExactly(
+            java.util.Arrays.stream(ProbeVerdict.values())
+                .map(ProbeVerdict::label)
+                .toArray(String[]::new));
+    assertThat(summary.get("ok").asInt()).isEqualTo(1);
+    assertThat(summary.get("dns").asInt()).isZero();
+    assertThat(summary.get("tls").asInt()).isEqualTo(1);
+    JsonNode results = json.get("results");
+    assertThat(results).hasSize(3);
+    JsonNode blocked = results.get(1);
+    assertThat(blocked.get("host").asText()).isEqualTo("blocked.example");
+    assertThat(blocked.get("verdict").asText()).isEqualTo("tls");
+    assertThat(blocked.get("blocked").isBoolean()).isTrue();
+    assertThat(blocked.get("blocked").asBoolean()).isTrue();
+    assertThat(blocked.get("technique").asText()).isEqualTo("8 tls-silence");
+    assertThat(blocked.get("evidence").asText())
+        .isEqualTo("no byte 3000 ms after ClientHello; relay ok");
+    assertThat(blocked.get("ms").asLong()).isEqualTo(3400);
+    assertThat(results.get(0).get("technique").isNull()).as("no evidence, no technique").isTrue();
+    assertThat(results.get(0).get("blocked").asBoolean()).isFalse();
+
+    JsonNode empty = new ObjectMapper().readTree(new ProbeReport(t, List.of(), List.of()).json());
+    assertThat(empty.get("results").isArray()).isTrue();
+    assertThat(empty.get("results")).isEmpty();
+  }
+
+  @Test
+  void theJsonReportEscapesWhatItQuotes() throws Exception {
+    String odd = "a\"b\\c\nd\u0001\u2028";
+    ProbeReport r =
+        new ProbeReport(
+            t, List.of(odd), List.of(ProbeResult.down("x.example", odd, Duration.ofMillis(1))));
+    String json = r.json();
+    assertThat(json).doesNotContain("\n" + "d").doesNotContain("\u0001");
+    JsonNode back = new ObjectMapper().readTree(json);
+    assertThat(back.get("relays").get(0).asText()).isEqualTo(odd);
+    assertThat(back.get("results").get(0).get("evidence").asText())
+        .isEqualTo(r.results().get(0).text());
   }
 
   @Test

@@ -31,14 +31,6 @@ public record Evidence(Technique technique, String text, Instant time) {
   }
 
   /**
-   * The same for the learned blocklist, whose comment fields are separated by {@code ; }: a {@code
-   * ;} in the text becomes {@code ,}.
-   */
-  public String fileSummary() {
-    return "technique=" + technique.label() + "; evidence=" + text.replace(';', ',');
-  }
-
-  /**
    * Makes text safe for one line of the learned blocklist: control characters and line breaks
    * become spaces, {@code #} (the comment mark) becomes {@code no.}, runs of spaces collapse, and
    * the result is cut at {@link #MAX_TEXT} characters.

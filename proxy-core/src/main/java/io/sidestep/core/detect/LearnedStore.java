@@ -1,49 +1,41 @@
 package io.sidestep.core.detect;
 
+import io.sidestep.core.files.AtomicFiles;
 import io.sidestep.core.route.Destination;
+import io.sidestep.core.rules.Action;
+import io.sidestep.core.rules.LearnedEntry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The learned blocklist, {@code STATE/learned.rules}: one entry per host in rules-file syntax with
- * its evidence in a trailing comment, for example
- *
- * <pre>
- * DOMAIN,blocked.example,RELAY # technique=8 tls-silence; evidence=no byte 3000 ms after ClientHello, relay handshake ok; learned=2026-11-27T18:00:00Z; expires=2026-12-04T18:00:00Z
- * </pre>
- *
- * An IP-literal host is written as {@code IP-CIDR,ADDR/32,RELAY,no-resolve} (or {@code
- * IP-CIDR6,ADDR/128,…}).
+ * The learned blocklist, {@code STATE/learned.rules}: one entry per host, each a {@link
+ * LearnedEntry} line (rules-file syntax with the evidence in a trailing comment).
  *
  * <p>The file is the truth: every change re-reads it first and merges, so a line the user deleted
- * stays deleted, and is then written whole to a temporary file in the same folder, forced to disk,
- * renamed over the old one and the folder forced, so a {@code kill -9} leaves either the old file
- * or the new one. Lines it does not understand are kept as they are. Defaults: entries expire after
- * 7 days; at most 10,000 entries, the oldest dropped first.
+ * stays deleted, and is then written whole with {@link AtomicFiles#write} (owner-only), so a {@code
+ * kill -9} leaves either the old file or the new one. The read-merge-write holds a lock on {@code
+ * learned.rules.lock} beside it, so two processes (a client and {@code probe --learn}, say) never
+ * lose each other's entries; temporary files a killed writer left are removed when a store is made.
+ * Lines it does not understand are kept as they are. Only valid host names and addresses are
+ * learned ({@link io.sidestep.core.route.Destination#normalise}). Defaults: entries expire after 7
+ * days; at most 10,000 entries, the oldest dropped first.
  *
- * <p>Thread-safe within one process.
+ * <p>Thread-safe, and safe with other processes using the same file.
  */
 public final class LearnedStore {
 
@@ -60,7 +52,7 @@ public final class LearnedStore {
       List.of(
           "# Sidestep learned blocklist: hosts where detection saw a censor interfere, with the",
           "# evidence. Written by the client, in rules-file syntax, one entry per host; the comment",
-          "# after each entry gives the technique (numbered as in CENSORSHIP.md), what the direct",
+          "# after each entry gives the technique (its number and short name), what the direct",
           "# path and the relay saw, when, and when it expires. At expiry the host is checked",
           "# direct again: dropped if direct works, renewed if not. Delete a line to make the",
           "# client forget a host. Rules in your own rules file always come first.");
@@ -87,71 +79,64 @@ public final class LearnedStore {
 
     /** The entry's line in the file. */
     public String line() {
-      String rule;
-      if (io.sidestep.core.net.IpLiterals.isIpv4Literal(host)) {
-        rule = "IP-CIDR," + host + "/32,RELAY,no-resolve";
-      } else if (io.sidestep.core.net.IpLiterals.isIpv6Literal(host)) {
-        rule = "IP-CIDR6," + host + "/128,RELAY,no-resolve";
-      } else {
-        rule = "DOMAIN," + host + ",RELAY";
-      }
-      return rule
-          + " # "
-          + evidence.fileSummary()
-          + "; learned="
-          + evidence.time().truncatedTo(ChronoUnit.SECONDS)
-          + "; expires="
-          + expires.truncatedTo(ChronoUnit.SECONDS);
+      return LearnedEntry.of(
+              host, Action.RELAY, technique().label(), evidence.text(), learned(), expires)
+          .toLine();
     }
 
-    /** Parses one line of the file; empty for comments, blank lines and lines of another form. */
+    /**
+     * The store's entry on one line of the file: a one-host RELAY entry with its technique,
+     * evidence, learned and expires fields; empty for anything else (comments, blank lines, other
+     * rules).
+     */
     public static Optional<Entry> parse(String line) {
-      int hash = line.indexOf(" # ");
-      if (hash < 0 || line.startsWith("#")) {
-        return Optional.empty();
-      }
-      String[] rule = line.substring(0, hash).trim().split(",");
-      if (rule.length < 3 || !rule[2].trim().equalsIgnoreCase("RELAY")) {
-        return Optional.empty();
-      }
-      String type = rule[0].trim().toUpperCase(java.util.Locale.ROOT);
-      String value = rule[1].trim();
-      String host;
-      if (type.equals("DOMAIN")) {
-        host = value;
-      } else if ((type.equals("IP-CIDR") && value.endsWith("/32"))
-          || (type.equals("IP-CIDR6") && value.endsWith("/128"))) {
-        host = value.substring(0, value.lastIndexOf('/'));
-      } else {
-        return Optional.empty();
-      }
-      Map<String, String> fields = new LinkedHashMap<>();
-      for (String f : line.substring(hash + 3).split("; ")) {
-        int eq = f.indexOf('=');
-        if (eq > 0) {
-          fields.put(f.substring(0, eq).trim(), f.substring(eq + 1).trim());
-        }
-      }
       try {
-        String t = fields.get("technique");
-        String e = fields.get("evidence");
-        String learned = fields.get("learned");
-        String expires = fields.get("expires");
-        if (t == null || e == null || learned == null || expires == null) {
+        LearnedEntry l = LearnedEntry.parse(line);
+        Optional<String> t = l.field("technique");
+        Optional<String> e = l.field("evidence");
+        Optional<String> learned = l.field("learned");
+        if (l.host() == null
+            || l.action() != Action.RELAY
+            || l.expires() == null
+            || t.isEmpty()
+            || e.isEmpty()
+            || learned.isEmpty()) {
           return Optional.empty();
         }
-        Technique technique = Technique.parse(t.split(" ")[0]);
+        Technique technique = Technique.parse(t.get().split(" ")[0]);
         return Optional.of(
             new Entry(
-                host, new Evidence(technique, e, Instant.parse(learned)), Instant.parse(expires)));
+                l.host(),
+                new Evidence(technique, e.get(), Instant.parse(learned.get())),
+                l.expires()));
       } catch (IllegalArgumentException | DateTimeParseException ex) {
         return Optional.empty();
       }
     }
   }
 
-  private final Path dir;
+  /** A change to the file: learn a host (or renew it), or forget one. */
+  public sealed interface Change {
+    String host();
+
+    /** Learns {@code host} with {@code evidence}; it expires after the store's TTL. */
+    record Learn(String host, Evidence evidence) implements Change {
+      public Learn {
+        host = Destination.normalise(host);
+        Objects.requireNonNull(evidence, "evidence");
+      }
+    }
+
+    /** Drops the host's entry, if it has one. */
+    record Forget(String host) implements Change {
+      public Forget {
+        host = Destination.normalise(host);
+      }
+    }
+  }
+
   private final Path file;
+  private final Path lockFile;
   private final Duration ttl;
   private final int max;
   private final Clock clock;
@@ -169,11 +154,19 @@ public final class LearnedStore {
     if (max < 1) {
       throw new IllegalArgumentException("max: " + max + " (expected: >= 1)");
     }
-    this.dir = stateDir.toAbsolutePath();
+    Path dir = stateDir.toAbsolutePath();
     this.file = dir.resolve(FILE_NAME);
+    this.lockFile = dir.resolve(FILE_NAME + ".lock");
     this.ttl = ttl;
     this.max = max;
     this.clock = Objects.requireNonNull(clock, "clock");
+    if (Files.isDirectory(dir)) {
+      try {
+        AtomicFiles.locked(lockFile, () -> AtomicFiles.removeOrphans(file));
+      } catch (UncheckedIOException e) {
+        // A folder this user may only read (explain on another's state): nothing to clean.
+      }
+    }
   }
 
   public Path file() {
@@ -190,16 +183,16 @@ public final class LearnedStore {
   }
 
   /** Every entry in the file now, in file order. */
-  public synchronized List<Entry> entries() {
+  public List<Entry> entries() {
     return List.copyOf(read().entries.values());
   }
 
-  public synchronized Optional<Entry> find(String host) {
+  public Optional<Entry> find(String host) {
     return Optional.ofNullable(read().entries.get(Destination.normalise(host)));
   }
 
   /** Entries whose expiry has come: to be checked direct again. */
-  public synchronized List<Entry> dueForRecheck() {
+  public List<Entry> dueForRecheck() {
     Instant now = clock.instant();
     return read().entries.values().stream().filter(e -> e.expired(now)).toList();
   }
@@ -207,15 +200,13 @@ public final class LearnedStore {
   /**
    * Learns {@code host} with {@code evidence}, or replaces its entry; expires after the TTL from
    * now.
+   *
+   * @throws IllegalArgumentException when {@code host} is not a valid host name or address
    */
-  public synchronized Entry learn(String host, Evidence evidence) {
-    Entry entry = new Entry(host, evidence, clock.instant().plus(ttl));
-    Snapshot s = read();
-    s.entries.remove(entry.host()); // a re-learned host moves to the end
-    s.entries.put(entry.host(), entry);
-    trim(s);
-    write(s);
-    return entry;
+  public Entry learn(String host, Evidence evidence) {
+    Change.Learn learn = new Change.Learn(host, evidence);
+    apply(List.of(learn));
+    return new Entry(learn.host(), evidence, clock.instant().plus(ttl));
   }
 
   /** The host is still blocked: new evidence, a new expiry. Same as {@link #learn}. */
@@ -224,13 +215,43 @@ public final class LearnedStore {
   }
 
   /** Drops the host's entry; false if it had none. */
-  public synchronized boolean forget(String host) {
-    Snapshot s = read();
-    if (s.entries.remove(Destination.normalise(host)) == null) {
-      return false;
+  public boolean forget(String host) {
+    return !apply(List.of(new Change.Forget(host))).isEmpty();
+  }
+
+  /**
+   * Makes {@code changes} in order with one read and one write of the file (none when nothing
+   * changes), then runs the listeners once.
+   *
+   * @return the changes that changed the file (a forget of a host without an entry does not)
+   */
+  public List<Change> apply(List<? extends Change> changes) {
+    List<Change> made =
+        AtomicFiles.locked(
+            lockFile,
+            () -> {
+              Snapshot s = read();
+              List<Change> done = new ArrayList<>();
+              Instant expires = clock.instant().plus(ttl);
+              for (Change c : changes) {
+                if (c instanceof Change.Learn l) {
+                  s.entries.remove(l.host()); // a re-learned host moves to the end
+                  s.entries.put(l.host(), new Entry(l.host(), l.evidence(), expires));
+                  done.add(c);
+                } else if (s.entries.remove(c.host()) != null) {
+                  done.add(c);
+                }
+              }
+              trim(s);
+              if (!done.isEmpty()) {
+                write(s);
+              }
+              return done;
+            });
+    if (!made.isEmpty()) {
+      listeners.forEach(Runnable::run);
     }
-    write(s);
-    return true;
+    return made;
   }
 
   private void trim(Snapshot s) {
@@ -288,47 +309,10 @@ public final class LearnedStore {
     b.append('\n');
     s.foreign.forEach(f -> b.append(f).append('\n'));
     s.entries.values().forEach(e -> b.append(e.line()).append('\n'));
-    byte[] bytes = b.toString().getBytes(StandardCharsets.UTF_8);
-    Path tmp = null;
     try {
-      Files.createDirectories(dir);
-      tmp = Files.createTempFile(dir, "." + FILE_NAME + ".", ".tmp");
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        ch.force(true);
-      }
-      try {
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
-      tmp = null;
-      forceDirectory();
-    } catch (IOException e) {
-      throw new UncheckedIOException("learned blocklist: cannot write " + file, e);
-    } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
-          // the write already failed; that error is the one to report
-        }
-      }
-    }
-    for (Runnable r : listeners) {
-      r.run();
-    }
-  }
-
-  /** Forces the rename itself to disk; folders cannot be opened this way on every system. */
-  private void forceDirectory() {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException | UnsupportedOperationException e) {
-      // Windows cannot open a folder as a channel; the rename is still atomic there.
+      AtomicFiles.write(file, b.toString().getBytes(StandardCharsets.UTF_8), AtomicFiles.PRIVATE);
+    } catch (UncheckedIOException e) {
+      throw new UncheckedIOException("learned blocklist: " + e.getMessage(), e.getCause());
     }
   }
 }

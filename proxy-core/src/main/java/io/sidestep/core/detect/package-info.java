@@ -6,7 +6,7 @@
  * ({@link io.sidestep.core.detect.InterceptionCheck}), plain-HTTP responses ({@link
  * io.sidestep.core.detect.HttpDiff}) and transfer speed ({@link
  * io.sidestep.core.detect.ThrottleJudge}). What it concludes is written, with the evidence, to the
- * learned blocklist ({@link io.sidestep.core.detect.LearnedStore}). Technique numbers are those of
- * CENSORSHIP.md.
+ * learned blocklist ({@link io.sidestep.core.detect.LearnedStore}). Technique numbers are defined
+ * by {@link io.sidestep.core.detect.Technique}.
  */
 package io.sidestep.core.detect;

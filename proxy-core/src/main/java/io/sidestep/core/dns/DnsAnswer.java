@@ -1,29 +1,26 @@
 package io.sidestep.core.dns;
 
-import java.net.Inet4Address;
-import java.net.Inet6Address;
+import io.netty.handler.codec.dns.DnsResponseCode;
 import java.net.InetAddress;
+import java.util.List;
 
 /**
- * An address record: {@link DnsType#A} with an IPv4 address or {@link DnsType#AAAA} with IPv6.
- *
- * @param name the record's owner name (the queried name, or the target of a CNAME), lower case
- * @param ttl seconds, 0 to 2^31-1
+ * What a DNS response says, as Sidestep reads it: its rcode and the addresses of its answer
+ * section, in order (A and AAAA records; the CNAMEs on the way and other records are not kept).
  */
-public record DnsAnswer(String name, long ttl, InetAddress address) {
+public record DnsAnswer(DnsResponseCode rcode, List<InetAddress> addresses) {
 
   public DnsAnswer {
-    name = DnsQuery.normalise(name);
-    if (ttl < 0 || ttl > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("DNS TTL: " + ttl + " (expected: 0-2147483647)");
-    }
-    if (!(address instanceof Inet4Address) && !(address instanceof Inet6Address)) {
-      throw new IllegalArgumentException("DNS answer address: " + address + " (expected: IP)");
-    }
+    addresses = List.copyOf(addresses);
   }
 
-  /** {@link DnsType#A} for an IPv4 address, {@link DnsType#AAAA} for IPv6. */
-  public int type() {
-    return address instanceof Inet4Address ? DnsType.A : DnsType.AAAA;
+  /** A NOERROR answer with these addresses (none for "the name exists, with no such record"). */
+  public static DnsAnswer of(List<InetAddress> addresses) {
+    return new DnsAnswer(DnsResponseCode.NOERROR, addresses);
+  }
+
+  /** An answer with no addresses and this rcode (NXDOMAIN, SERVFAIL, ...). */
+  public static DnsAnswer error(DnsResponseCode rcode) {
+    return new DnsAnswer(rcode, List.of());
   }
 }

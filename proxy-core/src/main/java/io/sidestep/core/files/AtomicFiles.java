@@ -4,9 +4,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -14,11 +17,16 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * Replaces files so that a crash (even {@code kill -9} or a power cut) leaves either the old
  * content or the new, never a torn file: write a temporary file in the same directory, fsync it,
- * rename it over the target, fsync the directory.
+ * rename it over the target, fsync the directory. A directory it creates is owner-only (700).
+ * {@link #locked} serialises read-merge-write cycles across processes; {@link #removeOrphans}
+ * clears what a killed writer left.
  */
 public final class AtomicFiles {
   private AtomicFiles() {}
@@ -40,15 +48,15 @@ public final class AtomicFiles {
    */
   public static void write(Path target, byte[] content, Set<PosixFilePermission> permissions) {
     Path dir = target.toAbsolutePath().getParent();
+    try {
+      createPrivateDirectories(dir);
+    } catch (UncheckedIOException e) {
+      throw new UncheckedIOException(
+          "cannot write " + target + ": " + e.getMessage(), e.getCause());
+    }
     Path tmp = null;
     try {
-      Files.createDirectories(dir);
-      boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
-      FileAttribute<?>[] attrs =
-          posix
-              ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(permissions)}
-              : new FileAttribute<?>[0];
-      tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp", attrs);
+      tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp", attrs(permissions));
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ByteBuffer buf = ByteBuffer.wrap(content);
         while (buf.hasRemaining()) {
@@ -104,6 +112,72 @@ public final class AtomicFiles {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create directory " + dir + ": " + describe(e), e);
     }
+  }
+
+  // One lock per lock file within this JVM: a FileLock excludes other processes only, and a second
+  // lock on the same file from this JVM would throw OverlappingFileLockException.
+  private static final ConcurrentHashMap<Path, ReentrantLock> LOCKS = new ConcurrentHashMap<>();
+
+  /**
+   * Runs {@code action} holding the lock on {@code lockFile} (created owner-only if missing): one
+   * holder at a time across threads and processes, so a read-merge-write in {@code action} loses no
+   * other writer's change. Blocks until the lock is free.
+   *
+   * @throws UncheckedIOException naming the lock file when it cannot be created or locked
+   */
+  public static <T> T locked(Path lockFile, Supplier<T> action) {
+    Path key = lockFile.toAbsolutePath().normalize();
+    ReentrantLock inJvm = LOCKS.computeIfAbsent(key, k -> new ReentrantLock());
+    inJvm.lock();
+    try {
+      createPrivateDirectories(key.getParent());
+      try (FileChannel ch =
+          FileChannel.open(
+              key, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), attrs(PRIVATE))) {
+        FileLock held = ch.lock(); // released when the channel closes
+        try {
+          return action.get();
+        } finally {
+          held.release();
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot lock " + key + ": " + describe(e), e);
+    } finally {
+      inJvm.unlock();
+    }
+  }
+
+  /**
+   * Deletes the temporary files {@link #write} leaves beside {@code target} when it is killed
+   * mid-write. Call it holding the lock every writer of {@code target} takes ({@link #locked}), so
+   * no temporary file still being written is taken for an orphan.
+   *
+   * @return how many were deleted
+   */
+  public static int removeOrphans(Path target) {
+    Path dir = target.toAbsolutePath().getParent();
+    String prefix = "." + target.getFileName() + ".";
+    int n = 0;
+    try (DirectoryStream<Path> tmp = Files.newDirectoryStream(dir, prefix + "*.tmp")) {
+      for (Path p : tmp) {
+        if (Files.deleteIfExists(p)) {
+          n++;
+        }
+      }
+    } catch (NoSuchFileException e) {
+      return 0;
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot clean temporary files in " + dir + ": " + describe(e), e);
+    }
+    return n;
+  }
+
+  private static FileAttribute<?>[] attrs(Set<PosixFilePermission> permissions) {
+    return FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+        ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(permissions)}
+        : new FileAttribute<?>[0];
   }
 
   private static void syncDirectory(Path dir) {

@@ -35,7 +35,10 @@ public final class AddressRanges {
           "ff00::/8",
           "64:ff9b:1::/48");
 
-  /** Answers that a resolver should never give for a public name (CENSORSHIP.md, "Addresses"). */
+  /**
+   * Answers that a resolver should never give for a public name; such an answer is a censor's lie
+   * (technique 2, dns-bogon).
+   */
   public static final List<Cidr> BOGONS =
       parseAll(
           "0.0.0.0/8",

@@ -1,14 +1,19 @@
 package io.sidestep.core.route;
 
 import io.sidestep.core.net.IpLiterals;
+import io.sidestep.core.net.Printable;
 import java.net.IDN;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * Where a connection wants to go: a host name or an IP literal, and a port.
  *
- * <p>Host names are normalised once here (lower case, no trailing dot, IDN in its ASCII punycode
- * form) so that every later stage compares like with like. IPv6 literals are kept without brackets.
+ * <p>Host names are checked and normalised once here, at the one boundary every door's input passes
+ * (lower case, no trailing dot, IDN in its ASCII punycode form, nothing but letters, digits, {@code
+ * .}, {@code -} and {@code _}; see {@link #normalise}), so that every later stage compares like
+ * with like and no name can carry a rule or a log line of its own. IPv6 literals are kept without
+ * brackets.
  */
 public record Destination(String host, int port) {
 
@@ -33,7 +38,8 @@ public record Destination(String host, int port) {
     if (s.startsWith("[")) {
       int close = s.indexOf(']');
       if (close < 0) {
-        throw new IllegalArgumentException("address: " + text + " (expected: [IPv6]:PORT)");
+        throw new IllegalArgumentException(
+            "address: " + Printable.escape(text) + " (expected: [IPv6]:PORT)");
       }
       String host = s.substring(1, close);
       String rest = s.substring(close + 1);
@@ -41,7 +47,8 @@ public record Destination(String host, int port) {
         return new Destination(host, defaultPort);
       }
       if (!rest.startsWith(":")) {
-        throw new IllegalArgumentException("address: " + text + " (expected: [IPv6]:PORT)");
+        throw new IllegalArgumentException(
+            "address: " + Printable.escape(text) + " (expected: [IPv6]:PORT)");
       }
       return new Destination(host, parsePort(rest.substring(1), text));
     }
@@ -62,13 +69,25 @@ public record Destination(String host, int port) {
     } catch (NumberFormatException e) {
       // fall through
     }
-    throw new IllegalArgumentException("port in '" + whole + "': " + p + " (expected: 1-65535)");
+    throw new IllegalArgumentException(
+        "port in '"
+            + Printable.escape(whole)
+            + "': "
+            + Printable.escape(p)
+            + " (expected: 1-65535)");
   }
 
-  /** Normalises a host name for comparison: lower case, no trailing dot, punycode. */
+  /**
+   * Checks and normalises a host: an IP literal (an IPv6 one without brackets), or a name in lower
+   * case without a trailing dot whose labels are IDNA-mapped to ASCII with the STD3 rules. What
+   * remains is letters, digits, inner hyphens and {@code _} (which real host names carry), so a
+   * name can never carry a space, a comma, a {@code #} or a line break into a rules line or a log.
+   *
+   * @throws IllegalArgumentException {@code host: 'VALUE' (expected: …)}, the value escaped
+   */
   public static String normalise(String host) {
     if (host == null || host.isBlank()) {
-      throw new IllegalArgumentException("host: '" + host + "' (expected: a name or address)");
+      throw invalid(host);
     }
     String h = host.trim();
     if (h.startsWith("[") && h.endsWith("]")) {
@@ -80,16 +99,45 @@ public record Destination(String host, int port) {
     if (IpLiterals.isIpLiteral(h)) {
       return h.toLowerCase(Locale.ROOT);
     }
-    try {
-      h = IDN.toASCII(h, IDN.ALLOW_UNASSIGNED);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("host: '" + host + "' (expected: a valid host name)", e);
+    StringBuilder name = new StringBuilder(h.length());
+    for (String label : LABEL_SEPARATORS.split(h, -1)) {
+      if (name.length() > 0) {
+        name.append('.');
+      }
+      name.append(asciiLabel(label, host));
     }
-    if (h.length() > 253) {
+    if (name.length() > 253) {
       throw new IllegalArgumentException(
-          "host: too long, " + h.length() + " characters (expected: at most 253)");
+          "host: too long, " + name.length() + " characters (expected: at most 253)");
     }
-    return h.toLowerCase(Locale.ROOT);
+    return name.toString().toLowerCase(Locale.ROOT);
+  }
+
+  // The dots IDNA treats as label separators.
+  private static final Pattern LABEL_SEPARATORS = Pattern.compile("[.\u3002\uff0e\uff61]");
+  private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9_-]{1,63}");
+
+  private static String asciiLabel(String label, String host) {
+    String a = label;
+    if (!label.chars().allMatch(c -> c < 0x80)) {
+      try {
+        a = IDN.toASCII(label, IDN.ALLOW_UNASSIGNED | IDN.USE_STD3_ASCII_RULES);
+      } catch (IllegalArgumentException e) {
+        throw invalid(host);
+      }
+    }
+    if (!LABEL.matcher(a).matches() || a.startsWith("-") || a.endsWith("-")) {
+      throw invalid(host);
+    }
+    return a;
+  }
+
+  private static IllegalArgumentException invalid(String host) {
+    return new IllegalArgumentException(
+        "host: '"
+            + Printable.escape(host)
+            + "' (expected: an IP address, or a name of letters, digits, '-' and '_' in labels"
+            + " separated by '.')");
   }
 
   public boolean isIpLiteral() {

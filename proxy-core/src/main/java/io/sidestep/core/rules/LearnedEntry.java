@@ -3,27 +3,37 @@ package io.sidestep.core.rules;
 import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.internal.LineError;
+import io.sidestep.core.rules.internal.RuleLine;
+import io.sidestep.core.rules.internal.RuleType;
 import io.sidestep.core.rules.internal.RulesFiles;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 
 /**
- * One line of the learned blocklist ({@code STATE/learned.rules}): a rule in the rules-file syntax
- * with the evidence in a trailing comment of {@code key=value} pairs separated by {@code ;}:
+ * One line of the learned blocklist ({@code STATE/learned.rules}), the one place its form is
+ * written and read: a rule in the rules-file syntax with the evidence in a trailing comment of
+ * {@code key=value} fields separated by {@code ; }:
  *
  * <pre>
  * DOMAIN,blocked.example,RELAY # technique=8 tls-silence; evidence=no byte 3000 ms after ClientHello, relay handshake ok; learned=2026-11-27T18:00:00Z; expires=2026-12-04T18:00:00Z
  * </pre>
  *
- * Detection writes these lines ({@link #of} and {@link #toLine}); the router reads them and ignores
- * an entry once its {@code expires=} has passed.
+ * An IP-literal host is written as {@code IP-CIDR,ADDR/32,ACTION,no-resolve} (or {@code
+ * IP-CIDR6,ADDR/128,…}). Detection's store writes lines made by {@link #of}; the store and the
+ * rules engine read them with {@link #parse} (the engine through the same parser, line by line),
+ * which also takes any rule but {@code RULE-SET} that a user added by hand. The router ignores an
+ * entry once its {@code expires=} has passed.
  *
  * @param rule the rule part, such as {@code DOMAIN,blocked.example,RELAY}
  * @param action the rule's action
+ * @param host the one host the rule names ({@code DOMAIN}, or an address as {@code /32} or {@code
+ *     /128}), normalised; null for a rule that names more than one
  * @param comment the evidence comment without the {@code #}; empty when there is none
  * @param expires when the entry stops applying; null when the comment gives no {@code expires=}
  */
-public record LearnedEntry(String rule, Action action, String comment, Instant expires) {
+public record LearnedEntry(
+    String rule, Action action, String host, String comment, Instant expires) {
 
   public LearnedEntry {
     if (rule.contains("\n")
@@ -50,18 +60,43 @@ public record LearnedEntry(String rule, Action action, String comment, Instant e
     if (l == null) {
       throw new IllegalArgumentException("1: blank or comment line (expected: a learned entry)");
     }
-    String comment = l.line().comment() == null ? "" : l.line().comment();
+    RuleLine rl = l.line();
+    String comment = rl.comment() == null ? "" : rl.comment();
     Instant expires = l.expiresAt() == Long.MAX_VALUE ? null : Instant.ofEpochMilli(l.expiresAt());
-    return new LearnedEntry(l.line().text(), l.line().action(), comment, expires);
+    return new LearnedEntry(rl.text(), rl.action(), host(rl), comment, expires);
+  }
+
+  private static String host(RuleLine rl) {
+    String v = rl.value();
+    String address =
+        v.endsWith("/32") || v.endsWith("/128") ? v.substring(0, v.lastIndexOf('/')) : null;
+    try {
+      if (rl.type() == RuleType.DOMAIN) {
+        return Destination.normalise(v);
+      }
+      if ((rl.type() == RuleType.IP_CIDR || rl.type() == RuleType.IP_CIDR6)
+          && address != null
+          && (v.endsWith("/32")
+              ? IpLiterals.isIpv4Literal(address)
+              : IpLiterals.isIpv6Literal(address))) {
+        return Destination.normalise(address);
+      }
+    } catch (IllegalArgumentException e) {
+      // a value the rules engine takes but that is no single host: not a host entry
+    }
+    return null;
   }
 
   /**
    * An entry for a host detection found blocked: {@code DOMAIN,HOST,ACTION} for a name, {@code
-   * IP-CIDR,ADDRESS/32,ACTION} (or {@code /128}) for an address, with the comment {@code
-   * technique=…; evidence=…; learned=…; expires=…}. Line breaks and {@code ;} in the texts are
-   * replaced so the line stays parseable.
+   * IP-CIDR,ADDRESS/32,ACTION,no-resolve} (or {@code IP-CIDR6,ADDRESS/128,…}) for an address, with
+   * the comment {@code technique=…; evidence=…; learned=…; expires=…}, times to the second. Control
+   * characters, {@code #} and {@code ;} in the texts are replaced so the line stays one parseable
+   * line.
    *
+   * @param host a host name or address; checked as {@link Destination#normalise} does
    * @param technique the technique's number and short name, such as {@code 8 tls-silence}
+   * @throws IllegalArgumentException for a host that is not a valid host name or address
    */
   public static LearnedEntry of(
       String host,
@@ -71,24 +106,46 @@ public record LearnedEntry(String rule, Action action, String comment, Instant e
       Instant learned,
       Instant expires) {
     String h = Destination.normalise(host);
-    String rule =
-        IpLiterals.isIpLiteral(h)
-            ? "IP-CIDR," + h + (h.indexOf(':') >= 0 ? "/128," : "/32,") + action
-            : "DOMAIN," + h + "," + action;
+    String rule;
+    if (IpLiterals.isIpv4Literal(h)) {
+      rule = "IP-CIDR," + h + "/32," + action + ",no-resolve";
+    } else if (IpLiterals.isIpv6Literal(h)) {
+      rule = "IP-CIDR6," + h + "/128," + action + ",no-resolve";
+    } else {
+      rule = "DOMAIN," + h + "," + action;
+    }
+    Instant until = expires.truncatedTo(ChronoUnit.SECONDS);
     String comment =
         "technique="
             + clean(technique)
             + "; evidence="
             + clean(evidence)
             + "; learned="
-            + learned
+            + learned.truncatedTo(ChronoUnit.SECONDS)
             + "; expires="
-            + expires;
-    return new LearnedEntry(rule, action, comment, expires);
+            + until;
+    return new LearnedEntry(rule, action, h, comment, until);
   }
 
+  /** One line, no comment mark, no field separator; runs of spaces collapsed. */
   private static String clean(String s) {
-    return s.replaceAll("[\\r\\n;]+", ",").trim();
+    StringBuilder b = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isISOControl(c)
+          || Character.isWhitespace(c)
+          || Character.getType(c) == Character.LINE_SEPARATOR
+          || Character.getType(c) == Character.PARAGRAPH_SEPARATOR) {
+        if (b.length() > 0 && b.charAt(b.length() - 1) != ' ') {
+          b.append(' ');
+        }
+      } else if (c == '#') {
+        b.append("no.");
+      } else {
+        b.append(c == ';' ? ',' : c);
+      }
+    }
+    return b.toString().strip();
   }
 
   /** The value of {@code key=} in the comment, such as {@code technique} or {@code evidence}. */

@@ -1,20 +1,16 @@
 package io.sidestep.core.rules;
 
+import io.sidestep.core.files.FileWatcher;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.internal.RuleIndex;
-import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -43,10 +39,10 @@ public final class LiveRules implements Router, AutoCloseable {
   private final Object lock = new Object();
   private final ScheduledExecutorService watcher;
   private volatile Rules current;
+  private volatile RulesException problem;
   // Guarded by lock.
-  private Set<Path> watchUser;
-  private Map<Path, String> seenUser;
-  private String seenLearned;
+  private final FileWatcher userFiles;
+  private final FileWatcher learnedFiles;
 
   private LiveRules(Path rulesFile, Path learnedFile, Clock clock, Duration poll) {
     this.rulesFile = rulesFile;
@@ -55,16 +51,14 @@ public final class LiveRules implements Router, AutoCloseable {
     if (rulesFile != null) {
       files.add(rulesFile);
     }
-    Map<Path, String> before = fingerprint(files);
-    String learnedBefore = learnedFile == null ? "" : fingerprint(learnedFile);
+    userFiles = new FileWatcher(files);
+    learnedFiles = new FileWatcher(learnedFile == null ? List.of() : List.of(learnedFile));
     List<String> warnings = new ArrayList<>();
     RuleIndex user = Rules.loadUser(rulesFile, files, warnings);
     List<String> learnedWarnings = new ArrayList<>();
     RuleIndex learned = Rules.loadLearned(learnedFile, learnedWarnings);
     current = new Rules(user, files, warnings, learned, learnedWarnings, clock);
-    watchUser = files;
-    seenUser = withNewFiles(before, files);
-    seenLearned = learnedBefore;
+    userFiles.watch(files);
     log.info(
         "rules: {} rules, {} entries from {}; {} learned entries from {}",
         user.ruleCount(),
@@ -113,6 +107,14 @@ public final class LiveRules implements Router, AutoCloseable {
     return current;
   }
 
+  /**
+   * Why the rules file as last read is not in force (the previous rules are); empty when the last
+   * read succeeded.
+   */
+  public Optional<RulesException> problem() {
+    return Optional.ofNullable(problem);
+  }
+
   @Override
   public Decision decide(Destination destination) {
     return current.decide(destination);
@@ -154,10 +156,10 @@ public final class LiveRules implements Router, AutoCloseable {
   private void poll() {
     try {
       synchronized (lock) {
-        if (learnedFile != null && !fingerprint(learnedFile).equals(seenLearned)) {
+        if (learnedFiles.changed()) {
           reloadLearnedLocked();
         }
-        if (rulesFile != null && !fingerprint(watchUser).equals(seenUser)) {
+        if (userFiles.changed()) {
           RulesException bad = reloadUser();
           if (bad != null) {
             log.error("{}; keeping the previous rules", bad.getMessage());
@@ -174,7 +176,7 @@ public final class LiveRules implements Router, AutoCloseable {
     if (learnedFile == null) {
       return;
     }
-    seenLearned = fingerprint(learnedFile);
+    learnedFiles.changed(); // taken as seen before reading: an edit while reading shows next time
     List<String> warnings = new ArrayList<>();
     RuleIndex learned = Rules.loadLearned(learnedFile, warnings);
     current = current.withLearned(learned, warnings);
@@ -186,13 +188,14 @@ public final class LiveRules implements Router, AutoCloseable {
     if (rulesFile == null) {
       return null;
     }
-    Map<Path, String> before = fingerprint(watchUser);
+    userFiles.changed(); // taken as seen before reading: an edit while reading shows next time
     Set<Path> files = new LinkedHashSet<>();
     try {
       List<String> warnings = new ArrayList<>();
       RuleIndex user = Rules.loadUser(rulesFile, files, warnings);
       current = current.withUser(user, files, warnings);
-      watchUser = files;
+      userFiles.watch(files);
+      problem = null;
       log.info(
           "rules: reloaded {}: {} rules, {} entries",
           rulesFile,
@@ -201,44 +204,11 @@ public final class LiveRules implements Router, AutoCloseable {
       return null;
     } catch (RulesException e) {
       // Also watch what the bad version named (a list that does not exist yet, say).
-      Set<Path> union = new LinkedHashSet<>(watchUser);
+      Set<Path> union = new LinkedHashSet<>(userFiles.files());
       union.addAll(files);
-      watchUser = union;
+      userFiles.watch(union);
+      problem = e;
       return e;
-    } finally {
-      seenUser = withNewFiles(before, watchUser);
-    }
-  }
-
-  /**
-   * The fingerprints taken before reading, plus fingerprints of files first seen while reading
-   * (taken just now; a change to such a file in that instant would be caught at its next change).
-   */
-  private static Map<Path, String> withNewFiles(Map<Path, String> before, Set<Path> files) {
-    Map<Path, String> m = new HashMap<>(before);
-    m.keySet().retainAll(files);
-    for (Path p : files) {
-      m.computeIfAbsent(p, LiveRules::fingerprint);
-    }
-    return m;
-  }
-
-  private static Map<Path, String> fingerprint(Set<Path> files) {
-    Map<Path, String> m = new HashMap<>();
-    for (Path p : files) {
-      m.put(p, fingerprint(p));
-    }
-    return m;
-  }
-
-  private static String fingerprint(Path p) {
-    try {
-      BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-      return a.lastModifiedTime() + "/" + a.size();
-    } catch (NoSuchFileException e) {
-      return "missing";
-    } catch (IOException e) {
-      return "unreadable";
     }
   }
 

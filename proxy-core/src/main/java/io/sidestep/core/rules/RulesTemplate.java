@@ -1,13 +1,16 @@
 package io.sidestep.core.rules;
 
+import io.sidestep.core.files.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * The commented rules file a first run starts from ({@code rules-template.txt} in this package).
@@ -28,8 +31,8 @@ public final class RulesTemplate {
   }
 
   /**
-   * Writes the template to {@code rulesFile} unless a file is already there, creating missing
-   * parent folders. An existing file is never touched.
+   * Writes the template to {@code rulesFile} (owner-only, 600) unless a file is already there,
+   * creating a missing folder owner-only (700). An existing file is never touched.
    *
    * @return true when the template was written
    * @throws UncheckedIOException when the file cannot be written
@@ -41,9 +44,14 @@ public final class RulesTemplate {
     try {
       Path parent = rulesFile.toAbsolutePath().getParent();
       if (parent != null) {
-        Files.createDirectories(parent);
+        AtomicFiles.createPrivateDirectories(parent);
       }
-      Files.writeString(rulesFile, text(), StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
+      FileAttribute<?>[] privateFile =
+          FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+              ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE)}
+              : new FileAttribute<?>[0];
+      Files.write(
+          Files.createFile(rulesFile, privateFile), text().getBytes(StandardCharsets.UTF_8));
       return true;
     } catch (FileAlreadyExistsException e) {
       return false;

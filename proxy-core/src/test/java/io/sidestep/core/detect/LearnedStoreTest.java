@@ -1,12 +1,17 @@
 package io.sidestep.core.detect;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sidestep.core.route.Destination;
+import io.sidestep.core.rules.Action;
+import io.sidestep.core.rules.Rules;
 import io.sidestep.core.testing.ManualClock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -223,24 +228,119 @@ class LearnedStoreTest {
     try (Stream<Path> files = Files.list(state)) {
       assertThat(files.map(p -> p.getFileName().toString()))
           .as("no temporary file is left behind")
-          .containsExactly("learned.rules");
+          .containsExactlyInAnyOrder("learned.rules", "learned.rules.lock");
     }
+  }
+
+  /** Starts {@link LearnedStoreWriter} in a JVM of its own. */
+  private Process writer(String... args) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(LearnedStoreWriter.class.getName());
+    command.add(state.toString());
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .start();
+  }
+
+  @Test
+  @Timeout(180)
+  void twoProcessesLearningAtOnceLoseNothing() throws Exception {
+    Process a = writer("a", "150");
+    Process b = writer("b", "150");
+    try {
+      assertThat(a.waitFor()).isZero();
+      assertThat(b.waitFor()).isZero();
+    } finally {
+      a.destroyForcibly();
+      b.destroyForcibly();
+    }
+    List<String> hosts =
+        new LearnedStore(state, clock).entries().stream().map(LearnedStore.Entry::host).toList();
+    assertThat(hosts).hasSize(300).doesNotHaveDuplicates();
+    assertThat(hosts).contains("a0.example", "a149.example", "b0.example", "b149.example");
+  }
+
+  @Test
+  void aTemporaryFileAKilledWriterLeftIsRemovedAtStart() throws IOException {
+    Path orphan = state.resolve(".learned.rules.123456.tmp");
+    Files.writeString(orphan, "half a file");
+    Path other = state.resolve(".rules.txt.99.tmp");
+    Files.writeString(other, "not ours");
+    new LearnedStore(state, clock);
+    assertThat(orphan).doesNotExist();
+    assertThat(other).as("only the learned file's").exists();
+  }
+
+  @Test
+  void aBatchIsOneWriteAndOneNotice() throws IOException {
+    LearnedStore store = new LearnedStore(state, clock);
+    store.learn("old.example", silence());
+    AtomicInteger calls = new AtomicInteger();
+    store.onChange(calls::incrementAndGet);
+    List<LearnedStore.Change> made =
+        store.apply(
+            List.of(
+                new LearnedStore.Change.Learn("a.example", silence()),
+                new LearnedStore.Change.Forget("old.example"),
+                new LearnedStore.Change.Forget("never.example"),
+                new LearnedStore.Change.Learn("b.example", silence())));
+    assertThat(made)
+        .extracting(LearnedStore.Change::host)
+        .containsExactly("a.example", "old.example", "b.example");
+    assertThat(calls.get()).isEqualTo(1);
+    assertThat(store.entries())
+        .extracting(LearnedStore.Entry::host)
+        .containsExactly("a.example", "b.example");
+    assertThat(store.apply(List.of(new LearnedStore.Change.Forget("never.example")))).isEmpty();
+    assertThat(calls.get()).as("nothing changed, nothing written").isEqualTo(1);
+  }
+
+  @Test
+  void theFileIsOwnerOnly() throws IOException {
+    new LearnedStore(state, clock).learn("a.example", silence());
+    assertThat(
+            PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(state.resolve("learned.rules"))))
+        .isEqualTo("rw-------");
+  }
+
+  @Test
+  void aHostThatCouldWriteRulesOfItsOwnIsRefused() throws IOException {
+    // Such a host once wrote "DOMAIN,x.example,DIRECT" and "MATCH,REJECT" lines: explain then
+    // showed x.example DIRECT and every other host REJECT.
+    LearnedStore store = new LearnedStore(state, clock);
+    store.learn("ok.example", silence());
+    String before = Files.readString(state.resolve("learned.rules"));
+    for (String host :
+        List.of(
+            "x.example,DIRECT\nMATCH,REJECT",
+            "x.example,DIRECT # \rMATCH,REJECT",
+            "x.example\u000bMATCH,REJECT",
+            "x.example\uff0cDIRECT\u3000\uff03\nMATCH\uff0cREJECT")) {
+      assertThatThrownBy(() -> store.learn(host, silence()))
+          .as(host)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("host: '")
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n", "\r"));
+    }
+    assertThat(Files.readString(state.resolve("learned.rules"))).isEqualTo(before);
+    Rules rules = Rules.load(null, state.resolve("learned.rules"), clock);
+    assertThat(rules.decide(Destination.parse("x.example", 443)).action()).isEqualTo(Action.AUTO);
+    assertThat(rules.decide(Destination.parse("other.example", 443)).action())
+        .isEqualTo(Action.AUTO);
+    assertThat(rules.decide(Destination.parse("ok.example", 443)).action()).isEqualTo(Action.RELAY);
   }
 
   @Test
   @Timeout(120)
   void aKilledWriterLeavesAWholeFile() throws Exception {
     // A second JVM learns hosts as fast as it can and is killed with SIGKILL mid-stream.
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p =
-        new ProcessBuilder(
-                java,
-                "-cp",
-                System.getProperty("java.class.path"),
-                LearnedStoreWriter.class.getName(),
-                state.toString())
-            .redirectErrorStream(true)
-            .start();
+    Process p = writer();
     try {
       Path file = state.resolve("learned.rules");
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

@@ -55,8 +55,9 @@ class TechniqueTest {
     assertThat(e.text()).doesNotContain(" # ", "\n", "\r");
     assertThat(e.summary())
         .isEqualTo("technique=7 tls-reset; evidence=reset no. after ClientHello; 0 bytes read");
-    assertThat(e.fileSummary())
-        .isEqualTo("technique=7 tls-reset; evidence=reset no. after ClientHello, 0 bytes read");
+    assertThat(new LearnedStore.Entry("a.example", e, clock.instant()).line())
+        .as("the learned file separates its fields with ';'")
+        .contains("# technique=7 tls-reset; evidence=reset no. after ClientHello, 0 bytes read;");
     assertThat(e.time()).isEqualTo(clock.instant());
     assertThat(Evidence.sanitise("x".repeat(1000))).hasSize(Evidence.MAX_TEXT);
     assertThat(Evidence.sanitise(null)).isEmpty();

@@ -71,10 +71,12 @@ class LiveRulesTest {
 
       // A bad edit is logged and ignored; the list is still watched, and fixing works.
       Files.writeString(f, "RULE-SET,list.txt,RELAY\nRULE-SET,new.txt,DIRECT\n");
-      Thread.sleep(300);
-      assertThat(live.decide(SITE).action()).isEqualTo(Action.RELAY);
+      await(() -> live.problem().isPresent());
+      assertThat(live.problem().orElseThrow()).hasMessageContaining("new.txt");
+      assertThat(live.decide(SITE).action()).as("the old rules stay").isEqualTo(Action.RELAY);
       Files.writeString(dir.resolve("new.txt"), "unrelated.example\n");
       await(() -> live.current().ruleCount() == 2);
+      assertThat(live.problem()).isEmpty();
 
       Files.writeString(f, "DOMAIN,site.example,DIRECT\n");
       await(() -> live.decide(SITE).action() == Action.DIRECT);

@@ -147,6 +147,50 @@ class RuleListsTest {
   }
 
   @Test
+  void clashFlowListMaySpanLines() throws IOException {
+    String yaml =
+        "payload: [\n"
+            + "  'DOMAIN-SUFFIX,flow.example',  # comment\n"
+            + "  \"+.plus.example\",\n"
+            + "  'DOMAIN,exact.example'\n"
+            + "]\n";
+    Rules r = load("RULE-SET,flow.yaml,RELAY\n", "flow.yaml", yaml);
+    assertThat(act(r, "a.flow.example")).isEqualTo(Action.RELAY);
+    assertThat(act(r, "a.plus.example")).isEqualTo(Action.RELAY);
+    assertThat(act(r, "exact.example")).isEqualTo(Action.RELAY);
+    assertThat(act(r, "a.exact.example")).isEqualTo(Action.AUTO);
+    assertThat(r.decide(Destination.parse("exact.example", 443)).reason())
+        .as("an entry is named by the line it is on")
+        .contains("flow.yaml:4:");
+    assertThat(r.warnings()).isEmpty();
+  }
+
+  @Test
+  void clashEntriesSkippedAreNamedByTheirLine() throws IOException {
+    String yaml = "payload:\n  - DOMAIN,ok.example\n  - {not: text}\n  - GEOIP,CN\n";
+    Rules r = load("RULE-SET,p.yaml,RELAY\n", "p.yaml", yaml);
+    assertThat(act(r, "ok.example")).isEqualTo(Action.RELAY);
+    assertThat(r.warnings())
+        .singleElement()
+        .asString()
+        .contains("skipped 2 lines")
+        .contains("line 3: not a text entry")
+        .contains("line 4:");
+  }
+
+  @Test
+  void brokenClashYamlIsAnErrorAtItsLineAndColumn() throws IOException {
+    String yaml = "payload: [\n  'DOMAIN,a.example',\n  'DOMAIN,b.example'\n";
+    assertThatThrownBy(() -> load("RULE-SET,bad.yaml,RELAY\n", "bad.yaml", yaml))
+        .isInstanceOf(RulesException.class)
+        .hasMessageContaining("rules.txt:1:10: list 'bad.yaml' line 4: not YAML: ")
+        .hasMessageContaining("at column 1");
+    assertThatThrownBy(() -> load("RULE-SET,map.yaml,RELAY\n", "map.yaml", "payload: {a: b}\n"))
+        .isInstanceOf(RulesException.class)
+        .hasMessageContaining("list 'map.yaml' line 1: payload: not a list");
+  }
+
+  @Test
   void clashClassicalText() throws IOException {
     Rules r =
         load(
@@ -197,7 +241,9 @@ class RuleListsTest {
             + "\"http://quoted.example:8080/x\",NEWS,News,2014,citizenlab,\n";
     Rules r = load("RULE-SET,kz.csv,RELAY\n", "kz.csv", csv);
     assertThat(act(r, "www.akorda.kz")).isEqualTo(Action.RELAY);
-    assertThat(act(r, "akorda.kz")).isEqualTo(Action.RELAY);
+    assertThat(act(r, "akorda.kz"))
+        .as("http://www.akorda.kz/ names the site akorda.kz, as probe reads it too")
+        .isEqualTo(Action.RELAY);
     assertThat(act(r, "blogos.kz")).isEqualTo(Action.RELAY);
     assertThat(act(r, "quoted.example")).isEqualTo(Action.RELAY);
     assertThat(act(r, "citizenlab")).isEqualTo(Action.AUTO);

@@ -214,6 +214,6 @@ class RulesPrecedenceTest {
     assertThat(
             LearnedEntry.of("192.0.2.1", Action.RELAY, "6", "rst", NOW.instant(), NOW.instant())
                 .rule())
-        .isEqualTo("IP-CIDR,192.0.2.1/32,RELAY");
+        .isEqualTo("IP-CIDR,192.0.2.1/32,RELAY,no-resolve");
   }
 }

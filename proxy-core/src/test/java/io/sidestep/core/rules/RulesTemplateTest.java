@@ -6,6 +6,7 @@ import io.sidestep.core.route.Destination;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +18,11 @@ class RulesTemplateTest {
     Path f = dir.resolve("state/rules.txt");
     assertThat(RulesTemplate.writeIfAbsent(f)).isTrue();
     assertThat(Files.readString(f)).isEqualTo(RulesTemplate.text()).contains("MATCH,AUTO");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+        .as("the user's rules say which sites they visit: owner-only")
+        .isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f.getParent())))
+        .isEqualTo("rwx------");
     Files.writeString(f, "DOMAIN,mine.example,RELAY\n");
     assertThat(RulesTemplate.writeIfAbsent(f)).as("never overwrites").isFalse();
     assertThat(Files.readString(f)).isEqualTo("DOMAIN,mine.example,RELAY\n");

@@ -1,16 +1,16 @@
 package io.sidestep.core.testing;
 
-import io.sidestep.core.dns.DnsCodec;
-import io.sidestep.core.dns.DnsQuery;
-import io.sidestep.core.dns.DnsRcode;
-import io.sidestep.core.dns.DnsResponse;
-import io.sidestep.core.dns.DnsType;
+import io.netty.handler.codec.dns.DnsRecordType;
+import io.netty.handler.codec.dns.DnsResponseCode;
+import io.sidestep.core.dns.DnsAnswer;
+import io.sidestep.core.dns.DnsMessages;
 import io.sidestep.core.net.IpLiterals;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
@@ -32,7 +32,7 @@ public final class FakeDnsServer implements AutoCloseable {
 
   private record Addresses(List<InetAddress> list) implements Answer {}
 
-  private record Rcode(int rcode) implements Answer {}
+  private record Rcode(DnsResponseCode rcode) implements Answer {}
 
   private record Drop() implements Answer {}
 
@@ -72,12 +72,12 @@ public final class FakeDnsServer implements AutoCloseable {
   }
 
   public FakeDnsServer nxdomain(String name) {
-    answers.put(key(name), new Rcode(DnsRcode.NXDOMAIN));
+    answers.put(key(name), new Rcode(DnsResponseCode.NXDOMAIN));
     return this;
   }
 
   public FakeDnsServer servfail(String name) {
-    answers.put(key(name), new Rcode(DnsRcode.SERVFAIL));
+    answers.put(key(name), new Rcode(DnsResponseCode.SERVFAIL));
     return this;
   }
 
@@ -111,31 +111,27 @@ public final class FakeDnsServer implements AutoCloseable {
         return;
       }
       try {
-        DnsQuery q = DnsCodec.decodeQuery(Arrays.copyOf(p.getData(), p.getLength()));
-        questions.add(q.name());
-        Answer a = answers.getOrDefault(q.name(), new Rcode(DnsRcode.NXDOMAIN));
-        DnsResponse r;
-        if (a instanceof Drop) {
-          continue;
-        } else if (a instanceof Rcode rc) {
-          r = DnsResponse.error(q, rc.rcode());
-        } else {
-          List<InetAddress> matching =
-              ((Addresses) a)
-                  .list().stream()
-                      .filter(
-                          x ->
-                              (q.type() == DnsType.A) == (x instanceof Inet4Address)
-                                  && (q.type() == DnsType.A || q.type() == DnsType.AAAA))
-                      .toList();
-          r = DnsResponse.answer(q, matching, 60);
-        }
-        byte[] out = DnsCodec.encodeResponse(r);
+        byte[] out =
+            DnsMessages.respond(Arrays.copyOf(p.getData(), p.getLength()), 60, this::answer);
         socket.send(new DatagramPacket(out, out.length, p.getSocketAddress()));
       } catch (RuntimeException | IOException e) {
         // a query this server cannot parse gets no answer
       }
     }
+  }
+
+  private DnsAnswer answer(String name, DnsRecordType type) {
+    questions.add(name);
+    Answer a = answers.getOrDefault(name, new Rcode(DnsResponseCode.NXDOMAIN));
+    if (a instanceof Drop) {
+      throw new IllegalStateException("dropped: " + name); // no answer is sent
+    } else if (a instanceof Rcode rc) {
+      return DnsAnswer.error(rc.rcode());
+    }
+    Class<?> family = type.equals(DnsRecordType.A) ? Inet4Address.class : Inet6Address.class;
+    boolean address = type.equals(DnsRecordType.A) || type.equals(DnsRecordType.AAAA);
+    return DnsAnswer.of(
+        ((Addresses) a).list().stream().filter(x -> address && family.isInstance(x)).toList());
   }
 
   @Override

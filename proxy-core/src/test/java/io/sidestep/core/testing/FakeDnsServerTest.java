@@ -3,11 +3,10 @@ package io.sidestep.core.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sidestep.core.dns.DnsCodec;
-import io.sidestep.core.dns.DnsQuery;
-import io.sidestep.core.dns.DnsRcode;
-import io.sidestep.core.dns.DnsResponse;
-import io.sidestep.core.dns.DnsType;
+import io.netty.handler.codec.dns.DnsRecordType;
+import io.netty.handler.codec.dns.DnsResponseCode;
+import io.sidestep.core.dns.DnsAnswer;
+import io.sidestep.core.dns.DnsMessages;
 import io.sidestep.core.net.IpLiterals;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -20,15 +19,16 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class FakeDnsServerTest {
 
-  private static DnsResponse ask(FakeDnsServer dns, String name, int type) throws Exception {
+  private static DnsAnswer ask(FakeDnsServer dns, String name, DnsRecordType type)
+      throws Exception {
     try (DatagramSocket s = new DatagramSocket()) {
       s.setSoTimeout(1000);
-      byte[] q = DnsCodec.encodeQuery(new DnsQuery(7, name, type));
+      byte[] q = DnsMessages.query(7, name, type);
       s.send(new DatagramPacket(q, q.length, new InetSocketAddress("127.0.0.1", dns.port())));
       byte[] buf = new byte[4096];
       DatagramPacket p = new DatagramPacket(buf, buf.length);
       s.receive(p);
-      return DnsCodec.decodeResponse(Arrays.copyOf(p.getData(), p.getLength()));
+      return DnsMessages.readAnswer(Arrays.copyOf(p.getData(), p.getLength()), 7);
     }
   }
 
@@ -38,13 +38,15 @@ class FakeDnsServerTest {
       dns.answer("open.example", "127.0.0.1", "::1")
           .nxdomain("blocked.example")
           .drop("slow.example");
-      assertThat(ask(dns, "Open.Example.", DnsType.A).addresses())
+      assertThat(ask(dns, "Open.Example.", DnsRecordType.A).addresses())
           .containsExactly(IpLiterals.parse("127.0.0.1"));
-      assertThat(ask(dns, "open.example", DnsType.AAAA).addresses())
+      assertThat(ask(dns, "open.example", DnsRecordType.AAAA).addresses())
           .containsExactly(IpLiterals.parse("::1"));
-      assertThat(ask(dns, "blocked.example", DnsType.A).rcode()).isEqualTo(DnsRcode.NXDOMAIN);
-      assertThat(ask(dns, "unknown.example", DnsType.A).rcode()).isEqualTo(DnsRcode.NXDOMAIN);
-      assertThatThrownBy(() -> ask(dns, "slow.example", DnsType.A))
+      assertThat(ask(dns, "blocked.example", DnsRecordType.A).rcode())
+          .isEqualTo(DnsResponseCode.NXDOMAIN);
+      assertThat(ask(dns, "unknown.example", DnsRecordType.A).rcode())
+          .isEqualTo(DnsResponseCode.NXDOMAIN);
+      assertThatThrownBy(() -> ask(dns, "slow.example", DnsRecordType.A))
           .isInstanceOf(SocketTimeoutException.class);
       assertThat(dns.wasAsked("blocked.example")).isTrue();
       assertThat(dns.wasAsked("never.example")).isFalse();

@@ -1,5 +1,6 @@
 package io.sidestep.server.internal;
 
+import io.sidestep.core.net.Printable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,13 +76,11 @@ public final class ConnectionRecord {
     log.info(sb.toString());
   }
 
-  /** Log lines stay one line: control characters from a client never reach the log. */
+  /**
+   * Log lines stay one line: control characters from a client are escaped, and the text is cut at
+   * 300 characters.
+   */
   static String clean(String s) {
-    StringBuilder b = new StringBuilder(Math.min(s.length(), 300));
-    for (int i = 0; i < s.length() && i < 300; i++) {
-      char c = s.charAt(i);
-      b.append(c < 0x20 || c == 0x7f ? '?' : c);
-    }
-    return b.toString();
+    return Printable.escape(s.length() > 300 ? s.substring(0, 300) : s);
   }
 }

@@ -1,10 +1,9 @@
 package io.sidestep.server.internal;
 
-import io.sidestep.core.dns.DnsCodec;
-import io.sidestep.core.dns.DnsQuery;
-import io.sidestep.core.dns.DnsRcode;
-import io.sidestep.core.dns.DnsResponse;
-import io.sidestep.core.dns.DnsType;
+import io.netty.handler.codec.dns.DnsRecordType;
+import io.netty.handler.codec.dns.DnsResponseCode;
+import io.sidestep.core.dns.DnsAnswer;
+import io.sidestep.core.dns.DnsMessages;
 import io.sidestep.core.net.Failure;
 import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.net.Resolver;
@@ -38,34 +37,33 @@ public final class DohResponder {
    * @throws io.sidestep.core.dns.DnsFormatException when the query does not parse
    */
   public byte[] answer(byte[] query) {
-    DnsQuery q = DnsCodec.decodeQuery(query);
-    return DnsCodec.encodeResponse(resolve(q));
+    return DnsMessages.respond(query, TTL, this::resolve);
   }
 
-  DnsResponse resolve(DnsQuery q) {
-    if (q.type() != DnsType.A && q.type() != DnsType.AAAA) {
-      return DnsResponse.error(q, DnsRcode.NOTIMP);
+  DnsAnswer resolve(String name, DnsRecordType type) {
+    if (!type.equals(DnsRecordType.A) && !type.equals(DnsRecordType.AAAA)) {
+      return DnsAnswer.error(DnsResponseCode.NOTIMP);
     }
-    if (IpLiterals.isIpLiteral(q.name())) {
-      return DnsResponse.error(q, DnsRcode.NXDOMAIN); // "1.2.3.4." is no name in the DNS
+    if (IpLiterals.isIpLiteral(name)) {
+      return DnsAnswer.error(DnsResponseCode.NXDOMAIN); // "1.2.3.4." is no name in the DNS
     }
     try {
-      Destination.normalise(q.name());
+      Destination.normalise(name);
     } catch (IllegalArgumentException e) {
-      return DnsResponse.error(q, DnsRcode.FORMERR);
+      return DnsAnswer.error(DnsResponseCode.FORMERR);
     }
     List<InetAddress> all;
     try {
-      all = resolver.resolve(q.name()).join();
+      all = resolver.resolve(name).join();
     } catch (RuntimeException e) {
       Failure kind = Failures.kindOf(e);
       if (kind != Failure.NO_ADDRESS) {
-        return DnsResponse.error(
-            q, kind == Failure.NAME_NOT_FOUND ? DnsRcode.NXDOMAIN : DnsRcode.SERVFAIL);
+        return DnsAnswer.error(
+            kind == Failure.NAME_NOT_FOUND ? DnsResponseCode.NXDOMAIN : DnsResponseCode.SERVFAIL);
       }
       all = List.of();
     }
-    Class<?> family = q.type() == DnsType.A ? Inet4Address.class : Inet6Address.class;
-    return DnsResponse.answer(q, all.stream().filter(family::isInstance).toList(), TTL);
+    Class<?> family = type.equals(DnsRecordType.A) ? Inet4Address.class : Inet6Address.class;
+    return DnsAnswer.of(all.stream().filter(family::isInstance).toList());
   }
 }

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sidestep.core.cli.Cli;
 import io.sidestep.core.relay.AccessKey;
+import io.sidestep.core.testing.LogCapture;
 import io.sidestep.core.tls.Pem;
 import io.sidestep.core.tls.Pins;
+import io.sidestep.server.Relay;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
@@ -13,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -126,34 +129,30 @@ class ServerCliTest {
 
   @Test
   void runServesUntilInterrupted(@TempDir Path dir) throws Exception {
-    int port;
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = probe.getLocalPort();
-    }
-    AtomicInteger code = new AtomicInteger(-1);
-    Thread t =
-        new Thread(
-            () ->
-                code.set(
-                    run("run", "--listen", "127.0.0.1:" + port, "--state", dir.toString()).code()));
-    t.start();
-    boolean up = false;
-    for (int i = 0; i < 200 && !up; i++) {
+    try (LogCapture log = LogCapture.of(Relay.class)) {
+      AtomicInteger code = new AtomicInteger(-1);
+      Thread t =
+          new Thread(
+              () ->
+                  code.set(
+                      run("run", "--listen", "127.0.0.1:0", "--state", dir.toString()).code()));
+      t.start();
+      // The relay reports the port it bound: the one that port 0 picked.
+      String listening =
+          log.await(l -> l.startsWith("listening on 127.0.0.1:"), Duration.ofSeconds(30));
+      assertThat(listening).as("the relay says where it listens").isNotNull();
+      int port = Integer.parseInt(listening.substring("listening on 127.0.0.1:".length()));
       try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
-        up = true;
-      } catch (java.io.IOException e) {
-        Thread.sleep(50);
+        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
       }
+      Result add =
+          run("users", "add", "zed", "--state", dir.toString(), "--address", "127.0.0.1:" + port);
+      assertThat(AccessKey.parse(add.lastLine()).pin())
+          .contains(Pins.of(Pem.readCertificates(dir.resolve("relay-cert.pem")).get(0)));
+      t.interrupt();
+      t.join(10_000);
+      assertThat(t.isAlive()).isFalse();
+      assertThat(code.get()).isZero();
     }
-    assertThat(up).as("the relay listens on the given port").isTrue();
-    Result add =
-        run("users", "add", "zed", "--state", dir.toString(), "--address", "127.0.0.1:" + port);
-    assertThat(AccessKey.parse(add.lastLine()).pin())
-        .contains(Pins.of(Pem.readCertificates(dir.resolve("relay-cert.pem")).get(0)));
-    t.interrupt();
-    t.join(10_000);
-    assertThat(t.isAlive()).isFalse();
-    assertThat(code.get()).isZero();
   }
 }

@@ -14,10 +14,10 @@ import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 
 /**
- * The distinguished names of the interception CAs seen in Kazakhstan (CENSORSHIP.md), matched on
- * their attribute values, case-insensitive and with whitespace collapsed. The generic-sounding
- * names need their country or organisation too; the names of the legitimate national PKI
- * (pki.gov.kz, e.g. {@code ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ}) are not among them.
+ * The distinguished names of the interception CAs seen in Kazakhstan, matched on their attribute
+ * values, case-insensitive and with whitespace collapsed. The generic-sounding names need their
+ * country or organisation too; the names of the legitimate national PKI (pki.gov.kz, e.g. {@code
+ * ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ}) are not among them.
  */
 public final class CertNames {
   private CertNames() {}

@@ -1,72 +1,103 @@
 package io.sidestep.core.rules.internal;
 
 import io.sidestep.core.net.IpLiterals;
+import java.util.Optional;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
 /**
- * Clash rule providers: a YAML {@code payload:} (classical or domain entries) or bare classical
- * lines.
+ * Clash rule providers: a YAML document whose {@code payload:} is a list of classical or domain
+ * entries (block or flow style, read by snakeyaml-engine), or bare classical lines. A file with a
+ * line starting {@code payload:} is YAML; anything else is bare lines, where {@code #} starts a
+ * comment at the start of a line or after a space.
  */
 final class ClashList {
   private ClashList() {}
 
+  // A list is text already in memory; the engine's 3 MB default would refuse a big provider.
+  private static final LoadSettings YAML =
+      LoadSettings.builder().setCodePointLimit(Integer.MAX_VALUE).build();
+
   static void read(String text, ListTarget t) throws LineError {
+    if (!hasPayload(text)) {
+      // Bare classical lines ("DOMAIN-SUFFIX,example.com"), the text form of a provider.
+      Lines lines = new Lines(text);
+      String raw;
+      while ((raw = lines.next()) != null) {
+        String s = stripComment(raw).trim();
+        if (!s.isEmpty()) {
+          clashItem(s, t, lines.number());
+        }
+      }
+      return;
+    }
+    Optional<Node> root;
+    try {
+      root = new Compose(YAML).composeString(text);
+    } catch (MarkedYamlEngineException e) {
+      Optional<Mark> at = e.getProblemMark().or(e::getContextMark);
+      int line = at.map(m -> m.getLine() + 1).orElse(1);
+      String column = at.map(m -> " at column " + (m.getColumn() + 1)).orElse("");
+      String context = e.getContext() == null ? "" : e.getContext() + ": ";
+      throw new LineError(
+          line,
+          "not YAML: "
+              + context
+              + e.getProblem()
+              + column
+              + " (expected: YAML with a payload: list)");
+    } catch (YamlEngineException e) {
+      throw new LineError(1, "not YAML: " + e.getMessage());
+    }
+    Node payload = null;
+    if (root.orElse(null) instanceof MappingNode map) {
+      for (NodeTuple kv : map.getValue()) {
+        if (kv.getKeyNode() instanceof ScalarNode k && k.getValue().equals("payload")) {
+          payload = kv.getValueNode();
+        }
+      }
+    }
+    if (payload instanceof ScalarNode empty && empty.getValue().isEmpty()) {
+      return; // "payload:" and nothing under it
+    }
+    if (!(payload instanceof SequenceNode entries)) {
+      throw new LineError(
+          line(payload == null ? root.get() : payload),
+          "payload: not a list (expected: one '- entry' per line, or [a, b])");
+    }
+    for (Node item : entries.getValue()) {
+      int line = line(item);
+      if (!(item instanceof ScalarNode entry)) {
+        t.skip(line, "not a text entry");
+      } else if (entry.getValue().isBlank()) {
+        t.skip(line, "empty entry");
+      } else {
+        clashItem(entry.getValue().trim(), t, line);
+      }
+    }
+  }
+
+  private static boolean hasPayload(String text) {
     Lines lines = new Lines(text);
     String raw;
-    int payload = -1;
-    String payloadLine = null;
     while ((raw = lines.next()) != null) {
       if (raw.startsWith("payload:")) {
-        payload = lines.number();
-        payloadLine = raw;
-        break;
+        return true;
       }
     }
-    if (payload < 0) {
-      // Bare classical lines ("DOMAIN-SUFFIX,example.com"), the text form of a provider.
-      Lines again = new Lines(text);
-      while ((raw = again.next()) != null) {
-        String s = stripYamlComment(raw).trim();
-        if (!s.isEmpty()) {
-          clashItem(s, t, again.number());
-        }
-      }
-      return;
-    }
-    String rest = stripYamlComment(payloadLine.substring("payload:".length())).trim();
-    if (rest.startsWith("[")) {
-      if (!rest.endsWith("]")) {
-        throw new LineError(
-            payload,
-            "payload: [ without ] on the same line (expected: one"
-                + " '- entry' per line, or [a, b] on one line)");
-      }
-      for (String item : rest.substring(1, rest.length() - 1).split(",")) {
-        String v = unquote(item.trim());
-        if (!v.isEmpty()) {
-          clashItem(v, t, payload);
-        }
-      }
-      return;
-    }
-    while ((raw = lines.next()) != null) {
-      int line = lines.number();
-      String s = stripYamlComment(raw).trim();
-      if (s.isEmpty()) {
-        continue;
-      }
-      if (s.startsWith("-")) {
-        String v = unquote(s.substring(1).trim());
-        if (v.isEmpty()) {
-          t.skip(line, "empty entry");
-        } else {
-          clashItem(v, t, line);
-        }
-      } else if (!Character.isWhitespace(raw.charAt(0))) {
-        break; // the next top-level key: the payload is over
-      } else {
-        t.skip(line, "not a '- entry' line");
-      }
-    }
+    return false;
+  }
+
+  private static int line(Node n) {
+    return n.getStartMark().map(m -> m.getLine() + 1).orElse(1);
   }
 
   /** One provider entry: a classical {@code TYPE,VALUE[,no-resolve]} or a domain / address. */
@@ -114,32 +145,12 @@ final class ClashList {
     }
   }
 
-  private static String stripYamlComment(String s) {
-    boolean single = false;
-    boolean dbl = false;
+  private static String stripComment(String s) {
     for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '\'' && !dbl) {
-        single = !single;
-      } else if (c == '"' && !single) {
-        dbl = !dbl;
-      } else if (c == '#'
-          && !single
-          && !dbl
-          && (i == 0 || Character.isWhitespace(s.charAt(i - 1)))) {
+      if (s.charAt(i) == '#' && (i == 0 || Character.isWhitespace(s.charAt(i - 1)))) {
         return s.substring(0, i);
       }
     }
     return s;
-  }
-
-  private static String unquote(String v) {
-    if (v.length() >= 2 && v.startsWith("'") && v.endsWith("'")) {
-      return v.substring(1, v.length() - 1).replace("''", "'");
-    }
-    if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
-      return v.substring(1, v.length() - 1).replace("\\\"", "\"").replace("\\\\", "\\");
-    }
-    return v;
   }
 }

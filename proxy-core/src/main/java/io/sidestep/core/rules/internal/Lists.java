@@ -1,6 +1,7 @@
 package io.sidestep.core.rules.internal;
 
 import io.sidestep.core.rules.RulesException;
+import io.sidestep.core.rules.UrlCsv;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -156,7 +157,7 @@ final class Lists {
       if (s.startsWith("#")) {
         continue;
       }
-      if (first && isCsvHeader(s)) {
+      if (first && UrlCsv.isHeader(s)) {
         return ListFormat.CSV;
       }
       first = false;
@@ -174,17 +175,5 @@ final class Lists {
       }
     }
     return ListFormat.DOMAINS;
-  }
-
-  private static boolean isCsvHeader(String line) {
-    if (line.indexOf(',') < 0) {
-      return false;
-    }
-    for (String f : CsvList.record(line)) {
-      if (f.trim().equalsIgnoreCase("url")) {
-        return true;
-      }
-    }
-    return false;
   }
 }
