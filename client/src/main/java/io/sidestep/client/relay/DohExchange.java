@@ -49,11 +49,6 @@ final class DohExchange extends SimpleChannelInboundHandler<FullHttpResponse> {
     this.result = result;
   }
 
-  /** Throws {@link IllegalArgumentException} when {@code host} cannot be put in a DNS query. */
-  static void check(String host) {
-    DnsMessages.query(0, host, DnsRecordType.A);
-  }
-
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     ctx.channel().config().setAutoRead(true); // a short exchange, not a tunnel

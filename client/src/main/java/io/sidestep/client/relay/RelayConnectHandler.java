@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
@@ -30,9 +31,6 @@ import java.util.concurrent.TimeUnit;
  * status means and closes.
  */
 final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
-
-  static final String NAME = "relay-connect";
-  static final String CODEC = "relay-http";
 
   private final AccessKey key;
   private final Destination destination;
@@ -213,9 +211,9 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
   private void succeed(ChannelHandlerContext ctx) {
     timer.cancel(false);
     ctx.channel().attr(Dialer.VIA).set("relay '" + key.label() + "'");
-    ctx.pipeline().addAfter(NAME, HeldBytes.NAME, new HeldBytes());
+    ctx.pipeline().addAfter(ctx.name(), HeldBytes.NAME, new HeldBytes());
     // Anything the codec still holds flows past this handler into HeldBytes.
-    ctx.pipeline().remove(CODEC);
+    ctx.pipeline().remove(HttpClientCodec.class);
     ctx.pipeline().remove(this);
     Channel channel = ctx.channel();
     // Completed in a later task, once the codec (whose decode loop is still running) has handed

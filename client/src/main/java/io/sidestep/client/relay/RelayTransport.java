@@ -29,8 +29,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiFunction;
-import java.util.function.Function;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLEngine;
@@ -105,17 +103,7 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
   @Override
   public Future<Channel> connect(EventLoop loop, Destination destination) {
     Promise<Channel> promise = loop.newPromise();
-    failover(
-        loop,
-        order(),
-        0,
-        (endpoint, one) -> tunnel(loop, endpoint, destination, one),
-        promise,
-        new StringBuilder(),
-        reasons ->
-            new DialException(
-                DialException.Kind.RELAY_UNAVAILABLE,
-                "no relay could be used for " + destination + ": " + reasons));
+    failover(loop, order(), 0, (e, one) -> tunnel(loop, e, destination, one), promise, destination);
     return promise;
   }
 
@@ -123,21 +111,8 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
   @Override
   public CompletableFuture<Lookup> lookup(EventLoop loop, String host) {
     CompletableFuture<Lookup> result = new CompletableFuture<>();
-    try {
-      DohExchange.check(host);
-    } catch (RuntimeException e) {
-      result.complete(Lookup.failed("relay DNS: " + host + ": " + e.getMessage()));
-      return result;
-    }
     Promise<Lookup> promise = loop.newPromise();
-    failover(
-        loop,
-        order(),
-        0,
-        (endpoint, one) -> resolve(loop, endpoint, host, one),
-        promise,
-        new StringBuilder(),
-        reasons -> new DialException(DialException.Kind.RELAY_UNAVAILABLE, reasons));
+    failover(loop, order(), 0, (e, one) -> resolve(loop, e, host, one), promise, host);
     promise.addListener(
         f ->
             result.complete(
@@ -160,6 +135,11 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
     return order;
   }
 
+  /** One try at one relay, completing {@code one}. */
+  private interface Step<T> {
+    void start(Endpoint endpoint, Promise<T> one);
+  }
+
   /**
    * Tries {@code order} from {@code index} on with {@code step} until one succeeds or fails for a
    * reason that is not the relay's; a relay's own failure marks it down and moves on.
@@ -168,12 +148,25 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
       EventLoop loop,
       List<Endpoint> order,
       int index,
-      BiFunction<Endpoint, Promise<T>, Void> step,
+      Step<T> step,
       Promise<T> promise,
-      StringBuilder reasons,
-      Function<String, DialException> none) {
+      Object what) {
+    failover(loop, order, index, step, promise, what, new StringBuilder());
+  }
+
+  private <T> void failover(
+      EventLoop loop,
+      List<Endpoint> order,
+      int index,
+      Step<T> step,
+      Promise<T> promise,
+      Object what,
+      StringBuilder reasons) {
     if (index >= order.size()) {
-      promise.tryFailure(none.apply(reasons.toString()));
+      promise.tryFailure(
+          new DialException(
+              DialException.Kind.RELAY_UNAVAILABLE,
+              "no relay could be used for " + what + ": " + reasons));
       return;
     }
     Endpoint endpoint = order.get(index);
@@ -199,9 +192,9 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
             reasons.append("; ");
           }
           reasons.append(e.getMessage());
-          failover(loop, order, index + 1, step, promise, reasons, none);
+          failover(loop, order, index + 1, step, promise, what, reasons);
         });
-    step.apply(endpoint, one);
+    step.start(endpoint, one);
   }
 
   /** Only the relay's own failures count against it (see the class comment). */
@@ -226,7 +219,7 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
     }
   }
 
-  private Void tunnel(
+  private void tunnel(
       EventLoop loop, Endpoint endpoint, Destination destination, Promise<Channel> one) {
     AccessKey key = endpoint.key;
     open(
@@ -236,10 +229,9 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
         one,
         new HttpClientCodec(MAX_STATUS_LINE, MAX_HEADERS, 8192),
         new RelayConnectHandler(key, destination, one, connectTimeout));
-    return null;
   }
 
-  private Void resolve(EventLoop loop, Endpoint endpoint, String host, Promise<Lookup> one) {
+  private void resolve(EventLoop loop, Endpoint endpoint, String host, Promise<Lookup> one) {
     ScheduledFuture<?> timer =
         loop.schedule(
             () ->
@@ -262,7 +254,6 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
         new HttpClientCodec(MAX_STATUS_LINE, MAX_HEADERS, 8192),
         new HttpObjectAggregator(DnsOverHttps.MAX_MESSAGE + 1),
         new DohExchange(endpoint.key, host, one));
-    return null;
   }
 
   /**
@@ -319,10 +310,7 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
                     p.setServerNames(sniFor(key.relay()));
                     engine.setSSLParameters(p);
                     tls.setHandshakeTimeoutMillis(timeout.toMillis());
-                    ch.pipeline().addLast("tls", tls);
-                    for (ChannelHandler h : above) {
-                      ch.pipeline().addLast(nameOf(h), h);
-                    }
+                    ch.pipeline().addLast("tls", tls).addLast(above);
                   }
                 })
             .connect(address);
@@ -341,16 +329,6 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
                 new DialException(DialException.Kind.RELAY_UNAVAILABLE, e.getMessage(), e));
           }
         });
-  }
-
-  private static String nameOf(ChannelHandler h) {
-    if (h instanceof RelayConnectHandler) {
-      return RelayConnectHandler.NAME;
-    }
-    if (h instanceof HttpClientCodec) {
-      return RelayConnectHandler.CODEC;
-    }
-    return null;
   }
 
   /**

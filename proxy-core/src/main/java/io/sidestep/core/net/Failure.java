@@ -32,8 +32,6 @@ public enum Failure {
   RELAY_REFUSED,
   /** A request named an address type the protocol does not know. */
   UNSUPPORTED_ADDRESS_TYPE,
-  /** A destination name that cannot be a host name. */
-  BAD_NAME,
   /** Too much work waiting: the request was not tried. */
   OVERLOADED,
   /** None of the above. */

@@ -17,15 +17,6 @@ public final class NameLookupException extends UnknownHostException implements F
    */
   public NameLookupException(Failure failure, String message, Throwable cause) {
     super(message);
-    if (failure != Failure.NAME_NOT_FOUND
-        && failure != Failure.NO_ADDRESS
-        && failure != Failure.LOOKUP_FAILED
-        && failure != Failure.OVERLOADED) {
-      throw new IllegalArgumentException(
-          "failure: "
-              + failure
-              + " (expected: NAME_NOT_FOUND, NO_ADDRESS, LOOKUP_FAILED or OVERLOADED)");
-    }
     this.failure = failure;
     if (cause != null) {
       initCause(cause);
