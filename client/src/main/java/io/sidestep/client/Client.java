@@ -10,15 +10,14 @@ import io.sidestep.client.dial.AutoRoute;
 import io.sidestep.client.dial.DefaultDialer;
 import io.sidestep.client.dial.Dispatcher;
 import io.sidestep.client.dial.RelayConnector;
-import io.sidestep.client.dial.Resolver;
-import io.sidestep.client.dial.SystemResolver;
 import io.sidestep.client.http.HttpDoor;
-import io.sidestep.client.relay.RelayDoh;
 import io.sidestep.client.relay.RelayTransport;
 import io.sidestep.client.socks.SocksDoor;
 import io.sidestep.client.socks.SocksLogin;
 import io.sidestep.core.detect.InterceptionCheck;
 import io.sidestep.core.detect.LearnedStore;
+import io.sidestep.core.net.Resolver;
+import io.sidestep.core.net.SystemResolver;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.rules.Decision;
 import io.sidestep.core.rules.LiveRules;
@@ -77,16 +76,17 @@ public final class Client implements AutoCloseable {
     try {
       Router router = b.router;
       AutoRoute autoRoute = b.autoRoute;
+      // One relay client for tunnels and for detection's DNS: one memory of relays that are down.
+      RelayTransport relayClient =
+          b.relays.isEmpty()
+              ? null
+              : new RelayTransport(b.relays, b.relayConnectTimeout, b.relayDownFor, resolver);
       if (b.stateDir != null) {
-        RelayResolver relayDns =
-            b.relays.isEmpty()
-                ? RelayResolver.NONE
-                : new RelayDoh(b.relays, RelayDoh.DEFAULT_TIMEOUT, resolver);
         detection =
             new Detection(
                 b.detection,
                 b.stateDir,
-                relayDns,
+                relayClient == null ? RelayResolver.NONE : relayClient,
                 b.trust != null ? b.trust : InterceptionCheck.jvmTrustManager(),
                 Clock.systemUTC());
         // A bad rules file throws RulesException, whose message is the FILE:LINE:COL text.
@@ -97,10 +97,7 @@ public final class Client implements AutoCloseable {
         router = rules;
         autoRoute = detection.autoRoute();
       }
-      RelayConnector relays =
-          b.relays.isEmpty()
-              ? RelayConnector.NONE
-              : new RelayTransport(b.relays, b.relayConnectTimeout, b.relayDownFor, resolver);
+      RelayConnector relays = relayClient == null ? RelayConnector.NONE : relayClient;
       this.dispatcher =
           new Dispatcher(
               router,
@@ -262,8 +259,8 @@ public final class Client implements AutoCloseable {
     private DoorCredentials credentials;
     private AutoRoute autoRoute = AutoRoute.DIRECT;
     private Duration connectTimeout = Duration.ofSeconds(10);
-    private Duration relayConnectTimeout = Duration.ofSeconds(5);
-    private Duration relayDownFor = Duration.ofSeconds(30);
+    private Duration relayConnectTimeout = RelayTransport.DEFAULT_CONNECT_TIMEOUT;
+    private Duration relayDownFor = RelayTransport.DEFAULT_DOWN_FOR;
     private Duration handshakeTimeout = SocksDoor.DEFAULT_HANDSHAKE_TIMEOUT;
     private HttpDoor.HostResolverHook httpHostResolverHook = HttpDoor.HostResolverHook.NONE;
     private int threads = 0;

@@ -1,6 +1,6 @@
 package io.sidestep.client;
 
-import io.sidestep.client.dial.Resolver;
+import io.sidestep.core.net.Resolver;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import io.sidestep.client.dial.AutoRoute;
-import io.sidestep.client.dial.DialException;
 import io.sidestep.client.dial.Session;
+import io.sidestep.core.netty.DialException;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Action;

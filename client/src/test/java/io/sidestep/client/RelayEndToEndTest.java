@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -70,10 +71,9 @@ class RelayEndToEndTest {
             .resolver(
                 host -> {
                   relayLookups.add(host);
-                  if (host.equals("localhost")) {
-                    return List.of(address("127.0.0.1"));
-                  }
-                  throw new UnknownHostException(host);
+                  return host.equals("localhost")
+                      ? CompletableFuture.completedFuture(List.of(address("127.0.0.1")))
+                      : CompletableFuture.failedFuture(new UnknownHostException(host));
                 })
             .ioThreads(2)
             .start();

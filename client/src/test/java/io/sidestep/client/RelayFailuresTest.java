@@ -1,9 +1,19 @@
 package io.sidestep.client;
 
+import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.Future;
+import io.sidestep.client.relay.RelayTransport;
+import io.sidestep.core.detect.Lookup;
 import io.sidestep.core.net.Cidr;
+import io.sidestep.core.netty.DialException;
 import io.sidestep.core.relay.AccessKey;
+import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Action;
 import io.sidestep.core.rules.Decision;
 import io.sidestep.core.testing.LogCapture;
@@ -167,6 +177,46 @@ class RelayFailuresTest {
       assertThat(connectThrough(client)).isZero();
       relay.removeUser("bob");
       assertThat(connectThrough(client)).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void onlyTheRelaysOwnFailuresMarkItDown() throws Exception {
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    try {
+      RelayTransport relays =
+          new RelayTransport(
+              List.of(key), Duration.ofSeconds(5), Duration.ofSeconds(30), new FakeResolver());
+      // A name no DNS query can carry (a label longer than 63) fails here, before any relay.
+      Lookup bad = relays.lookup(group.next(), "a".repeat(64) + ".example").get(10, SECONDS);
+      assertThat(bad).isInstanceOf(Lookup.Failed.class);
+      assertThat(relays.isDown(key))
+          .as("a name no query can carry is not the relay's fault")
+          .isFalse();
+      Future<Channel> good =
+          relays.connect(group.next(), Destination.of("127.0.0.1", origin.port())).await();
+      assertThat(good.isSuccess()).as("the same relay, at once").isTrue();
+      good.getNow().close();
+      Future<Channel> unreachable =
+          relays.connect(group.next(), Destination.of("127.0.0.1", closedPort())).await();
+      assertThat(((DialException) unreachable.cause()).kind())
+          .isEqualTo(DialException.Kind.RELAY_UNREACHABLE_DESTINATION);
+      assertThat(relays.isDown(key))
+          .as("a destination the relay cannot reach is not the relay's fault")
+          .isFalse();
+      Future<Channel> again =
+          relays.connect(group.next(), Destination.of("127.0.0.1", origin.port())).await();
+      assertThat(again.isSuccess()).isTrue();
+      again.getNow().close();
+    } finally {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+  }
+
+  /** A port on 127.0.0.1 nothing listens on: the relay's connect to it is refused. */
+  private static int closedPort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      return s.getLocalPort();
     }
   }
 }

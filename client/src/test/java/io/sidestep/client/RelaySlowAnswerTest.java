@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -39,14 +41,21 @@ class RelaySlowAnswerTest {
                 .stateDir(relayState)
                 .allowDestination(Cidr.parse("127.0.0.0/8"))
                 .resolver(
-                    host -> {
-                      // "slow.test" takes longer than the client's relay connect timeout to fail.
-                      if (host.equals("slow.test")) {
-                        sleep(4_000);
-                        throw new UnknownHostException(host);
-                      }
-                      return List.of(InetAddress.getByName(host));
-                    })
+                    host ->
+                        CompletableFuture.supplyAsync(
+                            () -> {
+                              // "slow.test" takes longer than the client's relay connect timeout
+                              // to fail.
+                              try {
+                                if (host.equals("slow.test")) {
+                                  sleep(4_000);
+                                  throw new UnknownHostException(host);
+                                }
+                                return List.of(InetAddress.getByName(host));
+                              } catch (UnknownHostException e) {
+                                throw new CompletionException(e);
+                              }
+                            }))
                 .ioThreads(1)
                 .start()) {
       AccessKey key = relay.addUser("alice");

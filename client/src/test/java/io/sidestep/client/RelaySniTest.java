@@ -28,8 +28,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The relay transport sends the key's host name as SNI, and no SNI for an IP literal. A TLS server
- * of the JDK records what each ClientHello asked for.
+ * The relay client sends the key's host name as SNI, also one without a dot, and no SNI for an IP
+ * literal, for tunnels and DNS look-ups alike. A TLS server of the JDK records what each
+ * ClientHello asked for.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RelaySniTest {
@@ -96,6 +97,10 @@ class RelaySniTest {
   }
 
   private static void handshakeWith(AccessKey key) throws Exception {
+    handshakeWith(key, false);
+  }
+
+  private static void handshakeWith(AccessKey key, boolean dns) throws Exception {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     try {
       RelayTransport t =
@@ -105,7 +110,11 @@ class RelaySniTest {
               java.time.Duration.ofSeconds(30),
               new FakeResolver().answer("localhost", "127.0.0.1"));
       // The recorder closes after the handshake, so the tunnel itself fails: only SNI matters here.
-      t.connect(group.next(), Destination.of("example.org", 443)).await(10, TimeUnit.SECONDS);
+      if (dns) {
+        t.lookup(group.next(), "example.org").get(10, TimeUnit.SECONDS);
+      } else {
+        t.connect(group.next(), Destination.of("example.org", 443)).await(10, TimeUnit.SECONDS);
+      }
     } finally {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
@@ -135,6 +144,37 @@ class RelaySniTest {
               Destination.of("127.0.0.1", relay.port()),
               Optional.of(relay.identity.pin()),
               "n"));
+      assertThat(relay.names).containsExactly("");
+    }
+  }
+
+  /** The relay's DNS-over-HTTPS goes the same way: a name without a dot is still sent. */
+  @Test
+  void lookUpsSendTheDotlessNameAsSniToo() throws Exception {
+    try (SniRecorder relay = new SniRecorder()) {
+      handshakeWith(
+          new AccessKey(
+              "u",
+              "t",
+              Destination.of("localhost", relay.port()),
+              Optional.of(relay.identity.pin()),
+              "n"),
+          true);
+      assertThat(relay.names).containsExactly("localhost");
+    }
+  }
+
+  @Test
+  void lookUpsSendNoSniForAnIpLiteral() throws Exception {
+    try (SniRecorder relay = new SniRecorder()) {
+      handshakeWith(
+          new AccessKey(
+              "u",
+              "t",
+              Destination.of("127.0.0.1", relay.port()),
+              Optional.of(relay.identity.pin()),
+              "n"),
+          true);
       assertThat(relay.names).containsExactly("");
     }
   }

@@ -99,7 +99,7 @@ final class Socks5 implements AutoCloseable {
     try {
       return in.read() == -1;
     } catch (IOException e) {
-      return !e.getMessage().contains("timed out");
+      return !(e instanceof java.net.SocketTimeoutException);
     }
   }
 

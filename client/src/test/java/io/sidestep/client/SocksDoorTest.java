@@ -276,4 +276,14 @@ class SocksDoorTest {
       assertThat(s.echo("still here")).isEqualTo("still here");
     }
   }
+
+  @Test
+  void anUnknownAddressTypeIsAnsweredAsUnsupported() throws IOException {
+    try (Socks5 s = open()) {
+      assertThat(s.greet()).isZero();
+      s.out.write(new byte[] {5, 1, 0, 9, 1, 2, 3, 4, 0, 80});
+      s.out.flush();
+      assertThat(s.reply()).as("0x08: address type not supported").isEqualTo(8);
+    }
+  }
 }

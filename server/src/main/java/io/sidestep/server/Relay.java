@@ -14,6 +14,10 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.sidestep.core.files.AtomicFiles;
 import io.sidestep.core.net.Cidr;
+import io.sidestep.core.net.Failure;
+import io.sidestep.core.net.Resolver;
+import io.sidestep.core.net.SystemResolver;
+import io.sidestep.core.netty.Failures;
 import io.sidestep.core.netty.TunnelOptions;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
@@ -28,7 +32,6 @@ import io.sidestep.server.internal.RelayContext;
 import io.sidestep.server.internal.RelayInitializer;
 import io.sidestep.server.internal.UsersWatcher;
 import java.io.UncheckedIOException;
-import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -76,6 +79,7 @@ public final class Relay implements AutoCloseable {
   private final ThreadPoolExecutor blocking;
   private final ScheduledExecutorService scheduler;
   private final UsersWatcher watcher;
+  private final Resolver ownResolver;
 
   private Relay(
       Path stateDir,
@@ -86,7 +90,8 @@ public final class Relay implements AutoCloseable {
       EventLoopGroup workers,
       ThreadPoolExecutor blocking,
       ScheduledExecutorService scheduler,
-      UsersWatcher watcher) {
+      UsersWatcher watcher,
+      Resolver ownResolver) {
     this.stateDir = stateDir;
     this.identity = identity;
     this.address = address;
@@ -96,6 +101,7 @@ public final class Relay implements AutoCloseable {
     this.blocking = blocking;
     this.scheduler = scheduler;
     this.watcher = watcher;
+    this.ownResolver = ownResolver;
   }
 
   public static Builder builder() {
@@ -160,6 +166,9 @@ public final class Relay implements AutoCloseable {
     workers.terminationFuture().awaitUninterruptibly(3, TimeUnit.SECONDS);
     blocking.shutdownNow();
     scheduler.shutdownNow();
+    if (ownResolver != null) {
+      ownResolver.close();
+    }
     log.info("stopped listening on {}", hostPort(address));
   }
 
@@ -181,7 +190,7 @@ public final class Relay implements AutoCloseable {
     private CertifiedKey identity;
     private final List<Cidr> allowed = new ArrayList<>();
     private Path decoyDir;
-    private Resolver resolver = Resolver.system();
+    private Resolver resolver;
     private Duration handshakeTimeout = Duration.ofSeconds(10);
     private Duration idleTimeout = Duration.ofMinutes(5);
     private Duration connectTimeout = Duration.ofSeconds(10);
@@ -234,6 +243,10 @@ public final class Relay implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How destination names are resolved; by default the system's resolver, 32 look-ups at once and
+     * at most 4096 waiting, closed with the relay.
+     */
     public Builder resolver(Resolver resolver) {
       this.resolver = resolver;
       return this;
@@ -327,6 +340,8 @@ public final class Relay implements AutoCloseable {
             "cannot use the relay certificate: " + e.getMessage(), e);
       }
 
+      Resolver ownResolver = resolver == null ? new SystemResolver(32, 4096) : null;
+      Resolver resolver = ownResolver != null ? ownResolver : this.resolver;
       ThreadPoolExecutor blocking =
           new ThreadPoolExecutor(
               32, 32, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(4096), daemon("relay-dns"));
@@ -336,11 +351,7 @@ public final class Relay implements AutoCloseable {
       RelayContext rc =
           new RelayContext(
               auth,
-              new Dialer(
-                  resolver,
-                  blocking,
-                  new DestinationPolicy(allowed),
-                  (int) connectTimeout.toMillis()),
+              new Dialer(resolver, new DestinationPolicy(allowed), (int) connectTimeout.toMillis()),
               decoy,
               new DohResponder(resolver),
               blocking,
@@ -351,13 +362,10 @@ public final class Relay implements AutoCloseable {
       EventLoopGroup workers =
           new MultiThreadIoEventLoopGroup(ioThreads, NioIoHandler.newFactory());
       ChannelFuture bound =
-          new ServerBootstrap()
+          TunnelOptions.inbound(new ServerBootstrap())
               .group(boss, workers)
               .channel(NioServerSocketChannel.class)
               .option(ChannelOption.SO_BACKLOG, 1024)
-              .childOption(ChannelOption.AUTO_READ, false)
-              .childOption(ChannelOption.RCVBUF_ALLOCATOR, TunnelOptions.RECEIVE_BUFFERS)
-              .childOption(ChannelOption.TCP_NODELAY, true)
               .childHandler(
                   new RelayInitializer(
                       ssl, rc, handshakeTimeout.toMillis(), idleTimeout.toMillis()))
@@ -368,6 +376,9 @@ public final class Relay implements AutoCloseable {
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         blocking.shutdownNow();
         scheduler.shutdownNow();
+        if (ownResolver != null) {
+          ownResolver.close();
+        }
         throw new UncheckedIOException(
             "cannot listen on " + hostPort(listen) + ": " + bindError(bound.cause(), listen),
             bound.cause() instanceof java.io.IOException io
@@ -385,21 +396,30 @@ public final class Relay implements AutoCloseable {
           stateDir,
           allowed.isEmpty() ? "" : ", destinations also allowed: " + allowed);
       return new Relay(
-          stateDir, key, actual, bound.channel(), boss, workers, blocking, scheduler, watcher);
+          stateDir,
+          key,
+          actual,
+          bound.channel(),
+          boss,
+          workers,
+          blocking,
+          scheduler,
+          watcher,
+          ownResolver);
     }
 
     private static String bindError(Throwable cause, InetSocketAddress listen) {
       String m = cause.getMessage() == null ? cause.toString() : cause.getMessage();
-      if (cause instanceof BindException
-          && m.toLowerCase().contains("permission")
-          && listen.getPort() < 1024) {
-        return m
-            + " (a port below 1024 needs root or CAP_NET_BIND_SERVICE; try --listen 0.0.0.0:8443)";
+      if (Failures.kindOf(cause) != Failure.ADDRESS_IN_USE) {
+        return m;
       }
-      if (m.toLowerCase().contains("in use")) {
-        return m + " (another process listens there; pick another --listen port)";
-      }
-      return m;
+      // The JDK gives one type for a port in use, a port not permitted and an address not ours.
+      return m
+          + (listen.getPort() < 1024
+              ? " (a port below 1024 needs root or CAP_NET_BIND_SERVICE, and no other process may"
+                  + " listen there; try --listen 0.0.0.0:8443)"
+              : " (another process listens there, or the address is not this host's; pick another"
+                  + " --listen port)");
     }
 
     private static ThreadFactory daemon(String name) {

@@ -11,6 +11,7 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,7 +34,15 @@ class DestinationPolicyTest {
   static final Map<String, String> NAMES =
       Map.of("private.test", "10.1.2.3", "mapped.test", "::ffff:127.0.0.1", "v6.test", "fe80::1");
 
-  static List<InetAddress> resolve(String host) throws UnknownHostException {
+  static CompletableFuture<List<InetAddress>> resolve(String host) {
+    try {
+      return CompletableFuture.completedFuture(lookUp(host));
+    } catch (UnknownHostException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private static List<InetAddress> lookUp(String host) throws UnknownHostException {
     String a = NAMES.get(host);
     if (a != null) {
       return List.of(InetAddress.getByName(a));

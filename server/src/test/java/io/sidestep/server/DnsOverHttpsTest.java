@@ -13,6 +13,7 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,15 @@ class DnsOverHttpsTest {
   static Relay relay;
   static AccessKey alice;
 
-  static List<InetAddress> resolve(String host) throws UnknownHostException {
+  static CompletableFuture<List<InetAddress>> resolve(String host) {
+    try {
+      return CompletableFuture.completedFuture(lookUp(host));
+    } catch (UnknownHostException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private static List<InetAddress> lookUp(String host) throws UnknownHostException {
     return switch (host) {
       case "blocked.example" ->
           List.of(InetAddress.getByName("203.0.113.10"), InetAddress.getByName("2001:db8::10"));

@@ -75,7 +75,10 @@ class UsersTest {
     Path file = Users.in(state).file();
     String good = Files.readString(file);
     try {
-      Files.writeString(file, good + "this line is broken\n");
+      // Written whole (as an editor saves), so that the relay's poll never sees it half-written.
+      Path broken = file.resolveSibling("users.broken");
+      Files.writeString(broken, good + "this line is broken\n");
+      Files.move(broken, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       relay.reloadUsers(); // the broken file is seen now, not at the next poll
       assertThat(connectStatus(dave)).as("previous users stay in force").isEqualTo(200);
     } finally {

@@ -1,10 +1,10 @@
 package io.sidestep.client.cli;
 
 import io.sidestep.client.dial.DnsServerResolver;
-import io.sidestep.client.dial.Resolver;
-import io.sidestep.client.dial.SystemResolver;
 import io.sidestep.core.files.AtomicFiles;
 import io.sidestep.core.net.IpLiterals;
+import io.sidestep.core.net.Resolver;
+import io.sidestep.core.net.SystemResolver;
 import io.sidestep.core.route.Destination;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;

@@ -1,7 +1,6 @@
 package io.sidestep.client.cli;
 
 import io.sidestep.client.detect.DetectionSettings;
-import io.sidestep.client.dial.Resolver;
 import io.sidestep.client.probe.ProbeList;
 import io.sidestep.client.probe.ProbeReport;
 import io.sidestep.client.probe.ProbeTarget;
@@ -11,6 +10,7 @@ import io.sidestep.core.detect.InterceptionCheck;
 import io.sidestep.core.detect.LearnedStore;
 import io.sidestep.core.detect.ProbeResult;
 import io.sidestep.core.detect.ProbeVerdict;
+import io.sidestep.core.net.Resolver;
 import io.sidestep.core.relay.AccessKey;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -1,9 +1,9 @@
 package io.sidestep.client.detect;
 
 import io.netty.channel.Channel;
-import io.sidestep.client.dial.DialException;
 import io.sidestep.core.detect.CertVerdict;
 import io.sidestep.core.detect.FirstFlight;
+import io.sidestep.core.netty.DialException;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package io.sidestep.client.detect;
 
 import io.sidestep.client.detect.Steps.DnsResult;
-import io.sidestep.client.dial.DialException;
+import io.sidestep.core.netty.DialException;
 
 /**
  * Step 1 of an {@link Attempt}: the local DNS answer, checked against the relay's when it looks

@@ -11,8 +11,8 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.sidestep.client.dial.HeldBytes;
 import io.sidestep.core.detect.ThrottleJudge;
+import io.sidestep.core.netty.HeldBytes;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 

@@ -5,8 +5,8 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 import io.netty.util.ReferenceCountUtil;
-import io.sidestep.client.dial.DialException;
 import io.sidestep.core.detect.FirstFlight;
+import io.sidestep.core.netty.DialException;
 import java.util.Optional;
 
 /**

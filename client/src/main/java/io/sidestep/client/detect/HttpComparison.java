@@ -1,11 +1,11 @@
 package io.sidestep.client.detect;
 
 import io.netty.channel.Channel;
-import io.sidestep.client.dial.DialException;
 import io.sidestep.core.detect.DirectOutcome;
 import io.sidestep.core.detect.FirstFlight;
 import io.sidestep.core.detect.HttpDiff;
 import io.sidestep.core.detect.ResponseSummary;
+import io.sidestep.core.netty.DialException;
 import java.util.Optional;
 
 /**

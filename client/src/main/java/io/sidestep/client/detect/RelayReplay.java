@@ -1,12 +1,12 @@
 package io.sidestep.client.detect;
 
 import io.netty.channel.Channel;
-import io.sidestep.client.dial.DialException;
 import io.sidestep.core.detect.DirectOutcome;
 import io.sidestep.core.detect.DirectOutcome.StreamFailure;
 import io.sidestep.core.detect.FirstFlight;
 import io.sidestep.core.detect.Judgement;
 import io.sidestep.core.detect.RelayOutcome;
+import io.sidestep.core.netty.DialException;
 import java.time.Duration;
 import java.util.function.Consumer;
 

@@ -6,8 +6,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Resolves a name at the relay, the control for local DNS answers: {@link
- * io.sidestep.client.relay.RelayDoh} asks the relay's authenticated DNS-over-HTTPS endpoint. Never
- * completes exceptionally: a failure is a {@link Lookup.Failed}.
+ * io.sidestep.client.relay.RelayTransport} asks the relay's authenticated DNS-over-HTTPS endpoint.
+ * Never completes exceptionally: a failure is a {@link Lookup.Failed}.
  */
 @FunctionalInterface
 public interface RelayResolver {

@@ -13,9 +13,11 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import io.sidestep.client.dial.HeldBytes;
 import io.sidestep.core.detect.DirectOutcome.ConnectFailure;
 import io.sidestep.core.detect.DirectOutcome.StreamFailure;
+import io.sidestep.core.net.Failure;
+import io.sidestep.core.netty.Failures;
+import io.sidestep.core.netty.HeldBytes;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -198,10 +200,7 @@ public final class TlsProbe {
           watch.promise.trySuccess(new Done(chain, since(watch.start)));
         } else {
           Throwable c = done.cause();
-          boolean closed =
-              c instanceof java.nio.channels.ClosedChannelException
-                  || (c != null && String.valueOf(c.getMessage()).contains("closed"));
-          watch.failed(c, closed && !(c instanceof java.io.IOException && isReset(c)));
+          watch.failed(c, c != null && Failures.kindOf(c) == Failure.EOF);
         }
       }
     }
@@ -222,10 +221,5 @@ public final class TlsProbe {
         watch.failed(null, true);
       }
     }
-  }
-
-  static boolean isReset(Throwable t) {
-    String m = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
-    return m.contains("reset") || m.contains("broken pipe");
   }
 }

@@ -1,15 +1,14 @@
 package io.sidestep.client.dial;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.sidestep.core.net.IpLiterals;
+import io.sidestep.core.net.Resolver;
+import io.sidestep.core.netty.DialException;
+import io.sidestep.core.netty.HeldBytes;
 import io.sidestep.core.netty.TunnelOptions;
 import io.sidestep.core.route.Destination;
 import java.net.InetAddress;
@@ -29,7 +28,7 @@ public final class DefaultDialer implements Dialer {
   /** Addresses of one name tried before giving up. */
   static final int MAX_ADDRESSES = 4;
 
-  private static final ChannelInitializer<Channel> EMPTY =
+  private static final ChannelInitializer<Channel> HOLD_EARLY_BYTES =
       new ChannelInitializer<>() {
         @Override
         protected void initChannel(Channel ch) {
@@ -91,50 +90,25 @@ public final class DefaultDialer implements Dialer {
               DialException.Kind.NAME_NOT_RESOLVED, destination.host() + ": no address"));
       return promise;
     }
-    List<InetAddress> tries = addresses.subList(0, Math.min(MAX_ADDRESSES, addresses.size()));
-    attempt(loop, destination, tries, 0, timeout, promise, null);
+    List<InetSocketAddress> tries =
+        addresses.subList(0, Math.min(MAX_ADDRESSES, addresses.size())).stream()
+            .map(a -> new InetSocketAddress(a, destination.port()))
+            .toList();
+    TunnelOptions.connectInTurn(loop, tries, timeout, localAddress, HOLD_EARLY_BYTES)
+        .addListener(
+            f -> {
+              if (f.isSuccess()) {
+                Channel ch = (Channel) f.getNow();
+                InetSocketAddress remote = (InetSocketAddress) ch.remoteAddress();
+                ch.attr(VIA).set("direct " + remote.getAddress().getHostAddress());
+                if (!promise.trySuccess(ch)) {
+                  ch.close();
+                }
+              } else {
+                promise.tryFailure(DialException.of(f.cause(), "direct to " + destination));
+              }
+            });
     return promise;
-  }
-
-  private void attempt(
-      EventLoop loop,
-      Destination destination,
-      List<InetAddress> addresses,
-      int index,
-      Duration timeout,
-      Promise<Channel> promise,
-      Throwable last) {
-    if (index >= addresses.size()) {
-      promise.tryFailure(DialException.of(last, "direct to " + destination));
-      return;
-    }
-    InetSocketAddress target = new InetSocketAddress(addresses.get(index), destination.port());
-    Bootstrap b =
-        new Bootstrap()
-            .group(loop)
-            .channel(NioSocketChannel.class)
-            .option(ChannelOption.AUTO_READ, false)
-            .option(ChannelOption.RCVBUF_ALLOCATOR, TunnelOptions.RECEIVE_BUFFERS)
-            .option(ChannelOption.TCP_NODELAY, true)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, timeout.toMillis()))
-            .handler(EMPTY);
-    boolean bindable =
-        localAddress != null
-            && (localAddress instanceof java.net.Inet4Address)
-                == (target.getAddress() instanceof java.net.Inet4Address);
-    ChannelFuture f =
-        bindable ? b.connect(target, new InetSocketAddress(localAddress, 0)) : b.connect(target);
-    f.addListener(
-        x -> {
-          if (f.isSuccess()) {
-            f.channel().attr(VIA).set("direct " + target.getAddress().getHostAddress());
-            if (!promise.trySuccess(f.channel())) {
-              f.channel().close();
-            }
-          } else {
-            attempt(loop, destination, addresses, index + 1, timeout, promise, f.cause());
-          }
-        });
   }
 
   @Override

@@ -4,6 +4,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
+import io.sidestep.core.net.Resolver;
+import io.sidestep.core.netty.DialException;
 import io.sidestep.core.route.Destination;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -17,8 +19,9 @@ import java.util.concurrent.CompletableFuture;
  * connection's, so that splicing needs no cross-thread hand-off), has {@code AUTO_READ} off, and
  * carries exactly the destination's bytes: for a relay the TLS and the CONNECT exchange are done
  * and what remains of the pipeline is the TLS handler. Bytes the far end sent early are held by a
- * handler named {@link HeldBytes#NAME} until {@link Splice} (or a caller) takes over. Futures fail
- * with a {@link DialException}. {@link #VIA} on the channel says which path it is.
+ * handler named {@link io.sidestep.core.netty.HeldBytes#NAME} until {@link
+ * io.sidestep.core.netty.Splice} (or a caller) takes over. Futures fail with a {@link
+ * DialException}. {@link #VIA} on the channel says which path it is.
  */
 public interface Dialer {
 

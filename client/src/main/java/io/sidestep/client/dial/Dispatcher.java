@@ -1,6 +1,7 @@
 package io.sidestep.client.dial;
 
 import io.netty.channel.Channel;
+import io.sidestep.core.netty.DialException;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Decision;
 import io.sidestep.core.rules.Router;

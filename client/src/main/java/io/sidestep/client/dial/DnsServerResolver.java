@@ -5,9 +5,16 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.dns.DnsResponseCode;
+import io.netty.resolver.dns.DnsErrorCauseException;
 import io.netty.resolver.dns.DnsNameResolver;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.resolver.dns.DnsNameResolverException;
+import io.netty.resolver.dns.DnsNameResolverTimeoutException;
 import io.netty.resolver.dns.SingletonDnsServerAddressStreamProvider;
+import io.sidestep.core.net.Failure;
+import io.sidestep.core.net.NameLookupException;
+import io.sidestep.core.net.Resolver;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -56,19 +63,40 @@ public final class DnsServerResolver implements Resolver {
                 List<InetAddress> addresses = (List<InetAddress>) f.getNow();
                 if (addresses.isEmpty()) {
                   result.completeExceptionally(
-                      new UnknownHostException(host + ": no address from DNS server " + server));
+                      new NameLookupException(
+                          Failure.NO_ADDRESS,
+                          host + ": no address from DNS server " + server,
+                          null));
                 } else {
                   result.complete(List.copyOf(addresses));
                 }
               } else {
-                UnknownHostException e =
-                    new UnknownHostException(
-                        host + ": " + f.cause().getMessage() + " (DNS server " + server + ")");
-                e.initCause(f.cause()); // detection tells NXDOMAIN from a timeout by the cause
-                result.completeExceptionally(e);
+                result.completeExceptionally(
+                    new NameLookupException(
+                        kindOf(f.cause()),
+                        host + ": " + f.cause().getMessage() + " (DNS server " + server + ")",
+                        f.cause()));
               }
             });
     return result;
+  }
+
+  /**
+   * What Netty's resolver says: an error code (NXDOMAIN is no such name, any other is no answer), a
+   * timeout or an I/O failure (no answer), or else answers without a matching record (no address).
+   */
+  private static Failure kindOf(Throwable error) {
+    for (Throwable c = error; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof DnsErrorCauseException dns) {
+        return dns.getCode() == DnsResponseCode.NXDOMAIN
+            ? Failure.NAME_NOT_FOUND
+            : Failure.LOOKUP_FAILED;
+      }
+      if (c instanceof DnsNameResolverTimeoutException || c instanceof DnsNameResolverException) {
+        return Failure.LOOKUP_FAILED;
+      }
+    }
+    return error instanceof UnknownHostException ? Failure.NO_ADDRESS : Failure.LOOKUP_FAILED;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.sidestep.client.dial;
 
 import io.netty.channel.ChannelFuture;
+import io.sidestep.core.netty.DialException;
 import io.sidestep.core.rules.Decision;
 
 /**

@@ -3,6 +3,7 @@ package io.sidestep.client.dial;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
+import io.sidestep.core.netty.DialException;
 import io.sidestep.core.route.Destination;
 
 /**

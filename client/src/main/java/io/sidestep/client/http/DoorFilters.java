@@ -17,8 +17,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
-import io.sidestep.client.dial.DialException;
 import io.sidestep.client.pac.Pac;
+import io.sidestep.core.netty.DialException;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Decision;
 import java.net.InetSocketAddress;
@@ -239,6 +239,7 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
       case TIMEOUT -> "the connection timed out";
       case RELAY_UNREACHABLE_DESTINATION -> "the relay could not reach the destination";
       case RELAY_UNAVAILABLE -> "no relay could be used";
+      case OVERLOADED -> "too many look-ups at once";
       case GENERAL -> "the connection failed";
     };
   }

@@ -1,7 +1,7 @@
 package io.sidestep.client.http;
 
-import io.sidestep.client.dial.DialException;
 import io.sidestep.client.socks.SocksLogin;
+import io.sidestep.core.netty.DialException;
 import io.sidestep.core.rules.Decision;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;

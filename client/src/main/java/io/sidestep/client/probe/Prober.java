@@ -13,8 +13,6 @@ import io.sidestep.client.detect.TlsProbe;
 import io.sidestep.client.dial.DefaultDialer;
 import io.sidestep.client.dial.Dialer;
 import io.sidestep.client.dial.RelayConnector;
-import io.sidestep.client.dial.Resolver;
-import io.sidestep.client.relay.RelayDoh;
 import io.sidestep.client.relay.RelayTransport;
 import io.sidestep.core.detect.CertVerdict;
 import io.sidestep.core.detect.DirectOutcome;
@@ -25,6 +23,7 @@ import io.sidestep.core.detect.Judgement;
 import io.sidestep.core.detect.ProbeResult;
 import io.sidestep.core.detect.ResponseSummary;
 import io.sidestep.core.detect.ThrottleJudge;
+import io.sidestep.core.net.Resolver;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import java.net.InetAddress;
@@ -65,16 +64,14 @@ public final class Prober implements AutoCloseable {
       Clock clock) {
     this.group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     this.haveRelay = !keys.isEmpty();
-    RelayConnector relays =
+    RelayTransport relays =
         keys.isEmpty()
-            ? RelayConnector.NONE
-            : new RelayTransport(keys, RELAY_CONNECT, Duration.ofSeconds(30), resolver);
-    this.dialer = new DefaultDialer(resolver, relays, settings.connectTimeout());
-    RelayResolver relayDns =
-        keys.isEmpty()
-            ? RelayResolver.NONE
-            : new RelayDoh(keys, RelayDoh.DEFAULT_TIMEOUT, resolver);
-    this.steps = new Steps(settings, relayDns, trust, clock);
+            ? null
+            : new RelayTransport(keys, RELAY_CONNECT, RelayTransport.DEFAULT_DOWN_FOR, resolver);
+    this.dialer =
+        new DefaultDialer(
+            resolver, relays == null ? RelayConnector.NONE : relays, settings.connectTimeout());
+    this.steps = new Steps(settings, relays == null ? RelayResolver.NONE : relays, trust, clock);
     this.throttle = new ThrottleJudge(clock);
   }
 

@@ -83,6 +83,16 @@ final class PinnedTrustManager extends X509ExtendedTrustManager {
     return new X509Certificate[0];
   }
 
+  /** Whether {@code error} or one of its causes is a pin mismatch. */
+  static boolean isMismatch(Throwable error) {
+    for (Throwable c = error; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof PinMismatchException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The relay's key is not the pinned one. */
   static final class PinMismatchException extends CertificateException {
     private static final long serialVersionUID = 1L;

@@ -1,7 +1,7 @@
 package io.sidestep.client.relay;
 
-import io.sidestep.client.dial.Resolver;
 import io.sidestep.core.net.IpLiterals;
+import io.sidestep.core.net.Resolver;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import java.net.InetSocketAddress;

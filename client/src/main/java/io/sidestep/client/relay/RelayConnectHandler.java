@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
@@ -13,9 +14,9 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.sidestep.client.dial.DialException;
 import io.sidestep.client.dial.Dialer;
-import io.sidestep.client.dial.HeldBytes;
+import io.sidestep.core.netty.DialException;
+import io.sidestep.core.netty.HeldBytes;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import java.nio.charset.StandardCharsets;
@@ -30,9 +31,6 @@ import java.util.concurrent.TimeUnit;
  * status means and closes.
  */
 final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
-
-  static final String NAME = "relay-connect";
-  static final String CODEC = "relay-http";
 
   private final AccessKey key;
   private final Destination destination;
@@ -53,7 +51,20 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
   }
 
   private String relay() {
+    return describe(key);
+  }
+
+  private static String describe(AccessKey key) {
     return "'" + key.label() + "' at " + key.relay();
+  }
+
+  /** The CONNECT request for {@code destination}, without credentials. */
+  private static FullHttpRequest request(Destination destination) {
+    String authority = destination.authority();
+    FullHttpRequest request =
+        new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.CONNECT, authority);
+    request.headers().set(HttpHeaderNames.HOST, authority);
+    return request;
   }
 
   @Override
@@ -81,7 +92,7 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof SslHandshakeCompletionEvent done) {
       if (!done.isSuccess()) {
-        fail(ctx, tlsFailure(done.cause()));
+        fail(ctx, tlsFailure(key, done.cause()));
         return;
       }
       // The relay is up. From here the wait is for its verdict on the destination, which can
@@ -105,10 +116,7 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
                                   + " ms")),
                   ANSWER_TIMEOUT.toMillis(),
                   TimeUnit.MILLISECONDS);
-      String authority = destination.authority();
-      FullHttpRequest request =
-          new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.CONNECT, authority);
-      request.headers().set(HttpHeaderNames.HOST, authority);
+      FullHttpRequest request = request(destination);
       String basic =
           Base64.getEncoder()
               .encodeToString((key.user() + ":" + key.token()).getBytes(StandardCharsets.UTF_8));
@@ -119,7 +127,7 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
                 if (f.isSuccess()) {
                   ctx.read();
                 } else {
-                  fail(ctx, DialException.of(f.cause(), "relay " + relay()));
+                  fail(ctx, relayFailure(key, f.cause()));
                 }
               });
       return;
@@ -127,14 +135,13 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
     ctx.fireUserEventTriggered(evt);
   }
 
-  private DialException tlsFailure(Throwable cause) {
-    Throwable c = cause;
-    while (c != null) {
+  /** A failure of the TLS handshake with the relay: the relay's own. */
+  static DialException tlsFailure(AccessKey key, Throwable cause) {
+    for (Throwable c = cause; c != null; c = c.getCause()) {
       if (c instanceof PinnedTrustManager.PinMismatchException) {
         return new DialException(
             DialException.Kind.RELAY_UNAVAILABLE, "refusing relay: " + c.getMessage(), cause);
       }
-      c = c.getCause();
     }
     String why =
         cause instanceof java.nio.channels.ClosedChannelException || cause.getMessage() == null
@@ -144,7 +151,7 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
             : cause.getMessage();
     return new DialException(
         DialException.Kind.RELAY_UNAVAILABLE,
-        "relay " + relay() + ": TLS handshake failed: " + why,
+        "relay " + describe(key) + ": TLS handshake failed: " + why,
         cause);
   }
 
@@ -204,9 +211,9 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
   private void succeed(ChannelHandlerContext ctx) {
     timer.cancel(false);
     ctx.channel().attr(Dialer.VIA).set("relay '" + key.label() + "'");
-    ctx.pipeline().addAfter(NAME, HeldBytes.NAME, new HeldBytes());
+    ctx.pipeline().addAfter(ctx.name(), HeldBytes.NAME, new HeldBytes());
     // Anything the codec still holds flows past this handler into HeldBytes.
-    ctx.pipeline().remove(CODEC);
+    ctx.pipeline().remove(HttpClientCodec.class);
     ctx.pipeline().remove(this);
     Channel channel = ctx.channel();
     // Completed in a later task, once the codec (whose decode loop is still running) has handed
@@ -241,12 +248,22 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    fail(ctx, relayFailure(key, cause));
+  }
+
+  /**
+   * A failure on the connection to the relay: TLS or I/O (the relay's connection died) is the
+   * relay's; anything else happened here and is not.
+   */
+  static DialException relayFailure(AccessKey key, Throwable cause) {
     if (cause instanceof io.netty.handler.codec.DecoderException
         && cause.getCause() instanceof javax.net.ssl.SSLException) {
-      fail(ctx, tlsFailure(cause.getCause()));
-    } else {
-      fail(ctx, DialException.of(cause, "relay " + relay()));
+      return tlsFailure(key, cause.getCause());
     }
+    DialException e = DialException.of(cause, "relay " + describe(key));
+    return cause instanceof java.io.IOException
+        ? new DialException(DialException.Kind.RELAY_UNAVAILABLE, e.getMessage(), cause)
+        : e;
   }
 
   private void fail(ChannelHandlerContext ctx, DialException e) {

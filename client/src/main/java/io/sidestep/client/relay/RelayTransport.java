@@ -1,20 +1,23 @@
 package io.sidestep.client.relay;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import io.sidestep.client.dial.DialException;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sidestep.client.detect.RelayResolver;
 import io.sidestep.client.dial.RelayConnector;
-import io.sidestep.client.dial.Resolver;
+import io.sidestep.core.detect.Lookup;
+import io.sidestep.core.dns.DnsOverHttps;
+import io.sidestep.core.net.Resolver;
+import io.sidestep.core.netty.DialException;
 import io.sidestep.core.netty.TunnelOptions;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
@@ -24,26 +27,46 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tunnels through relays given by access keys, in the order given. A relay that cannot be used
- * (TCP, TLS or pin failure, an answer that is not a 200/403/502/504, which is what a relay says to
- * wrong credentials) is marked down for a while (30 s by default) and the next key is tried; a 403
- * (the relay's destination policy) or a 502/504 (the destination is unreachable from the relay) is
- * about the destination and ends the attempt. When every relay is marked down they are all tried
- * anyway, soonest-back first.
+ * The client's one way to its relays, given by access keys in the order given: it opens tunnels
+ * ({@code CONNECT}) and resolves names through the relay's DNS-over-HTTPS endpoint, with one
+ * failover and one memory of relays that are down.
  *
- * <p>TLS 1.3 or 1.2, SNI with the key's host name (none for an IP literal), the certificate checked
- * against the key's pin, or without a pin against the JVM trust store with host name verification.
- * The relay's own host name is resolved with the given resolver, off the event loop.
+ * <p>A relay is blamed, marked down for a while (30 s by default) and the next key tried, only for
+ * its own failures: TCP or TLS to it, a certificate other than the pinned one, its connection
+ * dying, an answer that is not a 200/403/502/504 (which is what a relay says to wrong credentials).
+ * A 403 (the relay's destination policy) or a 502/504 (the destination is unreachable from the
+ * relay) is about the destination, and a failure here before the relay answers (a request that
+ * cannot be written) is nobody's fault but ours: either ends the attempt and leaves the relay up.
+ * When every relay is marked down they are all tried anyway, soonest-back first.
+ *
+ * <p>TLS is set up in {@link RelayTls}: TLS 1.3 or 1.2, the certificate checked against the key's
+ * pin, or without a pin against the JVM trust store with host name verification. SNI carries the
+ * key's host name, also one without a dot, and nothing for an IP literal. The relay's own host name
+ * is resolved with the given resolver, off the event loop. Every connection to a relay is made in
+ * {@link #open}. A DNS-over-HTTPS look-up gets 4 s per relay for the whole exchange.
  */
-public final class RelayTransport implements RelayConnector {
+public final class RelayTransport implements RelayConnector, RelayResolver {
 
   private static final Logger LOG = LoggerFactory.getLogger(RelayTransport.class);
+
+  /** TCP and TLS to a relay must be done within this by default: 5 s. */
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
+  /** A relay that failed is skipped this long by default: 30 s. */
+  public static final Duration DEFAULT_DOWN_FOR = Duration.ofSeconds(30);
+
+  /** Budget per relay for a DNS-over-HTTPS look-up: 4 s, OONI's DNS budget. */
+  static final Duration DNS_TIMEOUT = Duration.ofSeconds(4);
 
   /** The CONNECT answer may have at most this much in its status line and headers. */
   static final int MAX_STATUS_LINE = 4096;
@@ -80,6 +103,27 @@ public final class RelayTransport implements RelayConnector {
   @Override
   public Future<Channel> connect(EventLoop loop, Destination destination) {
     Promise<Channel> promise = loop.newPromise();
+    failover(loop, order(), 0, (e, one) -> tunnel(loop, e, destination, one), promise, destination);
+    return promise;
+  }
+
+  /** Never completes exceptionally: a failure is a {@link Lookup.Failed}. */
+  @Override
+  public CompletableFuture<Lookup> lookup(EventLoop loop, String host) {
+    CompletableFuture<Lookup> result = new CompletableFuture<>();
+    Promise<Lookup> promise = loop.newPromise();
+    failover(loop, order(), 0, (e, one) -> resolve(loop, e, host, one), promise, host);
+    promise.addListener(
+        f ->
+            result.complete(
+                f.isSuccess()
+                    ? (Lookup) f.getNow()
+                    : Lookup.failed("relay DNS: " + f.cause().getMessage())));
+    return result;
+  }
+
+  /** Relays that are up in the order of their keys, then those marked down, soonest-back first. */
+  private List<Endpoint> order() {
     long now = System.nanoTime();
     List<Endpoint> order = new ArrayList<>();
     List<Endpoint> down = new ArrayList<>();
@@ -88,38 +132,58 @@ public final class RelayTransport implements RelayConnector {
     }
     down.sort(Comparator.comparingLong(e -> e.downUntil - now));
     order.addAll(down);
-    attempt(loop, destination, order, 0, promise, new StringBuilder());
-    return promise;
+    return order;
   }
 
-  private void attempt(
+  /** One try at one relay, completing {@code one}. */
+  private interface Step<T> {
+    void start(Endpoint endpoint, Promise<T> one);
+  }
+
+  /**
+   * Tries {@code order} from {@code index} on with {@code step} until one succeeds or fails for a
+   * reason that is not the relay's; a relay's own failure marks it down and moves on.
+   */
+  private <T> void failover(
       EventLoop loop,
-      Destination destination,
       List<Endpoint> order,
       int index,
-      Promise<Channel> promise,
+      Step<T> step,
+      Promise<T> promise,
+      Object what) {
+    failover(loop, order, index, step, promise, what, new StringBuilder());
+  }
+
+  private <T> void failover(
+      EventLoop loop,
+      List<Endpoint> order,
+      int index,
+      Step<T> step,
+      Promise<T> promise,
+      Object what,
       StringBuilder reasons) {
     if (index >= order.size()) {
       promise.tryFailure(
           new DialException(
               DialException.Kind.RELAY_UNAVAILABLE,
-              "no relay could be used for " + destination + ": " + reasons));
+              "no relay could be used for " + what + ": " + reasons));
       return;
     }
     Endpoint endpoint = order.get(index);
-    Promise<Channel> one = loop.newPromise();
+    Promise<T> one = loop.newPromise();
     one.addListener(
         f -> {
           if (f.isSuccess()) {
             endpoint.downUntil = System.nanoTime() - 1;
-            if (!promise.trySuccess((Channel) f.getNow())) {
-              ((Channel) f.getNow()).close();
+            @SuppressWarnings("unchecked")
+            T value = (T) f.getNow();
+            if (!promise.trySuccess(value) && value instanceof Channel c) {
+              c.close();
             }
             return;
           }
           DialException e = DialException.of(f.cause(), "relay " + endpoint.key.label());
-          if (e.kind() == DialException.Kind.RELAY_REFUSED
-              || e.kind() == DialException.Kind.RELAY_UNREACHABLE_DESTINATION) {
+          if (!blamesRelay(e)) {
             promise.tryFailure(e);
             return;
           }
@@ -128,16 +192,22 @@ public final class RelayTransport implements RelayConnector {
             reasons.append("; ");
           }
           reasons.append(e.getMessage());
-          attempt(loop, destination, order, index + 1, promise, reasons);
+          failover(loop, order, index + 1, step, promise, what, reasons);
         });
-    open(loop, endpoint, destination, one);
+    step.start(endpoint, one);
+  }
+
+  /** Only the relay's own failures count against it (see the class comment). */
+  private static boolean blamesRelay(DialException e) {
+    return e.kind() == DialException.Kind.RELAY_UNAVAILABLE
+        || e.kind() == DialException.Kind.TIMEOUT;
   }
 
   private void markDown(Endpoint endpoint, DialException e) {
     boolean wasUp = endpoint.downUntil - System.nanoTime() <= 0;
     endpoint.downUntil = System.nanoTime() + downFor.toNanos();
     if (wasUp) {
-      if (e.getMessage().startsWith("refusing relay")) {
+      if (PinnedTrustManager.isMismatch(e)) {
         LOG.error("{}; skipping it for {} s", e.getMessage(), downFor.toSeconds());
       } else {
         LOG.warn(
@@ -149,10 +219,56 @@ public final class RelayTransport implements RelayConnector {
     }
   }
 
+  private void tunnel(
+      EventLoop loop, Endpoint endpoint, Destination destination, Promise<Channel> one) {
+    AccessKey key = endpoint.key;
+    open(
+        loop,
+        endpoint,
+        connectTimeout,
+        one,
+        new HttpClientCodec(MAX_STATUS_LINE, MAX_HEADERS, 8192),
+        new RelayConnectHandler(key, destination, one, connectTimeout));
+  }
+
+  private void resolve(EventLoop loop, Endpoint endpoint, String host, Promise<Lookup> one) {
+    ScheduledFuture<?> timer =
+        loop.schedule(
+            () ->
+                one.tryFailure(
+                    new DialException(
+                        DialException.Kind.TIMEOUT,
+                        "relay '"
+                            + endpoint.key.label()
+                            + "': no DNS answer within "
+                            + DNS_TIMEOUT.toMillis()
+                            + " ms")),
+            DNS_TIMEOUT.toMillis(),
+            TimeUnit.MILLISECONDS);
+    one.addListener(x -> timer.cancel(false));
+    open(
+        loop,
+        endpoint,
+        DNS_TIMEOUT,
+        one,
+        new HttpClientCodec(MAX_STATUS_LINE, MAX_HEADERS, 8192),
+        new HttpObjectAggregator(DnsOverHttps.MAX_MESSAGE + 1),
+        new DohExchange(endpoint.key, host, one));
+  }
+
+  /**
+   * The one place a connection to a relay is made: its address, TCP and TLS, with {@code above} on
+   * top of TLS. A failure before those handlers take over fails {@code promise} as the relay's; the
+   * connection is closed when {@code promise} fails.
+   */
   private void open(
-      EventLoop loop, Endpoint endpoint, Destination destination, Promise<Channel> promise) {
-    Destination relay = endpoint.key.relay();
-    RelayAddress.of(endpoint.key, resolver)
+      EventLoop loop,
+      Endpoint endpoint,
+      Duration timeout,
+      Promise<?> promise,
+      ChannelHandler... above) {
+    AccessKey key = endpoint.key;
+    RelayAddress.of(key, resolver)
         .whenComplete(
             (address, error) ->
                 loop.execute(
@@ -162,56 +278,48 @@ public final class RelayTransport implements RelayConnector {
                             new DialException(
                                 DialException.Kind.RELAY_UNAVAILABLE,
                                 "relay '"
-                                    + endpoint.key.label()
+                                    + key.label()
                                     + "': cannot resolve "
-                                    + relay.host()
+                                    + key.relay().host()
                                     + ": "
-                                    + DialException.of(error, relay.host()).getMessage()));
+                                    + DialException.of(error, key.relay().host()).getMessage()));
                         return;
                       }
-                      dial(loop, endpoint, destination, address, promise);
+                      dial(loop, endpoint, timeout, address, promise, above);
                     }));
   }
 
   private void dial(
       EventLoop loop,
       Endpoint endpoint,
-      Destination destination,
+      Duration timeout,
       InetSocketAddress address,
-      Promise<Channel> promise) {
+      Promise<?> promise,
+      ChannelHandler[] above) {
     AccessKey key = endpoint.key;
     ChannelFuture f =
-        new Bootstrap()
-            .group(loop)
-            .channel(NioSocketChannel.class)
-            .option(ChannelOption.AUTO_READ, false)
-            .option(ChannelOption.RCVBUF_ALLOCATOR, TunnelOptions.RECEIVE_BUFFERS)
-            .option(ChannelOption.TCP_NODELAY, true)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
+        TunnelOptions.outbound(loop, timeout)
             .handler(
                 new ChannelInitializer<Channel>() {
                   @Override
                   protected void initChannel(Channel ch) {
                     SslHandler tls =
                         endpoint.ssl.newHandler(ch.alloc(), key.relay().host(), key.relay().port());
-                    // SNI carries host names only (RFC 6066): the key's name, set explicitly
-                    // because the JDK leaves out names without a dot; none for an IP literal.
                     SSLEngine engine = tls.engine();
                     SSLParameters p = engine.getSSLParameters();
                     p.setServerNames(sniFor(key.relay()));
                     engine.setSSLParameters(p);
-                    tls.setHandshakeTimeoutMillis(connectTimeout.toMillis());
-                    ch.pipeline()
-                        .addLast("tls", tls)
-                        .addLast(
-                            RelayConnectHandler.CODEC,
-                            new HttpClientCodec(MAX_STATUS_LINE, MAX_HEADERS, 8192))
-                        .addLast(
-                            RelayConnectHandler.NAME,
-                            new RelayConnectHandler(key, destination, promise, connectTimeout));
+                    tls.setHandshakeTimeoutMillis(timeout.toMillis());
+                    ch.pipeline().addLast("tls", tls).addLast(above);
                   }
                 })
             .connect(address);
+    promise.addListener(
+        x -> {
+          if (!x.isSuccess()) {
+            f.channel().close();
+          }
+        });
     f.addListener(
         x -> {
           if (!f.isSuccess()) {
@@ -223,14 +331,18 @@ public final class RelayTransport implements RelayConnector {
         });
   }
 
-  private static List<javax.net.ssl.SNIServerName> sniFor(Destination relay) {
+  /**
+   * SNI carries host names only (RFC 6066): the key's name, set explicitly because the JDK leaves
+   * out names without a dot; none for an IP literal or a name SNI cannot carry.
+   */
+  static List<SNIServerName> sniFor(Destination relay) {
     if (relay.isIpLiteral()) {
       return List.of();
     }
     try {
-      return List.of(new javax.net.ssl.SNIHostName(relay.host()));
+      return List.of(new SNIHostName(relay.host()));
     } catch (IllegalArgumentException e) {
-      return List.of(); // a name SNI cannot carry (an underscore, say): none rather than a failure
+      return List.of(); // an underscore, say: none rather than a failure
     }
   }
 

@@ -47,12 +47,9 @@ public final class SocksDoor implements AutoCloseable {
       Optional<SocksLogin> login,
       Duration handshakeTimeout) {
     ServerBootstrap b =
-        new ServerBootstrap()
+        TunnelOptions.inbound(new ServerBootstrap())
             .group(group)
             .channel(NioServerSocketChannel.class)
-            .childOption(ChannelOption.AUTO_READ, false)
-            .childOption(ChannelOption.RCVBUF_ALLOCATOR, TunnelOptions.RECEIVE_BUFFERS)
-            .childOption(ChannelOption.TCP_NODELAY, true)
             // A client may half-close after its request; the tunnel passes that on.
             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .childHandler(

@@ -5,9 +5,11 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.socksx.v5.DefaultSocks5CommandResponse;
 import io.netty.handler.codec.socksx.v5.DefaultSocks5InitialResponse;
 import io.netty.handler.codec.socksx.v5.DefaultSocks5PasswordAuthResponse;
+import io.netty.handler.codec.socksx.v5.Socks5AddressDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5AddressType;
 import io.netty.handler.codec.socksx.v5.Socks5AuthMethod;
 import io.netty.handler.codec.socksx.v5.Socks5CommandRequest;
@@ -20,12 +22,14 @@ import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthRequestDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthStatus;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.sidestep.client.dial.Channels;
-import io.sidestep.client.dial.DialException;
 import io.sidestep.client.dial.Dispatcher;
 import io.sidestep.client.dial.DoorReply;
-import io.sidestep.client.dial.HeldBytes;
+import io.sidestep.core.net.Failure;
 import io.sidestep.core.net.Printable;
+import io.sidestep.core.netty.Channels;
+import io.sidestep.core.netty.DialException;
+import io.sidestep.core.netty.Failures;
+import io.sidestep.core.netty.HeldBytes;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Decision;
 import java.time.Duration;
@@ -123,7 +127,7 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
             DECODER,
             login.isPresent()
                 ? new Socks5PasswordAuthRequestDecoder()
-                : new Socks5CommandRequestDecoder());
+                : new Socks5CommandRequestDecoder(ADDRESSES));
     ctx.writeAndFlush(new DefaultSocks5InitialResponse(wanted)).addListener(readNext(ctx));
   }
 
@@ -141,16 +145,17 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
       return;
     }
     listener = admitted.get();
-    ctx.pipeline().replace(DECODER, DECODER, new Socks5CommandRequestDecoder());
+    ctx.pipeline().replace(DECODER, DECODER, new Socks5CommandRequestDecoder(ADDRESSES));
     ctx.writeAndFlush(new DefaultSocks5PasswordAuthResponse(Socks5PasswordAuthStatus.SUCCESS))
         .addListener(readNext(ctx));
   }
 
   private void onCommand(ChannelHandlerContext ctx, Socks5CommandRequest command) {
     if (command.decoderResult().isFailure()) {
-      String why = String.valueOf(command.decoderResult().cause().getMessage());
-      LOG.debug("{} door: bad request: {}", door, Printable.escape(why));
-      if (why.contains("address type")) {
+      Throwable why = command.decoderResult().cause();
+      LOG.debug(
+          "{} door: bad request: {}", door, Printable.escape(String.valueOf(why.getMessage())));
+      if (Failures.kindOf(why) == Failure.UNSUPPORTED_ADDRESS_TYPE) {
         refuse(ctx, Socks5CommandStatus.ADDRESS_UNSUPPORTED);
       } else {
         ctx.close();
@@ -175,6 +180,34 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
     ctx.pipeline().remove(DECODER);
     ctx.pipeline().remove(this);
     dispatcher.dispatch(ctx.channel(), destination, door, new Reply(ctx, listener));
+  }
+
+  /** Netty's address decoder, with an address type it does not know made a failure of its kind. */
+  private static final Socks5AddressDecoder ADDRESSES =
+      (type, in) -> {
+        if (type.equals(Socks5AddressType.IPv4)
+            || type.equals(Socks5AddressType.DOMAIN)
+            || type.equals(Socks5AddressType.IPv6)) {
+          return Socks5AddressDecoder.DEFAULT.decodeAddress(type, in);
+        }
+        throw new UnsupportedAddressType(type);
+      };
+
+  private static final class UnsupportedAddressType extends DecoderException
+      implements Failure.Kinded {
+    private static final long serialVersionUID = 1L;
+
+    UnsupportedAddressType(Socks5AddressType type) {
+      super(
+          "SOCKS5 address type "
+              + (type.byteValue() & 0xff)
+              + " (expected: 1 for IPv4, 3 for a name, 4 for IPv6)");
+    }
+
+    @Override
+    public Failure failure() {
+      return Failure.UNSUPPORTED_ADDRESS_TYPE;
+    }
   }
 
   private static void refuse(ChannelHandlerContext ctx, Socks5CommandStatus status) {
@@ -250,7 +283,7 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
       case CONNECTION_REFUSED -> Socks5CommandStatus.CONNECTION_REFUSED;
       case NAME_NOT_RESOLVED, UNREACHABLE, TIMEOUT, RELAY_UNREACHABLE_DESTINATION ->
           Socks5CommandStatus.HOST_UNREACHABLE;
-      case RELAY_UNAVAILABLE, GENERAL -> Socks5CommandStatus.FAILURE;
+      case RELAY_UNAVAILABLE, OVERLOADED, GENERAL -> Socks5CommandStatus.FAILURE;
     };
   }
 }

@@ -1,7 +1,7 @@
 package io.sidestep.client.socks;
 
 import io.sidestep.client.DoorCredentials;
-import io.sidestep.client.dial.DialException;
+import io.sidestep.core.netty.DialException;
 import io.sidestep.core.rules.Decision;
 import java.util.Optional;
 

@@ -10,12 +10,12 @@ import io.sidestep.core.testing.TestOrigin;
 import io.sidestep.core.tls.CertificateBuilder;
 import io.sidestep.core.tls.CertifiedKey;
 import io.sidestep.server.Relay;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
@@ -129,7 +129,10 @@ final class CensoredLoopback implements AutoCloseable {
             .listen(new InetSocketAddress("127.0.0.1", 0))
             .stateDir(tmp.resolve("relay"))
             .allowDestination(Cidr.parse("127.0.0.1/32"))
-            .resolver(host -> List.of(InetAddress.getByName("127.0.0.1")))
+            .resolver(
+                host ->
+                    CompletableFuture.completedFuture(
+                        List.of(io.sidestep.core.net.IpLiterals.parse("127.0.0.1"))))
             .start();
     key = relay.addUser("alice");
   }

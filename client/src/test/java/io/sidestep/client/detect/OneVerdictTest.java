@@ -6,7 +6,7 @@ import io.sidestep.client.Client;
 import io.sidestep.client.dial.DnsServerResolver;
 import io.sidestep.client.probe.ProbeTarget;
 import io.sidestep.client.probe.Prober;
-import io.sidestep.client.relay.RelayDoh;
+import io.sidestep.client.relay.RelayTransport;
 import io.sidestep.core.detect.Evidence;
 import io.sidestep.core.detect.LearnedStore;
 import io.sidestep.core.detect.ProbeResult;
@@ -86,7 +86,11 @@ class OneVerdictTest {
             new Detection(
                 CensoredLoopback.settings(),
                 state,
-                new RelayDoh(List.of(net.key), RelayDoh.DEFAULT_TIMEOUT, resolver),
+                new RelayTransport(
+                    List.of(net.key),
+                    RelayTransport.DEFAULT_CONNECT_TIMEOUT,
+                    RelayTransport.DEFAULT_DOWN_FOR,
+                    resolver),
                 net.trust(),
                 Clock.systemUTC());
         Client client =

@@ -2,10 +2,12 @@ package io.sidestep.client.detect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sidestep.client.dial.DialException;
 import io.sidestep.core.detect.DirectOutcome.ConnectFailure;
 import io.sidestep.core.detect.Lookup;
 import io.sidestep.core.detect.RelayOutcome;
+import io.sidestep.core.net.Failure;
+import io.sidestep.core.net.NameLookupException;
+import io.sidestep.core.netty.DialException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletionException;
@@ -22,14 +24,25 @@ class OutcomesTest {
   }
 
   @Test
-  void systemResolverFailuresAreNxdomainUnlessTemporary() {
+  void lookupFailuresByTheirKind() {
     assertThat(
             Outcomes.lookup(new CompletionException(unknown("x: Name or service not known", null))))
         .isInstanceOf(Lookup.NxDomain.class);
-    assertThat(Outcomes.lookup(unknown("x: Temporary failure in name resolution", null)))
+    assertThat(
+            Outcomes.lookup(
+                new NameLookupException(
+                    Failure.LOOKUP_FAILED, "x: Temporary failure in name resolution", null)))
+        .as("a failed look-up is not an answer")
         .isInstanceOf(Lookup.Failed.class);
-    assertThat(Outcomes.lookup(unknown("x: no address from DNS server 1.2.3.4:53", null)))
+    assertThat(
+            Outcomes.lookup(
+                new CompletionException(
+                    new NameLookupException(
+                        Failure.NO_ADDRESS, "x: no address from DNS server 1.2.3.4:53", null))))
         .isInstanceOf(Lookup.NoData.class);
+    assertThat(
+            Outcomes.lookup(new NameLookupException(Failure.NAME_NOT_FOUND, "x: NXDOMAIN", null)))
+        .isInstanceOf(Lookup.NxDomain.class);
     assertThat(Outcomes.lookup(new IllegalStateException("boom")))
         .isInstanceOf(Lookup.Failed.class);
   }

@@ -7,7 +7,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
-import io.sidestep.client.dial.DialException;
+import io.sidestep.core.netty.DialException;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Action;
 import io.sidestep.core.rules.Decision;

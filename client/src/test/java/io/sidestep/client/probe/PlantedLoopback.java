@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.X509TrustManager;
 
 /**
@@ -163,7 +164,10 @@ final class PlantedLoopback implements AutoCloseable {
             .listen(new InetSocketAddress(ORIGIN, 0))
             .stateDir(tmp.resolve("relay"))
             .allowDestination(Cidr.parse("127.0.0.0/8"))
-            .resolver(host -> List.of(planted.get(host) == Planted.DOWN ? nowhere : origin))
+            .resolver(
+                host ->
+                    CompletableFuture.completedFuture(
+                        List.of(planted.get(host) == Planted.DOWN ? nowhere : origin)))
             .start();
     key = relay.addUser("bench");
   }

@@ -16,11 +16,13 @@ import java.util.List;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 
 /**
  * Reads and writes PEM: certificates ({@code CERTIFICATE}) and unencrypted private keys (written as
@@ -89,6 +91,7 @@ public final class Pem {
    */
   public static PrivateKey parsePrivateKey(String pem, String source) {
     JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
+    boolean encrypted = false;
     try (PEMParser p = new PEMParser(new StringReader(pem))) {
       Object o;
       while ((o = p.readObject()) != null) {
@@ -98,17 +101,18 @@ public final class Pem {
         if (o instanceof PEMKeyPair pair) {
           return conv.getKeyPair(pair).getPrivate();
         }
-        if (o.getClass().getSimpleName().contains("Encrypted")) {
-          throw new IllegalArgumentException(
-              source + ": the private key is encrypted (expected: an unencrypted PEM key)");
+        if (o instanceof PKCS8EncryptedPrivateKeyInfo || o instanceof PEMEncryptedKeyPair) {
+          encrypted = true;
+          break;
         }
       }
     } catch (IOException | RuntimeException e) {
-      if (e instanceof IllegalArgumentException iae && iae.getMessage().startsWith(source)) {
-        throw iae;
-      }
       throw new IllegalArgumentException(
           source + ": not a valid PEM private key (" + e.getMessage() + ")", e);
+    }
+    if (encrypted) {
+      throw new IllegalArgumentException(
+          source + ": the private key is encrypted (expected: an unencrypted PEM key)");
     }
     throw new IllegalArgumentException(
         source + ": no private key (expected: a -----BEGIN PRIVATE KEY----- block)");

@@ -9,12 +9,13 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import io.sidestep.core.netty.Splice;
 import io.sidestep.core.route.Destination;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Sets up a user's CONNECT tunnel: stops decoding HTTP, dials the destination, answers 200 and then
- * puts a {@link TunnelHandler} pair in place of the front handler.
+ * puts a {@link Splice} pair in place of the front handler.
  */
 final class ConnectRoute {
 
@@ -69,10 +70,8 @@ final class ConnectRoute {
         },
         false);
     ex.drain();
-    outbound.pipeline().addLast("tunnel", new TunnelHandler(ctx.channel(), record, false));
+    outbound.pipeline().addLast(Splice.NAME, new Splice(ctx.channel(), record::down));
     Channel inbound = ctx.channel();
-    ctx.pipeline().replace(ctx.handler(), "tunnel", new TunnelHandler(outbound, record, true));
-    outbound.read();
-    inbound.read();
+    ctx.pipeline().replace(ctx.handler(), Splice.NAME, new Splice(outbound, record::up));
   }
 }

@@ -1,47 +1,41 @@
 package io.sidestep.server.internal;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import io.sidestep.core.net.Failure;
 import io.sidestep.core.net.IpLiterals;
+import io.sidestep.core.net.Resolver;
+import io.sidestep.core.netty.DialException;
+import io.sidestep.core.netty.Failures;
 import io.sidestep.core.netty.TunnelOptions;
 import io.sidestep.core.route.Destination;
-import io.sidestep.server.Resolver;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
- * Reaches a destination for a user: resolves its name on the blocking pool (never on an event
- * loop), applies the {@link DestinationPolicy} to every address, then connects to the permitted
- * addresses in turn on the inbound connection's own event loop, with {@code AUTO_READ} off so the
- * tunnel can apply backpressure. Connecting to the checked address, not the name, means a second
- * lookup cannot smuggle in a different address.
+ * Reaches a destination for a user: resolves its name with the resolver (never on an event loop),
+ * applies the {@link DestinationPolicy} to every address, then connects to the permitted addresses
+ * in turn on the inbound connection's own event loop, with {@code AUTO_READ} off so the tunnel can
+ * apply backpressure. Connecting to the checked address, not the name, means a second lookup cannot
+ * smuggle in a different address.
  */
 public final class Dialer {
 
   private static final int MAX_ADDRESSES = 8;
 
   private final Resolver resolver;
-  private final Executor blocking;
   private final DestinationPolicy policy;
   private final int connectTimeoutMillis;
 
-  public Dialer(
-      Resolver resolver, Executor blocking, DestinationPolicy policy, int connectTimeoutMillis) {
+  public Dialer(Resolver resolver, DestinationPolicy policy, int connectTimeoutMillis) {
     this.resolver = resolver;
-    this.blocking = blocking;
     this.policy = policy;
     this.connectTimeoutMillis = connectTimeoutMillis;
   }
@@ -56,31 +50,26 @@ public final class Dialer {
       connectAll(loop, destination, List.of(IpLiterals.parse(destination.host())), promise);
       return promise;
     }
-    try {
-      blocking.execute(
-          () -> {
-            List<InetAddress> addresses;
-            try {
-              addresses = resolver.resolve(destination.host());
-            } catch (UnknownHostException e) {
+    resolver
+        .resolve(destination.host())
+        .whenComplete(
+            (addresses, error) -> {
+              if (error == null) {
+                loop.execute(() -> connectAll(loop, destination, addresses, promise));
+                return;
+              }
+              Throwable e = Failures.unwrap(error);
+              Failure kind = Failures.kindOf(e);
               promise.tryFailure(
-                  new DialException(
-                      DialException.Kind.NO_SUCH_HOST,
-                      "cannot resolve " + destination.host() + ": no such host"));
-              return;
-            } catch (RuntimeException e) {
-              promise.tryFailure(
-                  new DialException(
-                      DialException.Kind.NO_SUCH_HOST,
-                      "cannot resolve " + destination.host() + ": " + e));
-              return;
-            }
-            loop.execute(() -> connectAll(loop, destination, addresses, promise));
-          });
-    } catch (RejectedExecutionException e) {
-      promise.tryFailure(
-          new DialException(DialException.Kind.OVERLOADED, "too many lookups at once"));
-    }
+                  kind == Failure.OVERLOADED
+                      ? new DialException(DialException.Kind.OVERLOADED, "too many lookups at once")
+                      : new DialException(
+                          DialException.Kind.NAME_NOT_RESOLVED,
+                          "cannot resolve "
+                              + destination.host()
+                              + ": "
+                              + (e instanceof UnknownHostException ? "no such host" : e)));
+            });
     return promise;
   }
 
@@ -101,10 +90,10 @@ public final class Dialer {
       p.tryFailure(
           refused == null
               ? new DialException(
-                  DialException.Kind.NO_SUCH_HOST,
+                  DialException.Kind.NAME_NOT_RESOLVED,
                   "cannot resolve " + destination.host() + ": no addresses")
               : new DialException(
-                  DialException.Kind.REFUSED,
+                  DialException.Kind.REJECTED,
                   "destination "
                       + destination
                       + " refused: "
@@ -112,61 +101,51 @@ public final class Dialer {
                       + " is not a public address (the relay's --allow-destination can permit it)"));
       return;
     }
-    connect(loop, destination, permitted, 0, p);
+    connect(loop, destination, permitted, p);
   }
 
   private void connect(
-      EventLoop loop, Destination destination, List<InetAddress> addrs, int i, Promise<Channel> p) {
-    InetSocketAddress target = new InetSocketAddress(addrs.get(i), destination.port());
-    ChannelFuture f =
-        new Bootstrap()
-            .group(loop)
-            .channel(NioSocketChannel.class)
-            .option(ChannelOption.AUTO_READ, false)
-            .option(ChannelOption.RCVBUF_ALLOCATOR, TunnelOptions.RECEIVE_BUFFERS)
-            .option(ChannelOption.TCP_NODELAY, true)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
-            .handler(
-                new ChannelInitializer<Channel>() {
-                  @Override
-                  protected void initChannel(Channel ch) {
-                    // handlers are added once the caller knows what the connection is for
-                  }
-                })
-            .connect(target);
-    f.addListener(
-        (ChannelFuture cf) -> {
-          if (cf.isSuccess()) {
-            if (!p.trySuccess(cf.channel())) {
-              cf.channel().close(); // the caller gave up meanwhile
-            }
-            return;
-          }
-          if (i + 1 < addrs.size()) {
-            connect(loop, destination, addrs, i + 1, p);
-            return;
-          }
-          Throwable c = cf.cause();
-          boolean timeout = c instanceof ConnectTimeoutException;
-          p.tryFailure(
-              new DialException(
-                  timeout ? DialException.Kind.CONNECT_TIMEOUT : DialException.Kind.CONNECT_FAILED,
-                  "cannot connect to "
-                      + destination
-                      + " ("
-                      + target.getAddress().getHostAddress()
-                      + "): "
-                      + (timeout ? "timed out" : describe(c))));
-        });
+      EventLoop loop, Destination destination, List<InetAddress> addrs, Promise<Channel> p) {
+    List<InetSocketAddress> targets =
+        addrs.stream().map(a -> new InetSocketAddress(a, destination.port())).toList();
+    TunnelOptions.connectInTurn(
+            loop, targets, Duration.ofMillis(connectTimeoutMillis), null, NO_HANDLERS)
+        .addListener(
+            f -> {
+              if (f.isSuccess()) {
+                if (!p.trySuccess((Channel) f.getNow())) {
+                  ((Channel) f.getNow()).close(); // the caller gave up meanwhile
+                }
+                return;
+              }
+              DialException e = DialException.of(f.cause(), "connect");
+              p.tryFailure(
+                  new DialException(
+                      e.kind(),
+                      "cannot connect to "
+                          + destination
+                          + " ("
+                          + addrs.get(addrs.size() - 1).getHostAddress()
+                          + "): "
+                          + describe(e.kind()),
+                      f.cause()));
+            });
   }
 
-  private static String describe(Throwable t) {
-    String m = t.getMessage();
-    if (m == null) {
-      return t.getClass().getSimpleName();
-    }
-    // Netty prefixes "connection refused: /1.2.3.4:80"; keep the reason only.
-    int colon = m.indexOf(": /");
-    return colon > 0 ? m.substring(0, colon) : m;
+  /** Handlers are added once the caller knows what the connection is for. */
+  private static final ChannelInitializer<Channel> NO_HANDLERS =
+      new ChannelInitializer<>() {
+        @Override
+        protected void initChannel(Channel ch) {}
+      };
+
+  /** The reason in words the user can read, the same whatever the OS says. */
+  private static String describe(DialException.Kind kind) {
+    return switch (kind) {
+      case CONNECTION_REFUSED -> "connection refused";
+      case TIMEOUT -> "timed out";
+      case UNREACHABLE -> "unreachable";
+      default -> "connection failed";
+    };
   }
 }

@@ -4,13 +4,14 @@ import io.netty.handler.codec.dns.DnsRecordType;
 import io.netty.handler.codec.dns.DnsResponseCode;
 import io.sidestep.core.dns.DnsAnswer;
 import io.sidestep.core.dns.DnsMessages;
+import io.sidestep.core.net.Failure;
 import io.sidestep.core.net.IpLiterals;
+import io.sidestep.core.net.Resolver;
+import io.sidestep.core.netty.Failures;
 import io.sidestep.core.route.Destination;
-import io.sidestep.server.Resolver;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.List;
 
 /**
@@ -53,11 +54,14 @@ public final class DohResponder {
     }
     List<InetAddress> all;
     try {
-      all = resolver.resolve(name);
-    } catch (UnknownHostException e) {
-      return DnsAnswer.error(DnsResponseCode.NXDOMAIN);
+      all = resolver.resolve(name).join();
     } catch (RuntimeException e) {
-      return DnsAnswer.error(DnsResponseCode.SERVFAIL);
+      Failure kind = Failures.kindOf(e);
+      if (kind != Failure.NO_ADDRESS) {
+        return DnsAnswer.error(
+            kind == Failure.NAME_NOT_FOUND ? DnsResponseCode.NXDOMAIN : DnsResponseCode.SERVFAIL);
+      }
+      all = List.of();
     }
     Class<?> family = type.equals(DnsRecordType.A) ? Inet4Address.class : Inet6Address.class;
     return DnsAnswer.of(all.stream().filter(family::isInstance).toList());

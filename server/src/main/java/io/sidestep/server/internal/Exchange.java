@@ -13,6 +13,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import io.sidestep.core.netty.Channels;
+import io.sidestep.core.netty.DialException;
 import java.util.ArrayDeque;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -110,7 +112,7 @@ final class Exchange {
     }
     releaseQueue();
     if (outbound != null) {
-      TunnelHandler.closeOnFlush(outbound);
+      Channels.closeOnFlush(outbound);
     }
   }
 
@@ -305,6 +307,27 @@ final class Exchange {
     }
   }
 
+  /** The status an authenticated client gets for a failed dial. */
+  private static HttpResponseStatus status(DialException.Kind kind) {
+    return switch (kind) {
+      case REJECTED -> HttpResponseStatus.FORBIDDEN;
+      case TIMEOUT -> HttpResponseStatus.GATEWAY_TIMEOUT;
+      case OVERLOADED -> HttpResponseStatus.SERVICE_UNAVAILABLE;
+      default -> HttpResponseStatus.BAD_GATEWAY;
+    };
+  }
+
+  /** The word the connection log uses for a failed dial. */
+  private static String result(DialException.Kind kind) {
+    return switch (kind) {
+      case REJECTED -> "refused";
+      case NAME_NOT_RESOLVED -> "dns-failed";
+      case TIMEOUT -> "connect-timeout";
+      case OVERLOADED -> "overloaded";
+      default -> "connect-failed";
+    };
+  }
+
   /**
    * The origin channel of a finished dial, remembered so it closes with the client; null when the
    * connection cannot go on (the client has gone, or the user has been told why the dial failed).
@@ -318,8 +341,8 @@ final class Exchange {
     }
     if (!f.isSuccess()) {
       if (f.cause() instanceof DialException e) {
-        record.result(e.kind().result(), e.getMessage());
-        respondToUser(e.kind().status(), e.getMessage(), false);
+        record.result(result(e.kind()), e.getMessage());
+        respondToUser(status(e.kind()), e.getMessage(), false);
       } else {
         record.result("error", String.valueOf(f.cause()));
         respondToUser(HttpResponseStatus.BAD_GATEWAY, "cannot connect", false);

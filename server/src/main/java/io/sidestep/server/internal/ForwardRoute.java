@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import io.sidestep.core.netty.Splice;
 import io.sidestep.core.route.Destination;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -138,7 +139,7 @@ final class ForwardRoute {
     } else {
       outbound.pipeline().addLast("count-up", new UpCounter(record));
       outbound.pipeline().addLast("http-encoder", new HttpRequestEncoder());
-      outbound.pipeline().addLast("tunnel", new TunnelHandler(ctx.channel(), record, false));
+      outbound.pipeline().addLast("tunnel", new Splice(ctx.channel(), record::down));
       // The origin's response goes back byte for byte; the relay closes once the origin does.
       ctx.pipeline().remove("http-encoder");
     }

@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.sidestep.core.netty.Channels;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,7 +93,7 @@ final class OriginResponseHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     if (!sawLast) {
-      TunnelHandler.closeOnFlush(client); // the response was cut short
+      Channels.closeOnFlush(client); // the response was cut short
     }
     ctx.fireChannelInactive();
   }

@@ -99,14 +99,16 @@ class InternalsTest {
 
   @Test
   void dohResponderAnswersFromTheResolver() throws Exception {
+    List<InetAddress> a =
+        List.of(InetAddress.getByName("192.0.2.1"), InetAddress.getByName("2001:db8::1"));
     DohResponder doh =
         new DohResponder(
             host -> {
               if (host.equals("a.example")) {
-                return List.of(
-                    InetAddress.getByName("192.0.2.1"), InetAddress.getByName("2001:db8::1"));
+                return java.util.concurrent.CompletableFuture.completedFuture(a);
               }
-              throw new java.net.UnknownHostException(host);
+              return java.util.concurrent.CompletableFuture.failedFuture(
+                  new java.net.UnknownHostException(host));
             });
     assertThat(doh.resolve("a.example", DnsRecordType.A).addresses())
         .containsExactly(InetAddress.getByName("192.0.2.1"));

@@ -1,18 +1,18 @@
-package io.sidestep.client.dial;
+package io.sidestep.core.netty;
 
 import java.io.IOException;
 
 /**
- * Why a connection to a destination could not be made. The {@link Kind} is what a door turns into
- * its own failure reply (a SOCKS5 reply code, an HTTP status); the message names the destination
- * and the cause and is safe to log.
+ * Why a connection to a destination could not be made, in the client and in the relay. The {@link
+ * Kind} is what a door turns into its own failure reply (a SOCKS5 reply code, an HTTP status); the
+ * message names the destination and the cause and is safe to log and to show a user.
  */
 public final class DialException extends IOException {
   private static final long serialVersionUID = 1L;
 
   /** The kinds of failure a door can tell its client apart. */
   public enum Kind {
-    /** A rule said REJECT. SOCKS5 0x02. */
+    /** A rule said REJECT, or the relay's destination policy refuses the address. SOCKS5 0x02. */
     REJECTED,
     /** The relay refused the destination by its policy (HTTP 403). SOCKS5 0x02. */
     RELAY_REFUSED,
@@ -28,6 +28,8 @@ public final class DialException extends IOException {
     RELAY_UNREACHABLE_DESTINATION,
     /** No relay could be used: none configured, all down, or credentials refused. SOCKS5 0x01. */
     RELAY_UNAVAILABLE,
+    /** Too many look-ups at once. */
+    OVERLOADED,
     /** Anything else. SOCKS5 0x01. */
     GENERAL
   }
@@ -48,7 +50,7 @@ public final class DialException extends IOException {
     return kind;
   }
 
-  /** Wraps any failure into a {@code DialException}, classifying socket errors. */
+  /** Wraps any failure into a {@code DialException}, its kind read from the failure's type. */
   public static DialException of(Throwable cause, String what) {
     Throwable c = cause;
     while (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) {
@@ -58,22 +60,15 @@ public final class DialException extends IOException {
       return d;
     }
     String detail = c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
-    Kind kind;
-    if (c instanceof java.net.UnknownHostException) {
-      kind = Kind.NAME_NOT_RESOLVED;
-    } else if (c instanceof io.netty.channel.ConnectTimeoutException
-        || c instanceof java.net.SocketTimeoutException) {
-      kind = Kind.TIMEOUT;
-    } else if (c instanceof java.net.ConnectException) {
-      kind =
-          detail.toLowerCase(java.util.Locale.ROOT).contains("refused")
-              ? Kind.CONNECTION_REFUSED
-              : Kind.UNREACHABLE;
-    } else if (c instanceof java.net.NoRouteToHostException) {
-      kind = Kind.UNREACHABLE;
-    } else {
-      kind = Kind.GENERAL;
-    }
+    Kind kind =
+        switch (Failures.kindOf(c)) {
+          case NAME_NOT_FOUND, NO_ADDRESS, LOOKUP_FAILED -> Kind.NAME_NOT_RESOLVED;
+          case CONNECT_TIMED_OUT -> Kind.TIMEOUT;
+          case CONNECT_REFUSED -> Kind.CONNECTION_REFUSED;
+          case OVERLOADED -> Kind.OVERLOADED;
+          case UNREACHABLE -> Kind.UNREACHABLE;
+          default -> Kind.GENERAL;
+        };
     return new DialException(kind, what + ": " + detail, c);
   }
 }

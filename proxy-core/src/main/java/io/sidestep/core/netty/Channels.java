@@ -1,10 +1,10 @@
-package io.sidestep.client.dial;
+package io.sidestep.core.netty;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 
-/** Small channel helpers shared by the doors and the core. */
+/** Small channel helpers the client and the relay share. */
 public final class Channels {
   private Channels() {}
 

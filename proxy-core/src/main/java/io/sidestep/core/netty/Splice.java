@@ -1,4 +1,4 @@
-package io.sidestep.client.dial;
+package io.sidestep.core.netty;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -14,7 +14,8 @@ import java.util.function.LongConsumer;
  * Copies bytes one way, from the channel it sits on to a peer, with backpressure: it reads one
  * batch, writes it to the peer and reads again only once that write succeeded (both channels have
  * {@code AUTO_READ} off). When its channel closes it closes the peer after a flush. A pair of them,
- * one on each channel, makes a tunnel; {@link #start} installs the pair.
+ * one on each channel, makes a tunnel; {@link #start} installs the pair. The client and the relay
+ * both use it.
  */
 public final class Splice extends ChannelInboundHandlerAdapter {
 
@@ -26,7 +27,11 @@ public final class Splice extends ChannelInboundHandlerAdapter {
   private final Channel peer;
   private final LongConsumer counter;
 
-  private Splice(Channel peer, LongConsumer counter) {
+  /**
+   * One direction on its own: bytes read on the channel this is added to are counted with {@code
+   * counter} and written to {@code peer}. Both channels must have {@code AUTO_READ} off.
+   */
+  public Splice(Channel peer, LongConsumer counter) {
     this.peer = peer;
     this.counter = counter;
   }

@@ -1,4 +1,4 @@
-package io.sidestep.client.dial;
+package io.sidestep.core.netty;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
