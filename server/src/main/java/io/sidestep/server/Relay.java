@@ -333,16 +333,13 @@ public final class Relay implements AutoCloseable {
       blocking.allowCoreThreadTimeOut(true);
       ScheduledExecutorService scheduler =
           Executors.newSingleThreadScheduledExecutor(daemon("relay-users"));
+      DestinationPolicy policy = new DestinationPolicy(allowed);
       RelayContext rc =
           new RelayContext(
               auth,
-              new Dialer(
-                  resolver,
-                  blocking,
-                  new DestinationPolicy(allowed),
-                  (int) connectTimeout.toMillis()),
+              new Dialer(resolver, blocking, policy, (int) connectTimeout.toMillis()),
               decoy,
-              new DohResponder(resolver),
+              new DohResponder(resolver, policy),
               blocking,
               maxHeaders,
               requestTimeout.toMillis());

@@ -107,7 +107,8 @@ class InternalsTest {
                     InetAddress.getByName("192.0.2.1"), InetAddress.getByName("2001:db8::1"));
               }
               throw new java.net.UnknownHostException(host);
-            });
+            },
+            new DestinationPolicy(List.of()));
     assertThat(doh.resolve("a.example", DnsRecordType.A).addresses())
         .containsExactly(InetAddress.getByName("192.0.2.1"));
     assertThat(doh.resolve("a.example", DnsRecordType.AAAA).addresses())
@@ -123,7 +124,8 @@ class InternalsTest {
         new DohResponder(
             host -> {
               throw new IllegalStateException("resolver down");
-            });
+            },
+            new DestinationPolicy(List.of()));
     assertThat(broken.resolve("a.example", DnsRecordType.A).rcode())
         .isEqualTo(DnsResponseCode.SERVFAIL);
   }
