@@ -189,6 +189,7 @@ public final class Relay implements AutoCloseable {
     private Duration requestTimeout = Duration.ofSeconds(60);
     private int maxHeaders = 100;
     private int ioThreads;
+    private boolean logDestinations;
 
     private Builder() {}
 
@@ -277,6 +278,15 @@ public final class Relay implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Names each user connection's destination in its log line. Off by default: then the log keeps
+     * who used the relay, how much and how long, but not where to.
+     */
+    public Builder logDestinations(boolean on) {
+      this.logDestinations = on;
+      return this;
+    }
+
     /** I/O threads; 0 (the default) lets Netty choose (twice the cores). */
     public Builder ioThreads(int n) {
       this.ioThreads = n;
@@ -342,7 +352,8 @@ public final class Relay implements AutoCloseable {
               new DohResponder(resolver, policy),
               blocking,
               maxHeaders,
-              requestTimeout.toMillis());
+              requestTimeout.toMillis(),
+              logDestinations);
 
       EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
       EventLoopGroup workers =
