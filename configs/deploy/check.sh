@@ -5,6 +5,7 @@
 #     CAP_NET_BIND_SERVICE, on 127.0.0.1:443 in a fresh network namespace, answering TLS;
 #  3. the Containerfile with dockerfilelint;
 #  4. the Kubernetes manifests against Kubernetes' published schemas (kubernetes-models).
+# Each validator is also shown a copy with a known mistake, which it must reject.
 # Building and starting the container image is container-check.sh's job (optional: it needs
 # podman and a few minutes). Needs root. Usage: configs/deploy/check.sh
 set -euo pipefail
@@ -24,8 +25,26 @@ if ((${#need[@]})); then
   apt-get install -y -q "${need[@]}"
 fi
 
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+
+# systemd-analyze verify exits 0 on a bad value or an unknown key and only says so: any word
+# about the unit itself fails the check.
+verify_unit() {
+  local out
+  out="$(systemd-analyze verify "$1" 2>&1)" || { echo "$out" >&2; return 1; }
+  if grep -F "$(basename "$1")" <<<"$out" >&2; then
+    return 1
+  fi
+}
+
 step "systemd unit: systemd-analyze verify"
-systemd-analyze verify "$here/sidestep-relay.service"
+verify_unit "$here/sidestep-relay.service"
+# The check itself must catch a typo.
+sed 's/^ProtectSystem=/ProtectSistem=/' "$here/sidestep-relay.service" >"$scratch/sidestep-relay.service"
+if verify_unit "$scratch/sidestep-relay.service" 2>/dev/null; then
+  echo "deploy-check: FAIL: systemd-analyze verify missed an unknown key" >&2; exit 1
+fi
 
 step "linters: npm ci"
 npm ci --prefix "$here/tools" --no-audit --no-fund --loglevel=error >/dev/null
@@ -35,6 +54,17 @@ step "Containerfile: dockerfilelint"
 
 step "Kubernetes manifests: schemas"
 node "$here/tools/validate-kubernetes.mjs" "$here"/kubernetes/*.yaml
+
+# Each linter must fail on a known mistake, or it checks nothing.
+sed 's/^FROM \(.*\):bookworm-slim/FROM \1/' "$here/Containerfile" >"$scratch/Containerfile"
+if "$here/tools/node_modules/.bin/dockerfilelint" "$scratch/Containerfile" >/dev/null; then
+  echo "deploy-check: FAIL: dockerfilelint missed an untagged base image" >&2; exit 1
+fi
+sed 's/containerPort: 443/containerPort: "443"/; s/type: Recreate/type: Recreated/' \
+  "$here/kubernetes/relay.yaml" >"$scratch/relay.yaml"
+if node "$here/tools/validate-kubernetes.mjs" "$scratch/relay.yaml" >/dev/null 2>&1; then
+  echo "deploy-check: FAIL: the schema check missed a string port and a bad strategy" >&2; exit 1
+fi
 
 step "relay jar: mvn package"
 (cd "$root" && mvn -B -q -pl server -am package -DskipTests)
