@@ -4,7 +4,8 @@
 #  2. the relay started the way the unit does (start-as-unit.sh): its user, its command line, only
 #     CAP_NET_BIND_SERVICE, on 127.0.0.1:443 in a fresh network namespace, answering TLS;
 #  3. the Containerfile with dockerfilelint;
-#  4. the Kubernetes manifests against Kubernetes' published schemas (kubernetes-models).
+#  4. the Kubernetes manifests against Kubernetes' published schemas: types, enums and required
+#     fields (kubernetes-models), and no unknown fields (@kubernetes/client-node's field lists).
 # Each validator is also shown a copy with a known mistake, which it must reject.
 # Building and starting the container image is container-check.sh's job (optional: it needs
 # podman and a few minutes). Needs root. Usage: configs/deploy/check.sh
@@ -64,6 +65,10 @@ sed 's/containerPort: 443/containerPort: "443"/; s/type: Recreate/type: Recreate
   "$here/kubernetes/relay.yaml" >"$scratch/relay.yaml"
 if node "$here/tools/validate-kubernetes.mjs" "$scratch/relay.yaml" >/dev/null 2>&1; then
   echo "deploy-check: FAIL: the schema check missed a string port and a bad strategy" >&2; exit 1
+fi
+sed 's/  readinessProbe:/  readinesProbe:/' "$here/kubernetes/relay.yaml" >"$scratch/relay.yaml"
+if node "$here/tools/validate-kubernetes.mjs" "$scratch/relay.yaml" >/dev/null 2>&1; then
+  echo "deploy-check: FAIL: the schema check missed an unknown field" >&2; exit 1
 fi
 
 step "relay jar: mvn package"
