@@ -198,6 +198,7 @@ public final class Relay implements AutoCloseable {
     private Duration requestTimeout = Duration.ofSeconds(60);
     private int maxHeaders = 100;
     private int ioThreads;
+    private boolean logDestinations;
 
     private Builder() {}
 
@@ -290,6 +291,15 @@ public final class Relay implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Names each user connection's destination in its log line. Off by default: then the log keeps
+     * who used the relay, how much and how long, but not where to.
+     */
+    public Builder logDestinations(boolean on) {
+      this.logDestinations = on;
+      return this;
+    }
+
     /** I/O threads; 0 (the default) lets Netty choose (twice the cores). */
     public Builder ioThreads(int n) {
       this.ioThreads = n;
@@ -348,15 +358,17 @@ public final class Relay implements AutoCloseable {
       blocking.allowCoreThreadTimeOut(true);
       ScheduledExecutorService scheduler =
           Executors.newSingleThreadScheduledExecutor(daemon("relay-users"));
+      DestinationPolicy policy = new DestinationPolicy(allowed);
       RelayContext rc =
           new RelayContext(
               auth,
-              new Dialer(resolver, new DestinationPolicy(allowed), (int) connectTimeout.toMillis()),
+              new Dialer(resolver, policy, (int) connectTimeout.toMillis()),
               decoy,
-              new DohResponder(resolver),
+              new DohResponder(resolver, policy),
               blocking,
               maxHeaders,
-              requestTimeout.toMillis());
+              requestTimeout.toMillis(),
+              logDestinations);
 
       EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
       EventLoopGroup workers =

@@ -93,6 +93,9 @@ class DestinationPolicyTest {
             "169.254.169.254:80",
             "100.64.0.1:80",
             "[fd00::1]:443",
+            "[::127.0.0.1]:" + p,
+            "[::7f00:1]:" + p,
+            "[2002:7f00:1::]:" + p,
             "224.0.0.1:80")) {
       RelayClient.Response r = connect(strict, alice, target);
       assertThat(r.status()).as(target).isEqualTo(403);
@@ -153,5 +156,14 @@ class DestinationPolicyTest {
     assertThat(p.permits(InetAddress.getByName("10.8.1.1"))).isFalse();
     assertThat(p.permits(InetAddress.getByName("::"))).isFalse();
     assertThat(p.permits(InetAddress.getByName("ff02::1"))).isFalse();
+    assertThat(p.permits(InetAddress.getByName("::127.0.0.1")))
+        .as("IPv4-compatible, ::/96")
+        .isFalse();
+    assertThat(p.permits(InetAddress.getByName("::5db8:d822")))
+        .as("IPv4-compatible, even of a public IPv4 address")
+        .isFalse();
+    assertThat(p.permits(InetAddress.getByName("2002:7f00:1::"))).as("6to4, 2002::/16").isFalse();
+    assertThat(p.permits(InetAddress.getByName("2002:5db8:d822::1"))).isFalse();
+    assertThat(p.permits(InetAddress.getByName("2003::1"))).as("just past 6to4").isTrue();
   }
 }

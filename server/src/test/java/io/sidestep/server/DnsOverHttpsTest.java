@@ -41,6 +41,14 @@ class DnsOverHttpsTest {
       case "blocked.example" ->
           List.of(InetAddress.getByName("203.0.113.10"), InetAddress.getByName("2001:db8::10"));
       case "v4only.example" -> List.of(InetAddress.getByName("198.51.100.5"));
+      case "internal.example" -> List.of(InetAddress.getByName("10.1.2.3"));
+      case "mixed.example" ->
+          List.of(
+              InetAddress.getByName("127.0.0.1"),
+              InetAddress.getByName("203.0.113.20"),
+              InetAddress.getByName("::127.0.0.1"),
+              InetAddress.getByName("2002:7f00:1::"),
+              InetAddress.getByName("2001:db8::20"));
       default -> throw new UnknownHostException(host);
     };
   }
@@ -89,6 +97,44 @@ class DnsOverHttpsTest {
       // get() read it as the answer to id 0x77: the id is echoed
       DnsAnswer mx = get(c, 0, "blocked.example", DnsRecordType.MX);
       assertThat(mx.rcode()).isEqualTo(DnsResponseCode.NOTIMP);
+    }
+  }
+
+  @Test
+  void addressesTheRelayWouldRefuseAreLeftOut() throws Exception {
+    try (RelayClient c = RelayClient.connect(relay.address())) {
+      DnsAnswer internal = get(c, 0, "internal.example", DnsRecordType.A);
+      assertThat(internal.rcode())
+          .as("a name left with no address is answered as one without records: no data")
+          .isEqualTo(DnsResponseCode.NOERROR);
+      assertThat(internal.addresses()).as("10.1.2.3 stays the relay's secret").isEmpty();
+      assertThat(get(c, 0, "mixed.example", DnsRecordType.A).addresses())
+          .containsExactly(InetAddress.getByName("203.0.113.20"));
+      assertThat(get(c, 0, "mixed.example", DnsRecordType.AAAA).addresses())
+          .containsExactly(InetAddress.getByName("2001:db8::20"));
+    }
+  }
+
+  @Test
+  void allowDestinationAlsoLetsDohAnswer(@TempDir Path dir) throws Exception {
+    try (Relay lenient =
+        TestRelays.onLoopback(dir)
+            .resolver(DnsOverHttpsTest::resolve)
+            .allowDestination(io.sidestep.core.net.Cidr.parse("10.0.0.0/8"))
+            .start()) {
+      AccessKey bob = lenient.addUser("bob");
+      try (RelayClient c = RelayClient.connect(lenient.address())) {
+        RelayClient.Response r =
+            c.request(
+                "GET "
+                    + DnsOverHttps.getPath(
+                        DnsMessages.query(0, "internal.example", DnsRecordType.A))
+                    + " HTTP/1.1\r\nHost: relay\r\nProxy-Authorization: "
+                    + RelayClient.basic(bob)
+                    + "\r\n\r\n");
+        assertThat(DnsMessages.readAnswer(r.body(), 0).addresses())
+            .containsExactly(InetAddress.getByName("10.1.2.3"));
+      }
     }
   }
 

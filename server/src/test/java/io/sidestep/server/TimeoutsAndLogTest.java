@@ -16,7 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Handshake and idle timeouts close connections; each connection is logged once, no secrets. */
+/**
+ * Handshake and idle timeouts close connections; each connection is logged once, no secrets, and
+ * without its destination unless the operator asked for destinations.
+ */
 @Timeout(60)
 class TimeoutsAndLogTest {
 
@@ -35,6 +38,7 @@ class TimeoutsAndLogTest {
             .handshakeTimeout(Duration.ofMillis(300))
             .idleTimeout(Duration.ofMillis(700))
             .requestTimeout(Duration.ofMillis(1500))
+            .logDestinations(true)
             .start();
     alice = relay.addUser("alice");
   }
@@ -127,5 +131,47 @@ class TimeoutsAndLogTest {
         log.await(
             m -> m.startsWith("user=alice dest=10.0.0.1:22 result=refused"), Duration.ofSeconds(5));
     assertThat(line).isNotNull().contains("not a public address").doesNotContain(alice.token());
+  }
+
+  @Test
+  void withoutLogDestinationsTheLineKeepsNoDestination(@TempDir Path dir) throws Exception {
+    try (Relay quiet = TestRelays.reachingLoopback(dir).start()) {
+      AccessKey carol = quiet.addUser("carol");
+      try (RelayClient c = RelayClient.connect(quiet.address())) {
+        c.request(RelayClient.connectRequest(http.port(), carol));
+        c.write("GET /unlogged HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertThat(c.readResponse().status()).isEqualTo(200);
+      }
+      try (RelayClient c = RelayClient.connect(quiet.address())) {
+        RelayClient.Response r =
+            c.request(
+                "CONNECT 10.0.0.1:22 HTTP/1.1\r\nProxy-Authorization: "
+                    + RelayClient.basic(carol)
+                    + "\r\n\r\n");
+        assertThat(r.status()).isEqualTo(403);
+      }
+      String ok =
+          log.await(
+              m -> m.startsWith("user=carol result=ok") && !m.contains("up=0 "),
+              Duration.ofSeconds(5));
+      assertThat(ok)
+          .as("user, bytes and duration stay")
+          .isNotNull()
+          .matches("user=carol result=ok up=\\d+ down=\\d+ duration=\\d+ms");
+      String refused =
+          log.await(m -> m.startsWith("user=carol result=refused"), Duration.ofSeconds(5));
+      assertThat(refused)
+          .as("the refusal's detail names the destination, so it goes too")
+          .isNotNull()
+          .matches("user=carol result=refused up=\\d+ down=\\d+ duration=\\d+ms");
+      assertThat(log.lines())
+          .filteredOn(m -> m.contains("carol"))
+          .allSatisfy(
+              m ->
+                  assertThat(m)
+                      .doesNotContain("dest=")
+                      .doesNotContain("127.0.0.1:" + http.port())
+                      .doesNotContain("10.0.0.1"));
+    }
   }
 }

@@ -11,7 +11,9 @@ public final class AddressRanges {
   /**
    * Addresses a relay must never connect to on a stranger's behalf: loopback, private, link-local,
    * CGNAT, multicast, unspecified, broadcast and reserved, IPv4 and IPv6. The documentation ranges
-   * are not in it: the test lab uses them as public addresses.
+   * are not in it: the test lab uses them as public addresses. IPv4-compatible ({@code ::/96}) and
+   * 6to4 ({@code 2002::/16}) addresses are in it whole: each carries an IPv4 address that a host
+   * with such a route would reach, {@code [::127.0.0.1]} and {@code [2002:7f00:1::]} included.
    */
   public static final List<Cidr> NON_PUBLIC =
       parseAll(
@@ -27,8 +29,8 @@ public final class AddressRanges {
           "224.0.0.0/4",
           "240.0.0.0/4",
           "255.255.255.255/32",
-          "::/128",
-          "::1/128",
+          "::/96",
+          "2002::/16",
           "fc00::/7",
           "fe80::/10",
           "fec0::/10",
@@ -73,7 +75,7 @@ public final class AddressRanges {
     return false;
   }
 
-  /** An IPv4-mapped or IPv4-compatible IPv6 address is judged as the IPv4 address inside it. */
+  /** An IPv4-mapped or NAT64 IPv6 address is judged as the IPv4 address inside it. */
   static InetAddress unwrap(InetAddress address) {
     if (address instanceof Inet6Address) {
       byte[] b = address.getAddress();

@@ -92,6 +92,13 @@ final class RunCommand implements Callable<Integer> {
       description = "Give up connecting to a destination after this long. Default: 10.")
   int connectTimeout = 10;
 
+  @Option(
+      names = "--log-destinations",
+      description =
+          "Name each user connection's destination in the log. Default: off; the log keeps the"
+              + " user, bytes, duration and result only, so no browsing history.")
+  boolean logDestinations;
+
   @Override
   public Integer call() throws InterruptedException {
     if ((cert == null) != (key == null)) {
@@ -116,7 +123,8 @@ final class RunCommand implements Callable<Integer> {
             .decoyDir(decoyDir)
             .handshakeTimeout(Duration.ofSeconds(handshakeTimeout))
             .idleTimeout(Duration.ofSeconds(idleTimeout))
-            .connectTimeout(Duration.ofSeconds(connectTimeout));
+            .connectTimeout(Duration.ofSeconds(connectTimeout))
+            .logDestinations(logDestinations);
     if (cert != null) {
       CertifiedKey k = RelayCertificate.load(cert, key);
       b.identity(k);

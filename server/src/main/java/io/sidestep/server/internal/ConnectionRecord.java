@@ -6,14 +6,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What one client connection did, logged once when it closes: at INFO for a user ({@code user=NAME
- * dest=HOST:PORT result=ok up=BYTES down=BYTES duration=MS}), at DEBUG for a stranger. Never holds
- * a token. Touched only from the connection's event loop.
+ * result=ok up=BYTES down=BYTES duration=MS}), at DEBUG for a stranger. Only with {@code
+ * logDestinations} does the line name the destination ({@code dest=HOST:PORT}) and a failure's
+ * detail, which can name it too (a resolver's or a socket's message): by default the relay keeps no
+ * browsing history. Never holds a token. Touched only from the connection's event loop.
  */
 public final class ConnectionRecord {
 
   private static final Logger log = LoggerFactory.getLogger("io.sidestep.server.Connections");
 
   private final long start = System.nanoTime();
+  private final boolean logDestinations;
   private String user;
   private String destination;
   private String result = "closed";
@@ -22,6 +25,10 @@ public final class ConnectionRecord {
   private long down;
   private int dnsQueries;
   private boolean logged;
+
+  public ConnectionRecord(boolean logDestinations) {
+    this.logDestinations = logDestinations;
+  }
 
   public void user(String name) {
     this.user = name;
@@ -63,14 +70,16 @@ public final class ConnectionRecord {
       return;
     }
     StringBuilder sb = new StringBuilder("user=").append(user);
-    sb.append(" dest=").append(destination == null ? "-" : clean(destination));
+    if (logDestinations) {
+      sb.append(" dest=").append(destination == null ? "-" : clean(destination));
+    }
     if (dnsQueries > 0) {
       sb.append(" doh=").append(dnsQueries);
     }
     sb.append(" result=").append(result);
     sb.append(" up=").append(up).append(" down=").append(down);
     sb.append(" duration=").append(ms).append("ms");
-    if (detail != null) {
+    if (detail != null && logDestinations) {
       sb.append(" (").append(clean(detail)).append(')');
     }
     log.info(sb.toString());

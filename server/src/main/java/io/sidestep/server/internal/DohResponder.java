@@ -17,18 +17,22 @@ import java.util.List;
 /**
  * Answers a DNS query (the body of a DNS-over-HTTPS request) with the relay's own resolver: A and
  * AAAA only (other types get NOTIMP), NXDOMAIN for a name that does not resolve, SERVFAIL when the
- * resolver fails otherwise. The resolver gives no TTLs, so answers carry {@value #TTL} seconds. The
- * destination policy does not apply: detection needs the true answer, whatever it is. Blocks, so it
- * runs on the blocking pool.
+ * resolver fails otherwise. The resolver gives no TTLs, so answers carry {@value #TTL} seconds. An
+ * address the destination policy refuses is left out of the answer, so the relay's hosts file and
+ * internal zones stay private; a name left with no address gets an empty NOERROR answer (no data),
+ * as a resolver answers a name without records of that type: the relay would not connect there
+ * either. Blocks, so it runs on the blocking pool.
  */
 public final class DohResponder {
 
   static final long TTL = 60;
 
   private final Resolver resolver;
+  private final DestinationPolicy policy;
 
-  public DohResponder(Resolver resolver) {
+  public DohResponder(Resolver resolver, DestinationPolicy policy) {
     this.resolver = resolver;
+    this.policy = policy;
   }
 
   /**
@@ -64,6 +68,6 @@ public final class DohResponder {
       all = List.of();
     }
     Class<?> family = type.equals(DnsRecordType.A) ? Inet4Address.class : Inet6Address.class;
-    return DnsAnswer.of(all.stream().filter(family::isInstance).toList());
+    return DnsAnswer.of(all.stream().filter(family::isInstance).filter(policy::permits).toList());
   }
 }

@@ -53,7 +53,7 @@ final class Exchange {
   private final RelayContext rc;
   private final ChannelHandlerContext ctx;
   private final Consumer<HttpRequest> onRequest;
-  private final ConnectionRecord record = new ConnectionRecord();
+  private final ConnectionRecord record;
   private final ArrayDeque<Object> queue = new ArrayDeque<>();
   private State state = State.REQUEST;
 
@@ -70,6 +70,7 @@ final class Exchange {
     this.rc = rc;
     this.ctx = ctx;
     this.onRequest = onRequest;
+    this.record = new ConnectionRecord(rc.logDestinations());
     ctx.channel().closeFuture().addListener(f -> record.log());
   }
 

@@ -4,7 +4,8 @@ import java.util.concurrent.Executor;
 
 /**
  * What every connection's handlers share: who the users are, how to reach destinations, the decoy
- * site, the DNS-over-HTTPS responder and the pool for blocking work.
+ * site, the DNS-over-HTTPS responder, the pool for blocking work, and whether connection log lines
+ * name destinations.
  */
 public record RelayContext(
     Authenticator authenticator,
@@ -13,4 +14,5 @@ public record RelayContext(
     DohResponder doh,
     Executor blocking,
     int maxHeaders,
-    long requestTimeoutMillis) {}
+    long requestTimeoutMillis,
+    boolean logDestinations) {}

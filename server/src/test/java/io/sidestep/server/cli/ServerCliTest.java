@@ -59,6 +59,7 @@ class ServerCliTest {
             "--decoy-dir",
             "--idle-timeout",
             "--handshake-timeout",
+            "--log-destinations",
             "Default:0.0.0.0:443",
             "Default:~/.sidestep-relay");
     assertThat(run("--help").out()).contains("run", "users");

@@ -109,7 +109,8 @@ class InternalsTest {
               }
               return java.util.concurrent.CompletableFuture.failedFuture(
                   new java.net.UnknownHostException(host));
-            });
+            },
+            new DestinationPolicy(List.of()));
     assertThat(doh.resolve("a.example", DnsRecordType.A).addresses())
         .containsExactly(InetAddress.getByName("192.0.2.1"));
     assertThat(doh.resolve("a.example", DnsRecordType.AAAA).addresses())
@@ -125,7 +126,8 @@ class InternalsTest {
         new DohResponder(
             host -> {
               throw new IllegalStateException("resolver down");
-            });
+            },
+            new DestinationPolicy(List.of()));
     assertThat(broken.resolve("a.example", DnsRecordType.A).rcode())
         .isEqualTo(DnsResponseCode.SERVFAIL);
   }
