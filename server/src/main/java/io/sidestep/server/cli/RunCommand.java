@@ -77,8 +77,10 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--handshake-timeout",
       paramLabel = "SECONDS",
-      description = "Close a connection whose TLS handshake takes longer. Default: 10.")
-  int handshakeTimeout = 10;
+      description =
+          "Close a connection whose TLS handshake (or the bytes before it) takes longer."
+              + " Default: 60, as nginx.")
+  int handshakeTimeout = 60;
 
   @Option(
       names = "--idle-timeout",

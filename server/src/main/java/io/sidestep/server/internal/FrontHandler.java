@@ -67,6 +67,14 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
     ex.failed(cause);
   }
 
+  private static int longestHeaderLine(HttpRequest r) {
+    int longest = 0;
+    for (var e : r.headers()) {
+      longest = Math.max(longest, e.getKey().length() + 2 + e.getValue().length());
+    }
+    return longest;
+  }
+
   private void route(HttpRequest r) {
     if (r.decoderResult().isFailure()) {
       Throwable c = r.decoderResult().cause();
@@ -84,8 +92,8 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
           HttpResponses.response(ex.alloc(), status, "text/html", page, false, false), false);
       return;
     }
-    if (r.headers().size() > rc.maxHeaders()) {
-      ex.record().result("bad-request", "too many headers");
+    if (longestHeaderLine(r) > RelayInitializer.MAX_HEADER_LINE) {
+      ex.record().result("bad-request", "header line too long");
       ex.respond(
           HttpResponses.response(
               ex.alloc(),
@@ -93,6 +101,20 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
               "text/html",
               HttpResponses.errorPage(
                   HttpResponseStatus.BAD_REQUEST, "Request Header Or Cookie Too Large"),
+              false,
+              false),
+          false);
+      return;
+    }
+    if (TlsSniffer.plain(ex.ctx())) {
+      ex.record().result("bad-request", "plain HTTP");
+      ex.respond(
+          HttpResponses.response(
+              ex.alloc(),
+              HttpResponseStatus.BAD_REQUEST,
+              "text/html",
+              HttpResponses.errorPage(
+                  HttpResponseStatus.BAD_REQUEST, "The plain HTTP request was sent to HTTPS port"),
               false,
               false),
           false);

@@ -12,5 +12,5 @@ public record RelayContext(
     DecoySite decoy,
     DohResponder doh,
     Executor blocking,
-    int maxHeaders,
-    long requestTimeoutMillis) {}
+    long requestTimeoutMillis,
+    long keepAliveTimeoutMillis) {}
