@@ -184,10 +184,10 @@ public final class Relay implements AutoCloseable {
   /**
    * Configures a relay. Defaults: listen on 0.0.0.0:443; state directory {@code ~/.sidestep-relay};
    * the state directory's certificate (generated on first start); no destination exceptions; the
-   * built-in decoy page; the JVM's resolver; TLS handshake (and the bytes before it) within 60 s,
-   * as nginx; idle timeout 5 min; outbound connect timeout 10 s; users file polled every second;
-   * request heads within 60 s and kept-alive connections closed after 75 s quiet (nginx's
-   * defaults); Netty's default number of I/O threads.
+   * built-in decoy page and no fallback server; the JVM's resolver; TLS handshake (and the bytes
+   * before it) within 60 s, as nginx; idle timeout 5 min; outbound connect timeout 10 s; users file
+   * polled every second; request heads within 60 s and kept-alive connections closed after 75 s
+   * quiet (nginx's defaults); Netty's default number of I/O threads.
    */
   public static final class Builder {
     private InetSocketAddress listen = new InetSocketAddress("0.0.0.0", 443);
@@ -195,6 +195,7 @@ public final class Relay implements AutoCloseable {
     private CertifiedKey identity;
     private final List<Cidr> allowed = new ArrayList<>();
     private Path decoyDir;
+    private InetSocketAddress fallback;
     private Resolver resolver = Resolver.system();
     private Duration handshakeTimeout = Duration.ofSeconds(60);
     private Duration idleTimeout = Duration.ofMinutes(5);
@@ -245,6 +246,17 @@ public final class Relay implements AutoCloseable {
     /** Serves the files of {@code dir} to strangers instead of the built-in page. */
     public Builder decoyDir(Path dir) {
       this.decoyDir = dir;
+      return this;
+    }
+
+    /**
+     * Hands every TLS connection whose first request is not a user's proxy request to this
+     * plain-HTTP web server, replaying its bytes and splicing the two, so strangers get that
+     * server's own answers byte for byte; null (the default) lets the decoy site answer. Bytes that
+     * are not TLS still get the relay's own answer, as on any HTTPS port.
+     */
+    public Builder fallback(InetSocketAddress server) {
+      this.fallback = server;
       return this;
     }
 
@@ -362,7 +374,8 @@ public final class Relay implements AutoCloseable {
               new DohResponder(resolver),
               blocking,
               requestTimeout.toMillis(),
-              keepAliveTimeout.toMillis());
+              keepAliveTimeout.toMillis(),
+              fallback);
 
       EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
       EventLoopGroup workers =

@@ -1,10 +1,12 @@
 package io.sidestep.server.internal;
 
+import java.net.InetSocketAddress;
 import java.util.concurrent.Executor;
 
 /**
  * What every connection's handlers share: who the users are, how to reach destinations, the decoy
- * site, the DNS-over-HTTPS responder and the pool for blocking work.
+ * site (or the web server strangers are handed to, when {@code fallback} is not null), the
+ * DNS-over-HTTPS responder, the pool for blocking work and the timeouts.
  */
 public record RelayContext(
     Authenticator authenticator,
@@ -13,4 +15,5 @@ public record RelayContext(
     DohResponder doh,
     Executor blocking,
     long requestTimeoutMillis,
-    long keepAliveTimeoutMillis) {}
+    long keepAliveTimeoutMillis,
+    InetSocketAddress fallback) {}

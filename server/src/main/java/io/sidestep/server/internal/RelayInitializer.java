@@ -58,5 +58,8 @@ public final class RelayInitializer extends ChannelInitializer<SocketChannel> {
                     .setMaxChunkSize(16 * 1024)))
         .addLast("http-encoder", new HttpResponseEncoder())
         .addLast("front", new FrontHandler(rc));
+    if (rc.fallback() != null) {
+      ch.pipeline().addBefore("guard", "recorder", new Recorder());
+    }
   }
 }

@@ -4,7 +4,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
-import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AttributeKey;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -27,6 +30,7 @@ public final class RequestGuard extends ByteToMessageDecoder {
   private int methodLength;
   private boolean inTarget;
   private int scanned;
+  private boolean rejected;
 
   /** Whether {@code ctx}'s connection asked in HTTP/0.9. */
   public static boolean http09(ChannelHandlerContext ctx) {
@@ -35,6 +39,10 @@ public final class RequestGuard extends ByteToMessageDecoder {
 
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    if (rejected) {
+      in.skipBytes(in.readableBytes());
+      return;
+    }
     int start = in.readerIndex();
     for (int i = start + scanned; i < in.writerIndex(); i++) {
       int c = in.getUnsignedByte(i);
@@ -48,11 +56,16 @@ public final class RequestGuard extends ByteToMessageDecoder {
         }
         boolean ok = (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
         if (!ok || ++methodLength > MAX_METHOD) {
+          // A request that failed to decode: the front handler answers it (or hands the
+          // connection to the fallback server), and whatever follows is dropped here.
+          rejected = true;
           in.skipBytes(in.readableBytes());
-          ctx.pipeline().remove(this);
-          ctx.writeAndFlush(
-                  HttpResponses.rawClose(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, null))
-              .addListener(f -> LingeringClose.close(ctx.channel()));
+          DefaultFullHttpRequest bad =
+              new DefaultFullHttpRequest(
+                  HttpVersion.HTTP_1_1, HttpMethod.GET, "/", Unpooled.EMPTY_BUFFER);
+          bad.setDecoderResult(
+              DecoderResult.failure(new IllegalArgumentException("not an HTTP method")));
+          out.add(bad);
           return;
         }
       } else if (c == '\n') {

@@ -72,6 +72,11 @@ public record Probe(
     return new Probe(name, tls, alpn, host, sends, listenMillis, suite);
   }
 
+  /** The same bytes without TLS. */
+  public Probe plain() {
+    return new Probe(name, false, alpn, sni, sends, listenMillis, suite);
+  }
+
   public Probe suite(String tls12Suite) {
     return new Probe(name, tls, alpn, sni, sends, listenMillis, tls12Suite);
   }
