@@ -339,16 +339,16 @@ class ProbeResistanceTest {
         assertThat(resp.bodyText()).as(climb).doesNotContain("outside the site");
       }
       for (String bad :
-          List.of(
-              "/.htpasswd",
-              "/docs/.htpasswd/..",
-              "/escape.txt",
-              "/docs%5c..%5c..%5csecret.txt",
-              "/nothing-here")) {
+          List.of("/.htpasswd", "/escape.txt", "/docs%5c..%5c..%5csecret.txt", "/nothing-here")) {
         RelayClient.Response resp = get.apply(bad);
         assertThat(resp.status()).as(bad).isEqualTo(404);
         assertThat(resp.bodyText()).as(bad).doesNotContain("outside the site", "hidden");
       }
+      RelayClient.Response dir = get.apply("/docs/.htpasswd/..");
+      assertThat(dir.status())
+          .as("that is /docs/, a directory without an index: nginx's 403")
+          .isEqualTo(403);
+      assertThat(dir.bodyText()).doesNotContain("hidden");
       assertThat(get.apply("/docs/../docs/./a.txt").bodyText())
           .as("dot segments inside the site resolve as on any web server")
           .isEqualTo("text file");

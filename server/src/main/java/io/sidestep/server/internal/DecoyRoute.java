@@ -22,6 +22,7 @@ final class DecoyRoute {
   static final long MAX_BODY = 1 << 20;
 
   private final Exchange ex;
+  private boolean preconditionFailed;
 
   DecoyRoute(Exchange ex) {
     this.ex = ex;
@@ -110,13 +111,22 @@ final class DecoyRoute {
     DecoySite site = ex.rc().decoy();
     String uri = r.uri();
     if (!site.blocking()) {
-      ex.respond(toResponse(r, site.page(uri), again), again);
+      answer(r, site.page(uri), again);
       return;
     }
-    ex.offLoop(() -> site.page(uri), page -> ex.respond(toResponse(r, page, again), again));
+    ex.offLoop(() -> site.page(uri), page -> answer(r, page, again));
+  }
+
+  private void answer(HttpRequest r, DecoySite.Page page, boolean again) {
+    preconditionFailed = false;
+    FullHttpResponse resp = toResponse(r, page, again);
+    ex.respond(resp, again && !preconditionFailed);
   }
 
   private FullHttpResponse toResponse(HttpRequest r, DecoySite.Page page, boolean again) {
+    if (page.status().equals(HttpResponseStatus.MOVED_PERMANENTLY)) {
+      return redirect(r, page, again);
+    }
     if (!page.status().equals(HttpResponseStatus.OK)) {
       return HttpResponses.response(
           ex.alloc(), page.status(), page.contentType(), page.body(), ex.head(), again);
@@ -128,6 +138,8 @@ final class DecoyRoute {
     String ifMatch = h.get(HttpHeaderNames.IF_MATCH);
     if ((ius != null && !modifiedBefore(page, ius))
         || (ifMatch != null && !matches(ifMatch, etag, false))) {
+      // nginx says keep-alive here, and then closes all the same.
+      preconditionFailed = true;
       return HttpResponses.error(
           ex.alloc(), HttpResponseStatus.PRECONDITION_FAILED, ex.head(), again);
     }
@@ -152,7 +164,15 @@ final class DecoyRoute {
     byte[] body = page.body();
     HttpResponseStatus status = HttpResponseStatus.OK;
     String contentRange = null;
-    long[] range = range(h.get(HttpHeaderNames.RANGE), body.length);
+    String ifRange = h.get(HttpHeaderNames.IF_RANGE);
+    long[][] ranges =
+        ifRange == null || ifRange.equals(etag) || ifRange.equals(lastModified)
+            ? ranges(h.get(HttpHeaderNames.RANGE), body.length)
+            : null;
+    if (ranges != null && ranges.length > 1) {
+      return multipart(page, ranges, lastModified, etag, again);
+    }
+    long[] range = ranges == null ? null : ranges[0];
     if (range == UNSATISFIABLE) {
       FullHttpResponse resp =
           HttpResponses.error(
@@ -182,6 +202,80 @@ final class DecoyRoute {
     return resp;
   }
 
+  /** nginx's redirect of a directory asked for without its slash. */
+  private FullHttpResponse redirect(HttpRequest r, DecoySite.Page page, boolean again) {
+    String host = r.headers().get(HttpHeaderNames.HOST);
+    java.net.InetSocketAddress local =
+        (java.net.InetSocketAddress) ex.ctx().channel().localAddress();
+    if (host == null || host.isEmpty()) {
+      host = local.getAddress().getHostAddress();
+    } else if (!host.startsWith("[") && host.indexOf(':') >= 0) {
+      host = host.substring(0, host.indexOf(':'));
+    } else if (host.startsWith("[") && host.indexOf(']') > 0) {
+      host = host.substring(0, host.indexOf(']') + 1);
+    }
+    String uri = r.uri();
+    int q = uri.indexOf('?');
+    String path = DecoySite.rawPath(uri);
+    String location =
+        "https://"
+            + host.toLowerCase(java.util.Locale.ROOT)
+            + (local.getPort() == 443 ? "" : ":" + local.getPort())
+            + path
+            + "/"
+            + (q >= 0 ? uri.substring(q) : "");
+    FullHttpResponse resp =
+        HttpResponses.response(
+            ex.alloc(), page.status(), page.contentType(), page.body(), ex.head(), again);
+    String connection = resp.headers().get("Connection");
+    resp.headers().remove("Connection").set("Location", location).set("Connection", connection);
+    return resp;
+  }
+
+  /** Several ranges: nginx's multipart/byteranges, its boundaries numbered by a counter. */
+  private FullHttpResponse multipart(
+      DecoySite.Page page, long[][] ranges, String lastModified, String etag, boolean again) {
+    String boundary = String.format("%020d", BOUNDARIES.incrementAndGet());
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    byte[] body = page.body();
+    for (long[] r : ranges) {
+      String head =
+          "\r\n--"
+              + boundary
+              + "\r\nContent-Type: "
+              + page.contentType()
+              + "\r\nContent-Range: bytes "
+              + r[0]
+              + "-"
+              + (r[1] - 1)
+              + "/"
+              + body.length
+              + "\r\n\r\n";
+      out.writeBytes(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.write(body, (int) r[0], (int) (r[1] - r[0]));
+    }
+    out.writeBytes(
+        ("\r\n--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    FullHttpResponse resp =
+        HttpResponses.response(
+            ex.alloc(),
+            HttpResponseStatus.PARTIAL_CONTENT,
+            "multipart/byteranges; boundary=" + boundary,
+            out.toByteArray(),
+            ex.head(),
+            again);
+    String connection = resp.headers().get("Connection");
+    resp.headers()
+        .remove("Connection")
+        .set("Last-Modified", lastModified)
+        .set("Connection", connection)
+        .set("ETag", etag);
+    return resp;
+  }
+
+  private static final java.util.concurrent.atomic.AtomicLong BOUNDARIES =
+      new java.util.concurrent.atomic.AtomicLong();
+
   private static boolean modifiedBefore(DecoySite.Page page, String date) {
     Date d = DateFormatter.parseHttpDate(date);
     return d != null && !page.modified().isAfter(d.toInstant());
@@ -207,14 +301,27 @@ final class DecoyRoute {
   private static final long[] UNSATISFIABLE = new long[0];
 
   /**
-   * The single byte range asked for, as [start, end), or null to send the whole body: no Range
-   * header, one that does not parse, or several ranges.
+   * The byte ranges asked for, each as [start, end), with {@link #UNSATISFIABLE} alone when none
+   * can be served; null to send the whole body (no Range header, or one that does not parse).
    */
-  static long[] range(String header, long length) {
-    if (header == null || !header.startsWith("bytes=") || header.indexOf(',') >= 0) {
+  static long[][] ranges(String header, long length) {
+    if (header == null || !header.startsWith("bytes=")) {
       return null;
     }
-    String spec = header.substring(6).trim();
+    java.util.List<long[]> out = new java.util.ArrayList<>();
+    for (String spec : header.substring(6).split(",")) {
+      long[] r = range(spec.trim(), length);
+      if (r == null) {
+        return null;
+      }
+      if (r != UNSATISFIABLE) {
+        out.add(r);
+      }
+    }
+    return out.isEmpty() ? new long[][] {UNSATISFIABLE} : out.toArray(new long[0][]);
+  }
+
+  private static long[] range(String spec, long length) {
     int dash = spec.indexOf('-');
     if (dash < 0) {
       return null;
@@ -229,22 +336,19 @@ final class DecoyRoute {
           return null;
         }
         long suffix = Long.parseLong(b);
-        start = Math.max(0, length - suffix);
-        end = length;
         if (suffix == 0) {
           return UNSATISFIABLE;
         }
+        start = Math.max(0, length - suffix);
+        end = length;
       } else {
         start = Long.parseLong(a);
-        end = b.isEmpty() ? length : Math.min(length, Long.parseLong(b) + 1);
         if (!b.isEmpty() && Long.parseLong(b) < start) {
           return null;
         }
+        end = b.isEmpty() ? length : Math.min(length, Long.parseLong(b) + 1);
       }
-      if (start >= length) {
-        return UNSATISFIABLE;
-      }
-      return new long[] {start, end};
+      return start >= length ? UNSATISFIABLE : new long[] {start, end};
     } catch (NumberFormatException e) {
       return null;
     }

@@ -112,7 +112,19 @@ public final class DecoySite {
           ? new Page(HttpResponseStatus.OK, "text/html", BUILT_IN, started)
           : notFound();
     }
-    return fromDirectory(path, rawPath(uri).endsWith("/"));
+    return fromDirectory(path, asDirectory(uri));
+  }
+
+  /** Whether the target names a directory: its path ends in a slash, or in a dot segment. */
+  private static boolean asDirectory(String uri) {
+    String raw = rawPath(uri);
+    String p;
+    try {
+      p = QueryStringDecoder.decodeComponent(raw.replace("+", "%2B"));
+    } catch (IllegalArgumentException e) {
+      return raw.endsWith("/");
+    }
+    return p.endsWith("/") || p.endsWith("/.") || p.endsWith("/..");
   }
 
   /** The decoded, normalised path of a request target, or null when it cannot be served. */
@@ -184,7 +196,7 @@ public final class DecoySite {
   }
 
   /** The target's path, still percent-encoded, without scheme, authority, query or fragment. */
-  private static String rawPath(String uri) {
+  static String rawPath(String uri) {
     String u = uri;
     int scheme = u.indexOf("://");
     if (scheme > 0 && scheme < 10) {
@@ -208,8 +220,22 @@ public final class DecoySite {
       return notFound();
     }
     try {
+      if (Files.isDirectory(p) && !asDirectory && !path.equals("/")) {
+        return new Page(
+            HttpResponseStatus.MOVED_PERMANENTLY,
+            "text/html",
+            HttpResponses.errorPage(HttpResponseStatus.MOVED_PERMANENTLY),
+            null);
+      }
       if (Files.isDirectory(p)) {
         p = p.resolve("index.html");
+        if (!Files.exists(p)) {
+          return new Page(
+              HttpResponseStatus.FORBIDDEN,
+              "text/html",
+              HttpResponses.errorPage(HttpResponseStatus.FORBIDDEN),
+              null); // nginx without autoindex
+        }
       } else if (asDirectory) {
         return notFound(); // nginx: a file asked for as a directory is not there
       }

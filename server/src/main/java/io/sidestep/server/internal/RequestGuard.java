@@ -14,7 +14,7 @@ import java.util.List;
 
 /**
  * Reads a connection's first request line as nginx does before the HTTP decoder sees it. The method
- * must be 1-20 characters of {@code A-Z}, {@code _} or {@code -} followed by a space (leading empty
+ * must be characters of {@code A-Z}, {@code _} or {@code -} followed by a space (leading empty
  * lines are allowed); anything else gets 400 and a close at once, instead of the decoder waiting
  * for a line end that garbage may never send. A line with no version is an HTTP/0.9 request: it is
  * handed on as HTTP/1.0 and the connection is marked {@link #HTTP_09}, so that the answer goes out
@@ -26,7 +26,6 @@ public final class RequestGuard extends ByteToMessageDecoder {
   /** Set on a connection whose request is HTTP/0.9. */
   public static final AttributeKey<Boolean> HTTP_09 = AttributeKey.valueOf("sidestep.http09");
 
-  private static final int MAX_METHOD = 20;
   private int methodLength;
   private boolean inTarget;
   private int scanned;
@@ -55,7 +54,8 @@ public final class RequestGuard extends ByteToMessageDecoder {
           continue;
         }
         boolean ok = (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
-        if (!ok || ++methodLength > MAX_METHOD) {
+        methodLength++;
+        if (!ok) {
           // A request that failed to decode: the front handler answers it (or hands the
           // connection to the fallback server), and whatever follows is dropped here.
           rejected = true;

@@ -68,7 +68,14 @@ class ProbeDiffTest {
     Path site = Files.createDirectories(work.resolve("site"));
     Files.writeString(site.resolve("index.html"), INDEX);
     Files.writeString(site.resolve("style.css"), "body { color: #222; }\n");
-    for (Path p : List.of(site.resolve("index.html"), site.resolve("style.css"))) {
+    Files.createDirectories(site.resolve("docs"));
+    Files.writeString(site.resolve("docs/index.html"), "<p>docs</p>\n");
+    Files.createDirectories(site.resolve("empty"));
+    for (Path p :
+        List.of(
+            site.resolve("index.html"),
+            site.resolve("style.css"),
+            site.resolve("docs/index.html"))) {
       Files.setLastModifiedTime(p, FileTime.from(MTIME));
     }
     Path state = work.resolve("state");
@@ -226,6 +233,57 @@ class ProbeDiffTest {
         Probe.tls(
             "Expect: 100-continue",
             "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc"));
+    // More of our own.
+    p.add(Probe.tls("two ranges", "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=0-1,5-6\r\n\r\n"));
+    p.add(
+        Probe.tls("range past the end", "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=500-\r\n\r\n"));
+    p.add(
+        Probe.tls(
+            "range end past the end", "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=100-900\r\n\r\n"));
+    p.add(Probe.tls("range not bytes", "GET / HTTP/1.1\r\nHost: x\r\nRange: lines=1-2\r\n\r\n"));
+    p.add(Probe.tls("HEAD with range", "HEAD / HTTP/1.1\r\nHost: x\r\nRange: bytes=0-9\r\n\r\n"));
+    p.add(Probe.tls("If-Match wrong", "GET / HTTP/1.1\r\nHost: x\r\nIf-Match: \"nope\"\r\n\r\n"));
+    p.add(Probe.tls("If-None-Match *", "GET / HTTP/1.1\r\nHost: x\r\nIf-None-Match: *\r\n\r\n"));
+    p.add(
+        Probe.tls(
+            "If-Modified-Since other date",
+            "GET / HTTP/1.1\r\nHost: x\r\nIf-Modified-Since: Thu, 02 May 2024 10:00:00 GMT\r\n\r\n"));
+    p.add(
+        Probe.tls(
+            "If-Unmodified-Since before",
+            "GET / HTTP/1.1\r\nHost: x\r\nIf-Unmodified-Since: Tue, 30 Apr 2024 10:00:00 GMT\r\n\r\n"));
+    p.add(
+        Probe.tls(
+            "If-Range with the ETag",
+            "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=0-3\r\nIf-Range: " + etag + "\r\n\r\n"));
+    p.add(
+        Probe.tls(
+            "If-Range stale",
+            "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=0-3\r\nIf-Range: \"old\"\r\n\r\n"));
+    p.add(Probe.tls("directory without slash", get("/docs")));
+    p.add(Probe.tls("directory with slash", get("/docs/")));
+    p.add(Probe.tls("directory by dot segments", get("/docs/.hidden/..?q=1")));
+    p.add(Probe.tls("directory with query", get("/docs?a=b")));
+    p.add(Probe.tls("directory without index", get("/empty/")));
+    p.add(Probe.tls("/%2e", get("/docs/%2e")));
+    p.add(Probe.tls("Host with port", "GET / HTTP/1.1\r\nHost: example.com:8443\r\n\r\n"));
+    p.add(Probe.tls("Host with two dots", "GET / HTTP/1.1\r\nHost: a..b\r\n\r\n"));
+    p.add(Probe.tls("absolute https URI", "GET https://example.com/ HTTP/1.1\r\nHost: x\r\n\r\n"));
+    p.add(
+        Probe.tls(
+            "websocket upgrade",
+            "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"));
+    p.add(Probe.tls("HTTP/1.0 HEAD", "HEAD / HTTP/1.0\r\n\r\n"));
+    p.add(Probe.tls("/%2e%2e/", get("/%2e%2e/")));
+    p.add(Probe.tls("/./index.html", get("/./index.html")));
+    p.add(Probe.tls("//index.html", get("//index.html")));
+    p.add(Probe.tls("/index.html%00", get("/index.html%00")));
+    p.add(Probe.tls("long method", "ABCDEFGHIJKLMNOPQRSTUVWXYZ / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    p.add(Probe.tls("underscore header", "GET / HTTP/1.1\r\nHost: x\r\nX_Y: 1\r\n\r\n"));
+    p.add(
+        Probe.tls(
+            "pipelined GET and HEAD", get("/") + "HEAD /missing HTTP/1.1\r\nHost: x\r\n\r\n"));
     // Without TLS.
     p.add(Probe.raw("plain GET", bytes(get("/"))));
     p.add(Probe.raw("single G", bytes("G")).listen(WAIT));
@@ -318,9 +376,14 @@ class ProbeDiffTest {
     }
   }
 
-  /** The Date header's value is the only thing allowed to differ. */
-  static String masked(Probe.Outcome o) {
-    return o.text().replaceAll("(?m)^Date: [^\r\n]*", "Date: (masked)");
+  /**
+   * The Date header's value, and the server's own port in a redirect, are the only things allowed
+   * to differ.
+   */
+  static String masked(Probe.Outcome o, InetSocketAddress server) {
+    return o.text()
+        .replaceAll("(?m)^Date: [^\r\n]*", "Date: (masked)")
+        .replace(":" + server.getPort() + "/", ":(port)/");
   }
 
   @TestFactory
@@ -337,9 +400,9 @@ class ProbeDiffTest {
                       assertThat(relayO.handshake())
                           .as("%s: TLS handshake", e.getKey())
                           .isEqualTo(nginxO.handshake());
-                      assertThat(masked(relayO))
+                      assertThat(masked(relayO, relay.address()))
                           .as("%s: bytes back", e.getKey())
-                          .isEqualTo(masked(nginxO));
+                          .isEqualTo(masked(nginxO, nginx.address()));
                       assertThat(relayO.end())
                           .as("%s: connection's end", e.getKey())
                           .isEqualTo(nginxO.end());
