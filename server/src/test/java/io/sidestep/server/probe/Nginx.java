@@ -12,9 +12,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A stock nginx (the Debian package) started for a test: {@code server_tokens off}, the given
- * files, certificate and key, TLS as in Mozilla's "intermediate" profile, and the given timeout for
- * request heads, bodies and kept-alive connections. nginx needs its port in the configuration, so a
- * port is picked at random from a high range and another is tried when that one is taken.
+ * files, certificate and key, TLS as in Mozilla's "intermediate" profile with the server's suite
+ * order preferred (as in Debian's stock nginx.conf), and the given timeout for request heads,
+ * bodies and kept-alive connections. nginx needs its port in the configuration, so a port is picked
+ * at random from a high range and another is tried when that one is taken.
  */
 public final class Nginx implements AutoCloseable {
 
@@ -83,6 +84,8 @@ public final class Nginx implements AutoCloseable {
               tls ? "    ssl_protocols TLSv1.2 TLSv1.3;" : "",
               tls ? "    ssl_ciphers " + CIPHERS + ";" : "",
               tls ? "    ssl_ecdh_curve " + GROUPS + ";" : "",
+              // As Debian's stock nginx.conf has it.
+              tls ? "    ssl_prefer_server_ciphers on;" : "",
               "    root " + root + ";",
               extra == null ? "" : extra,
               "  }",
