@@ -8,8 +8,15 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Date;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Answers a stranger (or a user asking for an ordinary page) as the decoy site, the way a stock
@@ -205,8 +212,7 @@ final class DecoyRoute {
   /** nginx's redirect of a directory asked for without its slash. */
   private FullHttpResponse redirect(HttpRequest r, DecoySite.Page page, boolean again) {
     String host = r.headers().get(HttpHeaderNames.HOST);
-    java.net.InetSocketAddress local =
-        (java.net.InetSocketAddress) ex.ctx().channel().localAddress();
+    InetSocketAddress local = (InetSocketAddress) ex.ctx().channel().localAddress();
     if (host == null || host.isEmpty()) {
       host = local.getAddress().getHostAddress();
     } else if (!host.startsWith("[") && host.indexOf(':') >= 0) {
@@ -219,7 +225,7 @@ final class DecoyRoute {
     String path = DecoySite.rawPath(uri);
     String location =
         "https://"
-            + host.toLowerCase(java.util.Locale.ROOT)
+            + host.toLowerCase(Locale.ROOT)
             + (local.getPort() == 443 ? "" : ":" + local.getPort())
             + path
             + "/"
@@ -236,7 +242,7 @@ final class DecoyRoute {
   private FullHttpResponse multipart(
       DecoySite.Page page, long[][] ranges, String lastModified, String etag, boolean again) {
     String boundary = String.format("%020d", BOUNDARIES.incrementAndGet());
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] body = page.body();
     for (long[] r : ranges) {
       String head =
@@ -251,11 +257,10 @@ final class DecoyRoute {
               + "/"
               + body.length
               + "\r\n\r\n";
-      out.writeBytes(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.writeBytes(head.getBytes(StandardCharsets.US_ASCII));
       out.write(body, (int) r[0], (int) (r[1] - r[0]));
     }
-    out.writeBytes(
-        ("\r\n--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    out.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
     FullHttpResponse resp =
         HttpResponses.response(
             ex.alloc(),
@@ -273,8 +278,7 @@ final class DecoyRoute {
     return resp;
   }
 
-  private static final java.util.concurrent.atomic.AtomicLong BOUNDARIES =
-      new java.util.concurrent.atomic.AtomicLong();
+  private static final AtomicLong BOUNDARIES = new AtomicLong();
 
   private static boolean modifiedBefore(DecoySite.Page page, String date) {
     Date d = DateFormatter.parseHttpDate(date);
@@ -308,7 +312,7 @@ final class DecoyRoute {
     if (header == null || !header.startsWith("bytes=")) {
       return null;
     }
-    java.util.List<long[]> out = new java.util.ArrayList<>();
+    List<long[]> out = new ArrayList<>();
     for (String spec : header.substring(6).split(",")) {
       long[] r = range(spec.trim(), length);
       if (r == null) {

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -79,7 +80,7 @@ public final class DecoySite {
 
   private final Path root;
   private final Path realRoot;
-  private final Instant started = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+  private final Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
 
   /** The built-in site ({@code dir} null) or the files of {@code dir}. */
   public DecoySite(Path dir) {
