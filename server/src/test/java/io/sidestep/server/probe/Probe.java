@@ -29,7 +29,8 @@ import javax.net.ssl.X509TrustManager;
  * @param alpn protocols to offer, or null for no ALPN extension
  * @param sni the server name to send, or null for none
  * @param sends the writes, in order
- * @param listenMillis how long to wait, after the last write, for more bytes or the close
+ * @param listenMillis how long to wait, after the last write, for more bytes or the close (and at
+ *     least half as long again after the last byte read)
  * @param suite the only TLS 1.2 suite to offer (TLS 1.2 only), or null for the defaults
  */
 public record Probe(
@@ -48,16 +49,22 @@ public record Probe(
     }
   }
 
+  /**
+   * How long a server may stay quiet before the connection counts as left open: long enough for a
+   * loaded machine, short enough that a hundred probes finish in seconds.
+   */
+  static final long QUIET_MILLIS = 1200;
+
   public static Probe tls(String name, String request) {
     return tls(name, request.getBytes(StandardCharsets.ISO_8859_1));
   }
 
   public static Probe tls(String name, byte[] request) {
-    return new Probe(name, true, null, null, List.of(request), 700, null);
+    return new Probe(name, true, null, null, List.of(request), QUIET_MILLIS, null);
   }
 
   public static Probe raw(String name, byte[] bytes) {
-    return new Probe(name, false, null, null, List.of(bytes), 700, null);
+    return new Probe(name, false, null, null, List.of(bytes), QUIET_MILLIS, null);
   }
 
   public Probe listen(long millis) {
@@ -158,6 +165,8 @@ public record Probe(
             return new Outcome(handshake, got.toByteArray(), "closed", since(sent));
           }
           got.write(buf, 0, n);
+          // More may follow the bytes just read: listen on, at least half the window again.
+          deadline = Math.max(deadline, System.nanoTime() + listenMillis * 500_000L);
         } catch (SocketTimeoutException e) {
           // loop: the deadline decides
         } catch (IOException e) {
