@@ -9,7 +9,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
-import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.sidestep.core.files.AtomicFiles;
@@ -30,6 +30,7 @@ import io.sidestep.server.internal.Dialer;
 import io.sidestep.server.internal.DohResponder;
 import io.sidestep.server.internal.RelayContext;
 import io.sidestep.server.internal.RelayInitializer;
+import io.sidestep.server.internal.TlsSniffer;
 import io.sidestep.server.internal.UsersWatcher;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -69,6 +70,19 @@ import org.slf4j.LoggerFactory;
 public final class Relay implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Relay.class);
+
+  /** TLS 1.3's suites, then Mozilla's "intermediate" TLS 1.2 suites, in its order. */
+  static final List<String> TLS12_SUITES =
+      List.of(
+          "TLS_AES_128_GCM_SHA256",
+          "TLS_AES_256_GCM_SHA384",
+          "TLS_CHACHA20_POLY1305_SHA256",
+          "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+          "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+          "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+          "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+          "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+          "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
   private final Path stateDir;
   private final CertifiedKey identity;
@@ -180,9 +194,10 @@ public final class Relay implements AutoCloseable {
   /**
    * Configures a relay. Defaults: listen on 0.0.0.0:443; state directory {@code ~/.sidestep-relay};
    * the state directory's certificate (generated on first start); no destination exceptions; the
-   * built-in decoy page; the JVM's resolver; TLS handshake timeout 10 s; idle timeout 5 min;
-   * outbound connect timeout 10 s; users file polled every second; at most 100 request headers;
-   * Netty's default number of I/O threads.
+   * built-in decoy page and no fallback server; the JVM's resolver; TLS handshake (and the bytes
+   * before it) within 60 s, as nginx; idle timeout 5 min; outbound connect timeout 10 s; users file
+   * polled every second; request heads within 60 s and kept-alive connections closed after 75 s
+   * quiet (nginx's defaults); Netty's default number of I/O threads.
    */
   public static final class Builder {
     private InetSocketAddress listen = new InetSocketAddress("0.0.0.0", 443);
@@ -190,13 +205,14 @@ public final class Relay implements AutoCloseable {
     private CertifiedKey identity;
     private final List<Cidr> allowed = new ArrayList<>();
     private Path decoyDir;
+    private InetSocketAddress fallback;
     private Resolver resolver;
-    private Duration handshakeTimeout = Duration.ofSeconds(10);
+    private Duration handshakeTimeout = Duration.ofSeconds(60);
     private Duration idleTimeout = Duration.ofMinutes(5);
     private Duration connectTimeout = Duration.ofSeconds(10);
     private Duration usersPollInterval = Duration.ofSeconds(1);
     private Duration requestTimeout = Duration.ofSeconds(60);
-    private int maxHeaders = 100;
+    private Duration keepAliveTimeout = Duration.ofSeconds(75);
     private int ioThreads;
     private boolean logDestinations;
 
@@ -245,6 +261,17 @@ public final class Relay implements AutoCloseable {
     }
 
     /**
+     * Hands every TLS connection whose first request is not a user's proxy request to this
+     * plain-HTTP web server, replaying its bytes and splicing the two, so strangers get that
+     * server's own answers byte for byte; null (the default) lets the decoy site answer. Bytes that
+     * are not TLS still get the relay's own answer, as on any HTTPS port.
+     */
+    public Builder fallback(InetSocketAddress server) {
+      this.fallback = server;
+      return this;
+    }
+
+    /**
      * How destination names are resolved; by default the system's resolver, 32 look-ups at once and
      * at most 4096 waiting, closed with the relay.
      */
@@ -269,25 +296,25 @@ public final class Relay implements AutoCloseable {
     }
 
     /**
-     * How long a request head may take to arrive, counted from the connection's start or the
-     * previous response; also closes kept-alive connections that stay quiet that long. Default 60
-     * s.
+     * How long a request head may take to arrive, counted from the connection's start (or from the
+     * first byte of a kept-alive connection's next request). Default 60 s, nginx's.
      */
     public Builder requestTimeout(Duration d) {
       this.requestTimeout = positive("request timeout", d);
       return this;
     }
 
-    public Builder usersPollInterval(Duration d) {
-      this.usersPollInterval = positive("users poll interval", d);
+    /**
+     * How long a kept-alive connection may wait for its next request before it is closed. Default
+     * 75 s, nginx's.
+     */
+    public Builder keepAliveTimeout(Duration d) {
+      this.keepAliveTimeout = positive("keep-alive timeout", d);
       return this;
     }
 
-    public Builder maxHeaders(int n) {
-      if (n < 1) {
-        throw new IllegalArgumentException("max headers: " + n + " (expected: at least 1)");
-      }
-      this.maxHeaders = n;
+    public Builder usersPollInterval(Duration d) {
+      this.usersPollInterval = positive("users poll interval", d);
       return this;
     }
 
@@ -336,15 +363,20 @@ public final class Relay implements AutoCloseable {
             TlsEngines.build(
                 SslContextBuilder.forServer(key.privateKey(), key.chain())
                     .protocols("TLSv1.3", "TLSv1.2")
-                    // Like nginx without http2: pick http/1.1 when a client offers it via ALPN, so
-                    // a
-                    // probe that offers h2 and http/1.1 sees what a stock web server answers.
+                    // What a careful nginx offers (Mozilla's "intermediate" suites and groups), and
+                    // nginx's five-minute sessions, so that the TLS layer tells strangers nothing
+                    // either. (The JDK's engine ignores the groups option.)
+                    .ciphers(TLS12_SUITES)
+                    .option(OpenSslContextOption.GROUPS, new String[] {"X25519", "P-256", "P-384"})
+                    .sessionTimeout(300)
+                    // Like nginx without http2: pick http/1.1 when a client offers it via ALPN. A
+                    // client that offers only others gets alert 120 (see TlsSniffer).
                     .applicationProtocolConfig(
                         new ApplicationProtocolConfig(
                             ApplicationProtocolConfig.Protocol.ALPN,
                             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                             ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                            ApplicationProtocolNames.HTTP_1_1)));
+                            TlsSniffer.PROTOCOLS)));
       } catch (SSLException e) {
         throw new IllegalArgumentException(
             "cannot use the relay certificate: " + e.getMessage(), e);
@@ -366,8 +398,9 @@ public final class Relay implements AutoCloseable {
               decoy,
               new DohResponder(resolver, policy),
               blocking,
-              maxHeaders,
               requestTimeout.toMillis(),
+              keepAliveTimeout.toMillis(),
+              fallback,
               logDestinations);
 
       EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());

@@ -5,9 +5,16 @@ import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.tls.CertificateBuilder;
 import io.sidestep.core.tls.CertifiedKey;
 import io.sidestep.core.tls.Pem;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Locale;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,10 +22,13 @@ import org.slf4j.LoggerFactory;
  * The relay's own key and certificate, kept in its state directory as {@value #CERT_FILE} and
  * {@value #KEY_FILE} (mode 600).
  *
- * <p>The first use generates an EC P-256 key and a self-signed certificate valid for ten years;
- * every later use loads the same files, so the pin in the users' access keys stays valid across
- * restarts. Clients check the pin, not the name, so the certificate's name only has to look
- * ordinary: it is the relay's public host name when one is known, else {@code localhost}.
+ * <p>The first use generates an EC P-256 key and a self-signed certificate shaped like the one a
+ * Debian server makes for itself at install time ({@code ssl-cert}'s "snakeoil"): named after the
+ * host, valid for ten years from a moment some hours or days ago (the install, not this second).
+ * Every later use loads the same files, so the pin in the users' access keys stays valid across
+ * restarts, and certificates made by older versions are kept as they are. Clients check the pin,
+ * not the name or the dates, so the name only has to look ordinary: the relay's public host name
+ * when one is known, else this machine's host name, else {@code localhost}; never an address.
  */
 public final class RelayCertificate {
   private RelayCertificate() {}
@@ -41,14 +51,21 @@ public final class RelayCertificate {
     }
     AtomicFiles.createPrivateDirectories(stateDir);
     String host =
-        hostHint == null || hostHint.isBlank() || isWildcard(hostHint) ? "localhost" : hostHint;
-    CertificateBuilder b = CertificateBuilder.subject("CN=" + host).validFor(Duration.ofDays(3650));
-    if (IpLiterals.isIpLiteral(host)) {
-      b.ipAddresses(host);
-    } else {
-      b.dnsNames(host);
-    }
-    CertifiedKey k = b.selfSigned();
+        hostHint == null
+                || hostHint.isBlank()
+                || isWildcard(hostHint)
+                || IpLiterals.isIpLiteral(hostHint)
+            ? machineName()
+            : hostHint;
+    Instant notBefore =
+        Instant.now()
+            .truncatedTo(ChronoUnit.SECONDS)
+            .minus(Duration.ofMinutes(10 + RANDOM.nextInt(MAX_AGE_MINUTES)));
+    CertifiedKey k =
+        CertificateBuilder.subject("CN=" + host)
+            .dnsNames(host)
+            .validity(notBefore, notBefore.plus(VALIDITY))
+            .selfSigned();
     // The key first: a certificate file is the sign that a complete pair exists.
     Pem.writePrivateKey(key, k.privateKey());
     Pem.writeCertificates(cert, k.chain());
@@ -59,6 +76,27 @@ public final class RelayCertificate {
   /** Loads a key and certificate given on the command line; they must belong together. */
   public static CertifiedKey load(Path certFile, Path keyFile) {
     return Pem.readCertifiedKey(certFile, keyFile);
+  }
+
+  /** Ten years, as {@code ssl-cert} makes them; the pin, not the dates, is what clients check. */
+  static final Duration VALIDITY = Duration.ofDays(3650);
+
+  /** A new certificate's start lies up to this far back (three days). */
+  static final int MAX_AGE_MINUTES = 3 * 24 * 60;
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private static final Pattern HOST_NAME =
+      Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
+
+  /** This machine's host name, as {@code ssl-cert} names its certificate, or {@code localhost}. */
+  static String machineName() {
+    try {
+      String n = InetAddress.getLocalHost().getHostName().toLowerCase(Locale.ROOT);
+      return HOST_NAME.matcher(n).matches() && !IpLiterals.isIpLiteral(n) ? n : "localhost";
+    } catch (IOException | RuntimeException e) {
+      return "localhost";
+    }
   }
 
   private static boolean isWildcard(String host) {

@@ -12,6 +12,9 @@ import io.sidestep.core.tls.Pins;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,6 +69,29 @@ class RelayCertificateTest {
       assertThat(r.certificate().getSubjectX500Principal().getName())
           .isEqualTo("CN=relay.example.net");
     }
+  }
+
+  @Test
+  void generatedCertificateLooksLikeAnOrdinaryOne(@TempDir Path dir) throws Exception {
+    Instant before = Instant.now();
+    X509Certificate c =
+        RelayCertificate.loadOrCreate(dir.resolve("state"), "203.0.113.7").certificate();
+    assertThat(c.getSubjectX500Principal().getName())
+        .as("named after the machine, never the address")
+        .isEqualTo("CN=" + RelayCertificate.machineName())
+        .doesNotContain("203.0.113.7");
+    assertThat(c.getSubjectAlternativeNames())
+        .extracting(n -> (Object) n.get(1))
+        .containsExactly((Object) RelayCertificate.machineName());
+    assertThat(c.getKeyUsage()[2]).as("no keyEncipherment on an EC key").isFalse();
+    assertThat(c.getKeyUsage()[0]).as("digitalSignature").isTrue();
+    Instant notBefore = c.getNotBefore().toInstant();
+    assertThat(notBefore)
+        .as("made some time ago, not exactly an hour ago")
+        .isBefore(before.minus(Duration.ofMinutes(9)))
+        .isAfter(before.minus(Duration.ofDays(3).plusMinutes(11)));
+    assertThat(Duration.between(notBefore, c.getNotAfter().toInstant()))
+        .isEqualTo(Duration.ofDays(3650));
   }
 
   @Test

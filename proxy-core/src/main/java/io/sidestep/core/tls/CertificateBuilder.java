@@ -45,9 +45,10 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  *
  * <p>Defaults: a fresh EC P-256 key pair (SHA256withECDSA signatures), valid from one hour ago for
  * 365 days, a random 127-bit serial number, not a CA, no subject alternative names. Leaves get the
- * key usages of a TLS server and client ({@code digitalSignature, keyEncipherment}, {@code
- * serverAuth, clientAuth}); CAs get {@code keyCertSign, cRLSign} and {@code BasicConstraints
- * CA:true}. Signing uses the JDK's providers; Bouncy Castle is not registered as a JCA provider.
+ * key usages of a TLS server and client ({@code digitalSignature}, plus {@code keyEncipherment} for
+ * RSA keys; {@code serverAuth, clientAuth}); CAs get {@code keyCertSign, cRLSign} and {@code
+ * BasicConstraints CA:true}. Signing uses the JDK's providers; Bouncy Castle is not registered as a
+ * JCA provider.
  */
 public final class CertificateBuilder {
 
@@ -218,10 +219,12 @@ public final class CertificateBuilder {
             Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
       } else {
         b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+        // keyEncipherment means RSA key transport; an EC key never does that.
+        boolean rsa = subjectPair.getPublic().getAlgorithm().equals("RSA");
         b.addExtension(
             Extension.keyUsage,
             true,
-            new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+            new KeyUsage(KeyUsage.digitalSignature | (rsa ? KeyUsage.keyEncipherment : 0)));
         b.addExtension(
             Extension.extendedKeyUsage,
             false,

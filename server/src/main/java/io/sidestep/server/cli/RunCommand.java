@@ -1,6 +1,7 @@
 package io.sidestep.server.cli;
 
 import io.sidestep.core.net.Cidr;
+import io.sidestep.core.route.Destination;
 import io.sidestep.core.tls.CertifiedKey;
 import io.sidestep.server.Relay;
 import io.sidestep.server.RelayCertificate;
@@ -75,10 +76,22 @@ final class RunCommand implements Callable<Integer> {
   Path decoyDir;
 
   @Option(
+      names = "--fallback",
+      paramLabel = "HOST:PORT",
+      converter = Options.AddressConverter.class,
+      description =
+          "Hand every TLS connection that is not a user's proxy request to this plain-HTTP web"
+              + " server, byte for byte, so strangers see its own answers. Default: none (the"
+              + " decoy site answers).")
+  Destination fallback;
+
+  @Option(
       names = "--handshake-timeout",
       paramLabel = "SECONDS",
-      description = "Close a connection whose TLS handshake takes longer. Default: 10.")
-  int handshakeTimeout = 10;
+      description =
+          "Close a connection whose TLS handshake (or the bytes before it) takes longer."
+              + " Default: 60, as nginx.")
+  int handshakeTimeout = 60;
 
   @Option(
       names = "--idle-timeout",
@@ -121,6 +134,8 @@ final class RunCommand implements Callable<Integer> {
             .stateDir(state.dir)
             .allowDestinations(allowed)
             .decoyDir(decoyDir)
+            .fallback(
+                fallback == null ? null : new InetSocketAddress(fallback.host(), fallback.port()))
             .handshakeTimeout(Duration.ofSeconds(handshakeTimeout))
             .idleTimeout(Duration.ofSeconds(idleTimeout))
             .connectTimeout(Duration.ofSeconds(connectTimeout))

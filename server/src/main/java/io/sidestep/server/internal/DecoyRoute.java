@@ -3,19 +3,33 @@ package io.sidestep.server.internal;
 import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Date;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Answers a stranger (or a user asking for an ordinary page) as the decoy site, the way a stock
- * nginx serving static files would: the same refusals, 405 for methods a static site lacks, and its
- * header order on pages found.
+ * nginx serving static files would: the same refusals, 405 for methods a static site lacks,
+ * conditional (304, 412) and single-range (206, 416) answers, and its header order.
  */
 final class DecoyRoute {
 
+  /** nginx's {@code client_max_body_size}: a larger declared body gets 413. */
+  static final long MAX_BODY = 1 << 20;
+
   private final Exchange ex;
+  private boolean preconditionFailed;
 
   DecoyRoute(Exchange ex) {
     this.ex = ex;
@@ -25,18 +39,30 @@ final class DecoyRoute {
     ex.record().result("decoy", null);
     HttpMethod m = r.method();
     String uri = r.uri();
-    // What nginx refuses before it looks for a file, closing the connection: another HTTP major
-    // version (505), an authority-form (CONNECT) or asterisk target, HTTP/1.1 without Host, two
-    // Host headers, a path that climbs above the root (400).
+    HttpHeaders h = r.headers();
+    // What nginx refuses before it looks for a file, closing the connection, in nginx's order: a
+    // target that is neither a path nor absolute (400), another HTTP major version (505),
+    // HTTP/1.1 without Host, two Host headers or a Host no server can have, a path that climbs
+    // above the root or has a bad escape (400), TRACE (405), a declared body over 1 MiB (413).
     HttpResponseStatus refused = null;
-    if (r.protocolVersion().majorVersion() != 1) {
+    if (!(uri.startsWith("/") || ForwardRoute.isAbsolute(uri))) {
+      refused = HttpResponseStatus.BAD_REQUEST;
+    } else if (r.protocolVersion().majorVersion() != 1) {
       refused = HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED;
     } else if (m.equals(HttpMethod.CONNECT)
-        || !(uri.startsWith("/") || ForwardRoute.isAbsolute(uri))
-        || (r.protocolVersion().minorVersion() >= 1 && !r.headers().contains(HttpHeaderNames.HOST))
-        || r.headers().getAll(HttpHeaderNames.HOST).size() > 1
-        || DecoySite.climbsAboveRoot(uri)) {
+        || (r.protocolVersion().minorVersion() >= 1 && !h.contains(HttpHeaderNames.HOST))
+        || h.getAll(HttpHeaderNames.HOST).size() > 1
+        || (h.contains(HttpHeaderNames.HOST) && !validHost(h.get(HttpHeaderNames.HOST)))
+        || DecoySite.refusedPath(uri)) {
       refused = HttpResponseStatus.BAD_REQUEST;
+    } else if (m.equals(HttpMethod.TRACE)) {
+      refused = HttpResponseStatus.METHOD_NOT_ALLOWED;
+    } else if (HttpUtil.getContentLength(r, 0L) > MAX_BODY) {
+      refused = HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
+    }
+    if (refused == HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE) {
+      ex.respondBeforeBody(HttpResponses.error(ex.alloc(), refused, false, false));
+      return;
     }
     if (refused != null) {
       ex.respond(HttpResponses.error(ex.alloc(), refused, false, false), false);
@@ -54,39 +80,281 @@ final class DecoyRoute {
                   again));
       return;
     }
-    ex.expectBody(false, () -> serve(uri, again));
+    ex.expectBody(false, () -> serve(r, again));
   }
 
-  private void serve(String uri, boolean again) {
+  /**
+   * nginx's Host check: no slash, backslash, control character or space, no two dots in a row,
+   * something left once a trailing dot and the port are gone.
+   */
+  static boolean validHost(String host) {
+    int dot = -2;
+    int end = host.length();
+    boolean inBrackets = false;
+    for (int i = 0; i < host.length(); i++) {
+      char c = host.charAt(i);
+      if (c == '.') {
+        if (dot == i - 1) {
+          return false;
+        }
+        dot = i;
+      } else if (c == '[' && i == 0) {
+        inBrackets = true;
+      } else if (c == ']') {
+        inBrackets = false;
+      } else if (c == ':' && !inBrackets && end == host.length()) {
+        end = i;
+      } else if (c == '/' || c == '\\' || c <= 0x20 || c == 0x7f) {
+        return false;
+      }
+    }
+    if (end > 0 && host.charAt(end - 1) == '.') {
+      end--;
+    }
+    return end > 0;
+  }
+
+  private void serve(HttpRequest r, boolean again) {
     DecoySite site = ex.rc().decoy();
+    String uri = r.uri();
     if (!site.blocking()) {
-      ex.respond(toResponse(site.page(uri), again), again);
+      answer(r, site.page(uri), again);
       return;
     }
-    ex.offLoop(() -> site.page(uri), page -> ex.respond(toResponse(page, again), again));
+    ex.offLoop(() -> site.page(uri), page -> answer(r, page, again));
   }
 
-  private FullHttpResponse toResponse(DecoySite.Page page, boolean again) {
-    DecoySite site = ex.rc().decoy();
+  private void answer(HttpRequest r, DecoySite.Page page, boolean again) {
+    preconditionFailed = false;
+    FullHttpResponse resp = toResponse(r, page, again);
+    ex.respond(resp, again && !preconditionFailed);
+  }
+
+  private FullHttpResponse toResponse(HttpRequest r, DecoySite.Page page, boolean again) {
+    if (page.status().equals(HttpResponseStatus.MOVED_PERMANENTLY)) {
+      return redirect(r, page, again);
+    }
+    if (!page.status().equals(HttpResponseStatus.OK)) {
+      return HttpResponses.response(
+          ex.alloc(), page.status(), page.contentType(), page.body(), ex.head(), again);
+    }
+    String lastModified = DateFormatter.format(Date.from(page.modified()));
+    String etag = page.etag();
+    HttpHeaders h = r.headers();
+    String ius = h.get(HttpHeaderNames.IF_UNMODIFIED_SINCE);
+    String ifMatch = h.get(HttpHeaderNames.IF_MATCH);
+    if ((ius != null && !modifiedBefore(page, ius))
+        || (ifMatch != null && !matches(ifMatch, etag, false))) {
+      // nginx says keep-alive here, and then closes all the same.
+      preconditionFailed = true;
+      return HttpResponses.error(
+          ex.alloc(), HttpResponseStatus.PRECONDITION_FAILED, ex.head(), again);
+    }
+    String ims = h.get(HttpHeaderNames.IF_MODIFIED_SINCE);
+    String inm = h.get(HttpHeaderNames.IF_NONE_MATCH);
+    if ((ims != null || inm != null)
+        && (ims == null || ims.equals(lastModified))
+        && (inm == null || matches(inm, etag, true))) {
+      FullHttpResponse resp =
+          HttpResponses.response(
+              ex.alloc(), HttpResponseStatus.NOT_MODIFIED, "text/html", new byte[0], true, again);
+      String connection = resp.headers().get("Connection");
+      resp.headers()
+          .remove("Content-Type")
+          .remove("Content-Length")
+          .remove("Connection")
+          .set("Last-Modified", lastModified)
+          .set("Connection", connection)
+          .set("ETag", etag);
+      return resp;
+    }
+    byte[] body = page.body();
+    HttpResponseStatus status = HttpResponseStatus.OK;
+    String contentRange = null;
+    String ifRange = h.get(HttpHeaderNames.IF_RANGE);
+    long[][] ranges =
+        ifRange == null || ifRange.equals(etag) || ifRange.equals(lastModified)
+            ? ranges(h.get(HttpHeaderNames.RANGE), body.length)
+            : null;
+    if (ranges != null && ranges.length > 1) {
+      return multipart(page, ranges, lastModified, etag, again);
+    }
+    long[] range = ranges == null ? null : ranges[0];
+    if (range == UNSATISFIABLE) {
+      FullHttpResponse resp =
+          HttpResponses.error(
+              ex.alloc(), HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, ex.head(), again);
+      resp.headers().set("Content-Range", "bytes */" + body.length);
+      return resp;
+    }
+    if (range != null) {
+      status = HttpResponseStatus.PARTIAL_CONTENT;
+      contentRange = "bytes " + range[0] + "-" + (range[1] - 1) + "/" + body.length;
+      body = Arrays.copyOfRange(body, (int) range[0], (int) range[1]);
+    }
+    FullHttpResponse resp =
+        HttpResponses.response(ex.alloc(), status, page.contentType(), body, ex.head(), again);
+    // nginx puts Last-Modified before Connection, then ETag and Accept-Ranges (or Content-Range).
+    String connection = resp.headers().get("Connection");
+    resp.headers()
+        .remove("Connection")
+        .set("Last-Modified", lastModified)
+        .set("Connection", connection)
+        .set("ETag", etag);
+    if (contentRange != null) {
+      resp.headers().set("Content-Range", contentRange);
+    } else {
+      resp.headers().set("Accept-Ranges", "bytes");
+    }
+    return resp;
+  }
+
+  /** nginx's redirect of a directory asked for without its slash. */
+  private FullHttpResponse redirect(HttpRequest r, DecoySite.Page page, boolean again) {
+    String host = r.headers().get(HttpHeaderNames.HOST);
+    InetSocketAddress local = (InetSocketAddress) ex.ctx().channel().localAddress();
+    if (host == null || host.isEmpty()) {
+      host = local.getAddress().getHostAddress();
+    } else if (!host.startsWith("[") && host.indexOf(':') >= 0) {
+      host = host.substring(0, host.indexOf(':'));
+    } else if (host.startsWith("[") && host.indexOf(']') > 0) {
+      host = host.substring(0, host.indexOf(']') + 1);
+    }
+    String uri = r.uri();
+    int q = uri.indexOf('?');
+    String path = DecoySite.rawPath(uri);
+    String location =
+        "https://"
+            + host.toLowerCase(Locale.ROOT)
+            + (local.getPort() == 443 ? "" : ":" + local.getPort())
+            + path
+            + "/"
+            + (q >= 0 ? uri.substring(q) : "");
     FullHttpResponse resp =
         HttpResponses.response(
             ex.alloc(), page.status(), page.contentType(), page.body(), ex.head(), again);
-    if (page.status().equals(HttpResponseStatus.OK)) {
-      // nginx puts Last-Modified before Connection, then ETag and Accept-Ranges.
-      String connection = resp.headers().get("Connection");
-      resp.headers()
-          .remove("Connection")
-          .set("Last-Modified", DateFormatter.format(Date.from(site.started())))
-          .set("Connection", connection)
-          .set(
-              "ETag",
-              "\""
-                  + Long.toHexString(site.started().getEpochSecond())
-                  + "-"
-                  + Integer.toHexString(page.body().length)
-                  + "\"")
-          .set("Accept-Ranges", "bytes");
-    }
+    String connection = resp.headers().get("Connection");
+    resp.headers().remove("Connection").set("Location", location).set("Connection", connection);
     return resp;
+  }
+
+  /** Several ranges: nginx's multipart/byteranges, its boundaries numbered by a counter. */
+  private FullHttpResponse multipart(
+      DecoySite.Page page, long[][] ranges, String lastModified, String etag, boolean again) {
+    String boundary = String.format("%020d", BOUNDARIES.incrementAndGet());
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] body = page.body();
+    for (long[] r : ranges) {
+      String head =
+          "\r\n--"
+              + boundary
+              + "\r\nContent-Type: "
+              + page.contentType()
+              + "\r\nContent-Range: bytes "
+              + r[0]
+              + "-"
+              + (r[1] - 1)
+              + "/"
+              + body.length
+              + "\r\n\r\n";
+      out.writeBytes(head.getBytes(StandardCharsets.US_ASCII));
+      out.write(body, (int) r[0], (int) (r[1] - r[0]));
+    }
+    out.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+    FullHttpResponse resp =
+        HttpResponses.response(
+            ex.alloc(),
+            HttpResponseStatus.PARTIAL_CONTENT,
+            "multipart/byteranges; boundary=" + boundary,
+            out.toByteArray(),
+            ex.head(),
+            again);
+    String connection = resp.headers().get("Connection");
+    resp.headers()
+        .remove("Connection")
+        .set("Last-Modified", lastModified)
+        .set("Connection", connection)
+        .set("ETag", etag);
+    return resp;
+  }
+
+  private static final AtomicLong BOUNDARIES = new AtomicLong();
+
+  private static boolean modifiedBefore(DecoySite.Page page, String date) {
+    Date d = DateFormatter.parseHttpDate(date);
+    return d != null && !page.modified().isAfter(d.toInstant());
+  }
+
+  /** nginx's If-Match / If-None-Match test: {@code *}, or one of the listed tags. */
+  private static boolean matches(String header, String etag, boolean weak) {
+    if (header.trim().equals("*")) {
+      return true;
+    }
+    for (String t : header.split(",")) {
+      String tag = t.trim();
+      if (weak && tag.startsWith("W/")) {
+        tag = tag.substring(2);
+      }
+      if (tag.equals(etag)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static final long[] UNSATISFIABLE = new long[0];
+
+  /**
+   * The byte ranges asked for, each as [start, end), with {@link #UNSATISFIABLE} alone when none
+   * can be served; null to send the whole body (no Range header, or one that does not parse).
+   */
+  static long[][] ranges(String header, long length) {
+    if (header == null || !header.startsWith("bytes=")) {
+      return null;
+    }
+    List<long[]> out = new ArrayList<>();
+    for (String spec : header.substring(6).split(",")) {
+      long[] r = range(spec.trim(), length);
+      if (r == null) {
+        return null;
+      }
+      if (r != UNSATISFIABLE) {
+        out.add(r);
+      }
+    }
+    return out.isEmpty() ? new long[][] {UNSATISFIABLE} : out.toArray(new long[0][]);
+  }
+
+  private static long[] range(String spec, long length) {
+    int dash = spec.indexOf('-');
+    if (dash < 0) {
+      return null;
+    }
+    try {
+      String a = spec.substring(0, dash).trim();
+      String b = spec.substring(dash + 1).trim();
+      long start;
+      long end;
+      if (a.isEmpty()) {
+        if (b.isEmpty()) {
+          return null;
+        }
+        long suffix = Long.parseLong(b);
+        if (suffix == 0) {
+          return UNSATISFIABLE;
+        }
+        start = Math.max(0, length - suffix);
+        end = length;
+      } else {
+        start = Long.parseLong(a);
+        if (!b.isEmpty() && Long.parseLong(b) < start) {
+          return null;
+        }
+        end = b.isEmpty() ? length : Math.min(length, Long.parseLong(b) + 1);
+      }
+      return start >= length ? UNSATISFIABLE : new long[] {start, end};
+    } catch (NumberFormatException e) {
+      return null;
+    }
   }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -26,8 +27,21 @@ import java.util.Map;
  */
 public final class DecoySite {
 
-  /** A page to serve: the status, the media type and the body. */
-  public record Page(HttpResponseStatus status, String contentType, byte[] body) {}
+  /**
+   * A page to serve: the status, the media type, the body and, for a file found, when it was last
+   * modified (null otherwise).
+   */
+  public record Page(HttpResponseStatus status, String contentType, byte[] body, Instant modified) {
+
+    /** nginx's entity tag: the modification time and the size, in hex. */
+    public String etag() {
+      return "\""
+          + Long.toHexString(modified.getEpochSecond())
+          + "-"
+          + Integer.toHexString(body.length)
+          + "\"";
+    }
+  }
 
   private static final long MAX_FILE = 8L << 20;
 
@@ -66,7 +80,7 @@ public final class DecoySite {
 
   private final Path root;
   private final Path realRoot;
-  private final Instant started = Instant.now();
+  private final Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
 
   /** The built-in site ({@code dir} null) or the files of {@code dir}. */
   public DecoySite(Path dir) {
@@ -88,10 +102,6 @@ public final class DecoySite {
     return root != null;
   }
 
-  public Instant started() {
-    return started;
-  }
-
   /** The page for a request target (origin-form or absolute-form; the query is ignored). */
   public Page page(String uri) {
     String path = pathOf(uri);
@@ -100,10 +110,22 @@ public final class DecoySite {
     }
     if (root == null) {
       return path.equals("/") || path.equals("/index.html")
-          ? new Page(HttpResponseStatus.OK, "text/html", BUILT_IN)
+          ? new Page(HttpResponseStatus.OK, "text/html", BUILT_IN, started)
           : notFound();
     }
-    return fromDirectory(path);
+    return fromDirectory(path, asDirectory(uri));
+  }
+
+  /** Whether the target names a directory: its path ends in a slash, or in a dot segment. */
+  private static boolean asDirectory(String uri) {
+    String raw = rawPath(uri);
+    String p;
+    try {
+      p = QueryStringDecoder.decodeComponent(raw.replace("+", "%2B"));
+    } catch (IllegalArgumentException e) {
+      return raw.endsWith("/");
+    }
+    return p.endsWith("/") || p.endsWith("/.") || p.endsWith("/..");
   }
 
   /** The decoded, normalised path of a request target, or null when it cannot be served. */
@@ -120,8 +142,20 @@ public final class DecoySite {
     return "/" + String.join("/", segments);
   }
 
-  /** Whether the target's path climbs above the root ({@code /../x}): nginx answers 400. */
-  static boolean climbsAboveRoot(String uri) {
+  /**
+   * Whether nginx refuses the target's path with 400: it climbs above the root ({@code /../x}), or
+   * has a percent sign not followed by two hex digits, or an escaped NUL.
+   */
+  static boolean refusedPath(String uri) {
+    String raw = rawPath(uri);
+    for (int i = raw.indexOf('%'); i >= 0; i = raw.indexOf('%', i + 1)) {
+      if (i + 2 >= raw.length()
+          || Character.digit(raw.charAt(i + 1), 16) < 0
+          || Character.digit(raw.charAt(i + 2), 16) < 0
+          || raw.startsWith("00", i + 1)) {
+        return true;
+      }
+    }
     return segments(uri) == CLIMBS;
   }
 
@@ -132,20 +166,7 @@ public final class DecoySite {
    * #CLIMBS} when a {@code ..} leaves the root; null when the target is not a path at all.
    */
   private static List<String> segments(String uri) {
-    String u = uri;
-    int scheme = u.indexOf("://");
-    if (scheme > 0 && scheme < 10) {
-      int slash = u.indexOf('/', scheme + 3);
-      u = slash < 0 ? "/" : u.substring(slash);
-    }
-    int q = u.indexOf('?');
-    if (q >= 0) {
-      u = u.substring(0, q);
-    }
-    int hash = u.indexOf('#');
-    if (hash >= 0) {
-      u = u.substring(0, hash);
-    }
+    String u = rawPath(uri);
     if (!u.startsWith("/")) {
       return null;
     }
@@ -175,14 +196,49 @@ public final class DecoySite {
     return out;
   }
 
-  private Page fromDirectory(String path) {
+  /** The target's path, still percent-encoded, without scheme, authority, query or fragment. */
+  static String rawPath(String uri) {
+    String u = uri;
+    int scheme = u.indexOf("://");
+    if (scheme > 0 && scheme < 10) {
+      int slash = u.indexOf('/', scheme + 3);
+      u = slash < 0 ? "/" : u.substring(slash);
+    }
+    int q = u.indexOf('?');
+    if (q >= 0) {
+      u = u.substring(0, q);
+    }
+    int hash = u.indexOf('#');
+    if (hash >= 0) {
+      u = u.substring(0, hash);
+    }
+    return u;
+  }
+
+  private Page fromDirectory(String path, boolean asDirectory) {
     Path p = root.resolve(path.substring(1)).normalize();
     if (!p.startsWith(root)) {
       return notFound();
     }
     try {
+      if (Files.isDirectory(p) && !asDirectory && !path.equals("/")) {
+        return new Page(
+            HttpResponseStatus.MOVED_PERMANENTLY,
+            "text/html",
+            HttpResponses.errorPage(HttpResponseStatus.MOVED_PERMANENTLY),
+            null);
+      }
       if (Files.isDirectory(p)) {
         p = p.resolve("index.html");
+        if (!Files.exists(p)) {
+          return new Page(
+              HttpResponseStatus.FORBIDDEN,
+              "text/html",
+              HttpResponses.errorPage(HttpResponseStatus.FORBIDDEN),
+              null); // nginx without autoindex
+        }
+      } else if (asDirectory) {
+        return notFound(); // nginx: a file asked for as a directory is not there
       }
       if (!Files.isRegularFile(p)) {
         return notFound();
@@ -193,7 +249,11 @@ public final class DecoySite {
           || Files.size(real) > MAX_FILE) {
         return notFound();
       }
-      return new Page(HttpResponseStatus.OK, typeOf(real), Files.readAllBytes(real));
+      return new Page(
+          HttpResponseStatus.OK,
+          typeOf(real),
+          Files.readAllBytes(real),
+          Files.getLastModifiedTime(real).toInstant());
     } catch (IOException | SecurityException e) {
       return notFound();
     }
@@ -210,6 +270,7 @@ public final class DecoySite {
     return new Page(
         HttpResponseStatus.NOT_FOUND,
         "text/html",
-        HttpResponses.errorPage(HttpResponseStatus.NOT_FOUND));
+        HttpResponses.errorPage(HttpResponseStatus.NOT_FOUND),
+        null);
   }
 }

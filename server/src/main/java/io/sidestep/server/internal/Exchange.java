@@ -1,5 +1,6 @@
 package io.sidestep.server.internal;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -8,6 +9,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -57,6 +59,10 @@ final class Exchange {
   private final ArrayDeque<Object> queue = new ArrayDeque<>();
   private State state = State.REQUEST;
 
+  /** nginx's {@code keepalive_requests}: the response to the 1000th request closes. */
+  static final int MAX_REQUESTS = 1000;
+
+  private int requests;
   private boolean keepAlive;
   private boolean head;
   private final RequestBody body = new RequestBody();
@@ -93,7 +99,7 @@ final class Exchange {
   // ---- connection events, from the front handler ----
 
   void active() {
-    armHeadTimer();
+    armHeadTimer(rc.requestTimeoutMillis());
     ctx.read();
   }
 
@@ -191,7 +197,7 @@ final class Exchange {
 
   /** Notes what the response to {@code r} depends on: keep-alive and HEAD. */
   void begin(HttpRequest r) {
-    keepAlive = HttpUtil.isKeepAlive(r);
+    keepAlive = HttpUtil.isKeepAlive(r) && ++requests < MAX_REQUESTS;
     head = r.method().equals(HttpMethod.HEAD);
   }
 
@@ -224,7 +230,6 @@ final class Exchange {
     RequestBody.Verdict v = body.add(c.content(), m instanceof LastHttpContent);
     c.release();
     switch (v) {
-      case DISCARD_LIMIT -> close();
       case TOO_LARGE ->
           respond(
               HttpResponses.error(
@@ -260,19 +265,27 @@ final class Exchange {
       return;
     }
     state = State.WAITING;
+    if (RequestGuard.http09(ctx)) {
+      // HTTP/0.9: the body alone, then the close.
+      ChannelHandlerContext below = ctx.pipeline().context(HttpResponseEncoder.class);
+      ByteBuf content = resp.content().retain();
+      resp.release();
+      below.writeAndFlush(content).addListener(f -> closeLingering());
+      return;
+    }
     ctx.writeAndFlush(resp)
         .addListener(
             (ChannelFutureListener)
                 f -> {
-                  if (!f.isSuccess() || !again) {
+                  if (!f.isSuccess()) {
                     close();
                     return;
                   }
-                  if (state == State.WAITING) {
-                    state = State.REQUEST;
-                    armHeadTimer();
-                    drain();
+                  if (!again) {
+                    closeLingering();
+                    return;
                   }
+                  nextRequest();
                 });
   }
 
@@ -280,7 +293,7 @@ final class Exchange {
   void nextRequest() {
     if (state == State.WAITING) {
       state = State.REQUEST;
-      armHeadTimer();
+      armHeadTimer(rc.keepAliveTimeoutMillis());
       drain();
     }
   }
@@ -356,9 +369,10 @@ final class Exchange {
 
   /**
    * Slowloris defence, and nginx's keep-alive timeout: the next request head must be complete
-   * within the request timeout (60 s by default), however slowly its bytes trickle in.
+   * within {@code millis} (the request timeout for a connection's first request, the keep-alive
+   * timeout for later ones), however slowly its bytes trickle in.
    */
-  private void armHeadTimer() {
+  private void armHeadTimer(long millis) {
     if (headTimer != null) {
       headTimer.cancel(false);
     }
@@ -371,8 +385,35 @@ final class Exchange {
                     close();
                   }
                 },
-                rc.requestTimeoutMillis(),
+                millis,
                 TimeUnit.MILLISECONDS);
+  }
+
+  /** Answers before the request's body has been read, then drops the body and closes. */
+  void respondBeforeBody(FullHttpResponse resp) {
+    if (state == State.CLOSED) {
+      resp.release();
+      return;
+    }
+    state = State.CLOSED;
+    if (headTimer != null) {
+      headTimer.cancel(false);
+    }
+    releaseQueue();
+    ctx.writeAndFlush(resp).addListener(f -> LingeringClose.drain(ctx.channel()));
+  }
+
+  /** Closes after a final response, reading and dropping what the client still sends. */
+  private void closeLingering() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    state = State.CLOSED;
+    if (headTimer != null) {
+      headTimer.cancel(false);
+    }
+    releaseQueue();
+    LingeringClose.close(ctx.channel());
   }
 
   void close() {

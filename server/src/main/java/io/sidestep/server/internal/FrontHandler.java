@@ -26,6 +26,7 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
   private DohRoute doh;
   private ConnectRoute connect;
   private ForwardRoute forward;
+  private FallbackRoute fallback;
 
   public FrontHandler(RelayContext rc) {
     this.rc = rc;
@@ -38,6 +39,7 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
     doh = new DohRoute(ex);
     connect = new ConnectRoute(ex);
     forward = new ForwardRoute(ex);
+    fallback = new FallbackRoute(ex);
   }
 
   @Override
@@ -67,7 +69,37 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
     ex.failed(cause);
   }
 
+  /** What only a user may ask for: a tunnel, a forwarded request, a DNS query. */
+  private static boolean proxyRequest(HttpRequest r) {
+    return r.method().equals(HttpMethod.CONNECT)
+        || ForwardRoute.isAbsolute(r.uri())
+        || DnsOverHttps.PATH.equals(new QueryStringDecoder(r.uri()).rawPath());
+  }
+
+  private static int longestHeaderLine(HttpRequest r) {
+    int longest = 0;
+    for (var e : r.headers()) {
+      longest = Math.max(longest, e.getKey().length() + 2 + e.getValue().length());
+    }
+    return longest;
+  }
+
   private void route(HttpRequest r) {
+    // Constant-time: a wrong token costs what a right one does, and an unknown name the same.
+    String user =
+        r.decoderResult().isSuccess()
+            ? rc.authenticator().authenticate(r.headers().get(HttpHeaderNames.PROXY_AUTHORIZATION))
+            : null;
+    Recorder recorder = ex.ctx().pipeline().get(Recorder.class);
+    if (recorder != null) {
+      // A connection's first request decides: a user's proxy request stays, anything else over
+      // TLS goes to the fallback web server. Plain bytes on the TLS port get the answer below.
+      if (!TlsSniffer.plain(ex.ctx()) && !(user != null && proxyRequest(r))) {
+        fallback.start(rc.fallback());
+        return;
+      }
+      recorder.take(ex.ctx()).release();
+    }
     if (r.decoderResult().isFailure()) {
       Throwable c = r.decoderResult().cause();
       HttpResponseStatus status =
@@ -84,8 +116,8 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
           HttpResponses.response(ex.alloc(), status, "text/html", page, false, false), false);
       return;
     }
-    if (r.headers().size() > rc.maxHeaders()) {
-      ex.record().result("bad-request", "too many headers");
+    if (longestHeaderLine(r) > RelayInitializer.MAX_HEADER_LINE) {
+      ex.record().result("bad-request", "header line too long");
       ex.respond(
           HttpResponses.response(
               ex.alloc(),
@@ -98,10 +130,21 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
           false);
       return;
     }
+    if (TlsSniffer.plain(ex.ctx())) {
+      ex.record().result("bad-request", "plain HTTP");
+      ex.respond(
+          HttpResponses.response(
+              ex.alloc(),
+              HttpResponseStatus.BAD_REQUEST,
+              "text/html",
+              HttpResponses.errorPage(
+                  HttpResponseStatus.BAD_REQUEST, "The plain HTTP request was sent to HTTPS port"),
+              false,
+              false),
+          false);
+      return;
+    }
     ex.begin(r);
-    // Constant-time: a wrong token costs what a right one does, and an unknown name the same.
-    String user =
-        rc.authenticator().authenticate(r.headers().get(HttpHeaderNames.PROXY_AUTHORIZATION));
     if (user != null) {
       ex.record().user(user);
       if (r.method().equals(HttpMethod.CONNECT)) {

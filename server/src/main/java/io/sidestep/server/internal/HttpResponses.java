@@ -95,25 +95,4 @@ public final class HttpResponses {
         false,
         false);
   }
-
-  /** The raw bytes of a complete response that closes the connection, for handlers below HTTP. */
-  public static ByteBuf rawClose(ByteBufAllocator alloc, HttpResponseStatus status, String detail) {
-    byte[] body = errorPage(status, detail);
-    String head =
-        "HTTP/1.1 "
-            + status.code()
-            + " "
-            + reason(status)
-            + "\r\nServer: "
-            + SERVER
-            + "\r\nDate: "
-            + DateFormatter.format(new Date())
-            + "\r\nContent-Type: text/html\r\nContent-Length: "
-            + body.length
-            + "\r\nConnection: close\r\n\r\n";
-    ByteBuf b = alloc.buffer(head.length() + body.length);
-    b.writeCharSequence(head, StandardCharsets.US_ASCII);
-    b.writeBytes(body);
-    return b;
-  }
 }

@@ -1,11 +1,13 @@
 package io.sidestep.server.internal;
 
+import java.net.InetSocketAddress;
 import java.util.concurrent.Executor;
 
 /**
  * What every connection's handlers share: who the users are, how to reach destinations, the decoy
- * site, the DNS-over-HTTPS responder, the pool for blocking work, and whether connection log lines
- * name destinations.
+ * site (or the web server strangers are handed to, when {@code fallback} is not null), the
+ * DNS-over-HTTPS responder, the pool for blocking work, the timeouts, and whether connection log
+ * lines name destinations.
  */
 public record RelayContext(
     Authenticator authenticator,
@@ -13,6 +15,7 @@ public record RelayContext(
     DecoySite decoy,
     DohResponder doh,
     Executor blocking,
-    int maxHeaders,
     long requestTimeoutMillis,
+    long keepAliveTimeoutMillis,
+    InetSocketAddress fallback,
     boolean logDestinations) {}

@@ -18,8 +18,14 @@ public final class RelayInitializer extends ChannelInitializer<SocketChannel> {
   /** Request line limit: an 8 KiB line gets 414, as on nginx. */
   public static final int MAX_INITIAL_LINE = 8 * 1024;
 
-  /** All header lines together: 16 KiB, beyond which the request gets 400. */
-  public static final int MAX_HEADER_SIZE = 16 * 1024;
+  /**
+   * All header lines together: 32 KiB (nginx's four 8 KiB header buffers), beyond which the request
+   * gets 400; no line may be longer than {@value #MAX_HEADER_LINE}.
+   */
+  public static final int MAX_HEADER_SIZE = 32 * 1024;
+
+  /** One header line: 8 KiB, as on nginx. */
+  public static final int MAX_HEADER_LINE = 8 * 1024;
 
   private final SslContext sslContext;
   private final RelayContext rc;
@@ -39,6 +45,7 @@ public final class RelayInitializer extends ChannelInitializer<SocketChannel> {
     ch.pipeline()
         .addLast("idle", new IdleStateHandler(0, 0, idleTimeoutMillis, TimeUnit.MILLISECONDS))
         .addLast("idle-close", IdleCloser.INSTANCE)
+        .addLast("alert-version", new AlertVersion())
         .addLast("sniff", new TlsSniffer(sslContext, handshakeTimeoutMillis))
         .addLast("guard", new RequestGuard())
         .addLast(
@@ -47,8 +54,12 @@ public final class RelayInitializer extends ChannelInitializer<SocketChannel> {
                 new HttpDecoderConfig()
                     .setMaxInitialLineLength(MAX_INITIAL_LINE)
                     .setMaxHeaderSize(MAX_HEADER_SIZE)
+                    .setStrictLineParsing(false) // nginx takes a bare LF as a line end
                     .setMaxChunkSize(16 * 1024)))
         .addLast("http-encoder", new HttpResponseEncoder())
         .addLast("front", new FrontHandler(rc));
+    if (rc.fallback() != null) {
+      ch.pipeline().addBefore("guard", "recorder", new Recorder());
+    }
   }
 }

@@ -6,14 +6,15 @@ import io.sidestep.core.dns.DnsOverHttps;
 import java.io.ByteArrayOutputStream;
 
 /**
- * The body of the request being read: discarded (at most {@value #MAX_DISCARD} bytes, beyond which
- * the connection is given up) or collected (at most {@link DnsOverHttps#MAX_MESSAGE} bytes, beyond
- * which the answer is 413). Does not take ownership of the buffers it is shown.
+ * The body of the request being read: discarded (at most {@value #MAX_DISCARD} bytes, nginx's
+ * {@code client_max_body_size}, beyond which the answer is 413) or collected (at most {@link
+ * DnsOverHttps#MAX_MESSAGE} bytes, beyond which the answer is 413). Does not take ownership of the
+ * buffers it is shown.
  */
 final class RequestBody {
 
-  /** The largest request body the decoy swallows before it gives up on the connection. */
-  static final int MAX_DISCARD = 64 * 1024;
+  /** The largest request body the decoy swallows before it answers 413. */
+  static final int MAX_DISCARD = 1 << 20;
 
   /** What the body reader should do after a chunk. */
   enum Verdict {
@@ -21,9 +22,7 @@ final class RequestBody {
     MORE,
     /** The body has ended within its limit. */
     DONE,
-    /** A discarded body ran past its limit: close the connection. */
-    DISCARD_LIMIT,
-    /** A collected body ran past its limit: answer 413. */
+    /** A body ran past its limit: answer 413. */
     TOO_LARGE
   }
 
@@ -44,10 +43,7 @@ final class RequestBody {
     if (collect && length <= DnsOverHttps.MAX_MESSAGE) {
       bytes.writeBytes(ByteBufUtil.getBytes(chunk));
     }
-    if (!collect && length > MAX_DISCARD) {
-      return Verdict.DISCARD_LIMIT;
-    }
-    if (collect && length > DnsOverHttps.MAX_MESSAGE) {
+    if (length > (collect ? DnsOverHttps.MAX_MESSAGE : MAX_DISCARD)) {
       return Verdict.TOO_LARGE;
     }
     return last ? Verdict.DONE : Verdict.MORE;

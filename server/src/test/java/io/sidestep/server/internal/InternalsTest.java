@@ -87,9 +87,9 @@ class InternalsTest {
     assertThat(DecoySite.pathOf("/a%5cb")).isNull();
     assertThat(DecoySite.pathOf("*")).isNull();
     assertThat(DecoySite.pathOf("/%zz")).isNull();
-    assertThat(DecoySite.climbsAboveRoot("/../etc/passwd")).isTrue();
-    assertThat(DecoySite.climbsAboveRoot("/a/%2e%2e/%2E%2E/x")).isTrue();
-    assertThat(DecoySite.climbsAboveRoot("/a/../x")).isFalse();
+    assertThat(DecoySite.refusedPath("/../etc/passwd")).isTrue();
+    assertThat(DecoySite.refusedPath("/a/%2e%2e/%2E%2E/x")).isTrue();
+    assertThat(DecoySite.refusedPath("/a/../x")).isFalse();
     assertThat(new DecoySite(null).page("/").status().code()).isEqualTo(200);
     assertThat(new DecoySite(null).page("/index.html").status().code()).isEqualTo(200);
     assertThat(new DecoySite(null).page("/wp-admin").status().code()).isEqualTo(404);
@@ -170,7 +170,7 @@ class InternalsTest {
     assertThat(b.collected()).as("a discarded body is not kept").isEmpty();
     assertThat(b.add(Unpooled.wrappedBuffer(new byte[1]), true))
         .as("one byte over the discard limit, even at the end")
-        .isEqualTo(RequestBody.Verdict.DISCARD_LIMIT);
+        .isEqualTo(RequestBody.Verdict.TOO_LARGE);
   }
 
   @Test
