@@ -14,6 +14,7 @@ import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Decision;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -39,6 +40,9 @@ final class Attempt {
   final Destination dest;
   final String host;
   final EventLoop loop;
+
+  /** How long the direct connect took: the path's round trip, for {@link HttpComparison}. */
+  Duration connectTook = Duration.ZERO;
 
   Attempt(Detection detection, Session session) {
     this.d = detection;

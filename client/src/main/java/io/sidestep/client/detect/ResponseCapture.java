@@ -41,6 +41,7 @@ final class ResponseCapture extends ChannelInboundHandlerAdapter {
   private boolean reported;
   private boolean closed;
   private boolean idle; // past the first byte: silence is now IDLE_MS between reads
+  private long firstByteAt;
 
   ResponseCapture(Duration firstRead, Duration total, Listener listener) {
     this.firstRead = firstRead;
@@ -50,6 +51,11 @@ final class ResponseCapture extends ChannelInboundHandlerAdapter {
 
   long bytesRead() {
     return response.read();
+  }
+
+  /** When the first byte came ({@link System#nanoTime}), or 0 before it. */
+  long firstByteAt() {
+    return firstByteAt;
   }
 
   /** How the connection failed before the response was whole, or null. */
@@ -86,6 +92,9 @@ final class ResponseCapture extends ChannelInboundHandlerAdapter {
     }
     boolean whole = false;
     if (msg instanceof ByteBuf b) {
+      if (firstByteAt == 0 && b.isReadable()) {
+        firstByteAt = System.nanoTime();
+      }
       whole = response.add(b);
       held.add(msg);
     } else {
