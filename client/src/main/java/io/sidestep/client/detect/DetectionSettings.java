@@ -39,7 +39,10 @@ public record DetectionSettings(
   public enum Compare {
     /** Only an answer that could be a censor's ({@link io.sidestep.core.detect.SuspectAnswer}). */
     SUSPICIOUS,
-    /** Never: a suspect answer is shown as it came, with a note that it could not be checked. */
+    /**
+     * Never: a suspect answer is shown as it came, with a note that it could not be checked ({@link
+     * UncheckedNote}). A direct failure with no answer at all is still replayed through the relay.
+     */
     NEVER
   }
 

@@ -71,6 +71,7 @@ final class HttpComparison {
       if (a.d.settings().compare() == DetectionSettings.Compare.NEVER) {
         kept.drop();
         a.s.note("suspect, not checked (--compare never): " + s.reason());
+        direct.rewrite(UncheckedNote::inject);
         deliver(direct, ch, "direct");
         return;
       }

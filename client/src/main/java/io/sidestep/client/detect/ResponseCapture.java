@@ -1,6 +1,7 @@
 package io.sidestep.client.detect;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Holds the first plain-HTTP response on a channel, without passing it on, until it is complete (as
@@ -172,6 +174,24 @@ final class ResponseCapture extends ChannelInboundHandlerAdapter {
     user.flush();
     if (ctx.pipeline().context(this) != null) {
       ctx.pipeline().replace(this, HeldBytes.NAME, new HeldBytes());
+    }
+  }
+
+  /**
+   * Replaces the held response with {@code rewrite}'s version of it, when the response is whole and
+   * all of it is held; otherwise, or when {@code rewrite} declines, leaves it as it came.
+   */
+  void rewrite(Function<byte[], Optional<byte[]>> rewrite) {
+    if (!response.whole()
+        || response.read() > ResponseBytes.MAX_BYTES
+        || !held.stream().allMatch(m -> m instanceof ByteBuf)) {
+      return;
+    }
+    Optional<byte[]> out = rewrite.apply(response.bytes());
+    if (out.isPresent()) {
+      held.forEach(ReferenceCountUtil::release);
+      held.clear();
+      held.add(Unpooled.wrappedBuffer(out.get()));
     }
   }
 

@@ -40,6 +40,7 @@ class PrivateComparisonTest {
   static TestOrigin http;
   static FakeDnsServer dns;
   static Relay relay;
+  static AccessKey key;
   static Client client;
   static LogCapture connections;
 
@@ -54,7 +55,7 @@ class PrivateComparisonTest {
             .allowDestination(Cidr.parse("127.0.0.1/32"))
             .resolver(host -> List.of(InetAddress.getByName("127.0.0.1")))
             .start();
-    AccessKey key = relay.addUser("alice");
+    key = relay.addUser("alice");
     client =
         Client.builder()
             .http(new InetSocketAddress("127.0.0.1", 0))
@@ -163,6 +164,35 @@ class PrivateComparisonTest {
       assertThat(get(host, "/text?t=" + enc(pages[i]))).startsWith("HTTP/1.1 200");
       assertThat(peers(host)).as(pages[i]).containsExactly(DIRECT_SOURCE, RELAY_SOURCE);
       assertLearnedNothing(host);
+    }
+  }
+
+  @Test
+  void withCompareNeverASuspectPageIsShownAsItCameWithANote() throws Exception {
+    try (Client never =
+        Client.builder()
+            .http(new InetSocketAddress("127.0.0.1", 0))
+            .socks(new InetSocketAddress("127.0.0.1", 0))
+            .relay(key)
+            .resolver(
+                new io.sidestep.client.dial.DnsServerResolver(
+                    new InetSocketAddress("127.0.0.1", dns.port())))
+            .directLocalAddress(InetAddress.getByName(DIRECT_SOURCE))
+            .stateDir(tmp.resolve("never"))
+            .detection(CensoredLoopback.settings().withCompare(DetectionSettings.Compare.NEVER))
+            .start()) {
+      dns.answer("never.example", "127.0.0.1");
+      String response =
+          DetectionIntegrationTest.socksGet(
+              never, "never.example", http.port(), "/text?t=" + enc("This site is blocked."));
+      assertThat(response)
+          .startsWith("HTTP/1.1 200")
+          .contains(UncheckedNote.NOTE + "This site is blocked.");
+      assertThat(peers("never.example"))
+          .as("no comparison at all: nothing from the relay")
+          .containsExactly(DIRECT_SOURCE);
+      assertThat(new LearnedStore(tmp.resolve("never"), Clock.systemUTC()).find("never.example"))
+          .isEmpty();
     }
   }
 }
