@@ -358,6 +358,52 @@ class LabScenarioTest {
     }
   }
 
+  /**
+   * The open site over plain HTTP: its answer is an ordinary 200, which could not be a censor's, so
+   * the relay never sees it; the origin's access log shows direct visits only.
+   */
+  @Test
+  @Order(26)
+  void privacy_openSiteOverPlainHttp() {
+    Check c =
+        new Check(
+            "privacy_openSiteOverPlainHttp",
+            plan.site("open").withScheme("http"),
+            lab.client(Lab.MAIN));
+    c.warmUp();
+    c.visitBothDoors("open-http");
+    c.arrived();
+    c.pathsAre("1st visit (no request from a relay)", c.first, Set.of("direct"));
+    c.pathsAre("2nd visit (no request from a relay)", c.second, Set.of("direct"));
+    c.learnedNothing();
+    c.done();
+  }
+
+  /**
+   * A plain-HTTP redirect to another host of the same registrable domain ({@code moved} to {@code
+   * target}, both under the run's domain) is not a censor's: neither host ever sees the relay.
+   */
+  @Test
+  @Order(27)
+  void privacy_legitimateRedirectOverPlainHttp() {
+    Site s = plan.site("moved").withScheme("http");
+    Site target = plan.redirectTarget();
+    Check c = new Check("privacy_legitimateRedirectOverPlainHttp", s, lab.client(Lab.MAIN));
+    c.warmUp();
+    c.first = c.visit(HTTP, "moved-http-1", "-L");
+    c.second = c.visit(SOCKS, "moved-http-2", "-L");
+    for (Visit v : List.of(c.first, c.second)) {
+      c.soft
+          .assertThat(v.body())
+          .as("followed to the new host: " + v.describe())
+          .contains(target.marker());
+    }
+    c.pathsAre("1st visit (no request from a relay)", c.first, Set.of("direct"));
+    c.pathsAre("2nd visit (no request from a relay)", c.second, Set.of("direct"));
+    c.learnedNothing();
+    c.done();
+  }
+
   // ---- the flows ------------------------------------------------------------------------------
 
   /** An open site: direct both times, nothing learned. */
