@@ -404,6 +404,43 @@ class LabScenarioTest {
     c.done();
   }
 
+  /**
+   * A backend that answers after 5 s to everyone, past the 3 s first-read timeout, over plain HTTP:
+   * the relay races the direct path, the direct answer comes first, and nothing is learned.
+   */
+  @Test
+  @Order(28)
+  void control_slowBackendOverHttp() {
+    slow("control_slowBackendOverHttp", plan.site("slow"), "slow-http");
+  }
+
+  /** The same slow backend over HTTPS: the handshake is quick, so nothing is even suspected. */
+  @Test
+  @Order(29)
+  void control_slowBackendOverHttps() {
+    slow("control_slowBackendOverHttps", plan.site("slow").withScheme("https"), "slow-https");
+  }
+
+  private void slow(String scenario, Site s, String tagPrefix) {
+    Check c = new Check(scenario, s, lab.client(Lab.MAIN));
+    c.warmUp();
+    c.visitBothDoors(tagPrefix);
+    c.arrived();
+    // The relay may have been asked (it raced the silent direct path), but the user's page came
+    // direct, and a site slow for everyone is not censorship.
+    Set<String> any = Set.of("direct", "relay1", "relay2");
+    c.pathsAre("1st visit", c.first, any);
+    c.pathsAre("2nd visit", c.second, any);
+    for (Visit v : List.of(c.first, c.second)) {
+      c.soft
+          .assertThat(lab.origins.paths(Check.tag(v)))
+          .as("the page of %s came direct: %s", s.name(), v.describe())
+          .contains("direct");
+    }
+    c.learnedNothing();
+    c.done();
+  }
+
   // ---- the flows ------------------------------------------------------------------------------
 
   /** An open site: direct both times, nothing learned. */
@@ -640,7 +677,7 @@ class LabScenarioTest {
       }
     }
 
-    private static String tag(Visit v) {
+    static String tag(Visit v) {
       int i = v.url().indexOf("visit=");
       return v.url().substring(i + "visit=".length());
     }

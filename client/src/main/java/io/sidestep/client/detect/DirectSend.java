@@ -40,6 +40,11 @@ final class DirectSend {
 
               @Override
               public void failed(StreamFailure failure, String detail) {
+                if (failure == StreamFailure.SILENCE && flight.replayable()) {
+                  ch.pipeline().remove(watch[0]);
+                  new SilenceRace(a, ch, kept, flight, t).start();
+                  return;
+                }
                 ch.close();
                 new RelayReplay(a)
                     .afterStreamFailure(

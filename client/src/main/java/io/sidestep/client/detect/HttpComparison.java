@@ -3,6 +3,7 @@ package io.sidestep.client.detect;
 import io.netty.channel.Channel;
 import io.sidestep.client.dial.DialException;
 import io.sidestep.core.detect.DirectOutcome;
+import io.sidestep.core.detect.DirectOutcome.StreamFailure;
 import io.sidestep.core.detect.FirstFlight;
 import io.sidestep.core.detect.HttpDiff;
 import io.sidestep.core.detect.ResponseSummary;
@@ -52,6 +53,12 @@ final class HttpComparison {
   /** The direct answer is whole (or will not be): judge it before anyone else sees the request. */
   private void directDone() {
     directTook = Steps.elapsed(t);
+    if (direct.failure() == StreamFailure.SILENCE && direct.holdsNothing()) {
+      // Maybe only a slow site: the relay races the still-open direct connection.
+      ch.pipeline().remove(direct);
+      new SilenceRace(a, ch, kept, flight, t).start();
+      return;
+    }
     if (Steps.failedEarly(direct.failure(), direct.bytesRead())) {
       askRelay();
       return;

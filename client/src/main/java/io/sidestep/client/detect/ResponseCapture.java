@@ -69,6 +69,11 @@ final class ResponseCapture extends ChannelInboundHandlerAdapter {
     return closed;
   }
 
+  /** Whether nothing at all is held, not even bytes read after the report. */
+  boolean holdsNothing() {
+    return held.isEmpty();
+  }
+
   /** Whether this capture has reported (its answer is whole, or will not be). */
   boolean reported() {
     return reported;

@@ -363,6 +363,34 @@ class DetectionIntegrationTest {
   }
 
   @Test
+  void silenceForeverAfterAPlainHttpGetIsStillLearned() throws Exception {
+    String response = socksHttp("plain-silent.example", http.port(), "GET");
+    assertThat(response).startsWith("HTTP/1.1 200").endsWith(TestOrigin.BODY);
+    LearnedStore.Entry e = awaitLearned("plain-silent.example");
+    assertThat(e.technique()).isEqualTo(Technique.HTTP_RESET);
+    assertThat(e.evidence().text())
+        .isEqualTo("no byte 1500 ms after GET request, relay answered the GET request");
+  }
+
+  @Test
+  void aBackendSlowForEveryoneOverHttpsLoadsAndIsNotLearned() throws Exception {
+    HttpClient c =
+        HttpClient.newBuilder()
+            .proxy(ProxySelector.of(client.httpAddress()))
+            .sslContext(trustOrigin)
+            .build();
+    HttpResponse<String> r =
+        c.send(
+            HttpRequest.newBuilder(
+                    URI.create("https://open.example:" + https.port() + "/slow?ms=5000"))
+                .timeout(Duration.ofSeconds(30))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.body()).isEqualTo(TestOrigin.BODY);
+    assertLearnedNothing("open.example");
+  }
+
+  @Test
   void aPostIsNeverReplayedButTheNextAttemptGoesThroughTheRelay() throws Exception {
     int before = http.requests().size();
     assertThatThrownBy(() -> socksHttp("post.example", http.port(), "POST"))

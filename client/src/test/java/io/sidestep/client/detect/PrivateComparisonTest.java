@@ -17,6 +17,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -194,5 +195,24 @@ class PrivateComparisonTest {
       assertThat(new LearnedStore(tmp.resolve("never"), Clock.systemUTC()).find("never.example"))
           .isEmpty();
     }
+  }
+
+  @Test
+  void aBackendSlowForEveryoneLoadsAndIsNotLearned() throws Exception {
+    // 5 s for everyone, past the 1.5 s first-read timeout: the relay races the direct path.
+    int mark = connections.lines().size();
+    assertThat(get("slow.example", "/slow?ms=5000"))
+        .startsWith("HTTP/1.1 200")
+        .endsWith(TestOrigin.BODY);
+    assertThat(get("slow.example", "/page")).endsWith(TestOrigin.BODY);
+    assertThat(get("slow.example", "/slow?ms=5000"))
+        .as("verified now, so watched for a first byte only; slow all the same")
+        .endsWith(TestOrigin.BODY);
+    connections.await(
+        m -> m.contains("dest=slow.example") && m.contains("slow site"), Duration.ofSeconds(5));
+    assertThat(connections.lines().subList(mark, connections.lines().size()))
+        .filteredOn(m -> m.contains("dest=slow.example"))
+        .noneMatch(m -> m.contains("detected"));
+    assertLearnedNothing("slow.example");
   }
 }

@@ -52,6 +52,7 @@ import javax.net.ssl.X509ExtendedKeyManager;
  *   <li>{@code /redirect?to=URL}: a 302 to the (URL-encoded) URL;
  *   <li>{@code /status?code=N}: a short page with status N;
  *   <li>{@code /text?t=TEXT}: a page whose body is the (URL-encoded) text;
+ *   <li>{@code /slow?ms=N}: {@link #BODY}, after N ms (a backend slow for everyone);
  *   <li>anything else: 200, {@code text/html}, {@link #BODY}.
  * </ul>
  *
@@ -236,6 +237,14 @@ public final class TestOrigin implements AutoCloseable {
               headers,
               body));
       boolean head = ex.getRequestMethod().equals("HEAD");
+      if (path.equals("/slow")) {
+        try {
+          Thread.sleep(Long.parseLong(query(ex, "ms", "0")));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
       if (path.equals("/bytes")) {
         long n = Long.parseLong(query(ex, "n", "0"));
         ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
