@@ -30,7 +30,7 @@ import java.util.Optional;
  * <p>This class holds what the steps share (the session, the destination, judging and learning);
  * each step is a class of its own: {@link DnsCheck}, {@link DirectConnect}, {@link
  * FirstFlightRead}, {@link CertificateCheck}, {@link DirectSend}, {@link HttpComparison}, {@link
- * ThrottleSampling} and {@link RelayReplay}.
+ * SilenceRace}, {@link ThrottleSampling} and {@link RelayReplay}.
  */
 final class Attempt {
 

@@ -134,10 +134,13 @@ final class SilenceRace {
     if (!judged) {
       judged = true;
       marginTimer.cancel(false);
-      a.s.note(
+      String text =
           "slow site: direct answered "
               + Steps.elapsed(relayAnsweredAt).toMillis()
-              + " ms after the relay; nothing learned");
+              + " ms after the relay; nothing learned";
+      // The user's connection may have ended with the relay's answer, and its log line with it.
+      a.s.note(text);
+      a.d.slowSite(a.host, text);
     }
   }
 

@@ -215,4 +215,19 @@ class PrivateComparisonTest {
         .noneMatch(m -> m.contains("detected"));
     assertLearnedNothing("slow.example");
   }
+
+  @Test
+  void aDirectAnswerSoonAfterTheRelaysIsASlowSiteToo() throws Exception {
+    // Direct: 5 s. The relay, asked after the 1.5 s timeout, answers 3 s later, at 4.5 s; the
+    // direct answer comes 0.5 s after it, within the 1 s margin.
+    try (LogCapture detection = LogCapture.of(Detection.class)) {
+      assertThat(get("slower.example", "/slow?ms=5000&peer=" + RELAY_SOURCE + "&peerMs=3000"))
+          .startsWith("HTTP/1.1 200")
+          .endsWith(TestOrigin.BODY);
+      detection.await(
+          m -> m.startsWith("not learned slower.example: slow site"), Duration.ofSeconds(5));
+      assertThat(detection.lines()).noneMatch(m -> m.startsWith("learned slower.example"));
+    }
+    assertLearnedNothing("slower.example");
+  }
 }

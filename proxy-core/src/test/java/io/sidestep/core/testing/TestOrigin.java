@@ -52,7 +52,8 @@ import javax.net.ssl.X509ExtendedKeyManager;
  *   <li>{@code /redirect?to=URL}: a 302 to the (URL-encoded) URL;
  *   <li>{@code /status?code=N}: a short page with status N;
  *   <li>{@code /text?t=TEXT}: a page whose body is the (URL-encoded) text;
- *   <li>{@code /slow?ms=N}: {@link #BODY}, after N ms (a backend slow for everyone);
+ *   <li>{@code /slow?ms=N}: {@link #BODY}, after N ms (a backend slow for everyone); with {@code
+ *       &peer=ADDRESS&peerMs=M}, after M ms for requests from that address;
  *   <li>anything else: 200, {@code text/html}, {@link #BODY}.
  * </ul>
  *
@@ -238,8 +239,12 @@ public final class TestOrigin implements AutoCloseable {
               body));
       boolean head = ex.getRequestMethod().equals("HEAD");
       if (path.equals("/slow")) {
+        String ms =
+            ex.getRemoteAddress().getAddress().getHostAddress().equals(query(ex, "peer", ""))
+                ? query(ex, "peerMs", "0")
+                : query(ex, "ms", "0");
         try {
-          Thread.sleep(Long.parseLong(query(ex, "ms", "0")));
+          Thread.sleep(Long.parseLong(ms));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           return;
