@@ -107,7 +107,7 @@ final class Lab implements AutoCloseable {
     }
   }
 
-  private void startServers(Path web, Path isp) throws IOException {
+  private void startServers(Path web, Path isp) throws Exception {
     Daemon honest =
         server(
             "honest resolver",
@@ -142,6 +142,21 @@ final class Lab implements AutoCloseable {
             isp.toString(),
             "-c",
             isp.resolve("nginx.conf").toString());
+    Site slow = plan.site("slow");
+    Daemon slowBackend =
+        server(
+            "slow backend",
+            NS_WEB,
+            web,
+            ProcessHandle.current().info().command().orElse("java"),
+            "-cp",
+            Path.of(SlowBackend.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .toString(),
+            SlowBackend.class.getName(),
+            slow.ip(),
+            String.valueOf(LabPlan.SLOW_BACKEND_PORT),
+            String.valueOf(LabPlan.SLOW_BACKEND_MILLIS),
+            web.resolve("sites").resolve(slow.id()).resolve("index.html").toString());
     Duration ready = Duration.ofSeconds(20);
     honest.awaitReady("query log started", ready, honestDns::started);
     censor.awaitReady("query log started", ready, ispDns::started);
@@ -149,6 +164,8 @@ final class Lab implements AutoCloseable {
     origin.awaitReady("port 443 open", ready, () -> Daemon.tcpOpen(NS_WEB, open.ip(), 443));
     blocker.awaitReady(
         "block page up", ready, () -> Daemon.tcpOpen(NS_ISP, LabPlan.BLOCK_PAGE, 80));
+    slowBackend.awaitReady(
+        "port open", ready, () -> Daemon.tcpOpen(NS_WEB, slow.ip(), LabPlan.SLOW_BACKEND_PORT));
   }
 
   private Daemon server(String name, String ns, Path dir, String... argv) throws IOException {

@@ -31,7 +31,10 @@ final class LabConfigs {
           site.technique() == Technique.LEGITIMATE_REDIRECT
               ? "location / { return 301 https://%s$request_uri; }"
                   .formatted(plan.redirectTarget().name())
-              : "root %s; index index.html;".formatted(dir.resolve("sites").resolve(site.id()));
+              : site.technique() == Technique.SLOW_BACKEND
+                  ? "location / { proxy_pass http://%s:%d; proxy_read_timeout 30s; }"
+                      .formatted(site.ip(), LabPlan.SLOW_BACKEND_PORT)
+                  : "root %s; index index.html;".formatted(dir.resolve("sites").resolve(site.id()));
       servers.append(
           """
             server {

@@ -62,7 +62,8 @@ final class LabPlan {
 
   LabPlan(String run) {
     this.run = run;
-    this.warningHost = "warning." + run + ".test";
+    // The censor's warning page lives under a domain of its own, as a real ISP's does.
+    this.warningHost = "warning.isp-" + run + ".test";
     this.blockPageMarker = "SIDESTEP-LAB-BLOCKPAGE-" + run;
     add("open", "open", "203.0.113.10", Technique.NONE, "https");
     add("t01", "nxdomain", "203.0.113.11", Technique.DNS_NXDOMAIN, "https");
@@ -89,6 +90,7 @@ final class LabPlan {
     add("expired", "expired", "203.0.113.43", Technique.EXPIRED_CERTIFICATE, "https");
     add("moved", "moved", "203.0.113.44", Technique.LEGITIMATE_REDIRECT, "https");
     add("target", "target", "203.0.113.45", Technique.NONE, "https");
+    add("slow", "slow", "203.0.113.46", Technique.SLOW_BACKEND, "http");
     checkNamesDoNotContainEachOther();
   }
 
@@ -130,6 +132,12 @@ final class LabPlan {
     }
     return live;
   }
+
+  /** Where the slow site's backend listens (its own address, another port). */
+  static final int SLOW_BACKEND_PORT = 8146;
+
+  /** How long the slow site's backend takes to answer anyone: 5 s. */
+  static final long SLOW_BACKEND_MILLIS = 5000;
 
   /** Names a path by the address the origin saw. */
   static String pathOf(String remoteAddress) {

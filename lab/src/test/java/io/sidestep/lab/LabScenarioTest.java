@@ -358,6 +358,89 @@ class LabScenarioTest {
     }
   }
 
+  /**
+   * The open site over plain HTTP: its answer is an ordinary 200, which could not be a censor's, so
+   * the relay never sees it; the origin's access log shows direct visits only.
+   */
+  @Test
+  @Order(26)
+  void privacy_openSiteOverPlainHttp() {
+    Check c =
+        new Check(
+            "privacy_openSiteOverPlainHttp",
+            plan.site("open").withScheme("http"),
+            lab.client(Lab.MAIN));
+    c.warmUp();
+    c.visitBothDoors("open-http");
+    c.arrived();
+    c.pathsAre("1st visit (no request from a relay)", c.first, Set.of("direct"));
+    c.pathsAre("2nd visit (no request from a relay)", c.second, Set.of("direct"));
+    c.learnedNothing();
+    c.done();
+  }
+
+  /**
+   * A plain-HTTP redirect to another host of the same registrable domain ({@code moved} to {@code
+   * target}, both under the run's domain) is not a censor's: neither host ever sees the relay.
+   */
+  @Test
+  @Order(27)
+  void privacy_legitimateRedirectOverPlainHttp() {
+    Site s = plan.site("moved").withScheme("http");
+    Site target = plan.redirectTarget();
+    Check c = new Check("privacy_legitimateRedirectOverPlainHttp", s, lab.client(Lab.MAIN));
+    c.warmUp();
+    c.first = c.visit(HTTP, "moved-http-1", "-L");
+    c.second = c.visit(SOCKS, "moved-http-2", "-L");
+    for (Visit v : List.of(c.first, c.second)) {
+      c.soft
+          .assertThat(v.body())
+          .as("followed to the new host: " + v.describe())
+          .contains(target.marker());
+    }
+    c.pathsAre("1st visit (no request from a relay)", c.first, Set.of("direct"));
+    c.pathsAre("2nd visit (no request from a relay)", c.second, Set.of("direct"));
+    c.learnedNothing();
+    c.done();
+  }
+
+  /**
+   * A backend that answers after 5 s to everyone, past the 3 s first-read timeout, over plain HTTP:
+   * the relay races the direct path, the direct answer comes first, and nothing is learned.
+   */
+  @Test
+  @Order(28)
+  void control_slowBackendOverHttp() {
+    slow("control_slowBackendOverHttp", plan.site("slow"), "slow-http");
+  }
+
+  /** The same slow backend over HTTPS: the handshake is quick, so nothing is even suspected. */
+  @Test
+  @Order(29)
+  void control_slowBackendOverHttps() {
+    slow("control_slowBackendOverHttps", plan.site("slow").withScheme("https"), "slow-https");
+  }
+
+  private void slow(String scenario, Site s, String tagPrefix) {
+    Check c = new Check(scenario, s, lab.client(Lab.MAIN));
+    c.warmUp();
+    c.visitBothDoors(tagPrefix);
+    c.arrived();
+    // The relay may have been asked (it raced the silent direct path), but the user's page came
+    // direct, and a site slow for everyone is not censorship.
+    Set<String> any = Set.of("direct", "relay1", "relay2");
+    c.pathsAre("1st visit", c.first, any);
+    c.pathsAre("2nd visit", c.second, any);
+    for (Visit v : List.of(c.first, c.second)) {
+      c.soft
+          .assertThat(lab.origins.paths(Check.tag(v)))
+          .as("the page of %s came direct: %s", s.name(), v.describe())
+          .contains("direct");
+    }
+    c.learnedNothing();
+    c.done();
+  }
+
   // ---- the flows ------------------------------------------------------------------------------
 
   /** An open site: direct both times, nothing learned. */
@@ -594,7 +677,7 @@ class LabScenarioTest {
       }
     }
 
-    private static String tag(Visit v) {
+    static String tag(Visit v) {
       int i = v.url().indexOf("visit=");
       return v.url().substring(i + "visit=".length());
     }

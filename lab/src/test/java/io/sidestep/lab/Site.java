@@ -20,6 +20,11 @@ record Site(
     return scheme + "://" + name + "/?visit=" + visitTag;
   }
 
+  /** The same site visited over another scheme (every lab origin serves both 80 and 443). */
+  Site withScheme(String other) {
+    return new Site(id, name, ip, technique, other, marker, interceptor);
+  }
+
   boolean tls() {
     return scheme.equals("https");
   }

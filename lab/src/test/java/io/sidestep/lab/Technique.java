@@ -30,7 +30,8 @@ enum Technique {
   DOWN_REFUSED(0, "control: nothing listens, for everyone"),
   DOWN_SILENT(0, "control: the origin drops everything, for everyone"),
   EXPIRED_CERTIFICATE(0, "control: the origin's certificate expired, for everyone"),
-  LEGITIMATE_REDIRECT(0, "control: the origin redirects to another host");
+  LEGITIMATE_REDIRECT(0, "control: the origin redirects to another host"),
+  SLOW_BACKEND(0, "control: the backend answers after 5 s, for everyone");
 
   final int number;
   final String description;

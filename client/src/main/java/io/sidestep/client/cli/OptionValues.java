@@ -1,14 +1,20 @@
 package io.sidestep.client.cli;
 
+import io.sidestep.client.detect.DetectionSettings;
 import io.sidestep.client.dial.DnsServerResolver;
+import io.sidestep.core.detect.BlockFingerprints;
 import io.sidestep.core.files.AtomicFiles;
 import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.net.Resolver;
 import io.sidestep.core.net.SystemResolver;
 import io.sidestep.core.route.Destination;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -47,6 +53,35 @@ final class OptionValues {
     }
     throw new IllegalArgumentException(
         option + ": '" + text + "' (expected: a positive duration such as 1500ms, 2s or 1m)");
+  }
+
+  /**
+   * Reads {@code --block-fingerprints} files (the built-in blocking words come with them).
+   *
+   * @throws IllegalArgumentException naming the option and the file, or the file and line
+   */
+  static BlockFingerprints fingerprints(List<Path> files) {
+    for (Path f : files) {
+      if (!Files.isReadable(f)) {
+        throw new IllegalArgumentException(
+            "--block-fingerprints: " + f + " cannot be read (expected: a CSV file)");
+      }
+    }
+    try {
+      return BlockFingerprints.load(files);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Parses {@code --compare}: {@code suspicious} or {@code never}, in any case. */
+  static DetectionSettings.Compare compare(String text) {
+    try {
+      return DetectionSettings.Compare.valueOf(text.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "--compare: '" + text + "' (expected: suspicious, never)", e);
+    }
   }
 
   /** Parses {@code HOST:PORT} or {@code [V6]:PORT} for a door; port 0 picks a free port. */

@@ -108,6 +108,14 @@ final class ProbeCommand implements Callable<Integer> {
           "Silence after the ClientHello or request that counts (default: ${DEFAULT-VALUE}).")
   String firstReadTimeout;
 
+  @Option(
+      names = "--block-fingerprints",
+      paramLabel = "FILE",
+      description =
+          "Block-page fingerprints in the CSV format of OONI's blocking-fingerprints project"
+              + " (repeatable): a matching page is reported blocked.")
+  List<Path> blockFingerprints = new ArrayList<>();
+
   @Override
   public Integer call() throws Exception {
     if (parallel < 1 || parallel > 1024) {
@@ -116,7 +124,8 @@ final class ProbeCommand implements Callable<Integer> {
     DetectionSettings settings =
         DetectionSettings.defaults()
             .withConnectTimeout(OptionValues.duration("--connect-timeout", connectTimeout))
-            .withFirstReadTimeout(OptionValues.duration("--first-read-timeout", firstReadTimeout));
+            .withFirstReadTimeout(OptionValues.duration("--first-read-timeout", firstReadTimeout))
+            .withFingerprints(OptionValues.fingerprints(blockFingerprints));
     if (!Files.isReadable(list)) {
       throw new IllegalArgumentException("--list: " + list + " cannot be read (expected: a file)");
     }

@@ -119,6 +119,32 @@ final class RunCommand implements Callable<Integer> {
       description = "Address of a known block-page server (repeatable): such DNS answers are lies.")
   List<String> blockPages = new ArrayList<>();
 
+  @Option(
+      names = "--block-fingerprints",
+      paramLabel = "FILE",
+      description = {
+        "Block-page fingerprints, a CSV in the format of OONI's blocking-fingerprints project"
+            + " (repeatable).",
+        "A plain-HTTP page matching one is a block page without asking the relay; rows of scope"
+            + " vbw only make a page worth comparing."
+      })
+  List<Path> blockFingerprints = new ArrayList<>();
+
+  @Option(
+      names = "--compare",
+      paramLabel = "WHEN",
+      defaultValue = "suspicious",
+      description = {
+        "When a plain-HTTP answer is sent through the relay too, for comparison (default:"
+            + " ${DEFAULT-VALUE}).",
+        "suspicious: only an answer that could be a censor's (a redirect to another site or to"
+            + " an address, an error status, blocking words, an answer faster than the round"
+            + " trip); an open site never reaches the relay.",
+        "never: no comparison; a suspect page is shown as it came, with a note that it could not"
+            + " be checked."
+      })
+  String compare;
+
   @Override
   public Integer call() {
     Client.Builder builder =
@@ -133,7 +159,9 @@ final class RunCommand implements Callable<Integer> {
         DetectionSettings.defaults()
             .withConnectTimeout(OptionValues.duration("--connect-timeout", connectTimeout))
             .withFirstReadTimeout(OptionValues.duration("--first-read-timeout", firstReadTimeout))
-            .withBlockPages(blockPages.stream().map(Cidr::parse).toList()));
+            .withBlockPages(blockPages.stream().map(Cidr::parse).toList())
+            .withFingerprints(OptionValues.fingerprints(blockFingerprints))
+            .withCompare(OptionValues.compare(compare)));
     Path stateDir = OptionValues.stateDir(state);
     Path rulesFile = rules != null ? rules : stateDir.resolve("rules.txt");
     if (rules == null && RulesTemplate.writeIfAbsent(rulesFile)) {

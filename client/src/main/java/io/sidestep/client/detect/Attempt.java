@@ -12,6 +12,7 @@ import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.netty.HeldBytes;
 import io.sidestep.core.route.Destination;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -26,7 +27,7 @@ import java.util.List;
  * <p>This class holds what the steps share (the session, the destination, judging and learning);
  * each step is a class of its own: {@link DnsCheck}, {@link DirectConnect}, {@link
  * FirstFlightRead}, {@link CertificateCheck}, {@link DirectSend}, {@link HttpComparison}, {@link
- * ThrottleSampling} and {@link RelayReplay}.
+ * SilenceRace}, {@link ThrottleSampling} and {@link RelayReplay}.
  */
 final class Attempt {
 
@@ -36,6 +37,9 @@ final class Attempt {
   final Destination dest;
   final String host;
   final EventLoop loop;
+
+  /** How long the direct connect took: the path's round trip, for {@link HttpComparison}. */
+  Duration connectTook = Duration.ZERO;
 
   Attempt(Detection detection, Session session) {
     this.d = detection;

@@ -143,6 +143,11 @@ public final class Detection implements AutoCloseable {
     }
   }
 
+  /** {@code host} was only slow, not blocked: said in the log, as a learned host would be. */
+  void slowSite(String host, String text) {
+    LOG.info("not learned {}: {}", host, text);
+  }
+
   /**
    * The direct path to {@code host} worked: if the learned file still has an entry for it (expired,
    * or the router would not have sent it here), the block is gone and the entry is dropped.

@@ -25,6 +25,7 @@ final class DirectConnect {
 
   private void connected(Steps.ConnectResult r) {
     if (r instanceof Steps.ConnectResult.Connected c) {
+      a.connectTook = c.took();
       new FirstFlightRead(a).connected(c.channel());
     } else if (r instanceof Steps.ConnectResult.Judged j) {
       a.noteJudgement(j.judgement());

@@ -6,9 +6,10 @@ import io.sidestep.core.detect.FirstFlight;
 
 /**
  * Step 3 again, for an {@link Attempt}: the kept flight sent direct and the first answer watched. A
- * GET or HEAD not verified recently is compared with the relay's answer ({@link HttpComparison}); a
- * failure before the answer goes to {@link RelayReplay}; after the answer, a late reset is checked
- * and the download speed measured ({@link ThrottleSampling}).
+ * GET or HEAD not verified recently is judged, and compared with the relay's answer only when it
+ * could be a censor's ({@link HttpComparison}); a failure before the answer goes to {@link
+ * RelayReplay}; after the answer, a late reset is checked and the download speed measured ({@link
+ * ThrottleSampling}).
  */
 final class DirectSend {
 
@@ -39,6 +40,11 @@ final class DirectSend {
 
               @Override
               public void failed(StreamFailure failure, String detail) {
+                if (failure == StreamFailure.SILENCE && flight.replayable()) {
+                  ch.pipeline().remove(watch[0]);
+                  new SilenceRace(a, ch, kept, flight, t).start();
+                  return;
+                }
                 ch.close();
                 new RelayReplay(a)
                     .afterStreamFailure(

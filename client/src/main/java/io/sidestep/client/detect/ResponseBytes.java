@@ -65,6 +65,11 @@ final class ResponseBytes implements AutoCloseable {
     return whole || kept.size() >= MAX_BYTES;
   }
 
+  /** Whether the response is whole by its own framing. */
+  boolean whole() {
+    return whole;
+  }
+
   /** All bytes read, more than kept when the response was larger. */
   long read() {
     return read;

@@ -1,6 +1,7 @@
 package io.sidestep.client.detect;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Holds the first plain-HTTP response on a channel, without passing it on, until it is complete (as
@@ -41,6 +43,7 @@ final class ResponseCapture extends ChannelInboundHandlerAdapter {
   private boolean reported;
   private boolean closed;
   private boolean idle; // past the first byte: silence is now IDLE_MS between reads
+  private long firstByteAt;
 
   ResponseCapture(Duration firstRead, Duration total, Listener listener) {
     this.firstRead = firstRead;
@@ -52,6 +55,11 @@ final class ResponseCapture extends ChannelInboundHandlerAdapter {
     return response.read();
   }
 
+  /** When the first byte came ({@link System#nanoTime}), or 0 before it. */
+  long firstByteAt() {
+    return firstByteAt;
+  }
+
   /** How the connection failed before the response was whole, or null. */
   StreamFailure failure() {
     return failure;
@@ -59,6 +67,11 @@ final class ResponseCapture extends ChannelInboundHandlerAdapter {
 
   boolean closed() {
     return closed;
+  }
+
+  /** Whether nothing at all is held, not even bytes read after the report. */
+  boolean holdsNothing() {
+    return held.isEmpty();
   }
 
   /** Whether this capture has reported (its answer is whole, or will not be). */
@@ -86,6 +99,9 @@ final class ResponseCapture extends ChannelInboundHandlerAdapter {
     }
     boolean whole = false;
     if (msg instanceof ByteBuf b) {
+      if (firstByteAt == 0 && b.isReadable()) {
+        firstByteAt = System.nanoTime();
+      }
       whole = response.add(b);
       held.add(msg);
     } else {
@@ -163,6 +179,24 @@ final class ResponseCapture extends ChannelInboundHandlerAdapter {
     user.flush();
     if (ctx.pipeline().context(this) != null) {
       ctx.pipeline().replace(this, HeldBytes.NAME, new HeldBytes());
+    }
+  }
+
+  /**
+   * Replaces the held response with {@code rewrite}'s version of it, when the response is whole and
+   * all of it is held; otherwise, or when {@code rewrite} declines, leaves it as it came.
+   */
+  void rewrite(Function<byte[], Optional<byte[]>> rewrite) {
+    if (!response.whole()
+        || response.read() > ResponseBytes.MAX_BYTES
+        || !held.stream().allMatch(m -> m instanceof ByteBuf)) {
+      return;
+    }
+    Optional<byte[]> out = rewrite.apply(response.bytes());
+    if (out.isPresent()) {
+      held.forEach(ReferenceCountUtil::release);
+      held.clear();
+      held.add(Unpooled.wrappedBuffer(out.get()));
     }
   }
 

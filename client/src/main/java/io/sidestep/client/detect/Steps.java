@@ -22,6 +22,7 @@ import io.sidestep.core.detect.OutageGuard;
 import io.sidestep.core.detect.RelayChain;
 import io.sidestep.core.detect.RelayOutcome;
 import io.sidestep.core.detect.ResponseSummary;
+import io.sidestep.core.detect.SuspectAnswer;
 import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.netty.DialException;
 import io.sidestep.core.netty.HeldBytes;
@@ -61,6 +62,7 @@ public final class Steps {
   private final AttemptJudge attempts;
   private final InterceptionCheck interception;
   private final HttpDiff httpDiff;
+  private final SuspectAnswer suspects;
   private final OutageGuard guard = new OutageGuard();
 
   /**
@@ -76,6 +78,7 @@ public final class Steps {
     this.attempts = new AttemptJudge(clock);
     this.interception = new InterceptionCheck(trust, clock);
     this.httpDiff = new HttpDiff(clock);
+    this.suspects = new SuspectAnswer(settings.fingerprints(), clock);
   }
 
   public DetectionSettings settings() {
@@ -164,8 +167,8 @@ public final class Steps {
 
   /** What the connect step found. */
   public sealed interface ConnectResult {
-    /** Connected direct; the channel is the caller's. */
-    record Connected(Channel channel) implements ConnectResult {}
+    /** Connected direct in {@code took}; the channel is the caller's. */
+    record Connected(Channel channel, Duration took) implements ConnectResult {}
 
     /**
      * The direct connect failed in a way a censor causes, and the relay was tried as the control.
@@ -190,7 +193,7 @@ public final class Steps {
             f -> {
               if (f.isSuccess()) {
                 guard.success(dest.host(), clock.instant());
-                out.complete(new ConnectResult.Connected((Channel) f.getNow()));
+                out.complete(new ConnectResult.Connected((Channel) f.getNow(), elapsed(t)));
                 return;
               }
               DialException e = DialException.of(f.cause(), "direct to " + dest);
@@ -403,6 +406,16 @@ public final class Steps {
     return relayBytes > 0
         ? RelayOutcome.succeeded(relaySays(flight))
         : RelayOutcome.failed("relay gave no answer");
+  }
+
+  /**
+   * Whether a plain-HTTP answer that came direct could be a censor's, and so worth comparing with
+   * the relay's: {@code connect} is the TCP connect time to the same address, {@code firstByte} how
+   * long after the request the answer began.
+   */
+  public SuspectAnswer.Verdict suspect(
+      String host, ResponseSummary direct, Duration connect, Duration firstByte) {
+    return suspects.judge(host, direct, connect, firstByte);
   }
 
   /**

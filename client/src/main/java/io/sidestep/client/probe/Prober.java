@@ -22,6 +22,7 @@ import io.sidestep.core.detect.HttpDiff;
 import io.sidestep.core.detect.Judgement;
 import io.sidestep.core.detect.ProbeResult;
 import io.sidestep.core.detect.ResponseSummary;
+import io.sidestep.core.detect.SuspectAnswer;
 import io.sidestep.core.detect.ThrottleJudge;
 import io.sidestep.core.net.Resolver;
 import io.sidestep.core.relay.AccessKey;
@@ -351,6 +352,11 @@ public final class Prober implements AutoCloseable {
     Optional<ResponseSummary> rs = r == null ? Optional.empty() : r.summary();
     if (ds.isEmpty()) {
       return CompletableFuture.completedFuture(Step.ok("direct answer is not HTTP"));
+    }
+    // A fingerprinted block page needs no relay (no connect time given: the timing rule is off).
+    if (steps.suspect(t.host(), ds.get(), Duration.ZERO, Duration.ZERO)
+        instanceof SuspectAnswer.Verdict.BlockPage b) {
+      return CompletableFuture.completedFuture(Step.blocked(b.evidence()));
     }
     if (rs.isEmpty()) {
       return CompletableFuture.completedFuture(

@@ -47,7 +47,8 @@ final class CensoredLoopback implements AutoCloseable {
           "still-blocked.example",
           "slow.example",
           "installed.example",
-          "throttle.example");
+          "throttle.example",
+          "plain-silent.example");
 
   static final String INSTALLED_INTERCEPTOR = "127.0.0.4";
 
@@ -107,6 +108,7 @@ final class CensoredLoopback implements AutoCloseable {
         CensorBox.start(new InetSocketAddress(CENSOR, http.port()), http.address())
             .block("plain-reset.example", CensorBox.Action.RESET)
             .block("post.example", CensorBox.Action.RESET)
+            .block("plain-silent.example", CensorBox.Action.SILENCE)
             .block("blockpage.example", CensorBox.Action.BLOCK_PAGE)
             .block("throttle.example", CensorBox.Action.THROTTLE);
     interceptor =

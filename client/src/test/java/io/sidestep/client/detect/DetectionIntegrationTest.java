@@ -348,16 +348,46 @@ class DetectionIntegrationTest {
   }
 
   @Test
-  void anOpenPlainHttpSiteIsComparedOnceAndServedDirect() throws Exception {
+  void anOpenPlainHttpSiteIsServedDirectAndNeverCompared() throws Exception {
+    int first = http.requests().size();
     String response = socksHttp("open.example", http.port(), "GET");
     assertThat(response).startsWith("HTTP/1.1 200").endsWith(TestOrigin.BODY);
     assertLearnedNothing("open.example");
+    assertThat(http.requests())
+        .as("an ordinary 200 is not compared: the first visit is one request, direct")
+        .hasSize(first + 1);
     int before = http.requests().size();
     socksHttp("open.example", http.port(), "GET");
-    assertThat(http.requests())
-        .as("compared once per 24 h: the second visit is one request, direct")
-        .hasSize(before + 1);
+    assertThat(http.requests()).as("the second visit is one request, direct").hasSize(before + 1);
     assertThat(http.lastRequest().peer().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
+  }
+
+  @Test
+  void silenceForeverAfterAPlainHttpGetIsStillLearned() throws Exception {
+    String response = socksHttp("plain-silent.example", http.port(), "GET");
+    assertThat(response).startsWith("HTTP/1.1 200").endsWith(TestOrigin.BODY);
+    LearnedStore.Entry e = awaitLearned("plain-silent.example");
+    assertThat(e.technique()).isEqualTo(Technique.HTTP_RESET);
+    assertThat(e.evidence().text())
+        .isEqualTo("no byte 1500 ms after GET request, relay answered the GET request");
+  }
+
+  @Test
+  void aBackendSlowForEveryoneOverHttpsLoadsAndIsNotLearned() throws Exception {
+    HttpClient c =
+        HttpClient.newBuilder()
+            .proxy(ProxySelector.of(client.httpAddress()))
+            .sslContext(trustOrigin)
+            .build();
+    HttpResponse<String> r =
+        c.send(
+            HttpRequest.newBuilder(
+                    URI.create("https://open.example:" + https.port() + "/slow?ms=5000"))
+                .timeout(Duration.ofSeconds(30))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.body()).isEqualTo(TestOrigin.BODY);
+    assertLearnedNothing("open.example");
   }
 
   @Test
@@ -378,6 +408,16 @@ class DetectionIntegrationTest {
   }
 
   static String socksHttp(String host, int port, String method, String path) throws IOException {
+    return socksHttp(client, host, port, method, path);
+  }
+
+  /** A GET over {@code via}'s SOCKS5 door, answered in full. */
+  static String socksGet(Client via, String host, int port, String path) throws IOException {
+    return socksHttp(via, host, port, "GET", path);
+  }
+
+  static String socksHttp(Client client, String host, int port, String method, String path)
+      throws IOException {
     try (Socket s = new Socket()) {
       s.connect(client.socksAddress(), 5000);
       s.setSoTimeout(20_000);

@@ -18,13 +18,17 @@ import java.util.regex.Pattern;
  *
  * @param bodyLength the whole body's length when known (Content-Length), else the bytes seen
  * @param title the text of the first {@code <title>} element, trimmed; empty when there is none
+ * @param words the body's distinct words ({@link #wordsOf})
+ * @param text the first {@link #MAX_BODY_PREFIX} bytes of the body as UTF-8 text, for block-page
+ *     fingerprints and blocking words; empty when unknown
  */
 public record ResponseSummary(
     int status,
     Map<String, List<String>> headers,
     long bodyLength,
     String title,
-    Set<String> words) {
+    Set<String> words,
+    String text) {
 
   /** Most distinct body words kept for the similarity check: 4,000. */
   public static final int MAX_WORDS = 4000;
@@ -64,7 +68,17 @@ public record ResponseSummary(
   /** A summary without body words (the similarity rule then does not apply). */
   public ResponseSummary(
       int status, Map<String, List<String>> headers, long bodyLength, String title) {
-    this(status, headers, bodyLength, title, Set.of());
+    this(status, headers, bodyLength, title, Set.of(), "");
+  }
+
+  /** A summary without the body's text (fingerprints on the body then do not match). */
+  public ResponseSummary(
+      int status,
+      Map<String, List<String>> headers,
+      long bodyLength,
+      String title,
+      Set<String> words) {
+    this(status, headers, bodyLength, title, words, "");
   }
 
   /** The most body bytes {@link #parse} looks at for a title: 64 KiB. */
@@ -85,6 +99,7 @@ public record ResponseSummary(
     headers = Map.copyOf(copy);
     title = title == null ? "" : title.strip();
     words = words == null ? Set.of() : Set.copyOf(words);
+    text = text == null ? "" : text;
   }
 
   /** The first value of a header (name case-insensitive). */
@@ -157,7 +172,7 @@ public record ResponseSummary(
     String body =
         prefix <= 0 ? "" : new String(data, offset + headEnd, prefix, StandardCharsets.UTF_8);
     return Optional.of(
-        new ResponseSummary(status, headers, bodyLength, titleOf(body), wordsOf(body)));
+        new ResponseSummary(status, headers, bodyLength, titleOf(body), wordsOf(body), body));
   }
 
   /**

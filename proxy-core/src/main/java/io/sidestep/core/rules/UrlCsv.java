@@ -11,11 +11,12 @@ import org.apache.commons.csv.CSVRecord;
 
 /**
  * A CSV list with a {@code url} column, as Citizen Lab's test lists are; the one reader for {@code
- * RULE-SET} lists and for {@code probe}. Read by Apache Commons CSV as RFC 4180: a quoted field may
- * hold commas, doubled quotes and line breaks. The first record is the header, and the url column
- * is the one named {@code url} in any case. A leading byte-order mark, empty lines and lines
- * starting with {@code #} are ignored. A test list names one URL per site, and the site is the
- * URL's host without a leading {@code www.} ({@link #site}).
+ * RULE-SET} lists and for {@code probe}, and the one CSV setup of the project ({@link #records}
+ * serves other CSV formats, such as block-page fingerprints). Read by Apache Commons CSV as RFC
+ * 4180: a quoted field may hold commas, doubled quotes and line breaks. The first record is the
+ * header, and the url column is the one named {@code url} in any case. A leading byte-order mark,
+ * empty lines and lines starting with {@code #} are ignored. A test list names one URL per site,
+ * and the site is the URL's host without a leading {@code www.} ({@link #site}).
  */
 public final class UrlCsv {
   private UrlCsv() {}
@@ -50,8 +51,8 @@ public final class UrlCsv {
       return false;
     }
     try {
-      List<Fields> records = parse(line);
-      return !records.isEmpty() && urlColumn(records.get(0).values) >= 0;
+      List<Record> records = records(line);
+      return !records.isEmpty() && column(records.get(0).values(), "url") >= 0;
     } catch (Malformed e) {
       return false;
     }
@@ -63,22 +64,22 @@ public final class UrlCsv {
    * @throws Malformed when there is no header with a url column, or a quote is never closed
    */
   public static List<Row> read(String text) {
-    List<Fields> records = parse(text.startsWith("\uFEFF") ? text.substring(1) : text);
+    List<Record> records = records(text);
     if (records.isEmpty()) {
       throw new Malformed(1, "empty CSV (expected: a header with a url column)");
     }
-    Fields header = records.get(0);
-    int url = urlColumn(header.values);
+    Record header = records.get(0);
+    int url = column(header.values(), "url");
     if (url < 0) {
       throw new Malformed(
-          header.line,
+          header.line(),
           "no url column in the CSV header "
-              + header.values
+              + header.values()
               + " (expected: a header with a url column)");
     }
     List<Row> rows = new ArrayList<>(records.size() - 1);
-    for (Fields r : records.subList(1, records.size())) {
-      rows.add(new Row(r.line, url < r.values.size() ? r.values.get(url).trim() : ""));
+    for (Record r : records.subList(1, records.size())) {
+      rows.add(new Row(r.line(), r.field(url)));
     }
     return rows;
   }
@@ -88,19 +89,35 @@ public final class UrlCsv {
     return host.regionMatches(true, 0, "www.", 0, 4) ? host.substring(4) : host;
   }
 
-  private static int urlColumn(List<String> header) {
+  /** The index of the header field named {@code name} in any case, or -1. */
+  public static int column(List<String> header, String name) {
     for (int i = 0; i < header.size(); i++) {
-      if (header.get(i).trim().equalsIgnoreCase("url")) {
+      if (header.get(i).trim().equalsIgnoreCase(name)) {
         return i;
       }
     }
     return -1;
   }
 
-  private record Fields(int line, List<String> values) {}
+  /** One CSV record: the 1-based line it starts on and its fields. */
+  public record Record(int line, List<String> values) {
+    /** Field {@code i}, trimmed; {@code ""} when the record is shorter or {@code i} is -1. */
+    public String field(int i) {
+      return i >= 0 && i < values.size() ? values.get(i).trim() : "";
+    }
+  }
 
-  private static List<Fields> parse(String text) {
-    List<Fields> records = new ArrayList<>();
+  /**
+   * All records of {@code text}, the header included, as this class reads CSV: RFC 4180, a leading
+   * byte-order mark, empty lines and {@code #} lines ignored.
+   *
+   * @throws Malformed when a quote is never closed
+   */
+  public static List<Record> records(String text) {
+    if (text.startsWith("\uFEFF")) {
+      text = text.substring(1);
+    }
+    List<Record> records = new ArrayList<>();
     try (CSVParser p =
         CSVParser.builder().setReader(new StringReader(text)).setFormat(FORMAT).get()) {
       try {
@@ -112,7 +129,7 @@ public final class UrlCsv {
           for (String v : values) {
             breaks += (int) v.chars().filter(c -> c == '\n').count();
           }
-          records.add(new Fields((int) p.getCurrentLineNumber() - breaks, values));
+          records.add(new Record((int) p.getCurrentLineNumber() - breaks, values));
         }
       } catch (UncheckedIOException e) {
         throw new Malformed(

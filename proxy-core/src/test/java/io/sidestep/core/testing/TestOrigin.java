@@ -49,6 +49,11 @@ import javax.net.ssl.X509ExtendedKeyManager;
  *   <li>{@code /headers}: the request's headers, one {@code name: value} line each, names in lower
  *       case (shows what a proxy forwarded);
  *   <li>{@code /echo}: the request body;
+ *   <li>{@code /redirect?to=URL}: a 302 to the (URL-encoded) URL;
+ *   <li>{@code /status?code=N}: a short page with status N;
+ *   <li>{@code /text?t=TEXT}: a page whose body is the (URL-encoded) text;
+ *   <li>{@code /slow?ms=N}: {@link #BODY}, after N ms (a backend slow for everyone); with {@code
+ *       &peer=ADDRESS&peerMs=M}, after M ms for requests from that address;
  *   <li>anything else: 200, {@code text/html}, {@link #BODY}.
  * </ul>
  *
@@ -233,6 +238,18 @@ public final class TestOrigin implements AutoCloseable {
               headers,
               body));
       boolean head = ex.getRequestMethod().equals("HEAD");
+      if (path.equals("/slow")) {
+        String ms =
+            ex.getRemoteAddress().getAddress().getHostAddress().equals(query(ex, "peer", ""))
+                ? query(ex, "peerMs", "0")
+                : query(ex, "ms", "0");
+        try {
+          Thread.sleep(Long.parseLong(ms));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
       if (path.equals("/bytes")) {
         long n = Long.parseLong(query(ex, "n", "0"));
         ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
@@ -251,9 +268,22 @@ public final class TestOrigin implements AutoCloseable {
         }
         return;
       }
+      if (path.equals("/redirect")) {
+        ex.getResponseHeaders().set("Location", decoded(query(ex, "to", "/")));
+        ex.sendResponseHeaders(302, -1);
+        return;
+      }
       byte[] out;
       String type = "text/html; charset=utf-8";
-      if (path.equals("/headers")) {
+      int status = 200;
+      if (path.equals("/status")) {
+        status = Integer.parseInt(query(ex, "code", "200"));
+        out = ("<html><body>status " + status + "</body></html>").getBytes(StandardCharsets.UTF_8);
+      } else if (path.equals("/text")) {
+        out =
+            ("<html><body>" + decoded(query(ex, "t", "")) + "</body></html>")
+                .getBytes(StandardCharsets.UTF_8);
+      } else if (path.equals("/headers")) {
         StringBuilder sb = new StringBuilder();
         headers.forEach((k, v) -> sb.append(k).append(": ").append(v).append('\n'));
         out = sb.toString().getBytes(StandardCharsets.UTF_8);
@@ -265,13 +295,17 @@ public final class TestOrigin implements AutoCloseable {
         out = BODY.getBytes(StandardCharsets.UTF_8);
       }
       ex.getResponseHeaders().set("Content-Type", type);
-      ex.sendResponseHeaders(200, head || out.length == 0 ? -1 : out.length);
+      ex.sendResponseHeaders(status, head || out.length == 0 ? -1 : out.length);
       if (!head && out.length > 0) {
         try (OutputStream os = ex.getResponseBody()) {
           os.write(out);
         }
       }
     }
+  }
+
+  private static String decoded(String s) {
+    return java.net.URLDecoder.decode(s, StandardCharsets.UTF_8);
   }
 
   private static String query(HttpExchange ex, String name, String fallback) {
