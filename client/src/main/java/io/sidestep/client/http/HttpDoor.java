@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * refuses, so no name can reach a resolver through it.
  *
  * <p>Limits: request line 8 KiB, headers 32 KiB (a longer one gets 400 and the connection closes),
- * idle connections closed after 120 s.
+ * idle connections closed after 120 s (not a CONNECT's tunnel: like a SOCKS5 one, it lasts as long
+ * as its two ends keep it).
  */
 public final class HttpDoor implements AutoCloseable {
 
