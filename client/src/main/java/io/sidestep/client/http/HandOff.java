@@ -4,6 +4,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
@@ -56,6 +57,8 @@ final class HandOff {
     Channel channel = ctx.channel();
     ChannelPipeline pipeline = channel.pipeline();
     channel.config().setAutoRead(false);
+    // As on the SOCKS5 door: a browser's half-close is passed on, not taken for a close.
+    channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
     ChannelHandlerContext decoder = pipeline.context(HttpRequestDecoder.class);
     // The decoder, removed, passes the bytes it has not decoded yet on to the hold.
     pipeline.addAfter(decoder.name(), HeldBytes.NAME, new HeldBytes());
