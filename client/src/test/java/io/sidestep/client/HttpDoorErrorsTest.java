@@ -176,8 +176,7 @@ class HttpDoorErrorsTest {
   void failuresToOneDestinationAtOnceEachGetTheirOwnPage() throws Exception {
     // Connections to one destination are held until all have arrived, then failed one after the
     // other in one task, each with its own reason: the later failures come while the earlier
-    // pages are being made. (CONNECTs: while a hop connects, LittleProxy parks one of its two
-    // client threads for a plain request's end, so only two of those could wait at once.)
+    // pages are being made.
     List<DialException> reasons =
         List.of(
             new DialException(DialException.Kind.TIMEOUT, "first: timed out"),

@@ -123,6 +123,29 @@ class HttpDoorTest {
   }
 
   @Test
+  void bytesBehindTheConnectAndAHalfCloseReachTheDestination() throws IOException {
+    try (Socket s = new Socket()) {
+      s.connect(client.httpAddress(), 5000);
+      s.setSoTimeout(10_000);
+      String target = "127.0.0.1:" + echo.port();
+      OutputStream out = s.getOutputStream();
+      InputStream in = s.getInputStream();
+      out.write(
+          ("CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\n\r\nearly bytes")
+              .getBytes(StandardCharsets.US_ASCII));
+      assertThat(readHead(in)).startsWith("HTTP/1.1 200");
+      assertThat(new String(in.readNBytes(11), StandardCharsets.US_ASCII))
+          .as("bytes sent right behind the CONNECT")
+          .isEqualTo("early bytes");
+      out.write("request then FIN".getBytes(StandardCharsets.US_ASCII));
+      s.shutdownOutput();
+      assertThat(new String(in.readAllBytes(), StandardCharsets.US_ASCII))
+          .as("the destination saw the FIN, answered and closed")
+          .isEqualTo("request then FIN");
+    }
+  }
+
+  @Test
   void rejectRuleGets403() throws Exception {
     HttpResponse<String> r = get("http://blocked.test/");
     assertThat(r.statusCode()).isEqualTo(403);

@@ -6,9 +6,10 @@ import io.sidestep.core.rules.Decision;
 
 /**
  * How the core answers the door a connection came in by. A door implements it once per connection:
- * SOCKS5 writes its reply codes; the HTTP door, which reaches the core through an internal SOCKS5
- * hop, inherits them and LittleProxy turns them into a 200 or a 502 (whose body the door then fills
- * from this connection's own failure, handed over by its hop).
+ * SOCKS5 writes its reply codes; the HTTP door answers a CONNECT with a 200 or its failure page;
+ * for plain HTTP, which reaches the core through an internal SOCKS5 hop, LittleProxy turns the
+ * hop's reply codes into the request's answer (whose body the door then fills from this
+ * connection's own failure, handed over by its hop).
  */
 public interface DoorReply {
 

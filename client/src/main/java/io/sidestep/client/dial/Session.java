@@ -102,8 +102,8 @@ public final class Session {
   }
 
   /**
-   * Answers the door with success (SOCKS5 0x00, and so LittleProxy's 200 for CONNECT). Idempotent:
-   * later calls return the first future.
+   * Answers the door with success (SOCKS5 0x00, the HTTP door's 200 for CONNECT). Idempotent: later
+   * calls return the first future.
    */
   public ChannelFuture succeed() {
     if (succeeded == null) {

@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
+import io.sidestep.client.dial.Dispatcher;
 import io.sidestep.client.pac.Pac;
 import io.sidestep.core.netty.DialException;
 import io.sidestep.core.route.Destination;
@@ -35,13 +36,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP door's own answers and what it hides. {@code GET /proxy.pac} (an origin-form request to
- * the door itself) gets the PAC file. Every answer LittleProxy makes up itself (a 502 for a
- * connection the core could not make, a 400 or 504; text/html that may echo the raw request line)
- * is replaced by the door's own text/plain page, which never repeats the request: for a failed
- * connection it names the destination, the route the router chose and why, and the failure (taken
- * from this connection's own hop, see {@link Hops}; 504 for a timeout, 403 for a refusal by a rule
- * or the relay's policy). The {@code Via} header LittleProxy adds is removed from requests and
- * responses, so neither origins nor pages see a proxy header.
+ * the door itself) gets the PAC file. A CONNECT to a valid host is handed to the core ({@link
+ * HandOff}), which answers it with this door's pages. Every answer LittleProxy makes up itself (a
+ * 502 for a connection the core could not make, a 400 or 504; text/html that may echo the raw
+ * request line) is replaced by the door's own text/plain page, which never repeats the request: for
+ * a failed connection it names the destination, the route the router chose and why, and the failure
+ * (taken from this connection's own hop, see {@link Hops}; 504 for a timeout, 403 for a refusal by
+ * a rule or the relay's policy). The {@code Via} header LittleProxy adds is removed from requests
+ * and responses, so neither origins nor pages see a proxy header.
  */
 final class DoorFilters extends HttpFiltersSourceAdapter {
 
@@ -54,17 +56,21 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
 
   private final InetSocketAddress socks;
   private final Hops hops;
+  private final Dispatcher dispatcher;
 
-  DoorFilters(InetSocketAddress socks, Hops hops) {
+  DoorFilters(InetSocketAddress socks, Hops hops, Dispatcher dispatcher) {
     this.socks = socks;
     this.hops = hops;
+    this.dispatcher = dispatcher;
   }
 
   @Override
   public HttpFilters filterRequest(HttpRequest originalRequest, ChannelHandlerContext ctx) {
     if (ctx.pipeline().get(NoVia.NAME) == null) {
-      // Last in the pipeline, so it sees every response LittleProxy writes, the CONNECT's 200 too.
+      // Last in the pipeline, so it sees every response LittleProxy writes.
       ctx.pipeline().addLast(NoVia.NAME, NoVia.INSTANCE);
+      // Right before LittleProxy's handler, so it holds what LittleProxy would park a thread for.
+      ctx.pipeline().addBefore(ctx.name(), Paused.NAME, new Paused());
     }
     return new HttpFiltersAdapter(originalRequest, ctx) {
       // A response before any came from the far end, and not the door's own, is LittleProxy's;
@@ -120,6 +126,12 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
               "text/plain; charset=utf-8",
               "Sidestep cannot go there: " + badHost + "\n",
               false);
+        }
+        Destination destination =
+            request.method().equals(HttpMethod.CONNECT) ? destination(request) : null;
+        if (destination != null) {
+          own = true;
+          return HandOff.take(ctx, request, destination, dispatcher);
         }
         return null;
       }

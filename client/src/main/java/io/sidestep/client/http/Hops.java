@@ -17,11 +17,11 @@ import org.littleshoot.proxy.ChainedProxyAdapter;
 import org.littleshoot.proxy.ChainedProxyType;
 
 /**
- * The HTTP door's hops into the core: one internal SOCKS5 connection per upstream connection
- * LittleProxy makes. A hop's SOCKS5 user name is the address of the browser connection it serves,
- * and its password a random secret of this door; the core's failure of a hop is kept under that
- * name until the browser connection's error page takes it, so each connection gets its own reason
- * and never another's.
+ * The HTTP door's hops into the core for plain HTTP: one internal SOCKS5 connection per upstream
+ * connection LittleProxy makes (a CONNECT needs none, see {@link HandOff}). A hop's SOCKS5 user
+ * name is the address of the browser connection it serves, and its password a random secret of this
+ * door; the core's failure of a hop is kept under that name until the browser connection's error
+ * page takes it, so each connection gets its own reason and never another's.
  */
 final class Hops {
 

@@ -11,22 +11,27 @@ import java.time.Duration;
 import java.util.Optional;
 import org.littleshoot.proxy.HttpProxyServer;
 import org.littleshoot.proxy.ProxyAuthenticator;
+import org.littleshoot.proxy.TransportProtocol;
 import org.littleshoot.proxy.impl.DefaultHttpProxyServer;
-import org.littleshoot.proxy.impl.ThreadPoolConfiguration;
+import org.littleshoot.proxy.impl.ServerGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP proxy door. LittleProxy owns the HTTP/1.1 proxy semantics and is chained, as its only
- * upstream, to an internal SOCKS5 listener of the core on 127.0.0.1 (random port, random
- * credential; one hop per upstream connection, see {@link Hops}). LittleProxy sends the destination
- * to a SOCKS5 upstream as a name and does not look it up (its SOCKS5 CONNECT uses an unresolved
- * address, and with a chained proxy it resolves only the proxy's own address, which is a literal
- * here); its resolver is nevertheless replaced by one that refuses, so no name can reach a resolver
- * through it.
+ * The HTTP proxy door. LittleProxy parses every request and checks the door credentials. A CONNECT
+ * then leaves it: the core answers it and splices the tunnel on the connection itself, as for the
+ * SOCKS5 door (see {@link HandOff}). Plain HTTP stays LittleProxy's (absolute-form, keep-alive,
+ * hop-by-hop headers), and its upstream is an internal SOCKS5 listener of the core on 127.0.0.1
+ * (random port, random credential; one hop per upstream connection, see {@link Hops}); while a hop
+ * connects, no thread waits for it (see {@link Paused}). LittleProxy runs on the core's event
+ * loops. LittleProxy sends the destination to a SOCKS5 upstream as a name and does not look it up
+ * (its SOCKS5 CONNECT uses an unresolved address, and with a chained proxy it resolves only the
+ * proxy's own address, which is a literal here); its resolver is nevertheless replaced by one that
+ * refuses, so no name can reach a resolver through it.
  *
  * <p>Limits: request line 8 KiB, headers 32 KiB (a longer one gets 400 and the connection closes),
- * idle connections closed after 120 s.
+ * idle connections closed after 120 s (not a CONNECT's tunnel: like a SOCKS5 one, it lasts as long
+ * as its two ends keep it).
  */
 public final class HttpDoor implements AutoCloseable {
 
@@ -84,7 +89,7 @@ public final class HttpDoor implements AutoCloseable {
                     throw new UnknownHostException(
                         host + ": the HTTP door never resolves names itself");
                   })
-              .withFiltersSource(new DoorFilters(publicSocks, hops))
+              .withFiltersSource(new DoorFilters(publicSocks, hops, dispatcher))
               .withMaxInitialLineLength(8192)
               .withMaxHeaderSize(32768)
               // Not a limit: the most body one HttpContent carries. LittleProxy writes and flushes
@@ -94,11 +99,7 @@ public final class HttpDoor implements AutoCloseable {
               .withConnectTimeout(10_000)
               .withIdleConnectionTimeout(Duration.ofSeconds(120))
               .withProxyAlias(DoorFilters.VIA_ALIAS)
-              .withThreadPoolConfiguration(
-                  new ThreadPoolConfiguration()
-                      .withAcceptorThreads(1)
-                      .withClientToProxyWorkerThreads(2)
-                      .withProxyToServerWorkerThreads(2));
+              .withServerGroup(new CoreLoops(group));
       credentials.ifPresent(c -> bootstrap.withProxyAuthenticator(new Authenticator(c)));
       HttpProxyServer server = bootstrap.start();
       return new HttpDoor(server, internal);
@@ -116,23 +117,48 @@ public final class HttpDoor implements AutoCloseable {
   }
 
   /**
-   * Stops the door. LittleProxy's graceful stop closes every connection at once but then waits a
-   * quiet period (2 s) before its threads end; that wait runs on a daemon thread so that closing
-   * returns at once. (Its immediate stop races its own close handlers against its ending threads
-   * and logs errors.)
+   * Stops the door: closes its listening socket and its connections; the threads are the core's.
    */
   @Override
   public void close() {
-    Thread stopper = new Thread(server::stop, "sidestep-http-door-stop");
-    stopper.setDaemon(true);
-    stopper.start();
     try {
-      // The listening socket and the connections close first; do not return before that.
-      stopper.join(500);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      server.stop();
     } finally {
       internal.close();
+    }
+  }
+
+  /**
+   * LittleProxy on the core's event loops: it accepts, serves browsers and connects its hops there,
+   * so a CONNECT handed to the core stays on the thread it came in on, and stopping the door leaves
+   * the loops running.
+   */
+  private static final class CoreLoops extends ServerGroup {
+    private final EventLoopGroup group;
+
+    CoreLoops(EventLoopGroup group) {
+      super("sidestep-http", 0, 0, 0, false);
+      this.group = group;
+    }
+
+    @Override
+    public EventLoopGroup getClientToProxyAcceptorPoolForTransport(TransportProtocol protocol) {
+      return group;
+    }
+
+    @Override
+    public EventLoopGroup getClientToProxyWorkerPoolForTransport(TransportProtocol protocol) {
+      return group;
+    }
+
+    @Override
+    public EventLoopGroup getProxyToServerWorkerPoolForTransport(TransportProtocol protocol) {
+      return group;
+    }
+
+    @Override
+    public void shutdown(boolean graceful) {
+      // The core's loops are the core's to shut down.
     }
   }
 
