@@ -54,10 +54,12 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
 
   private final InetSocketAddress socks;
   private final Hops hops;
+  private final HttpDoor.OwnPages pages;
 
-  DoorFilters(InetSocketAddress socks, Hops hops) {
+  DoorFilters(InetSocketAddress socks, Hops hops, HttpDoor.OwnPages pages) {
     this.socks = socks;
     this.hops = hops;
+    this.pages = pages;
   }
 
   @Override
@@ -251,6 +253,12 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
     }
     boolean getOrHead =
         request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD);
+    if (!path.equals("/proxy.pac")) {
+      HttpResponse page = pages.answer(request, ctx);
+      if (page != null) {
+        return page;
+      }
+    }
     if (!path.equals("/proxy.pac") || !getOrHead) {
       return response(
           HttpResponseStatus.NOT_FOUND,
