@@ -14,6 +14,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.sidestep.client.dial.ConnectionListener;
 import io.sidestep.client.http.HttpDoor;
 import io.sidestep.client.probe.Prober;
@@ -87,6 +89,7 @@ public final class Dashboard implements HttpDoor.OwnPages, AutoCloseable {
     }
   }
 
+  private static final String LANG_COOKIE = "sidestep-lang";
   private static final Pattern PROBE = Pattern.compile("/api/probe/(\\d+)(/report\\.json)?");
   private static final Pattern KEY = Pattern.compile("\\{\\{([a-z0-9_.-]+)\\}\\}");
   private static final Map<String, String> STATIC =
@@ -169,14 +172,22 @@ public final class Dashboard implements HttpDoor.OwnPages, AutoCloseable {
   private HttpResponse read(
       HttpRequest request, ChannelHandlerContext ctx, String path, QueryStringDecoder query) {
     if (path.equals("/")) {
-      String lang =
-          Messages.choose(
-              param(query, "lang"), request.headers().get(HttpHeaderNames.ACCEPT_LANGUAGE));
-      return full(
-          request,
-          HttpResponseStatus.OK,
-          "text/html; charset=utf-8",
-          page(lang).getBytes(StandardCharsets.UTF_8));
+      String asked = param(query, "lang");
+      String lang = language(request, asked);
+      FullHttpResponse r =
+          full(
+              request,
+              HttpResponseStatus.OK,
+              "text/html; charset=utf-8",
+              page(lang).getBytes(StandardCharsets.UTF_8));
+      if (lang.equals(asked)) {
+        // The switch is remembered for this browser, over its Accept-Language.
+        r.headers()
+            .set(
+                HttpHeaderNames.SET_COOKIE,
+                LANG_COOKIE + "=" + lang + "; Path=/; Max-Age=31536000; SameSite=Strict");
+      }
+      return r;
     }
     if (STATIC.containsKey(path)) {
       return full(request, HttpResponseStatus.OK, STATIC.get(path), files.get(path));
@@ -214,9 +225,7 @@ public final class Dashboard implements HttpDoor.OwnPages, AutoCloseable {
       case "/api/rules" -> ok(request, rules());
       case "/api/explain" -> ok(request, explain(required(query, "host")));
       case "/api/messages" -> {
-        String lang =
-            Messages.choose(
-                param(query, "lang"), request.headers().get(HttpHeaderNames.ACCEPT_LANGUAGE));
+        String lang = language(request, param(query, "lang"));
         yield ok(request, Map.of("lang", lang, "messages", Messages.of(lang)));
       }
       default -> error(request, HttpResponseStatus.NOT_FOUND, "no such page: " + path);
@@ -367,6 +376,22 @@ public final class Dashboard implements HttpDoor.OwnPages, AutoCloseable {
       live.stream(ctx.channel());
     }
     return r;
+  }
+
+  /**
+   * The language asked for, else the one the switch chose before (a cookie), else the browser's.
+   */
+  private static String language(HttpRequest request, String asked) {
+    String chosen = asked;
+    String cookies = request.headers().get(HttpHeaderNames.COOKIE);
+    if (chosen == null && cookies != null) {
+      for (Cookie c : ServerCookieDecoder.STRICT.decode(cookies)) {
+        if (c.name().equals(LANG_COOKIE)) {
+          chosen = c.value();
+        }
+      }
+    }
+    return Messages.choose(chosen, request.headers().get(HttpHeaderNames.ACCEPT_LANGUAGE));
   }
 
   private String page(String lang) {

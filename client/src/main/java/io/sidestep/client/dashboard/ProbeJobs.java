@@ -102,7 +102,8 @@ final class ProbeJobs implements AutoCloseable {
     ProbeList parsed = ProbeList.parse("dashboard", list);
     if (parsed.targets().isEmpty()) {
       throw new IllegalArgumentException(
-          "probe: no host in the list (expected: host names or URLs, one a line)");
+          "probe: no host in the list (expected: domain names, addresses or URLs, one a line)"
+              + (parsed.skipped().isEmpty() ? "" : "; skipped " + parsed.skipped()));
     }
     Job job = new Job(ids.incrementAndGet(), parsed);
     jobs.put(job.id, job);
