@@ -20,8 +20,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The connections the client made: the last {@value #KEPT} for a new page, each new one to every
- * open event stream (Server-Sent Events), and today's traffic by route. Today is the local day of
- * the machine; the counts start again at midnight and when the client starts.
+ * open event stream (Server-Sent Events; a stream whose reader falls behind misses events), and
+ * today's traffic by route. Today is the local day of the machine; the counts start again at
+ * midnight and when the client starts.
  */
 final class Live implements ConnectionListener {
 
@@ -83,8 +84,11 @@ final class Live implements ConnectionListener {
     }
     String frame = "id: " + event.get("id") + "\ndata: " + json.write(event) + "\n\n";
     for (Channel ch : streams) {
-      ch.writeAndFlush(
-          new DefaultHttpContent(Unpooled.copiedBuffer(frame, StandardCharsets.UTF_8)));
+      // A page that stops reading misses events rather than filling memory; a reload catches up.
+      if (ch.isWritable()) {
+        ch.writeAndFlush(
+            new DefaultHttpContent(Unpooled.copiedBuffer(frame, StandardCharsets.UTF_8)));
+      }
     }
   }
 
