@@ -166,6 +166,9 @@ public final class Dashboard implements HttpDoor.OwnPages, AutoCloseable {
       return read(request, ctx, path, query);
     } catch (IllegalArgumentException | IllegalStateException e) {
       return error(request, HttpResponseStatus.BAD_REQUEST, e.getMessage());
+    } catch (UncheckedIOException e) {
+      // A state file that cannot be written: the message names it.
+      return error(request, HttpResponseStatus.INTERNAL_SERVER_ERROR, e.getMessage());
     }
   }
 
