@@ -3,6 +3,7 @@ package io.sidestep.client;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.sidestep.client.dashboard.Dashboard;
 import io.sidestep.client.detect.Detection;
 import io.sidestep.client.detect.DetectionSettings;
 import io.sidestep.client.detect.RelayResolver;
@@ -11,6 +12,7 @@ import io.sidestep.client.dial.DefaultDialer;
 import io.sidestep.client.dial.Dispatcher;
 import io.sidestep.client.dial.RelayConnector;
 import io.sidestep.client.http.HttpDoor;
+import io.sidestep.client.probe.Prober;
 import io.sidestep.client.relay.RelayTransport;
 import io.sidestep.client.socks.SocksDoor;
 import io.sidestep.client.socks.SocksLogin;
@@ -45,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * and what detection learns routes the host's next connection at once. Without one, {@link
  * Builder#router} and {@link Builder#autoRoute} decide (tests of a door or a route use that).
  *
- * <p>Defaults: HTTP door on 127.0.0.1:8080, SOCKS5 door on 127.0.0.1:1080, no relays, no state
+ * <p>Defaults: HTTP door on 127.0.0.1:8080 with the dashboard at its {@code /} ({@link
+ * io.sidestep.client.dashboard.Dashboard}), SOCKS5 door on 127.0.0.1:1080, no relays, no state
  * directory (so every destination AUTO, direct), the system resolver for direct traffic, no door
  * credentials, direct connect timeout 10 s, relay connect timeout (TCP and TLS) 5 s and then 15 s
  * for the relay's answer about the destination, a failed relay skipped for 30 s. With a state
@@ -63,6 +66,7 @@ public final class Client implements AutoCloseable {
   private final Dispatcher dispatcher;
   private final Detection detection; // null without a state directory
   private final LiveRules rules; // null without a state directory
+  private final Dashboard dashboard; // null when turned off
 
   private Client(Builder b) {
     checkOpenProxy("http", b.http, b.credentials);
@@ -73,6 +77,7 @@ public final class Client implements AutoCloseable {
     LiveRules rules = null;
     SocksDoor socksDoor = null;
     HttpDoor httpDoor = null;
+    Dashboard dashboard = null;
     try {
       Router router = b.router;
       AutoRoute autoRoute = b.autoRoute;
@@ -103,6 +108,10 @@ public final class Client implements AutoCloseable {
               router,
               new DefaultDialer(resolver, relays, b.connectTimeout, b.directLocalAddress),
               autoRoute);
+      if (b.dashboard) {
+        dashboard = dashboard(b, router, rules, detection, relayClient);
+        dispatcher.onConnection(dashboard.connections());
+      }
       socksDoor =
           SocksDoor.bind(
               "socks",
@@ -119,7 +128,8 @@ public final class Client implements AutoCloseable {
               dispatcher,
               Optional.ofNullable(b.credentials),
               socksDoor.address(),
-              b.httpHostResolverHook);
+              b.httpHostResolverHook,
+              dashboard == null ? HttpDoor.OwnPages.NONE : dashboard);
       LOG.info("http door listening on {}", format(httpDoor.address()));
       LOG.info(
           "relays, in order: {}",
@@ -129,13 +139,44 @@ public final class Client implements AutoCloseable {
                   ", ",
                   b.relays.stream().map(k -> k.label() + " at " + k.relay().authority()).toList()));
     } catch (RuntimeException e) {
-      shutdown(httpDoor, socksDoor, group, detection, rules, resolver);
+      shutdown(httpDoor, socksDoor, group, detection, rules, resolver, dashboard);
       throw e;
     }
     this.socks = socksDoor;
     this.http = httpDoor;
     this.detection = detection;
     this.rules = rules;
+    this.dashboard = dashboard;
+  }
+
+  private Dashboard dashboard(
+      Builder b, Router router, LiveRules rules, Detection detection, RelayTransport transport) {
+    List<AccessKey> keys = List.copyOf(b.relays);
+    X509TrustManager trust = b.trust != null ? b.trust : InterceptionCheck.jvmTrustManager();
+    return new Dashboard(
+        new Dashboard.Sources(
+            router,
+            Optional.ofNullable(rules),
+            Optional.ofNullable(detection).map(Detection::store),
+            () ->
+                keys.stream()
+                    .map(
+                        k -> {
+                          boolean down = transport != null && transport.isDown(k);
+                          return new Dashboard.RelayStatus(
+                              k.label(),
+                              k.relay().authority(),
+                              !down,
+                              down
+                                  ? "a connection failed; skipped for "
+                                      + b.relayDownFor.toSeconds()
+                                      + " s"
+                                  : "");
+                        })
+                    .toList(),
+            () -> new Prober(keys, resolver, b.detection, trust, Clock.systemUTC()),
+            keys.stream().map(AccessKey::label).toList()),
+        Clock.systemUTC());
   }
 
   /**
@@ -150,7 +191,8 @@ public final class Client implements AutoCloseable {
       EventLoopGroup group,
       Detection detection,
       LiveRules rules,
-      Resolver resolver) {
+      Resolver resolver,
+      Dashboard dashboard) {
     List<Runnable> steps = new ArrayList<>();
     if (http != null) {
       steps.add(http::close);
@@ -174,6 +216,9 @@ public final class Client implements AutoCloseable {
       steps.add(rules::close);
     }
     steps.add(resolver::close);
+    if (dashboard != null) {
+      steps.add(dashboard::close);
+    }
     RuntimeException first = null;
     for (Runnable step : steps) {
       try {
@@ -246,7 +291,7 @@ public final class Client implements AutoCloseable {
    */
   @Override
   public void close() {
-    shutdown(http, socks, group, detection, rules, resolver);
+    shutdown(http, socks, group, detection, rules, resolver, dashboard);
   }
 
   /** Settings for a {@link Client}; every one has a default (see {@link Client}). */
@@ -269,8 +314,15 @@ public final class Client implements AutoCloseable {
     private Path rulesFile;
     private DetectionSettings detection = DetectionSettings.defaults();
     private X509TrustManager trust;
+    private boolean dashboard = true;
 
     private Builder() {}
+
+    /** Serves the dashboard at the HTTP door's {@code /}. Default: on. */
+    public Builder dashboard(boolean on) {
+      this.dashboard = on;
+      return this;
+    }
 
     public Builder http(InetSocketAddress address) {
       this.http = Objects.requireNonNull(address, "http");

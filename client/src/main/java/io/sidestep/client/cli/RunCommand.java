@@ -73,6 +73,11 @@ final class RunCommand implements Callable<Integer> {
   Path rules;
 
   @Option(
+      names = "--open",
+      description = "Open the dashboard in the desktop's browser once the client runs (xdg-open).")
+  boolean open;
+
+  @Option(
       names = "--state",
       paramLabel = "DIR",
       description = "State directory (default: ~/.sidestep).")
@@ -175,6 +180,11 @@ final class RunCommand implements Callable<Integer> {
             .rulesFile(rulesFile)
             .resolver(OptionValues.resolver(dns))
             .start();
+    String dashboard = "http://localhost:" + client.httpAddress().getPort() + "/";
+    LOG.info("dashboard at {}", dashboard);
+    if (open) {
+      openInBrowser(dashboard);
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook =
         new Thread(
@@ -192,5 +202,18 @@ final class RunCommand implements Callable<Integer> {
       client.close();
     }
     return 0;
+  }
+
+  /** Asks the desktop to open {@code url}; a desktop without xdg-open only gets a log line. */
+  private static void openInBrowser(String url) {
+    try {
+      new ProcessBuilder("xdg-open", url)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .redirectError(ProcessBuilder.Redirect.DISCARD)
+          .start();
+    } catch (java.io.IOException e) {
+      LOG.warn(
+          "cannot open the dashboard in a browser ({}); open {} yourself", e.getMessage(), url);
+    }
   }
 }

@@ -20,11 +20,17 @@ public final class Dispatcher {
   private final Router router;
   private final Dialer dialer;
   private final AutoRoute auto;
+  private volatile ConnectionListener listener = ConnectionListener.NONE;
 
   public Dispatcher(Router router, Dialer dialer, AutoRoute auto) {
     this.router = Objects.requireNonNull(router, "router");
     this.dialer = Objects.requireNonNull(dialer, "dialer");
     this.auto = Objects.requireNonNull(auto, "auto");
+  }
+
+  /** Tells {@code listener} about every connection when it ends (replacing any before). */
+  public void onConnection(ConnectionListener listener) {
+    this.listener = Objects.requireNonNull(listener, "listener");
   }
 
   public Dialer dialer() {
@@ -40,11 +46,12 @@ public final class Dispatcher {
     try {
       decision = Objects.requireNonNull(router.decide(destination), "decision");
     } catch (RuntimeException e) {
-      Session s = new Session(router, dialer, inbound, destination, door, reply, null);
+      Session s = new Session(router, dialer, inbound, destination, door, reply, null, listener);
       s.fail("none", new DialException(DialException.Kind.GENERAL, "router failed: " + e, e));
       return;
     }
-    Session session = new Session(router, dialer, inbound, destination, door, reply, decision);
+    Session session =
+        new Session(router, dialer, inbound, destination, door, reply, decision, listener);
     switch (decision.action()) {
       case REJECT -> session.reject();
       case RELAY -> session.routeRelay();

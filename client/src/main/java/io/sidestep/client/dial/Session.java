@@ -44,6 +44,7 @@ public final class Session {
   private final Destination destination;
   private final String door;
   private final DoorReply reply;
+  private final ConnectionListener listener;
   private final long startNanos = System.nanoTime();
   private Decision decision;
   private ChannelFuture succeeded;
@@ -61,8 +62,10 @@ public final class Session {
       Destination destination,
       String door,
       DoorReply reply,
-      Decision decision) {
+      Decision decision,
+      ConnectionListener listener) {
     this.router = router;
+    this.listener = listener;
     this.dialer = dialer;
     this.inbound = inbound;
     this.destination = destination;
@@ -330,6 +333,23 @@ public final class Session {
       b.append(" notes=\"").append(notes).append('"');
     }
     LOG.info(b.toString());
+    try {
+      listener.ended(
+          new ConnectionListener.Ended(
+              java.time.Instant.now(),
+              door,
+              destination,
+              route,
+              reasonText(),
+              via,
+              up,
+              down,
+              ms,
+              outcome,
+              notes.toString()));
+    } catch (RuntimeException e) {
+      LOG.warn("connection listener failed: {}", e.toString());
+    }
   }
 
   /** Collects the user's first flight for {@link #readFirstFlight}. */

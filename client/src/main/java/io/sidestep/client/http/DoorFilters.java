@@ -57,11 +57,13 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
   private final InetSocketAddress socks;
   private final Hops hops;
   private final Dispatcher dispatcher;
+  private final HttpDoor.OwnPages pages;
 
-  DoorFilters(InetSocketAddress socks, Hops hops, Dispatcher dispatcher) {
+  DoorFilters(InetSocketAddress socks, Hops hops, Dispatcher dispatcher, HttpDoor.OwnPages pages) {
     this.socks = socks;
     this.hops = hops;
     this.dispatcher = dispatcher;
+    this.pages = pages;
   }
 
   @Override
@@ -264,6 +266,12 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
     }
     boolean getOrHead =
         request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD);
+    if (!path.equals("/proxy.pac")) {
+      HttpResponse page = pages.answer(request, ctx);
+      if (page != null) {
+        return page;
+      }
+    }
     if (!path.equals("/proxy.pac") || !getOrHead) {
       return response(
           HttpResponseStatus.NOT_FOUND,

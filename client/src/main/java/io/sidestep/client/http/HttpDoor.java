@@ -45,6 +45,23 @@ public final class HttpDoor implements AutoCloseable {
     HostResolverHook NONE = host -> {};
   }
 
+  /**
+   * Answers the requests addressed to the door itself ({@code GET /…}) other than {@code
+   * /proxy.pac}: the dashboard. Called on the door's event loop.
+   */
+  @FunctionalInterface
+  public interface OwnPages {
+    /**
+     * The response to {@code request}, or null for the door's 404. A response without a length (a
+     * stream) stays open: write its content to {@code ctx.channel()} afterwards.
+     */
+    io.netty.handler.codec.http.HttpResponse answer(
+        io.netty.handler.codec.http.HttpRequest request,
+        io.netty.channel.ChannelHandlerContext ctx);
+
+    OwnPages NONE = (request, ctx) -> null;
+  }
+
   private final HttpProxyServer server;
   private final SocksDoor internal;
 
@@ -53,14 +70,18 @@ public final class HttpDoor implements AutoCloseable {
     this.internal = internal;
   }
 
-  /** Starts the door on {@code address}; {@code publicSocks} is named in the PAC file. */
+  /**
+   * Starts the door on {@code address}; {@code publicSocks} is named in the PAC file, {@code pages}
+   * answers the door's own pages but the PAC file.
+   */
   public static HttpDoor start(
       InetSocketAddress address,
       EventLoopGroup group,
       Dispatcher dispatcher,
       Optional<DoorCredentials> credentials,
       InetSocketAddress publicSocks,
-      HostResolverHook hook) {
+      HostResolverHook hook,
+      OwnPages pages) {
     Hops hops = new Hops();
     SocksDoor internal =
         SocksDoor.bind(
@@ -89,7 +110,7 @@ public final class HttpDoor implements AutoCloseable {
                     throw new UnknownHostException(
                         host + ": the HTTP door never resolves names itself");
                   })
-              .withFiltersSource(new DoorFilters(publicSocks, hops, dispatcher))
+              .withFiltersSource(new DoorFilters(publicSocks, hops, dispatcher, pages))
               .withMaxInitialLineLength(8192)
               .withMaxHeaderSize(32768)
               // Not a limit: the most body one HttpContent carries. LittleProxy writes and flushes

@@ -44,7 +44,8 @@ public final class ProbeList {
     return parse(file.getFileName().toString(), Files.readString(file, StandardCharsets.UTF_8));
   }
 
-  static ProbeList parse(String name, String text) {
+  /** Reads a list given as text, as {@link #read} reads a file; {@code name} names it in notes. */
+  public static ProbeList parse(String name, String text) {
     Map<String, ProbeTarget> byHost = new LinkedHashMap<>();
     List<String> skipped = new ArrayList<>();
     String body = text.replace("\uFEFF", "");

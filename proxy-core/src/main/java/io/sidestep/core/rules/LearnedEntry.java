@@ -106,14 +106,7 @@ public record LearnedEntry(
       Instant learned,
       Instant expires) {
     String h = Destination.normalise(host);
-    String rule;
-    if (IpLiterals.isIpv4Literal(h)) {
-      rule = "IP-CIDR," + h + "/32," + action + ",no-resolve";
-    } else if (IpLiterals.isIpv6Literal(h)) {
-      rule = "IP-CIDR6," + h + "/128," + action + ",no-resolve";
-    } else {
-      rule = "DOMAIN," + h + "," + action;
-    }
+    String rule = RulesFiles.hostRule(h, action);
     Instant until = expires.truncatedTo(ChronoUnit.SECONDS);
     String comment =
         "technique="

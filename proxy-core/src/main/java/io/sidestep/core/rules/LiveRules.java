@@ -3,6 +3,7 @@ package io.sidestep.core.rules;
 import io.sidestep.core.files.FileWatcher;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.internal.RuleIndex;
+import io.sidestep.core.rules.internal.RulesFiles;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -49,6 +50,7 @@ public final class LiveRules implements Router, AutoCloseable {
   private final ScheduledExecutorService watcher;
   private volatile Rules current;
   private volatile RulesException problem;
+  private volatile Instant userLoaded;
   // Guarded by lock.
   private final FileWatcher userFiles;
   private final FileWatcher learnedFiles;
@@ -68,6 +70,7 @@ public final class LiveRules implements Router, AutoCloseable {
     List<String> learnedWarnings = new ArrayList<>();
     RuleIndex learned = Rules.loadLearned(learnedFile, learnedWarnings);
     current = new Rules(user, files, warnings, learned, learnedWarnings, clock);
+    userLoaded = clock.instant();
     userFiles.watch(files);
     log.info(
         "rules: {} rules, {} entries from {}; {} learned entries from {}",
@@ -234,6 +237,7 @@ public final class LiveRules implements Router, AutoCloseable {
       List<String> warnings = new ArrayList<>();
       RuleIndex user = Rules.loadUser(rulesFile, files, warnings);
       current = current.withUser(user, files, warnings);
+      userLoaded = clock.instant();
       userFiles.watch(files);
       problem = null;
       log.info(
@@ -249,6 +253,45 @@ public final class LiveRules implements Router, AutoCloseable {
       userFiles.watch(union);
       problem = e;
       return e;
+    }
+  }
+
+  /** The user's rules file; empty when there is none. */
+  public Optional<Path> rulesFile() {
+    return Optional.ofNullable(rulesFile);
+  }
+
+  /** The rules file and every list it includes, as last read successfully, in reading order. */
+  public List<Path> userFiles() {
+    return List.copyOf(current.userFiles());
+  }
+
+  /** When the rules file and its lists were last read successfully. */
+  public Instant userLoaded() {
+    return userLoaded;
+  }
+
+  /**
+   * Adds {@code DOMAIN,HOST,ACTION # COMMENT} (an {@code IP-CIDR} rule for an address, as a learned
+   * entry names one) as the first line of the user's rules file, so that it wins over every other
+   * line, and reads the rules again at once. The line is checked by the parser that reads the file
+   * before the file is replaced (atomically).
+   *
+   * @throws IllegalStateException when there is no rules file
+   * @throws IllegalArgumentException for a host that is no valid host name or address
+   * @throws RulesException when the file, with the line added, is bad (the old rules stay)
+   */
+  public void addUserRule(String host, Action action, String comment) {
+    if (rulesFile == null) {
+      throw new IllegalStateException("rules: no rules file (expected: a client given --rules)");
+    }
+    String line = RulesFiles.userRuleLine(host, action, comment);
+    synchronized (lock) {
+      RulesFiles.prepend(rulesFile, line);
+      RulesException bad = reloadUser();
+      if (bad != null) {
+        throw bad;
+      }
     }
   }
 

@@ -44,6 +44,39 @@ class LiveRulesTest {
   }
 
   @Test
+  void aUserRuleIsAddedFirstSoItWins() throws IOException {
+    Path f = dir.resolve("rules.txt");
+    Files.writeString(f, "# mine\nDOMAIN-SUFFIX,example,DIRECT\n");
+    try (LiveRules live =
+        LiveRules.load(f, dir.resolve("learned.rules"), Duration.ZERO, Clock.systemUTC())) {
+      java.time.Instant before = live.userLoaded();
+      assertThat(live.decide(SITE).action()).isEqualTo(Action.DIRECT);
+      live.addUserRule("Site.Example.", Action.RELAY, "always relay\nfrom a test");
+      assertThat(Files.readString(f))
+          .isEqualTo(
+              "DOMAIN,site.example,RELAY # always relay from a test\n"
+                  + "# mine\nDOMAIN-SUFFIX,example,DIRECT\n");
+      Decision d = live.decide(SITE);
+      assertThat(d.action()).isEqualTo(Action.RELAY);
+      assertThat(d.reason()).isEqualTo(f + ":1: DOMAIN,site.example,RELAY");
+      assertThat(live.userLoaded()).isAfterOrEqualTo(before);
+      assertThat(live.userFiles()).containsExactly(f);
+
+      live.addUserRule("192.0.2.7", Action.DIRECT, "an address");
+      assertThat(Files.readAllLines(f).get(0))
+          .isEqualTo("IP-CIDR,192.0.2.7/32,DIRECT,no-resolve # an address");
+      assertThatThrownBy(() -> live.addUserRule("bad host!", Action.RELAY, "x"))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+    try (LiveRules none =
+        LiveRules.load(null, dir.resolve("learned.rules"), Duration.ZERO, Clock.systemUTC())) {
+      assertThatThrownBy(() -> none.addUserRule("site.example", Action.RELAY, "x"))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("no rules file");
+    }
+  }
+
+  @Test
   void startingWithABadFileThrowsTheFileLineColumnMessage() throws IOException {
     Path f = dir.resolve("rules.txt");
     Files.writeString(f, "DOMAIN,a.example,RELAY\nDOMAIN,b.example\n");

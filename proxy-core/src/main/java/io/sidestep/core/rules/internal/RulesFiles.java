@@ -1,5 +1,9 @@
 package io.sidestep.core.rules.internal;
 
+import io.sidestep.core.files.AtomicFiles;
+import io.sidestep.core.net.IpLiterals;
+import io.sidestep.core.route.Destination;
+import io.sidestep.core.rules.Action;
 import io.sidestep.core.rules.RulesException;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -8,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
@@ -111,6 +116,59 @@ public final class RulesFiles {
       }
     }
     return b.build();
+  }
+
+  /**
+   * The rule for one host: {@code DOMAIN,HOST,ACTION} for a name, {@code
+   * IP-CIDR,ADDRESS/32,ACTION,no-resolve} (or {@code IP-CIDR6,ADDRESS/128,…}) for an address.
+   *
+   * @param host a host as {@link Destination#normalise} returns it
+   */
+  public static String hostRule(String host, Action action) {
+    if (IpLiterals.isIpv4Literal(host)) {
+      return "IP-CIDR," + host + "/32," + action + ",no-resolve";
+    }
+    if (IpLiterals.isIpv6Literal(host)) {
+      return "IP-CIDR6," + host + "/128," + action + ",no-resolve";
+    }
+    return "DOMAIN," + host + "," + action;
+  }
+
+  /**
+   * A user's rule for one host ({@link #hostRule}) with {@code comment} after {@code #}, checked by
+   * the parser that reads the rules file.
+   *
+   * @throws IllegalArgumentException for a host that is no valid host name or address
+   */
+  public static String userRuleLine(String host, Action action, String comment) {
+    String line =
+        hostRule(Destination.normalise(host), action)
+            + " # "
+            + comment.replaceAll("[\\p{Cntrl}\\u2028\\u2029]+", " ").strip();
+    try {
+      RuleLine rl = RuleLine.parse(line);
+      RuleIndex.Builder check = RuleIndex.builder("check", "");
+      check.rule(1, rl.text(), rl.action(), null, Long.MAX_VALUE);
+      Entries.add(check, rl.type(), rl.value(), rl.valueColumn(), rl.noResolve(), 1);
+    } catch (LineError e) {
+      throw new IllegalArgumentException(e.column() + ": " + e.getMessage(), e);
+    }
+    return line;
+  }
+
+  /**
+   * Writes {@code line} as the first line of {@code file} (created when missing), atomically and
+   * keeping the file's permissions.
+   */
+  public static void prepend(Path file, String line) {
+    String text = Files.exists(file) ? read(file, file.toString(), "a readable rules file") : "";
+    Set<PosixFilePermission> mode = AtomicFiles.PRIVATE;
+    try {
+      mode = Files.getPosixFilePermissions(file);
+    } catch (IOException | UnsupportedOperationException e) {
+      // a new file, or no POSIX modes here: private
+    }
+    AtomicFiles.write(file, (line + "\n" + text).getBytes(StandardCharsets.UTF_8), mode);
   }
 
   /** A parsed learned line and its expiry in epoch milliseconds (MAX_VALUE when none). */
