@@ -169,7 +169,7 @@ final class Certs {
     String until = OPENSSL_TIME.format(end);
     for (Site site : plan.sites()) {
       // Every site serves TLS, also those whose scenario uses plain HTTP: the self-test uses it.
-      if (site.technique() == Technique.EXPIRED_CERTIFICATE) {
+      if (site.technique() == CensorAction.EXPIRED_CERTIFICATE) {
         String expiredFrom = OPENSSL_TIME.format(now.minus(60, ChronoUnit.DAYS));
         String expiredUntil = OPENSSL_TIME.format(now.minus(30, ChronoUnit.DAYS));
         s.append(leafLine(Ca.PUBLIC, site.id(), site.name(), expiredFrom, expiredUntil));

@@ -52,7 +52,7 @@ final class Lab implements AutoCloseable {
   private final Map<String, RuntimeException> clientFailures = new LinkedHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread shutdownHook = new Thread(this::teardown, "sidestep-lab-teardown");
-  private List<Relay> relays;
+  private List<RelayHost> relays;
   private RuntimeException relayFailure;
 
   private Lab(Path root, Path runDir, LabPlan plan, Certs certs, long setupStart) {
@@ -199,7 +199,7 @@ final class Lab implements AutoCloseable {
   }
 
   /** The two relays, started on first use; a failed start fails every later caller at once. */
-  synchronized List<Relay> relays() {
+  synchronized List<RelayHost> relays() {
     assumeJars();
     if (relayFailure != null) {
       throw new IllegalStateException(
@@ -207,20 +207,20 @@ final class Lab implements AutoCloseable {
     }
     if (relays == null) {
       Path dir = runDir.resolve("relays");
-      CompletableFuture<Relay> r1 =
+      CompletableFuture<RelayHost> r1 =
           CompletableFuture.supplyAsync(
               () -> startRelay("relay1", NS_RELAY1, LabPlan.RELAY1, dir.resolve("relay1")));
-      CompletableFuture<Relay> r2 =
+      CompletableFuture<RelayHost> r2 =
           CompletableFuture.supplyAsync(
               () -> startRelay("relay2", NS_RELAY2, LabPlan.RELAY2, dir.resolve("relay2")));
-      List<Relay> started = new ArrayList<>();
+      List<RelayHost> started = new ArrayList<>();
       try {
         started.add(r1.join());
         started.add(r2.join());
         relays = List.copyOf(started);
       } catch (CompletionException e) {
-        r1.thenAccept(Relay::close);
-        r2.thenAccept(Relay::close);
+        r1.thenAccept(RelayHost::close);
+        r2.thenAccept(RelayHost::close);
         relayFailure =
             e.getCause() instanceof RuntimeException re
                 ? re
@@ -231,9 +231,9 @@ final class Lab implements AutoCloseable {
     return relays;
   }
 
-  private Relay startRelay(String label, String ns, String address, Path dir) {
+  private RelayHost startRelay(String label, String ns, String address, Path dir) {
     try {
-      return Relay.start(label, ns, address, serverJar(), dir);
+      return RelayHost.start(label, ns, address, serverJar(), dir);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -241,7 +241,7 @@ final class Lab implements AutoCloseable {
 
   /** The client for {@code spec}, started on first use with both relays (relay1 first). */
   synchronized SidestepClient client(SidestepClient.Spec spec) {
-    List<Relay> rs = relays();
+    List<RelayHost> rs = relays();
     RuntimeException failed = clientFailures.get(spec.label());
     if (failed != null) {
       throw new IllegalStateException("client " + spec.label() + " did not start", failed);
@@ -281,7 +281,8 @@ final class Lab implements AutoCloseable {
       throw new IllegalStateException(e);
     }
     List<String> argv =
-        new ArrayList<>(List.of(Relay.java(), "-cp", classes, DnsQuery.class.getName(), server));
+        new ArrayList<>(
+            List.of(RelayHost.java(), "-cp", classes, DnsQuery.class.getName(), server));
     argv.addAll(List.of(names));
     Cmd.Result r = Cmd.run(Duration.ofSeconds(30), Cmd.netns(ns, argv)).orThrow();
     Map<String, DnsQuery.Answer> out = new LinkedHashMap<>();

@@ -24,14 +24,15 @@ final class LabConfigs {
   static String originNginx(LabPlan plan, Certs certs, Path dir) {
     StringBuilder servers = new StringBuilder();
     for (Site site : plan.sites()) {
-      if (site.technique() == Technique.DOWN_REFUSED || site.technique() == Technique.DOWN_SILENT) {
+      if (site.technique() == CensorAction.DOWN_REFUSED
+          || site.technique() == CensorAction.DOWN_SILENT) {
         continue; // nothing listens at these addresses
       }
       String body =
-          site.technique() == Technique.LEGITIMATE_REDIRECT
+          site.technique() == CensorAction.LEGITIMATE_REDIRECT
               ? "location / { return 301 https://%s$request_uri; }"
                   .formatted(plan.redirectTarget().name())
-              : site.technique() == Technique.SLOW_BACKEND
+              : site.technique() == CensorAction.SLOW_BACKEND
                   ? "location / { proxy_pass http://%s:%d; proxy_read_timeout 30s; }"
                       .formatted(site.ip(), LabPlan.SLOW_BACKEND_PORT)
                   : "root %s; index index.html;".formatted(dir.resolve("sites").resolve(site.id()));
@@ -80,7 +81,7 @@ final class LabConfigs {
         %3$s</body></html>
         """
             .formatted(site.name(), site.marker(), prose);
-    if (site.technique() != Technique.THROTTLE) {
+    if (site.technique() != CensorAction.THROTTLE) {
       return page;
     }
     StringBuilder padded = new StringBuilder(page).append("<!-- ");
@@ -270,7 +271,7 @@ final class LabConfigs {
                     .formatted(lan, match));
         case SILENCE_AFTER_CLIENT_HELLO, SILENCE_AFTER_HTTP_HOST -> {
           // Mark the connection at the listed name, then drop all of it, both ways, from then on.
-          int port = s.technique() == Technique.SILENCE_AFTER_CLIENT_HELLO ? 443 : 80;
+          int port = s.technique() == CensorAction.SILENCE_AFTER_CLIENT_HELLO ? 443 : 80;
           mark++;
           rules.add(
               "iptables -A FORWARD %s -p tcp --dport %d %s -j CONNMARK --set-mark 0x%x"
@@ -278,7 +279,8 @@ final class LabConfigs {
           rules.add("iptables -A FORWARD -m connmark --mark 0x%x -j DROP".formatted(mark));
         }
         case BLOCK_PAGE_INJECTED, BLOCK_PAGE_REDIRECT -> {
-          String to = s.technique() == Technique.BLOCK_PAGE_INJECTED ? BLOCK_PAGE : BLOCK_REDIRECT;
+          String to =
+              s.technique() == CensorAction.BLOCK_PAGE_INJECTED ? BLOCK_PAGE : BLOCK_REDIRECT;
           rules.add(
               "iptables -t nat -A PREROUTING %s -d %s -p tcp --dport 80 -j DNAT --to-destination %s"
                   .formatted(lan, ip, to));
@@ -308,7 +310,7 @@ final class LabConfigs {
   static List<String> webIptables(LabPlan plan) {
     List<String> rules = new ArrayList<>();
     for (Site s : plan.sites()) {
-      if (s.technique() == Technique.DOWN_SILENT) {
+      if (s.technique() == CensorAction.DOWN_SILENT) {
         rules.add("iptables -A INPUT -d %s -j DROP".formatted(s.ip()));
       }
     }

@@ -65,32 +65,32 @@ final class LabPlan {
     // The censor's warning page lives under a domain of its own, as a real ISP's does.
     this.warningHost = "warning.isp-" + run + ".test";
     this.blockPageMarker = "SIDESTEP-LAB-BLOCKPAGE-" + run;
-    add("open", "open", "203.0.113.10", Technique.NONE, "https");
-    add("t01", "nxdomain", "203.0.113.11", Technique.DNS_NXDOMAIN, "https");
-    add("t02", "bogon", "203.0.113.12", Technique.DNS_BOGON, "https");
-    add("t03", "dns-blockpage", "203.0.113.13", Technique.DNS_BLOCK_PAGE, "http");
-    add("t04", "hijacked", "203.0.113.14", Technique.DNS_HIJACK, "https");
-    add("t05", "drop-ip", "203.0.113.15", Technique.DROP_ADDRESS, "https");
-    add("t06", "reject-ip", "203.0.113.16", Technique.REJECT_ADDRESS, "https");
-    add("t07", "rst-sni", "203.0.113.17", Technique.RESET_AFTER_CLIENT_HELLO, "https");
-    add("t08", "silent-sni", "203.0.113.18", Technique.SILENCE_AFTER_CLIENT_HELLO, "https");
-    add("t09", "rst-host", "203.0.113.19", Technique.RESET_AFTER_HTTP_HOST, "http");
-    add("t09s", "silent-host", "203.0.113.20", Technique.SILENCE_AFTER_HTTP_HOST, "http");
-    add("t10", "injected", "203.0.113.21", Technique.BLOCK_PAGE_INJECTED, "http");
-    add("t10r", "redirected", "203.0.113.22", Technique.BLOCK_PAGE_REDIRECT, "http");
-    add("t11", "intercepted", "203.0.113.23", Technique.INTERCEPT_NATIONAL_ROOT, "https");
-    add("t11u", "unlisted-root", "203.0.113.24", Technique.INTERCEPT_UNTRUSTED_ROOT, "https");
-    add("t11i", "installed-root", "203.0.113.25", Technique.INTERCEPT_INSTALLED_ROOT, "https");
-    add("t12", "throttled", "203.0.113.26", Technique.THROTTLE, "https");
-    add("t13", "late-block", "203.0.113.27", Technique.RESET_AFTER_CLIENT_HELLO, "https");
-    add("kz1", "gov", "203.0.113.31", Technique.KZ_LOCAL_SERVER, "https");
-    add("kz2", "shop", "203.0.113.32", Technique.NONE, "https");
-    add("down", "down", "203.0.113.41", Technique.DOWN_REFUSED, "https");
-    add("dark", "dark", "203.0.113.42", Technique.DOWN_SILENT, "https");
-    add("expired", "expired", "203.0.113.43", Technique.EXPIRED_CERTIFICATE, "https");
-    add("moved", "moved", "203.0.113.44", Technique.LEGITIMATE_REDIRECT, "https");
-    add("target", "target", "203.0.113.45", Technique.NONE, "https");
-    add("slow", "slow", "203.0.113.46", Technique.SLOW_BACKEND, "http");
+    add("open", "open", "203.0.113.10", CensorAction.NONE, "https");
+    add("t01", "nxdomain", "203.0.113.11", CensorAction.DNS_NXDOMAIN, "https");
+    add("t02", "bogon", "203.0.113.12", CensorAction.DNS_BOGON, "https");
+    add("t03", "dns-blockpage", "203.0.113.13", CensorAction.DNS_BLOCK_PAGE, "http");
+    add("t04", "hijacked", "203.0.113.14", CensorAction.DNS_HIJACK, "https");
+    add("t05", "drop-ip", "203.0.113.15", CensorAction.DROP_ADDRESS, "https");
+    add("t06", "reject-ip", "203.0.113.16", CensorAction.REJECT_ADDRESS, "https");
+    add("t07", "rst-sni", "203.0.113.17", CensorAction.RESET_AFTER_CLIENT_HELLO, "https");
+    add("t08", "silent-sni", "203.0.113.18", CensorAction.SILENCE_AFTER_CLIENT_HELLO, "https");
+    add("t09", "rst-host", "203.0.113.19", CensorAction.RESET_AFTER_HTTP_HOST, "http");
+    add("t09s", "silent-host", "203.0.113.20", CensorAction.SILENCE_AFTER_HTTP_HOST, "http");
+    add("t10", "injected", "203.0.113.21", CensorAction.BLOCK_PAGE_INJECTED, "http");
+    add("t10r", "redirected", "203.0.113.22", CensorAction.BLOCK_PAGE_REDIRECT, "http");
+    add("t11", "intercepted", "203.0.113.23", CensorAction.INTERCEPT_NATIONAL_ROOT, "https");
+    add("t11u", "unlisted-root", "203.0.113.24", CensorAction.INTERCEPT_UNTRUSTED_ROOT, "https");
+    add("t11i", "installed-root", "203.0.113.25", CensorAction.INTERCEPT_INSTALLED_ROOT, "https");
+    add("t12", "throttled", "203.0.113.26", CensorAction.THROTTLE, "https");
+    add("t13", "late-block", "203.0.113.27", CensorAction.RESET_AFTER_CLIENT_HELLO, "https");
+    add("kz1", "gov", "203.0.113.31", CensorAction.KZ_LOCAL_SERVER, "https");
+    add("kz2", "shop", "203.0.113.32", CensorAction.NONE, "https");
+    add("down", "down", "203.0.113.41", CensorAction.DOWN_REFUSED, "https");
+    add("dark", "dark", "203.0.113.42", CensorAction.DOWN_SILENT, "https");
+    add("expired", "expired", "203.0.113.43", CensorAction.EXPIRED_CERTIFICATE, "https");
+    add("moved", "moved", "203.0.113.44", CensorAction.LEGITIMATE_REDIRECT, "https");
+    add("target", "target", "203.0.113.45", CensorAction.NONE, "https");
+    add("slow", "slow", "203.0.113.46", CensorAction.SLOW_BACKEND, "http");
     checkNamesDoNotContainEachOther();
   }
 
@@ -126,7 +126,7 @@ final class LabPlan {
   List<Site> liveSites() {
     List<Site> live = new ArrayList<>();
     for (Site s : sites.values()) {
-      if (s.technique() != Technique.DOWN_REFUSED && s.technique() != Technique.DOWN_SILENT) {
+      if (s.technique() != CensorAction.DOWN_REFUSED && s.technique() != CensorAction.DOWN_SILENT) {
         live.add(s);
       }
     }
@@ -150,12 +150,12 @@ final class LabPlan {
     };
   }
 
-  private void add(String id, String label, String ip, Technique technique, String scheme) {
-    boolean kz = technique == Technique.KZ_LOCAL_SERVER || id.startsWith("kz");
+  private void add(String id, String label, String ip, CensorAction technique, String scheme) {
+    boolean kz = technique == CensorAction.KZ_LOCAL_SERVER || id.startsWith("kz");
     String name = label + "." + run + (kz ? ".kz" : ".test");
     String marker = "SIDESTEP-LAB-" + id.toUpperCase(Locale.ROOT) + "-" + run;
     String interceptor = null;
-    if (technique.name().startsWith("INTERCEPT_") || technique == Technique.KZ_LOCAL_SERVER) {
+    if (technique.name().startsWith("INTERCEPT_") || technique == CensorAction.KZ_LOCAL_SERVER) {
       interceptor = "192.0.2." + nextInterceptor++;
     }
     sites.put(id, new Site(id, name, ip, technique, scheme, marker, interceptor));

@@ -336,9 +336,9 @@ class LabSelfTest {
             .containsPattern(Pattern.quote(s.ip()) + "\\s+STREAM " + Pattern.quote(s.name()));
       }
       for (Site s : plan.liveSites()) {
-        if (s.technique() == Technique.EXPIRED_CERTIFICATE
-            || s.technique() == Technique.LEGITIMATE_REDIRECT
-            || s.technique() == Technique.SLOW_BACKEND) {
+        if (s.technique() == CensorAction.EXPIRED_CERTIFICATE
+            || s.technique() == CensorAction.LEGITIMATE_REDIRECT
+            || s.technique() == CensorAction.SLOW_BACKEND) {
           continue; // s16 and s17 cover the first two; the slow one takes longer than QUICK
         }
         String tag = "self-" + ns + "-" + s.id();

@@ -35,7 +35,7 @@ final class SidestepClient implements AutoCloseable {
     this.daemon = daemon;
   }
 
-  static SidestepClient start(Spec spec, Path jar, Certs certs, List<Relay> relays, Path dir)
+  static SidestepClient start(Spec spec, Path jar, Certs certs, List<RelayHost> relays, Path dir)
       throws IOException {
     Path state = dir.resolve("state");
     Files.createDirectories(state);
@@ -45,7 +45,7 @@ final class SidestepClient implements AutoCloseable {
     lines.addAll(spec.rules());
     Files.write(rules, lines, StandardCharsets.UTF_8);
     List<String> argv = new ArrayList<>();
-    argv.add(Relay.java());
+    argv.add(RelayHost.java());
     argv.add("-Xmx256m");
     argv.add("-Djavax.net.ssl.trustStore=" + certs.clientTrustStore());
     argv.add("-Djavax.net.ssl.trustStorePassword=" + Certs.TRUST_PASSWORD);

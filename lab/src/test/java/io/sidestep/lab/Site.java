@@ -10,7 +10,7 @@ record Site(
     String id,
     String name,
     String ip,
-    Technique technique,
+    CensorAction technique,
     String scheme,
     String marker,
     String interceptor) {

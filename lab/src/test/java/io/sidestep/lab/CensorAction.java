@@ -5,7 +5,7 @@ package io.sidestep.lab;
  * ({@link io.sidestep.core.detect.Technique}, the {@code technique=N} of {@code learned.rules}): 0
  * for none or a control; 13, "the relay itself is blocked", applies to a relay, not a site.
  */
-enum Technique {
+enum CensorAction {
   NONE(0, "no censorship"),
   DNS_NXDOMAIN(1, "ISP resolver answers NXDOMAIN"),
   DNS_BOGON(2, "ISP resolver answers a bogon (127.0.0.1)"),
@@ -36,7 +36,7 @@ enum Technique {
   final int number;
   final String description;
 
-  Technique(int number, String description) {
+  CensorAction(int number, String description) {
     this.number = number;
     this.description = description;
   }

@@ -11,14 +11,14 @@ import java.util.List;
  * One relay host running {@code sidestep-server.jar run}, with one user whose access key the
  * clients get. It resolves names through its host's resolver, the honest one abroad.
  */
-final class Relay implements AutoCloseable {
+final class RelayHost implements AutoCloseable {
   final String label;
   final String ns;
   final String address;
   final String accessKey;
   private final Daemon daemon;
 
-  private Relay(String label, String ns, String address, String accessKey, Daemon daemon) {
+  private RelayHost(String label, String ns, String address, String accessKey, Daemon daemon) {
     this.label = label;
     this.ns = ns;
     this.address = address;
@@ -26,7 +26,7 @@ final class Relay implements AutoCloseable {
     this.daemon = daemon;
   }
 
-  static Relay start(String label, String ns, String address, Path jar, Path dir)
+  static RelayHost start(String label, String ns, String address, Path jar, Path dir)
       throws IOException {
     Path state = dir.resolve("state");
     Files.createDirectories(state);
@@ -60,7 +60,7 @@ final class Relay implements AutoCloseable {
     // block (AddressRanges.NON_PUBLIC); the flag names the lab's sites explicitly all the same.
     run.addAll(List.of("--allow-destination", "203.0.113.0/24"));
     Daemon d = Daemon.start(label, ns, run, dir.resolve(label + ".log"));
-    Relay relay = new Relay(label, ns, address, key, d);
+    RelayHost relay = new RelayHost(label, ns, address, key, d);
     d.awaitReady(
         "listening on " + listen,
         Duration.ofSeconds(60),
