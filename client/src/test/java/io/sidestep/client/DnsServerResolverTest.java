@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.handler.codec.dns.DnsRecordType;
 import io.netty.handler.codec.dns.DnsResponseCode;
-import io.sidestep.client.dial.DnsServerResolver;
+import io.sidestep.client.dial.internal.DnsServerResolver;
 import io.sidestep.core.dns.DnsAnswer;
 import io.sidestep.core.dns.DnsMessages;
 import io.sidestep.core.net.IpLiterals;

@@ -1,7 +1,7 @@
 package io.sidestep.client.cli;
 
 import io.sidestep.client.detect.DetectionSettings;
-import io.sidestep.client.dial.DnsServerResolver;
+import io.sidestep.client.dial.internal.DnsServerResolver;
 import io.sidestep.core.detect.BlockFingerprints;
 import io.sidestep.core.files.AtomicFiles;
 import io.sidestep.core.net.IpLiterals;

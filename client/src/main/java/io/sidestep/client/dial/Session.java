@@ -152,16 +152,16 @@ public final class Session {
   public Future<ByteBuf> readFirstFlight(
       Duration timeout, int maxBytes, java.util.function.Predicate<byte[]> complete) {
     Promise<ByteBuf> promise = loop().newPromise();
-    FirstFlight capture = new FirstFlight(promise, maxBytes, complete);
-    inbound.pipeline().addLast(FirstFlight.NAME, capture);
+    FlightCapture capture = new FlightCapture(promise, maxBytes, complete);
+    inbound.pipeline().addLast(FlightCapture.NAME, capture);
     capture.timeout =
         loop()
             .schedule(
                 () -> {
                   capture.finishNow(inbound.alloc());
                   // A read we asked for may still be pending: keep what it brings for the splice.
-                  if (inbound.pipeline().get(FirstFlight.NAME) != null) {
-                    inbound.pipeline().replace(FirstFlight.NAME, HeldBytes.NAME, new HeldBytes());
+                  if (inbound.pipeline().get(FlightCapture.NAME) != null) {
+                    inbound.pipeline().replace(FlightCapture.NAME, HeldBytes.NAME, new HeldBytes());
                   }
                 },
                 timeout.toMillis(),
@@ -353,7 +353,7 @@ public final class Session {
   }
 
   /** Collects the user's first flight for {@link #readFirstFlight}. */
-  private static final class FirstFlight extends ChannelInboundHandlerAdapter {
+  private static final class FlightCapture extends ChannelInboundHandlerAdapter {
     static final String NAME = "first-flight";
     private final Promise<ByteBuf> promise;
     private final int maxBytes;
@@ -361,7 +361,7 @@ public final class Session {
     private CompositeByteBuf collected;
     ScheduledFuture<?> timeout;
 
-    FirstFlight(
+    FlightCapture(
         Promise<ByteBuf> promise, int maxBytes, java.util.function.Predicate<byte[]> complete) {
       this.promise = promise;
       this.maxBytes = maxBytes;

@@ -1,6 +1,6 @@
 package io.sidestep.client.detect;
 
-import io.sidestep.client.dial.DnsServerResolver;
+import io.sidestep.client.dial.internal.DnsServerResolver;
 import io.sidestep.core.net.Cidr;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.testing.CensorBox;

@@ -3,7 +3,7 @@ package io.sidestep.client.detect;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sidestep.client.Client;
-import io.sidestep.client.dial.DnsServerResolver;
+import io.sidestep.client.dial.internal.DnsServerResolver;
 import io.sidestep.core.detect.BlockFingerprints;
 import io.sidestep.core.detect.LearnedStore;
 import io.sidestep.core.detect.Technique;

@@ -1,6 +1,6 @@
 package io.sidestep.client.detect;
 
-import io.sidestep.client.dial.DnsServerResolver;
+import io.sidestep.client.dial.internal.DnsServerResolver;
 import io.sidestep.core.relay.AccessKey;
 import java.nio.file.Path;
 import javax.net.ssl.X509TrustManager;

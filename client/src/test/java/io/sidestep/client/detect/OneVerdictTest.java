@@ -3,7 +3,7 @@ package io.sidestep.client.detect;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sidestep.client.Client;
-import io.sidestep.client.dial.DnsServerResolver;
+import io.sidestep.client.dial.internal.DnsServerResolver;
 import io.sidestep.client.probe.ProbeTarget;
 import io.sidestep.client.probe.Prober;
 import io.sidestep.client.relay.RelayTransport;

@@ -66,7 +66,7 @@ class PrivateComparisonTest {
             .socks(new InetSocketAddress("127.0.0.1", 0))
             .relay(key)
             .resolver(
-                new io.sidestep.client.dial.DnsServerResolver(
+                new io.sidestep.client.dial.internal.DnsServerResolver(
                     new InetSocketAddress("127.0.0.1", dns.port())))
             .directLocalAddress(InetAddress.getByName(DIRECT_SOURCE))
             .stateDir(tmp.resolve("state"))
@@ -179,7 +179,7 @@ class PrivateComparisonTest {
             .socks(new InetSocketAddress("127.0.0.1", 0))
             .relay(key)
             .resolver(
-                new io.sidestep.client.dial.DnsServerResolver(
+                new io.sidestep.client.dial.internal.DnsServerResolver(
                     new InetSocketAddress("127.0.0.1", dns.port())))
             .directLocalAddress(InetAddress.getByName(DIRECT_SOURCE))
             .stateDir(tmp.resolve("never"))

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.sidestep.client.FakeResolver;
+import io.sidestep.client.dial.internal.DnsServerResolver;
 import io.sidestep.core.net.Failure;
 import io.sidestep.core.net.Resolver;
 import io.sidestep.core.netty.DialException;

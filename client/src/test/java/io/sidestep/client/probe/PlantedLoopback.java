@@ -1,7 +1,7 @@
 package io.sidestep.client.probe;
 
 import io.sidestep.client.detect.DetectionSettings;
-import io.sidestep.client.dial.DnsServerResolver;
+import io.sidestep.client.dial.internal.DnsServerResolver;
 import io.sidestep.core.detect.ProbeResult;
 import io.sidestep.core.detect.ProbeVerdict;
 import io.sidestep.core.detect.Technique;

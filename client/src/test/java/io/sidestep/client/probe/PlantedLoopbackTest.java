@@ -3,7 +3,7 @@ package io.sidestep.client.probe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sidestep.client.dial.DnsServerResolver;
+import io.sidestep.client.dial.internal.DnsServerResolver;
 import io.sidestep.client.probe.PlantedLoopback.Planted;
 import io.sidestep.core.detect.ProbeResult;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package io.sidestep.client.probe;
 
-import io.sidestep.client.dial.DnsServerResolver;
+import io.sidestep.client.dial.internal.DnsServerResolver;
 import io.sidestep.client.probe.PlantedLoopback.Planted;
 import io.sidestep.core.detect.ProbeResult;
 import io.sidestep.core.detect.ProbeVerdict;

@@ -3,7 +3,7 @@ package io.sidestep.client.probe;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sidestep.client.detect.LoopbackNet;
-import io.sidestep.client.dial.DnsServerResolver;
+import io.sidestep.client.dial.internal.DnsServerResolver;
 import io.sidestep.core.detect.ProbeResult;
 import io.sidestep.core.detect.ProbeVerdict;
 import io.sidestep.core.detect.Technique;

@@ -1,10 +1,12 @@
-package io.sidestep.client.dial;
+package io.sidestep.client.dial.internal;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import io.sidestep.client.dial.Dialer;
+import io.sidestep.client.dial.RelayConnector;
 import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.net.Resolver;
 import io.sidestep.core.netty.DialException;

@@ -1,4 +1,4 @@
-package io.sidestep.client.dial;
+package io.sidestep.client.dial.internal;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
