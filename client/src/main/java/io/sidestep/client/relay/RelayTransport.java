@@ -16,6 +16,7 @@ import io.sidestep.core.detect.Lookup;
 import io.sidestep.core.dns.DnsOverHttps;
 import io.sidestep.core.net.Resolver;
 import io.sidestep.core.netty.DialException;
+import io.sidestep.core.netty.Splice;
 import io.sidestep.core.netty.TunnelOptions;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
@@ -298,7 +299,7 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
                   @Override
                   protected void initChannel(Channel ch) {
                     ch.pipeline()
-                        .addLast("tls", endpoint.tls.newHandler(ch, timeout))
+                        .addLast(Splice.TLS, endpoint.tls.newHandler(ch, timeout))
                         .addLast(above);
                   }
                 })
