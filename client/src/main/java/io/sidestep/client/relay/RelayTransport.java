@@ -86,7 +86,12 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
       list.add(new Endpoint(key, RelayTls.of(key)));
     }
     this.endpoints = List.copyOf(list);
-    LOG.debug("TLS engine for relays: {}", TlsEngines.describe());
+    LOG.debug(
+        "TLS engine for relays: {}",
+        TlsEngines.chromeHello()
+            ? "a Chrome-shaped hello (Bouncy Castle) to pinned relays, else "
+                + TlsEngines.describe()
+            : TlsEngines.describe());
   }
 
   /** Whether the relay of {@code key} is currently marked down. */
