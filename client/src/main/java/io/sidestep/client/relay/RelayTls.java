@@ -2,6 +2,7 @@ package io.sidestep.client.relay;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -73,6 +74,19 @@ final class RelayTls {
     engine.setSSLParameters(p);
     tls.setHandshakeTimeoutMillis(timeout.toMillis());
     return tls;
+  }
+
+  /**
+   * The protocol ALPN chose on a relay connection whose handshake is done ({@code h2}, {@code
+   * http/1.1}), whichever handler {@link #newHandler} made; null if none was chosen.
+   */
+  static String applicationProtocol(ChannelPipeline pipeline) {
+    ChromeTlsHandler chrome = pipeline.get(ChromeTlsHandler.class);
+    if (chrome != null) {
+      return chrome.applicationProtocol();
+    }
+    SslHandler ssl = pipeline.get(SslHandler.class);
+    return ssl == null ? null : ssl.applicationProtocol();
   }
 
   /**

@@ -61,13 +61,15 @@ class ChromeTlsHandlerTest {
   record Seen(
       ChromeTlsHandler tls,
       CompletableFuture<SslHandshakeCompletionEvent> handshake,
-      CompletableFuture<String> firstBytes) {}
+      CompletableFuture<String> firstBytes,
+      CompletableFuture<String> alpnSeenByThePipeline) {}
 
   private static Seen connect(String pin) throws InterruptedException {
     ChromeTlsHandler tls =
         new ChromeTlsHandler(null, new PinnedTrustManager(pin, "test relay"), 5000);
     CompletableFuture<SslHandshakeCompletionEvent> handshake = new CompletableFuture<>();
     CompletableFuture<String> first = new CompletableFuture<>();
+    CompletableFuture<String> alpn = new CompletableFuture<>();
     new Bootstrap()
         .group(group)
         .channel(NioSocketChannel.class)
@@ -82,6 +84,7 @@ class ChromeTlsHandlerTest {
                           @Override
                           public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
                             if (evt instanceof SslHandshakeCompletionEvent done) {
+                              alpn.complete(RelayTls.applicationProtocol(ctx.pipeline()));
                               handshake.complete(done);
                               if (done.isSuccess()) {
                                 ctx.writeAndFlush(
@@ -104,7 +107,7 @@ class ChromeTlsHandlerTest {
             })
         .connect(relay.address())
         .sync();
-    return new Seen(tls, handshake, first);
+    return new Seen(tls, handshake, first, alpn);
   }
 
   @Test
@@ -113,6 +116,9 @@ class ChromeTlsHandlerTest {
     assertThat(seen.handshake().get(10, TimeUnit.SECONDS).isSuccess()).isTrue();
     assertThat(seen.tls().applicationProtocol())
         .as("the relay picks http/1.1 of the offered h2, http/1.1")
+        .isEqualTo("http/1.1");
+    assertThat(seen.alpnSeenByThePipeline().get(10, TimeUnit.SECONDS))
+        .as("ALPN's choice is known when the handshake event arrives")
         .isEqualTo("http/1.1");
     assertThat(seen.firstBytes().get(10, TimeUnit.SECONDS)).startsWith("HTTP/1.1 ");
   }
