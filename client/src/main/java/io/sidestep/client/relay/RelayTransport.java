@@ -7,8 +7,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -18,6 +16,7 @@ import io.sidestep.core.detect.Lookup;
 import io.sidestep.core.dns.DnsOverHttps;
 import io.sidestep.core.net.Resolver;
 import io.sidestep.core.netty.DialException;
+import io.sidestep.core.netty.Splice;
 import io.sidestep.core.netty.TunnelOptions;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
@@ -29,10 +28,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SNIServerName;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,10 +45,10 @@ import org.slf4j.LoggerFactory;
  * When every relay is marked down they are all tried anyway, soonest-back first.
  *
  * <p>TLS is set up in {@link RelayTls}: TLS 1.3 or 1.2, the certificate checked against the key's
- * pin, or without a pin against the JVM trust store with host name verification. SNI carries the
- * key's host name, also one without a dot, and nothing for an IP literal. The relay's own host name
- * is resolved with the given resolver, off the event loop. Every connection to a relay is made in
- * {@link #open}. A DNS-over-HTTPS look-up gets 4 s per relay for the whole exchange.
+ * pin, or without a pin against the JVM trust store with host name verification, and SNI. The
+ * relay's own host name is resolved with the given resolver, off the event loop. Every connection
+ * to a relay is made in {@link #open}. A DNS-over-HTTPS look-up gets 4 s per relay for the whole
+ * exchange.
  */
 public final class RelayTransport implements RelayConnector, RelayResolver {
 
@@ -88,10 +83,15 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
     this.resolver = resolver;
     List<Endpoint> list = new ArrayList<>();
     for (AccessKey key : keys) {
-      list.add(new Endpoint(key, RelayTls.context(key)));
+      list.add(new Endpoint(key, RelayTls.of(key)));
     }
     this.endpoints = List.copyOf(list);
-    LOG.debug("TLS engine for relays: {}", TlsEngines.describe());
+    LOG.debug(
+        "TLS engine for relays: {}",
+        TlsEngines.chromeHello()
+            ? "a Chrome-shaped hello (Bouncy Castle) to pinned relays, else "
+                + TlsEngines.describe()
+            : TlsEngines.describe());
   }
 
   /** Whether the relay of {@code key} is currently marked down. */
@@ -303,14 +303,9 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
                 new ChannelInitializer<Channel>() {
                   @Override
                   protected void initChannel(Channel ch) {
-                    SslHandler tls =
-                        endpoint.ssl.newHandler(ch.alloc(), key.relay().host(), key.relay().port());
-                    SSLEngine engine = tls.engine();
-                    SSLParameters p = engine.getSSLParameters();
-                    p.setServerNames(sniFor(key.relay()));
-                    engine.setSSLParameters(p);
-                    tls.setHandshakeTimeoutMillis(timeout.toMillis());
-                    ch.pipeline().addLast("tls", tls).addLast(above);
+                    ch.pipeline()
+                        .addLast(Splice.TLS, endpoint.tls.newHandler(ch, timeout))
+                        .addLast(above);
                   }
                 })
             .connect(address);
@@ -331,29 +326,14 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
         });
   }
 
-  /**
-   * SNI carries host names only (RFC 6066): the key's name, set explicitly because the JDK leaves
-   * out names without a dot; none for an IP literal or a name SNI cannot carry.
-   */
-  static List<SNIServerName> sniFor(Destination relay) {
-    if (relay.isIpLiteral()) {
-      return List.of();
-    }
-    try {
-      return List.of(new SNIHostName(relay.host()));
-    } catch (IllegalArgumentException e) {
-      return List.of(); // an underscore, say: none rather than a failure
-    }
-  }
-
   private static final class Endpoint {
     final AccessKey key;
-    final SslContext ssl;
+    final RelayTls tls;
     volatile long downUntil = System.nanoTime() - 1;
 
-    Endpoint(AccessKey key, SslContext ssl) {
+    Endpoint(AccessKey key, RelayTls tls) {
       this.key = key;
-      this.ssl = ssl;
+      this.tls = tls;
     }
   }
 }

@@ -22,6 +22,12 @@ public final class Splice extends ChannelInboundHandlerAdapter {
   /** The name this handler has in a pipeline. */
   public static final String NAME = "splice";
 
+  /**
+   * The name a TLS handler has in a peer's pipeline, whatever handler it is: such a peer is not
+   * half-closed.
+   */
+  public static final String TLS = "tls";
+
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Splice.class);
 
   private final Channel peer;
@@ -65,7 +71,8 @@ public final class Splice extends ChannelInboundHandlerAdapter {
    */
   private void inputEnded(Channel channel) {
     if (peer instanceof DuplexChannel d
-        && peer.pipeline().get(io.netty.handler.ssl.SslHandler.class) == null) {
+        && peer.pipeline().get(io.netty.handler.ssl.SslHandler.class) == null
+        && peer.pipeline().get(TLS) == null) {
       peer.writeAndFlush(Unpooled.EMPTY_BUFFER)
           .addListener(
               f -> {

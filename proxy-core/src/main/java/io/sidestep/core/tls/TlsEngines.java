@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Default: OpenSSL when available. The system property {@code sidestep.tls.engine=jdk} forces
  * the JDK's, to compare or to rule out the native library; {@code openssl} (or nothing) prefers
- * OpenSSL. A context that OpenSSL cannot build (a key type it refuses, say) is built with the JDK
- * instead, with a warning.
+ * OpenSSL; {@code chrome} is {@code openssl} for contexts, and tells the client to reach pinned
+ * relays with a Chrome-shaped hello instead ({@link #chromeHello()}). A context that OpenSSL cannot
+ * build (a key type it refuses, say) is built with the JDK instead, with a warning.
  */
 public final class TlsEngines {
 
@@ -33,13 +34,25 @@ public final class TlsEngines {
 
   /** The engine new contexts get: {@link SslProvider#OPENSSL} or {@link SslProvider#JDK}. */
   public static SslProvider preferred() {
+    return switch (wanted()) {
+      case "jdk" -> SslProvider.JDK;
+      default -> openSslUsable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    };
+  }
+
+  /** Whether the client reaches pinned relays with a Chrome-shaped hello: {@code chrome}. */
+  public static boolean chromeHello() {
+    return wanted().equals("chrome");
+  }
+
+  private static String wanted() {
     String wanted = System.getProperty(PROPERTY, "openssl").trim().toLowerCase(Locale.ROOT);
     return switch (wanted) {
-      case "jdk" -> SslProvider.JDK;
-      case "openssl", "" -> openSslUsable() ? SslProvider.OPENSSL : SslProvider.JDK;
+      case "jdk", "openssl", "chrome" -> wanted;
+      case "" -> "openssl";
       default ->
           throw new IllegalArgumentException(
-              PROPERTY + ": '" + wanted + "' (expected: openssl or jdk)");
+              PROPERTY + ": '" + wanted + "' (expected: openssl, jdk or chrome)");
     };
   }
 

@@ -96,7 +96,7 @@ class TlsEnginesTest {
       assertThat(TlsEngines.describe()).isEqualTo("JDK (sidestep.tls.engine=jdk)");
       System.setProperty(TlsEngines.PROPERTY, "gnutls");
       assertThatThrownBy(TlsEngines::preferred)
-          .hasMessage("sidestep.tls.engine: 'gnutls' (expected: openssl or jdk)");
+          .hasMessage("sidestep.tls.engine: 'gnutls' (expected: openssl, jdk or chrome)");
     } finally {
       if (before == null) {
         System.clearProperty(TlsEngines.PROPERTY);
