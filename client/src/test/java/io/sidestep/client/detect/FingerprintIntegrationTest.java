@@ -80,11 +80,24 @@ class FingerprintIntegrationTest {
             .as("with no relay to serve it, the user sees the page as it came")
             .contains("Access restricted");
         LearnedStore.Entry e =
-            new LearnedStore(state, Clock.systemUTC()).find("fp.example").orElseThrow();
+            awaitLearned(new LearnedStore(state, Clock.systemUTC()), "fp.example");
         assertThat(e.technique()).isEqualTo(Technique.HTTP_BLOCKPAGE);
         assertThat(e.evidence().text()).contains("fingerprint 'loopback_censor'");
         assertThat(http.requests()).as("the origin was never reached").isEmpty();
       }
     }
+  }
+
+  /** The learned file is written by a background writer, moments after the page went out. */
+  private static LearnedStore.Entry awaitLearned(LearnedStore store, String host)
+      throws InterruptedException {
+    for (int i = 0; i < 400; i++) {
+      var e = store.find(host);
+      if (e.isPresent()) {
+        return e.get();
+      }
+      Thread.sleep(25);
+    }
+    throw new AssertionError(host + " was not learned within 10 s");
   }
 }
