@@ -54,18 +54,6 @@ public final class DnsJudge {
     return true;
   }
 
-  /**
-   * Judges a local answer that is not {@link #suspicious} without asking the relay: it is
-   * consistent by definition.
-   */
-  public DnsVerdict judgeLocal(Lookup local) {
-    if (suspicious(local)) {
-      throw new IllegalArgumentException(
-          "local answer: " + local.describe() + " (expected: one that needs no relay check)");
-    }
-    return new DnsVerdict.Consistent(local.list(), "");
-  }
-
   /** Judges the local answer for {@code host} against the relay's answer for it. */
   public DnsVerdict judge(String host, Lookup local, Lookup relay) {
     if (relay instanceof Lookup.Failed f) {

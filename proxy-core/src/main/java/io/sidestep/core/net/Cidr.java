@@ -42,10 +42,6 @@ public record Cidr(InetAddress network, int prefixLength) {
     return new Cidr(addr, len);
   }
 
-  public boolean isIpv6() {
-    return network instanceof Inet6Address;
-  }
-
   public boolean contains(InetAddress address) {
     byte[] a = address.getAddress();
     byte[] n = network.getAddress();

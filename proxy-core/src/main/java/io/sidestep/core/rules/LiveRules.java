@@ -67,7 +67,7 @@ public final class LiveRules implements Router, AutoCloseable {
     RuleIndex user = Rules.loadUser(rulesFile, files, warnings);
     List<String> learnedWarnings = new ArrayList<>();
     RuleIndex learned = Rules.loadLearned(learnedFile, learnedWarnings);
-    current = new Rules(user, files, warnings, learned, learnedWarnings, clock);
+    current = new Rules(user, warnings, learned, learnedWarnings, clock);
     userFiles.watch(files);
     log.info(
         "rules: {} rules, {} entries from {}; {} learned entries from {}",
@@ -233,7 +233,7 @@ public final class LiveRules implements Router, AutoCloseable {
     try {
       List<String> warnings = new ArrayList<>();
       RuleIndex user = Rules.loadUser(rulesFile, files, warnings);
-      current = current.withUser(user, files, warnings);
+      current = current.withUser(user, warnings);
       userFiles.watch(files);
       problem = null;
       log.info(
