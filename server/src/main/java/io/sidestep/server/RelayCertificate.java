@@ -1,8 +1,6 @@
 package io.sidestep.server;
 
 import io.sidestep.core.files.AtomicFiles;
-import io.sidestep.core.net.IpLiterals;
-import io.sidestep.core.tls.CertificateBuilder;
 import io.sidestep.core.tls.CertifiedKey;
 import io.sidestep.core.tls.Pem;
 import java.nio.file.Files;
@@ -42,13 +40,7 @@ public final class RelayCertificate {
     AtomicFiles.createPrivateDirectories(stateDir);
     String host =
         hostHint == null || hostHint.isBlank() || isWildcard(hostHint) ? "localhost" : hostHint;
-    CertificateBuilder b = CertificateBuilder.subject("CN=" + host).validFor(Duration.ofDays(3650));
-    if (IpLiterals.isIpLiteral(host)) {
-      b.ipAddresses(host);
-    } else {
-      b.dnsNames(host);
-    }
-    CertifiedKey k = b.selfSigned();
+    CertifiedKey k = CertifiedKey.selfSigned(host, Duration.ofDays(3650));
     // The key first: a certificate file is the sign that a complete pair exists.
     Pem.writePrivateKey(key, k.privateKey());
     Pem.writeCertificates(cert, k.chain());
