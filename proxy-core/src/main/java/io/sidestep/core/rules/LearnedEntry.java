@@ -116,14 +116,9 @@ public record LearnedEntry(
     }
     Instant until = expires.truncatedTo(ChronoUnit.SECONDS);
     String comment =
-        "technique="
-            + clean(technique)
-            + "; evidence="
-            + clean(evidence)
-            + "; learned="
-            + learned.truncatedTo(ChronoUnit.SECONDS)
-            + "; expires="
-            + until;
+        "technique=%s; evidence=%s; learned=%s; expires=%s"
+            .formatted(
+                clean(technique), clean(evidence), learned.truncatedTo(ChronoUnit.SECONDS), until);
     return new LearnedEntry(rule, action, h, comment, until);
   }
 
@@ -151,11 +146,6 @@ public record LearnedEntry(
   /** The value of {@code key=} in the comment, such as {@code technique} or {@code evidence}. */
   public Optional<String> field(String key) {
     return Optional.ofNullable(RulesFiles.field(comment, key));
-  }
-
-  /** True when the entry has an expiry at or before {@code now}. */
-  public boolean expiredAt(Instant now) {
-    return expires != null && !expires.isAfter(now);
   }
 
   /** The line as written to the learned file (without a line break). */

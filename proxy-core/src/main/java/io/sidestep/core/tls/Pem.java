@@ -36,22 +36,24 @@ public final class Pem {
 
   /** PEM text of the certificates, in order. */
   public static String encodeCertificates(List<X509Certificate> certificates) {
-    StringWriter out = new StringWriter();
-    try (JcaPEMWriter w = new JcaPEMWriter(out)) {
-      for (X509Certificate c : certificates) {
-        w.writeObject(c);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toString();
+    return encode(certificates.toArray());
   }
 
   /** PEM text of the key, PKCS#8, unencrypted. */
   public static String encodePrivateKey(PrivateKey key) {
+    try {
+      return encode(new JcaPKCS8Generator(key, null));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String encode(Object... objects) {
     StringWriter out = new StringWriter();
     try (JcaPEMWriter w = new JcaPEMWriter(out)) {
-      w.writeObject(new JcaPKCS8Generator(key, null));
+      for (Object o : objects) {
+        w.writeObject(o);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

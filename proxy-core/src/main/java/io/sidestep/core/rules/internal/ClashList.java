@@ -86,14 +86,7 @@ final class ClashList {
   }
 
   private static boolean hasPayload(String text) {
-    Lines lines = new Lines(text);
-    String raw;
-    while ((raw = lines.next()) != null) {
-      if (raw.startsWith("payload:")) {
-        return true;
-      }
-    }
-    return false;
+    return text.lines().anyMatch(l -> l.startsWith("payload:"));
   }
 
   private static int line(Node n) {

@@ -3,8 +3,6 @@ package io.sidestep.core.rules.internal;
 import io.sidestep.core.rules.RulesException;
 import io.sidestep.core.rules.UrlCsv;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
@@ -91,14 +89,7 @@ final class Lists {
       if (Character.isWhitespace(c)) {
         continue;
       }
-      boolean b64 =
-          (c >= 'A' && c <= 'Z')
-              || (c >= 'a' && c <= 'z')
-              || (c >= '0' && c <= '9')
-              || c == '+'
-              || c == '/'
-              || c == '=';
-      if (!b64) {
+      if (c >= 128 || (c != '+' && c != '/' && c != '=' && !Character.isLetterOrDigit(c))) {
         return null;
       }
       compact.append(c);
@@ -114,13 +105,7 @@ final class Lists {
     }
     String decoded;
     try {
-      decoded =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(java.nio.ByteBuffer.wrap(bytes))
-              .toString();
+      decoded = RulesFiles.utf8(bytes);
     } catch (CharacterCodingException e) {
       return null;
     }
@@ -134,7 +119,7 @@ final class Lists {
         return null;
       }
     }
-    return decoded.startsWith("\uFEFF") ? decoded.substring(1) : decoded;
+    return decoded;
   }
 
   /** Guesses a list's format from its first meaningful lines. */

@@ -198,23 +198,18 @@ public record RuleLine(
 
   /** Parses an action; case does not matter and Clash's {@code PROXY} means RELAY. */
   static Action action(String s, int column) throws LineError {
-    switch (s.toUpperCase(Locale.ROOT)) {
-      case "DIRECT":
-        return Action.DIRECT;
-      case "RELAY":
-      case "PROXY":
-        return Action.RELAY;
-      case "REJECT":
-        return Action.REJECT;
-      case "AUTO":
-        return Action.AUTO;
-      default:
-        throw new LineError(
-            column,
-            (s.isEmpty() ? "missing action" : "unknown action '" + s + "'")
-                + " (expected: "
-                + ACTIONS
-                + ")");
-    }
+    return switch (s.toUpperCase(Locale.ROOT)) {
+      case "DIRECT" -> Action.DIRECT;
+      case "RELAY", "PROXY" -> Action.RELAY;
+      case "REJECT" -> Action.REJECT;
+      case "AUTO" -> Action.AUTO;
+      default ->
+          throw new LineError(
+              column,
+              (s.isEmpty() ? "missing action" : "unknown action '" + s + "'")
+                  + " (expected: "
+                  + ACTIONS
+                  + ")");
+    };
   }
 }

@@ -183,14 +183,7 @@ public final class RulesFiles {
         // The common case, and much faster than a decoder: one pass, no char[] copy.
         return new String(bytes, StandardCharsets.US_ASCII);
       }
-      String s =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(java.nio.ByteBuffer.wrap(bytes))
-              .toString();
-      return s.startsWith("\uFEFF") ? s.substring(1) : s;
+      return utf8(bytes);
     } catch (NoSuchFileException e) {
       throw new RulesException(name, 0, 0, "no such file (expected: " + expected + ")");
     } catch (CharacterCodingException e) {
@@ -198,6 +191,18 @@ public final class RulesFiles {
     } catch (IOException e) {
       throw new RulesException(name, 0, 0, "cannot read: " + e + " (expected: " + expected + ")");
     }
+  }
+
+  /** Strict UTF-8 without a leading byte-order mark. */
+  static String utf8(byte[] bytes) throws CharacterCodingException {
+    String s =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT)
+            .decode(java.nio.ByteBuffer.wrap(bytes))
+            .toString();
+    return s.startsWith("\uFEFF") ? s.substring(1) : s;
   }
 
   private static boolean isAscii(byte[] bytes) {
