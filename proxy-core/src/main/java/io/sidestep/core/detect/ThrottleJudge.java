@@ -131,15 +131,8 @@ public final class ThrottleJudge {
     return Optional.of(
         Evidence.of(
             Technique.THROTTLED,
-            "TLS handshake direct "
-                + d
-                + " ms vs relay "
-                + r
-                + " ms (median of "
-                + s.directHandshakes().size()
-                + " and "
-                + s.relayHandshakes().size()
-                + ")",
+            "TLS handshake direct %d ms vs relay %d ms (median of %d and %d)"
+                .formatted(d, r, s.directHandshakes().size(), s.relayHandshakes().size()),
             clock));
   }
 

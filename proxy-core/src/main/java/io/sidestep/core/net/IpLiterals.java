@@ -43,17 +43,8 @@ public final class IpLiterals {
     if (s == null || s.indexOf(':') < 0 || s.length() > 45) {
       return false;
     }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      boolean ok =
-          c == ':'
-              || c == '.'
-              || (c >= '0' && c <= '9')
-              || (c >= 'a' && c <= 'f')
-              || (c >= 'A' && c <= 'F');
-      if (!ok) {
-        return false;
-      }
+    if (!s.chars().allMatch(c -> "0123456789abcdefABCDEF:.".indexOf(c) >= 0)) {
+      return false;
     }
     try {
       // With a ':' and only hex digits this is parsed as a literal, never looked up.

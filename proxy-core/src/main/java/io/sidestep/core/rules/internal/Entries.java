@@ -50,26 +50,15 @@ final class Entries {
     } catch (IllegalArgumentException e) {
       throw new LineError(
           column,
-          "invalid domain '"
-              + value
-              + "': "
-              + e.getMessage()
-              + " (expected: "
-              + DOMAIN_EXPECTED
-              + ")");
+          "invalid domain '%s': %s (expected: %s)"
+              .formatted(value, e.getMessage(), DOMAIN_EXPECTED));
     }
     if (Names.isIp(d)) {
+      String block = value + (d.indexOf(':') >= 0 ? "/128" : "/32");
       throw new LineError(
           column,
-          type.text()
-              + " value '"
-              + value
-              + "' is an IP address (expected: "
-              + DOMAIN_EXPECTED
-              + "; for addresses write IP-CIDR,"
-              + value
-              + (d.indexOf(':') >= 0 ? "/128" : "/32")
-              + ")");
+          "%s value '%s' is an IP address (expected: %s; for addresses write IP-CIDR,%s)"
+              .formatted(type.text(), value, DOMAIN_EXPECTED, block));
     }
     return d;
   }
@@ -97,11 +86,8 @@ final class Entries {
       int at = e.getIndex() >= 0 ? column + e.getIndex() : column;
       throw new LineError(
           at,
-          "invalid regex '"
-              + value
-              + "': "
-              + e.getDescription()
-              + " (expected: a Java regular expression)");
+          "invalid regex '%s': %s (expected: a Java regular expression)"
+              .formatted(value, e.getDescription()));
     }
   }
 
@@ -111,9 +97,8 @@ final class Entries {
     } catch (IllegalArgumentException e) {
       throw new LineError(
           column,
-          "invalid address block '"
-              + value
-              + "' (expected: ADDRESS/PREFIX such as 10.0.0.0/8 or 2001:db8::/32)");
+          "invalid address block '%s' (expected: ADDRESS/PREFIX such as 10.0.0.0/8 or 2001:db8::/32)"
+              .formatted(value));
     }
   }
 
