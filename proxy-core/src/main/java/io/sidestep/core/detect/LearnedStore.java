@@ -192,11 +192,6 @@ public final class LearnedStore {
     return new Entry(learn.host(), evidence, clock.instant().plus(ttl));
   }
 
-  /** Drops the host's entry; false if it had none. */
-  public boolean forget(String host) {
-    return !apply(List.of(new Change.Forget(host))).isEmpty();
-  }
-
   /**
    * Makes {@code changes} in order with one read and one write of the file (none when nothing
    * changes).

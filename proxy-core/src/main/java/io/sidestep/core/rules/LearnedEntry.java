@@ -124,6 +124,14 @@ public record LearnedEntry(
 
   /** One line, no comment mark, no field separator; runs of spaces collapsed. */
   private static String clean(String s) {
+    return oneLine(s).replace(';', ',');
+  }
+
+  /**
+   * {@code s} on one line of a rules file: control characters and line breaks become spaces, runs
+   * of spaces collapse, and {@code #} (the comment mark) becomes {@code no.}.
+   */
+  public static String oneLine(String s) {
     StringBuilder b = new StringBuilder(s.length());
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
@@ -137,7 +145,7 @@ public record LearnedEntry(
       } else if (c == '#') {
         b.append("no.");
       } else {
-        b.append(c == ';' ? ',' : c);
+        b.append(c);
       }
     }
     return b.toString().strip();
