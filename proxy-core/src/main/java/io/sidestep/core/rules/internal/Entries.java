@@ -1,6 +1,7 @@
 package io.sidestep.core.rules.internal;
 
 import io.sidestep.core.net.Cidr;
+import io.sidestep.core.net.IpLiterals;
 import java.util.Locale;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -53,7 +54,7 @@ final class Entries {
           "invalid domain '%s': %s (expected: %s)"
               .formatted(value, e.getMessage(), DOMAIN_EXPECTED));
     }
-    if (Names.isIp(d)) {
+    if (IpLiterals.isIpLiteral(d)) {
       String block = value + (d.indexOf(':') >= 0 ? "/128" : "/32");
       throw new LineError(
           column,

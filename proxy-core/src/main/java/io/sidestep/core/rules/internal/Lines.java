@@ -23,6 +23,16 @@ final class Lines {
     return lines.next();
   }
 
+  /** {@code s} without a {@code #} comment, which starts a line or follows a space. */
+  static String stripComment(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) == '#' && (i == 0 || Character.isWhitespace(s.charAt(i - 1)))) {
+        return s.substring(0, i);
+      }
+    }
+    return s;
+  }
+
   /** The 1-based number of the line last returned. */
   int number() {
     return number;

@@ -68,13 +68,12 @@ final class Lists {
     if (t.skipped > 0) {
       RulesFiles.warn(
           warnings,
-          name
-              + ": skipped "
-              + t.skipped
-              + (t.skipped == 1 ? " line" : " lines")
-              + " Sidestep cannot use (first: "
-              + String.join("; ", t.examples)
-              + ")");
+          "%s: skipped %d %s Sidestep cannot use (first: %s)"
+              .formatted(
+                  name,
+                  t.skipped,
+                  t.skipped == 1 ? "line" : "lines",
+                  String.join("; ", t.examples)));
     }
     if (t.added == 0 && t.exceptions == 0) {
       RulesFiles.warn(warnings, name + ": no entries found (format " + format + ")");

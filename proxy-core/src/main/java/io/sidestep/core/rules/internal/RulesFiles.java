@@ -168,15 +168,8 @@ public final class RulesFiles {
     try {
       long size = Files.size(file);
       if (size > MAX_FILE_BYTES) {
-        throw new RulesException(
-            name,
-            0,
-            0,
-            "file of "
-                + size
-                + " bytes is too big (expected: at most "
-                + MAX_FILE_BYTES
-                + " bytes)");
+        String problem = "file of %d bytes is too big (expected: at most %d bytes)";
+        throw new RulesException(name, 0, 0, problem.formatted(size, MAX_FILE_BYTES));
       }
       byte[] bytes = Files.readAllBytes(file);
       if (isAscii(bytes)) {
