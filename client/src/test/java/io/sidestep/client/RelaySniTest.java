@@ -10,6 +10,7 @@ import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.tls.CertificateBuilder;
 import io.sidestep.core.tls.CertifiedKey;
+import io.sidestep.core.tls.KeyStores;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.List;
@@ -43,9 +44,7 @@ class RelaySniTest {
     final List<String> names = new CopyOnWriteArrayList<>();
 
     SniRecorder() throws Exception {
-      KeyManagerFactory kmf =
-          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-      kmf.init(identity.toKeyStore("relay", new char[0]), new char[0]);
+      KeyManagerFactory kmf = KeyStores.keyManagerFactory(identity);
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(kmf.getKeyManagers(), null, null);
       server =

@@ -2,7 +2,6 @@ package io.sidestep.server;
 
 import io.sidestep.core.files.AtomicFiles;
 import io.sidestep.core.net.IpLiterals;
-import io.sidestep.core.tls.CertificateBuilder;
 import io.sidestep.core.tls.CertifiedKey;
 import io.sidestep.core.tls.Pem;
 import java.io.IOException;
@@ -61,11 +60,7 @@ public final class RelayCertificate {
         Instant.now()
             .truncatedTo(ChronoUnit.SECONDS)
             .minus(Duration.ofMinutes(10 + RANDOM.nextInt(MAX_AGE_MINUTES)));
-    CertifiedKey k =
-        CertificateBuilder.subject("CN=" + host)
-            .dnsNames(host)
-            .validity(notBefore, notBefore.plus(VALIDITY))
-            .selfSigned();
+    CertifiedKey k = CertifiedKey.selfSigned(host, notBefore, notBefore.plus(VALIDITY));
     // The key first: a certificate file is the sign that a complete pair exists.
     Pem.writePrivateKey(key, k.privateKey());
     Pem.writeCertificates(cert, k.chain());

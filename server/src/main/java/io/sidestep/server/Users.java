@@ -51,11 +51,9 @@ public final class Users {
 
   /** Every user, in the order they were added. */
   public List<User> list() {
-    return UsersFile.list(file()).stream().map(e -> new User(e.name(), e.created())).toList();
-  }
-
-  public Optional<User> get(String name) {
-    return list().stream().filter(u -> u.name().equals(name)).findFirst();
+    return UsersFile.read(file()).values().stream()
+        .map(e -> new User(e.name(), e.created()))
+        .toList();
   }
 
   /**
@@ -66,7 +64,7 @@ public final class Users {
    * @throws IllegalArgumentException for a bad or taken name
    */
   public AccessKey add(String name, Destination relayAddress) {
-    UsersFile.checkName(name);
+    UsersFile.checkName(name); // before a certificate is made for nothing
     X509Certificate cert =
         RelayCertificate.loadOrCreate(stateDir, relayAddress.host()).certificate();
     return add(name, relayAddress, cert);

@@ -17,8 +17,8 @@ import java.util.Objects;
  * CDNs and geo-DNS give different vantage points different answers, so it is noted and the local
  * answer is used.
  *
- * <p>When the relay's resolver fails nothing is learned. Known block-page addresses default to none
- * ({@link #DnsJudge(List, Clock)} takes them).
+ * <p>When the relay's resolver fails nothing is learned. The client's settings give the known
+ * block-page addresses.
  */
 public final class DnsJudge {
 
@@ -26,19 +26,10 @@ public final class DnsJudge {
   private final List<Cidr> bogons;
   private final Clock clock;
 
-  /** A judge that knows no block-page addresses. */
-  public DnsJudge(Clock clock) {
-    this(List.of(), clock);
-  }
-
-  /** A judge that treats answers inside {@code blockPages} as a censor's block-page server. */
-  public DnsJudge(List<Cidr> blockPages, Clock clock) {
-    this(blockPages, AddressRanges.BOGONS, clock);
-  }
-
   /**
-   * A judge with its own idea of bogons, for tests on loopback where every address is a bogon (the
-   * default is {@link AddressRanges#BOGONS}).
+   * A judge that treats answers inside {@code blockPages} as a censor's block-page server and
+   * answers inside {@code bogons} ({@link AddressRanges#BOGONS} but on loopback test networks) as
+   * bogons.
    */
   public DnsJudge(List<Cidr> blockPages, List<Cidr> bogons, Clock clock) {
     this.blockPages = List.copyOf(blockPages);
@@ -52,18 +43,6 @@ public final class DnsJudge {
       return a.addresses().stream().anyMatch(this::censorish);
     }
     return true;
-  }
-
-  /**
-   * Judges a local answer that is not {@link #suspicious} without asking the relay: it is
-   * consistent by definition.
-   */
-  public DnsVerdict judgeLocal(Lookup local) {
-    if (suspicious(local)) {
-      throw new IllegalArgumentException(
-          "local answer: " + local.describe() + " (expected: one that needs no relay check)");
-    }
-    return new DnsVerdict.Consistent(local.list(), "");
   }
 
   /** Judges the local answer for {@code host} against the relay's answer for it. */

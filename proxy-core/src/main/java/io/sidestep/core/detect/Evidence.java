@@ -1,5 +1,6 @@
 package io.sidestep.core.detect;
 
+import io.sidestep.core.rules.LearnedEntry;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Objects;
@@ -36,39 +37,8 @@ public record Evidence(Technique technique, String text, Instant time) {
    * the result is cut at {@link #MAX_TEXT} characters.
    */
   public static String sanitise(String text) {
-    if (text == null) {
-      return "";
-    }
-    StringBuilder b = new StringBuilder(Math.min(text.length(), MAX_TEXT + 8));
-    boolean space = false;
-    for (int i = 0; i < text.length() && b.length() <= MAX_TEXT + 4; i++) {
-      char c = text.charAt(i);
-      String out;
-      if (Character.isISOControl(c)
-          || Character.isWhitespace(c)
-          || c == '\u2028'
-          || c == '\u2029') {
-        out = " ";
-      } else if (c == '#') {
-        out = "no.";
-      } else {
-        out = String.valueOf(c);
-      }
-      if (out.equals(" ")) {
-        if (!space && b.length() > 0) {
-          b.append(' ');
-        }
-        space = true;
-      } else {
-        b.append(out);
-        space = false;
-      }
-    }
-    String s = b.toString().strip();
-    if (s.length() > MAX_TEXT) {
-      s = s.substring(0, MAX_TEXT - 1).strip() + "…";
-    }
-    return s;
+    String s = text == null ? "" : LearnedEntry.oneLine(text);
+    return s.length() > MAX_TEXT ? s.substring(0, MAX_TEXT - 1).strip() + "…" : s;
   }
 
   @Override

@@ -71,11 +71,6 @@ public final class InterceptionCheck {
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
-  /** A check against the JVM's default trust store. */
-  public static InterceptionCheck withJvmTrustStore(Clock clock) {
-    return new InterceptionCheck(jvmTrustManager(), clock);
-  }
-
   /** The JVM's default X.509 trust manager (its {@code cacerts}). */
   public static X509TrustManager jvmTrustManager() {
     try {
@@ -103,7 +98,7 @@ public final class InterceptionCheck {
 
   /**
    * Judges the direct chain against the relay's view. Call with {@link RelayChain.NotChecked}
-   * first; {@link CertVerdict.Unknown} then means the relay's view is needed ({@link #needsRelay}).
+   * first; {@link CertVerdict.Unknown} then means the relay's view is needed.
    */
   public CertVerdict judge(String host, List<X509Certificate> direct, RelayChain relay) {
     ChainReport d = inspect(host, direct);
@@ -133,11 +128,6 @@ public final class InterceptionCheck {
       return mitm(forged.get() + "; relay chain validates");
     }
     return new CertVerdict.Ok("direct and relay chains validate");
-  }
-
-  /** Whether {@code report} needs the relay's view before anything can be concluded. */
-  public static boolean needsRelay(ChainReport report) {
-    return !report.clean();
   }
 
   private CertVerdict mitm(String text) {

@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The learned blocklist, {@code STATE/learned.rules}: one entry per host, each a {@link
@@ -140,7 +139,6 @@ public final class LearnedStore {
   private final Duration ttl;
   private final int max;
   private final Clock clock;
-  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
   /** A store in {@code stateDir} with the defaults. */
   public LearnedStore(Path stateDir, Clock clock) {
@@ -173,15 +171,6 @@ public final class LearnedStore {
     return file;
   }
 
-  public Duration ttl() {
-    return ttl;
-  }
-
-  /** Runs {@code listener} after every change this store writes (e.g. to reload the router). */
-  public void onChange(Runnable listener) {
-    listeners.add(Objects.requireNonNull(listener, "listener"));
-  }
-
   /** Every entry in the file now, in file order. */
   public List<Entry> entries() {
     return List.copyOf(read().entries.values());
@@ -189,12 +178,6 @@ public final class LearnedStore {
 
   public Optional<Entry> find(String host) {
     return Optional.ofNullable(read().entries.get(Destination.normalise(host)));
-  }
-
-  /** Entries whose expiry has come: to be checked direct again. */
-  public List<Entry> dueForRecheck() {
-    Instant now = clock.instant();
-    return read().entries.values().stream().filter(e -> e.expired(now)).toList();
   }
 
   /**
@@ -209,11 +192,6 @@ public final class LearnedStore {
     return new Entry(learn.host(), evidence, clock.instant().plus(ttl));
   }
 
-  /** The host is still blocked: new evidence, a new expiry. Same as {@link #learn}. */
-  public Entry renew(String host, Evidence evidence) {
-    return learn(host, evidence);
-  }
-
   /** Drops the host's entry; false if it had none. */
   public boolean forget(String host) {
     return !apply(List.of(new Change.Forget(host))).isEmpty();
@@ -221,37 +199,32 @@ public final class LearnedStore {
 
   /**
    * Makes {@code changes} in order with one read and one write of the file (none when nothing
-   * changes), then runs the listeners once.
+   * changes).
    *
    * @return the changes that changed the file (a forget of a host without an entry does not)
    */
   public List<Change> apply(List<? extends Change> changes) {
-    List<Change> made =
-        AtomicFiles.locked(
-            lockFile,
-            () -> {
-              Snapshot s = read();
-              List<Change> done = new ArrayList<>();
-              Instant expires = clock.instant().plus(ttl);
-              for (Change c : changes) {
-                if (c instanceof Change.Learn l) {
-                  s.entries.remove(l.host()); // a re-learned host moves to the end
-                  s.entries.put(l.host(), new Entry(l.host(), l.evidence(), expires));
-                  done.add(c);
-                } else if (s.entries.remove(c.host()) != null) {
-                  done.add(c);
-                }
-              }
-              trim(s);
-              if (!done.isEmpty()) {
-                write(s);
-              }
-              return done;
-            });
-    if (!made.isEmpty()) {
-      listeners.forEach(Runnable::run);
-    }
-    return made;
+    return AtomicFiles.locked(
+        lockFile,
+        () -> {
+          Snapshot s = read();
+          List<Change> done = new ArrayList<>();
+          Instant expires = clock.instant().plus(ttl);
+          for (Change c : changes) {
+            if (c instanceof Change.Learn l) {
+              s.entries.remove(l.host()); // a re-learned host moves to the end
+              s.entries.put(l.host(), new Entry(l.host(), l.evidence(), expires));
+              done.add(c);
+            } else if (s.entries.remove(c.host()) != null) {
+              done.add(c);
+            }
+          }
+          trim(s);
+          if (!done.isEmpty()) {
+            write(s);
+          }
+          return done;
+        });
   }
 
   private void trim(Snapshot s) {

@@ -26,8 +26,4 @@ public sealed interface RelayChain {
   static RelayChain failed(String reason) {
     return new Failed(reason);
   }
-
-  static RelayChain notChecked() {
-    return new NotChecked();
-  }
 }

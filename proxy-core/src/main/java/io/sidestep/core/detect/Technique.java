@@ -129,18 +129,4 @@ public enum Technique {
     throw new IllegalArgumentException(
         "technique: '" + text + "' (expected: 1-13 or a short name such as tls-silence)");
   }
-
-  /**
-   * Finds a technique by its number.
-   *
-   * @throws IllegalArgumentException when no technique has that number
-   */
-  public static Technique ofNumber(int number) {
-    for (Technique technique : values()) {
-      if (technique.number == number) {
-        return technique;
-      }
-    }
-    throw new IllegalArgumentException("technique number: " + number + " (expected: 1-13)");
-  }
 }

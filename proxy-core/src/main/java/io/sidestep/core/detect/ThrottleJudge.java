@@ -131,26 +131,16 @@ public final class ThrottleJudge {
     return Optional.of(
         Evidence.of(
             Technique.THROTTLED,
-            "TLS handshake direct "
-                + d
-                + " ms vs relay "
-                + r
-                + " ms (median of "
-                + s.directHandshakes().size()
-                + " and "
-                + s.relayHandshakes().size()
-                + ")",
+            "TLS handshake direct %d ms vs relay %d ms (median of %d and %d)"
+                .formatted(d, r, s.directHandshakes().size(), s.relayHandshakes().size()),
             clock));
   }
 
   private List<Double> rates(List<Transfer> transfers) {
-    List<Double> out = new ArrayList<>();
-    for (Transfer t : transfers) {
-      if (t.bytes() >= thresholds.minSampleBytes()) {
-        out.add(t.bytesPerSecond());
-      }
-    }
-    return out;
+    return transfers.stream()
+        .filter(t -> t.bytes() >= thresholds.minSampleBytes())
+        .map(Transfer::bytesPerSecond)
+        .toList();
   }
 
   private static double median(List<Double> values) {
@@ -161,9 +151,7 @@ public final class ThrottleJudge {
   }
 
   private static long medianMillis(List<Duration> values) {
-    List<Double> ms = new ArrayList<>();
-    values.forEach(d -> ms.add((double) d.toMillis()));
-    return Math.round(median(ms));
+    return Math.round(median(values.stream().map(d -> (double) d.toMillis()).toList()));
   }
 
   private static String rate(double bytesPerSecond) {

@@ -25,10 +25,6 @@ public final class VerifiedHosts {
   private final Clock clock;
   private final Map<String, Instant> expiries;
 
-  public VerifiedHosts(Clock clock) {
-    this(DEFAULT_TTL, DEFAULT_MAX, clock);
-  }
-
   public VerifiedHosts(Duration ttl, int max, Clock clock) {
     if (ttl.isNegative() || ttl.isZero()) {
       throw new IllegalArgumentException("ttl: " + ttl + " (expected: > 0)");

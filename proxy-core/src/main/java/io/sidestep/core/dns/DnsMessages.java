@@ -142,13 +142,8 @@ public final class DnsMessages {
     int expected = type.equals(DnsRecordType.A) ? 4 : 16;
     if (data.length != expected) {
       throw new DnsFormatException(
-          "DNS response: "
-              + type.name()
-              + " record of "
-              + data.length
-              + " bytes (expected: "
-              + expected
-              + ")");
+          "DNS response: %s record of %d bytes (expected: %d)"
+              .formatted(type.name(), data.length, expected));
     }
     try {
       return InetAddress.getByAddress(data);
@@ -179,11 +174,8 @@ public final class DnsMessages {
   private static <T> T decode(ChannelHandler decoder, byte[] message) {
     if (message.length < HEADER || message.length > DnsOverHttps.MAX_MESSAGE) {
       throw new DnsFormatException(
-          "DNS message: "
-              + message.length
-              + " bytes (expected: a 12-byte header, and at most "
-              + DnsOverHttps.MAX_MESSAGE
-              + " bytes in all)");
+          "DNS message: %d bytes (expected: a 12-byte header, and at most %d bytes in all)"
+              .formatted(message.length, DnsOverHttps.MAX_MESSAGE));
     }
     EmbeddedChannel ch = new EmbeddedChannel(decoder);
     try {

@@ -33,11 +33,8 @@ public final class DnsOverHttps {
     }
     if (value.length() > (MAX_MESSAGE * 4 / 3) + 4) {
       throw new DnsFormatException(
-          "dns parameter: "
-              + value.length()
-              + " characters (expected: a message of at most "
-              + MAX_MESSAGE
-              + " bytes)");
+          "dns parameter: %d characters (expected: a message of at most %d bytes)"
+              .formatted(value.length(), MAX_MESSAGE));
     }
     try {
       return Base64.getUrlDecoder().decode(value);

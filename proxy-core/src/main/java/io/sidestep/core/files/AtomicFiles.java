@@ -56,7 +56,9 @@ public final class AtomicFiles {
     }
     Path tmp = null;
     try {
-      tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp", attrs(permissions));
+      tmp =
+          Files.createTempFile(
+              dir, "." + target.getFileName() + ".", ".tmp", attributes(permissions));
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ByteBuffer buf = ByteBuffer.wrap(content);
         while (buf.hasRemaining()) {
@@ -133,7 +135,9 @@ public final class AtomicFiles {
       createPrivateDirectories(key.getParent());
       try (FileChannel ch =
           FileChannel.open(
-              key, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), attrs(PRIVATE))) {
+              key,
+              Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+              attributes(PRIVATE))) {
         FileLock held = ch.lock(); // released when the channel closes
         try {
           return action.get();
@@ -174,7 +178,8 @@ public final class AtomicFiles {
     return n;
   }
 
-  private static FileAttribute<?>[] attrs(Set<PosixFilePermission> permissions) {
+  /** {@code permissions} as attributes for creating a file; none where POSIX modes do not exist. */
+  public static FileAttribute<?>[] attributes(Set<PosixFilePermission> permissions) {
     return FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
         ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(permissions)}
         : new FileAttribute<?>[0];

@@ -17,25 +17,12 @@ public final class AddressRanges {
    */
   public static final List<Cidr> NON_PUBLIC =
       parseAll(
-          "0.0.0.0/8",
-          "10.0.0.0/8",
-          "100.64.0.0/10",
-          "127.0.0.0/8",
-          "169.254.0.0/16",
-          "172.16.0.0/12",
-          "192.0.0.0/24",
-          "192.168.0.0/16",
-          "198.18.0.0/15",
-          "224.0.0.0/4",
-          "240.0.0.0/4",
-          "255.255.255.255/32",
-          "::/96",
-          "2002::/16",
-          "fc00::/7",
-          "fe80::/10",
-          "fec0::/10",
-          "ff00::/8",
-          "64:ff9b:1::/48");
+          """
+          0.0.0.0/8 10.0.0.0/8 100.64.0.0/10 127.0.0.0/8 169.254.0.0/16 172.16.0.0/12
+          192.0.0.0/24 192.168.0.0/16 198.18.0.0/15 224.0.0.0/4 240.0.0.0/4
+          255.255.255.255/32 ::/96 2002::/16 fc00::/7 fe80::/10 fec0::/10 ff00::/8
+          64:ff9b:1::/48
+          """);
 
   /**
    * Answers that a resolver should never give for a public name; such an answer is a censor's lie
@@ -43,19 +30,10 @@ public final class AddressRanges {
    */
   public static final List<Cidr> BOGONS =
       parseAll(
-          "0.0.0.0/8",
-          "127.0.0.0/8",
-          "10.0.0.0/8",
-          "100.64.0.0/10",
-          "169.254.0.0/16",
-          "172.16.0.0/12",
-          "192.168.0.0/16",
-          "224.0.0.0/4",
-          "240.0.0.0/4",
-          "::/128",
-          "::1/128",
-          "fc00::/7",
-          "fe80::/10");
+          """
+          0.0.0.0/8 127.0.0.0/8 10.0.0.0/8 100.64.0.0/10 169.254.0.0/16 172.16.0.0/12
+          192.168.0.0/16 224.0.0.0/4 240.0.0.0/4 ::/128 ::1/128 fc00::/7 fe80::/10
+          """);
 
   public static boolean isNonPublic(InetAddress address) {
     return inAny(unwrap(address), NON_PUBLIC);
@@ -96,7 +74,7 @@ public final class AddressRanges {
     return address;
   }
 
-  private static List<Cidr> parseAll(String... cidrs) {
-    return java.util.Arrays.stream(cidrs).map(Cidr::parse).toList();
+  private static List<Cidr> parseAll(String cidrs) {
+    return java.util.Arrays.stream(cidrs.strip().split("\\s+")).map(Cidr::parse).toList();
   }
 }

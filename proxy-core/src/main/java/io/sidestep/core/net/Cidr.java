@@ -31,8 +31,7 @@ public record Cidr(InetAddress network, int prefixLength) {
       try {
         len = Integer.parseInt(s.substring(slash + 1));
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(
-            "CIDR: '" + text + "' (expected: ADDRESS/0-" + max + ")");
+        len = -1;
       }
       if (len < 0 || len > max) {
         throw new IllegalArgumentException(
@@ -40,10 +39,6 @@ public record Cidr(InetAddress network, int prefixLength) {
       }
     }
     return new Cidr(addr, len);
-  }
-
-  public boolean isIpv6() {
-    return network instanceof Inet6Address;
   }
 
   public boolean contains(InetAddress address) {

@@ -1,5 +1,6 @@
 package io.sidestep.core.net;
 
+import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
@@ -12,48 +13,15 @@ public final class IpLiterals {
   }
 
   public static boolean isIpv4Literal(String s) {
-    if (s == null || s.isEmpty() || s.length() > 15) {
-      return false;
-    }
-    int parts = 0;
-    int value = -1;
-    int digits = 0;
-    for (int i = 0; i <= s.length(); i++) {
-      char c = i == s.length() ? '.' : s.charAt(i);
-      if (c == '.') {
-        if (digits == 0 || value > 255) {
-          return false;
-        }
-        parts++;
-        value = -1;
-        digits = 0;
-      } else if (c >= '0' && c <= '9') {
-        value = (value < 0 ? 0 : value * 10) + (c - '0');
-        if (++digits > 3) {
-          return false;
-        }
-      } else {
-        return false;
-      }
-    }
-    return parts == 4;
+    return s != null && NetUtil.isValidIpV4Address(s);
   }
 
   public static boolean isIpv6Literal(String s) {
     if (s == null || s.indexOf(':') < 0 || s.length() > 45) {
       return false;
     }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      boolean ok =
-          c == ':'
-              || c == '.'
-              || (c >= '0' && c <= '9')
-              || (c >= 'a' && c <= 'f')
-              || (c >= 'A' && c <= 'F');
-      if (!ok) {
-        return false;
-      }
+    if (!s.chars().allMatch(c -> "0123456789abcdefABCDEF:.".indexOf(c) >= 0)) {
+      return false;
     }
     try {
       // With a ':' and only hex digits this is parsed as a literal, never looked up.

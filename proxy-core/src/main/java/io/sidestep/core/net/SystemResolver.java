@@ -36,11 +36,7 @@ public final class SystemResolver implements Resolver {
   private final Lookup lookup;
 
   public SystemResolver() {
-    this(4);
-  }
-
-  public SystemResolver(int threads) {
-    this(threads, DEFAULT_QUEUE);
+    this(4, DEFAULT_QUEUE);
   }
 
   /** {@code threads} look-ups at once, and at most {@code queue} waiting. */

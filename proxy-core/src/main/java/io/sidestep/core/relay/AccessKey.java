@@ -102,13 +102,7 @@ public record AccessKey(
 
   @Override
   public String toString() {
-    return "AccessKey["
-        + label
-        + " "
-        + user
-        + "@"
-        + relay.authority()
-        + pin.map(p -> " pin=" + p).orElse("")
-        + " token=****]";
+    String pinned = pin.map(p -> " pin=" + p).orElse("");
+    return "AccessKey[%s %s@%s%s token=****]".formatted(label, user, relay.authority(), pinned);
   }
 }

@@ -109,19 +109,22 @@ public record LearnedEntry(
     String rule = RulesFiles.hostRule(h, action);
     Instant until = expires.truncatedTo(ChronoUnit.SECONDS);
     String comment =
-        "technique="
-            + clean(technique)
-            + "; evidence="
-            + clean(evidence)
-            + "; learned="
-            + learned.truncatedTo(ChronoUnit.SECONDS)
-            + "; expires="
-            + until;
+        "technique=%s; evidence=%s; learned=%s; expires=%s"
+            .formatted(
+                clean(technique), clean(evidence), learned.truncatedTo(ChronoUnit.SECONDS), until);
     return new LearnedEntry(rule, action, h, comment, until);
   }
 
   /** One line, no comment mark, no field separator; runs of spaces collapsed. */
   private static String clean(String s) {
+    return oneLine(s).replace(';', ',');
+  }
+
+  /**
+   * {@code s} on one line of a rules file: control characters and line breaks become spaces, runs
+   * of spaces collapse, and {@code #} (the comment mark) becomes {@code no.}.
+   */
+  public static String oneLine(String s) {
     StringBuilder b = new StringBuilder(s.length());
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
@@ -135,7 +138,7 @@ public record LearnedEntry(
       } else if (c == '#') {
         b.append("no.");
       } else {
-        b.append(c == ';' ? ',' : c);
+        b.append(c);
       }
     }
     return b.toString().strip();
@@ -144,11 +147,6 @@ public record LearnedEntry(
   /** The value of {@code key=} in the comment, such as {@code technique} or {@code evidence}. */
   public Optional<String> field(String key) {
     return Optional.ofNullable(RulesFiles.field(comment, key));
-  }
-
-  /** True when the entry has an expiry at or before {@code now}. */
-  public boolean expiredAt(Instant now) {
-    return expires != null && !expires.isAfter(now);
   }
 
   /** The line as written to the learned file (without a line break). */

@@ -51,6 +51,7 @@ public final class LiveRules implements Router, AutoCloseable {
   private volatile Rules current;
   private volatile RulesException problem;
   private volatile Instant userLoaded;
+  private volatile List<Path> userFilesRead = List.of();
   // Guarded by lock.
   private final FileWatcher userFiles;
   private final FileWatcher learnedFiles;
@@ -69,8 +70,9 @@ public final class LiveRules implements Router, AutoCloseable {
     RuleIndex user = Rules.loadUser(rulesFile, files, warnings);
     List<String> learnedWarnings = new ArrayList<>();
     RuleIndex learned = Rules.loadLearned(learnedFile, learnedWarnings);
-    current = new Rules(user, files, warnings, learned, learnedWarnings, clock);
+    current = new Rules(user, warnings, learned, learnedWarnings, clock);
     userLoaded = clock.instant();
+    userFilesRead = List.copyOf(files);
     userFiles.watch(files);
     log.info(
         "rules: {} rules, {} entries from {}; {} learned entries from {}",
@@ -236,8 +238,9 @@ public final class LiveRules implements Router, AutoCloseable {
     try {
       List<String> warnings = new ArrayList<>();
       RuleIndex user = Rules.loadUser(rulesFile, files, warnings);
-      current = current.withUser(user, files, warnings);
+      current = current.withUser(user, warnings);
       userLoaded = clock.instant();
+      userFilesRead = List.copyOf(files);
       userFiles.watch(files);
       problem = null;
       log.info(
@@ -263,7 +266,7 @@ public final class LiveRules implements Router, AutoCloseable {
 
   /** The rules file and every list it includes, as last read successfully, in reading order. */
   public List<Path> userFiles() {
-    return List.copyOf(current.userFiles());
+    return userFilesRead;
   }
 
   /** When the rules file and its lists were last read successfully. */

@@ -27,7 +27,6 @@ public final class Rules implements Router {
   private static final int NONE = Integer.MAX_VALUE;
 
   private final RuleIndex user;
-  private final Set<Path> userFiles;
   private final List<String> userWarnings;
   private final RuleIndex learned;
   private final List<String> learnedWarnings;
@@ -35,13 +34,11 @@ public final class Rules implements Router {
 
   Rules(
       RuleIndex user,
-      Set<Path> userFiles,
       List<String> userWarnings,
       RuleIndex learned,
       List<String> learnedWarnings,
       Clock clock) {
     this.user = user;
-    this.userFiles = Set.copyOf(userFiles);
     this.userWarnings = List.copyOf(userWarnings);
     this.learned = learned;
     this.learnedWarnings = List.copyOf(learnedWarnings);
@@ -62,19 +59,17 @@ public final class Rules implements Router {
 
   /** As {@link #load(Path, Path)}, judging learned expiry by {@code clock}. */
   public static Rules load(Path rulesFile, Path learnedFile, Clock clock) {
-    Set<Path> files = new LinkedHashSet<>();
     List<String> warnings = new ArrayList<>();
-    RuleIndex u = loadUser(rulesFile, files, warnings);
+    RuleIndex u = loadUser(rulesFile, new LinkedHashSet<>(), warnings);
     List<String> lw = new ArrayList<>();
     RuleIndex l = loadLearned(learnedFile, lw);
-    return new Rules(u, files, warnings, l, lw, clock);
+    return new Rules(u, warnings, l, lw, clock);
   }
 
   /** No rules at all: everything is AUTO. */
   public static Rules empty() {
     return new Rules(
         RuleIndex.builder("none", "").build(),
-        Set.of(),
         List.of(),
         RuleIndex.builder("none", "").build(),
         List.of(),
@@ -93,16 +88,12 @@ public final class Rules implements Router {
         : RulesFiles.learned(learnedFile, warnings);
   }
 
-  Rules withUser(RuleIndex u, Set<Path> files, List<String> warnings) {
-    return new Rules(u, files, warnings, learned, learnedWarnings, clock);
+  Rules withUser(RuleIndex u, List<String> warnings) {
+    return new Rules(u, warnings, learned, learnedWarnings, clock);
   }
 
   Rules withLearned(RuleIndex l, List<String> warnings) {
-    return new Rules(user, userFiles, userWarnings, l, warnings, clock);
-  }
-
-  Set<Path> userFiles() {
-    return userFiles;
+    return new Rules(user, userWarnings, l, warnings, clock);
   }
 
   /** What was skipped while loading (list lines Sidestep cannot use, bad learned lines). */

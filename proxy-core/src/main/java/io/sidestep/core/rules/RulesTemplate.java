@@ -6,11 +6,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * The commented rules file a first run starts from ({@code rules-template.txt} in this package).
@@ -46,12 +43,9 @@ public final class RulesTemplate {
       if (parent != null) {
         AtomicFiles.createPrivateDirectories(parent);
       }
-      FileAttribute<?>[] privateFile =
-          FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
-              ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE)}
-              : new FileAttribute<?>[0];
       Files.write(
-          Files.createFile(rulesFile, privateFile), text().getBytes(StandardCharsets.UTF_8));
+          Files.createFile(rulesFile, AtomicFiles.attributes(AtomicFiles.PRIVATE)),
+          text().getBytes(StandardCharsets.UTF_8));
       return true;
     } catch (FileAlreadyExistsException e) {
       return false;

@@ -2,6 +2,7 @@ package io.sidestep.core.detect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sidestep.core.net.AddressRanges;
 import io.sidestep.core.net.Cidr;
 import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.testing.ManualClock;
@@ -12,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 class DnsJudgeTest {
   private final ManualClock clock = ManualClock.atDefault();
-  private final DnsJudge judge = new DnsJudge(List.of(Cidr.parse("198.51.100.66")), clock);
+  private final DnsJudge judge =
+      new DnsJudge(List.of(Cidr.parse("198.51.100.66")), AddressRanges.BOGONS, clock);
 
   private static Lookup addrs(String... a) {
     return Lookup.addresses(Arrays.stream(a).map(IpLiterals::parse).toList());
@@ -28,8 +30,6 @@ class DnsJudgeTest {
     assertThat(judge.suspicious(addrs("2001:db8::1")))
         .as("documentation ranges are the lab's public addresses, not bogons")
         .isFalse();
-    assertThat(judge.judgeLocal(addrs("203.0.113.10")))
-        .isEqualTo(new DnsVerdict.Consistent(List.of(ip("203.0.113.10")), ""));
   }
 
   @Test

@@ -28,7 +28,7 @@ class InterceptionCheckTest {
     InterceptionCheck check = checkTrusting(publicCa.cert());
     assertThat(check.inspect("site.example", realChain).clean()).isTrue();
     assertThat(check.inspect("WWW.site.example", realChain).clean()).isTrue();
-    assertThat(check.judge("site.example", realChain, RelayChain.notChecked()))
+    assertThat(check.judge("site.example", realChain, new RelayChain.NotChecked()))
         .isInstanceOf(CertVerdict.Ok.class);
     assertThat(check.judge("site.example", realChain, RelayChain.seen(realChain)))
         .isEqualTo(new CertVerdict.Ok("direct and relay chains validate"));
@@ -40,7 +40,7 @@ class InterceptionCheckTest {
     ChainReport r = check.inspect("other.example", realChain);
     assertThat(r.failure()).get().asString().contains("not valid for other.example");
     assertThat(r.interception()).isEmpty();
-    assertThat(InterceptionCheck.needsRelay(r)).isTrue();
+    assertThat(r.clean()).isFalse();
   }
 
   @Test
@@ -67,7 +67,7 @@ class InterceptionCheckTest {
     ChainReport r = check.inspect("site.example", List.of(forged));
     assertThat(r.failure()).as("it validates").isEmpty();
     assertThat(r.interception()).get().asString().contains("Qaznet Trust Network");
-    assertThat(check.judge("site.example", List.of(forged), RelayChain.notChecked()))
+    assertThat(check.judge("site.example", List.of(forged), new RelayChain.NotChecked()))
         .as("without the relay's view nothing is learned")
         .isInstanceOf(CertVerdict.Unknown.class);
     CertVerdict v = check.judge("site.example", List.of(forged), RelayChain.seen(realChain));
@@ -231,7 +231,7 @@ class InterceptionCheckTest {
 
   @Test
   void theJvmTrustStoreLoadsAndRejectsATestRoot() {
-    InterceptionCheck jvm = InterceptionCheck.withJvmTrustStore(clock);
+    InterceptionCheck jvm = new InterceptionCheck(InterceptionCheck.jvmTrustManager(), clock);
     assertThat(InterceptionCheck.jvmTrustManager().getAcceptedIssuers()).isNotEmpty();
     assertThat(jvm.inspect("site.example", realChain).failure()).isPresent();
     assertThat(jvm.inspect("site.example", List.of()).failure()).contains("no certificate");

@@ -12,7 +12,8 @@ class VerifiedHostsTest {
   @Test
   void goodResultsLastTheTtlPerHostAndPort() {
     ManualClock clock = ManualClock.atDefault();
-    VerifiedHosts v = new VerifiedHosts(clock);
+    VerifiedHosts v =
+        new VerifiedHosts(VerifiedHosts.DEFAULT_TTL, VerifiedHosts.DEFAULT_MAX, clock);
     Destination d = Destination.of("Site.Example", 443);
     assertThat(v.fresh(d)).isFalse();
     v.remember(d);

@@ -11,7 +11,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -130,11 +129,6 @@ public final class UsersFile {
           .append('\n');
     }
     AtomicFiles.write(file, sb.toString().getBytes(StandardCharsets.UTF_8), AtomicFiles.PRIVATE);
-  }
-
-  /** The entries in file order. */
-  public static List<Entry> list(Path file) {
-    return new ArrayList<>(read(file).values());
   }
 
   private static String abbreviate(String s) {

@@ -29,17 +29,6 @@ public final class CertNames {
           && (country == null || a.c.contains(norm(country)))
           && (organisation == null || a.o.contains(norm(organisation)));
     }
-
-    String label() {
-      StringBuilder b = new StringBuilder();
-      if (country != null) {
-        b.append("C=").append(country).append(", ");
-      }
-      if (organisation != null) {
-        b.append("O=").append(organisation).append(", ");
-      }
-      return b.append("CN=").append(cn).toString();
-    }
   }
 
   public static final List<Pattern> INTERCEPTION_NAMES =
@@ -57,17 +46,11 @@ public final class CertNames {
    * interception names.
    */
   public static Optional<String> interceptionName(X500Principal name) {
+    // A name X500Name cannot read has no attributes, so it matches no pattern.
     Attrs a = attrs(name);
-    for (Pattern p : INTERCEPTION_NAMES) {
-      if (p.matches(a)) {
-        try {
-          return Optional.of(X500Name.getInstance(name.getEncoded()).toString());
-        } catch (IllegalArgumentException e) {
-          return Optional.of(p.label());
-        }
-      }
-    }
-    return Optional.empty();
+    return INTERCEPTION_NAMES.stream().anyMatch(p -> p.matches(a))
+        ? Optional.of(X500Name.getInstance(name.getEncoded()).toString())
+        : Optional.empty();
   }
 
   /** The CN of a name, or the whole name when it has none: for evidence text. */

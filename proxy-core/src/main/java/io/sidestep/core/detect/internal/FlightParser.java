@@ -205,29 +205,17 @@ public final class FlightParser {
     if (i > MAX_METHOD || (data[offset + i] & 0xff) != ' ') {
       return new FirstFlight.Unknown("not an HTTP request line");
     }
-    String method = new String(data, offset, i, StandardCharsets.US_ASCII);
-    // Find the end of the head: an empty line (CRLF CRLF, or bare LF LF).
-    int headEnd = -1;
-    int lineEnd = -1;
-    for (int j = i; j < limit; j++) {
-      byte b = data[offset + j];
-      if (b == 0) {
-        return new FirstFlight.Unknown("NUL byte in an HTTP request head");
-      }
-      if (b == '\n') {
-        if (lineEnd < 0) {
-          lineEnd = j;
-        }
-        if (j + 1 < limit && data[offset + j + 1] == '\n') {
-          headEnd = j + 2;
-          break;
-        }
-        if (j + 2 < limit && data[offset + j + 1] == '\r' && data[offset + j + 2] == '\n') {
-          headEnd = j + 3;
-          break;
-        }
-      }
+    String s = new String(data, offset, limit, StandardCharsets.ISO_8859_1);
+    String method = s.substring(0, i);
+    // The head ends at an empty line (CRLF CRLF, or bare LF LF).
+    int lf = s.indexOf("\n\n", i);
+    int crlf = s.indexOf("\n\r\n", i);
+    int headEnd = crlf >= 0 && (lf < 0 || crlf < lf) ? crlf + 3 : lf >= 0 ? lf + 2 : -1;
+    int nul = s.indexOf('\0', i);
+    if (nul >= 0 && (headEnd < 0 || nul < headEnd)) {
+      return new FirstFlight.Unknown("NUL byte in an HTTP request head");
     }
+    int lineEnd = s.indexOf('\n', i);
     if (lineEnd >= 0 && !requestLineOk(data, offset, i + 1, lineEnd)) {
       return new FirstFlight.Unknown("not an HTTP/1.x request line");
     }
@@ -237,7 +225,7 @@ public final class FlightParser {
               "HTTP request head larger than " + FirstFlight.MAX_REQUEST_HEAD + " bytes")
           : new FirstFlight.NeedMore();
     }
-    String head = new String(data, offset, headEnd, StandardCharsets.ISO_8859_1);
+    String head = s.substring(0, headEnd);
     String[] lines = head.split("\r?\n");
     String[] parts = lines[0].split(" ");
     String target = parts.length >= 2 ? parts[1] : "";

@@ -23,7 +23,6 @@ final class AhoCorasick {
   // so more of it stays in the CPU cache.
   private final char[] small;
   private final int[][] out;
-  private final int[] outMin;
 
   /**
    * @param patterns non-empty ASCII strings
@@ -70,7 +69,6 @@ final class AhoCorasick {
     }
     int[] delta = new int[states * width];
     out = new int[states][];
-    outMin = new int[states];
     int[] fail = new int[states];
     ArrayDeque<Integer> queue = new ArrayDeque<>();
     // Breadth first: a state's failure target is always finished before the state itself.
@@ -97,9 +95,6 @@ final class AhoCorasick {
         }
       }
     }
-    for (int s = 0; s < states; s++) {
-      outMin[s] = out[s] == null ? Ints.NONE : out[s][0];
-    }
     if (states <= Character.MAX_VALUE) {
       small = new char[delta.length];
       for (int i = 0; i < delta.length; i++) {
@@ -120,38 +115,5 @@ final class AhoCorasick {
   /** Ascending numbers of the patterns ending at {@code state}, or null. */
   int[] out(int state) {
     return out[state];
-  }
-
-  /** The smallest number ending at {@code state}, or {@link Ints#NONE}. */
-  int outMin(int state) {
-    return outMin[state];
-  }
-
-  /**
-   * The smallest pattern number above {@code after} found anywhere in {@code text}, or {@link
-   * Ints#NONE}.
-   */
-  int firstAbove(String text, int after) {
-    int best = Ints.NONE;
-    int s = 0;
-    for (int i = 0; i < text.length(); i++) {
-      s = next(s, text.charAt(i));
-      int m = outMin[s];
-      if (m < best) {
-        if (m > after) {
-          best = m;
-        } else {
-          int v = Ints.firstAbove(out[s], after);
-          if (v < best) {
-            best = v;
-          }
-        }
-      }
-    }
-    return best;
-  }
-
-  int states() {
-    return out.length;
   }
 }

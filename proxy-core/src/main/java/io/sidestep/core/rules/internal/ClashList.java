@@ -32,7 +32,7 @@ final class ClashList {
       Lines lines = new Lines(text);
       String raw;
       while ((raw = lines.next()) != null) {
-        String s = stripComment(raw).trim();
+        String s = Lines.stripComment(raw).trim();
         if (!s.isEmpty()) {
           clashItem(s, t, lines.number());
         }
@@ -49,11 +49,8 @@ final class ClashList {
       String context = e.getContext() == null ? "" : e.getContext() + ": ";
       throw new LineError(
           line,
-          "not YAML: "
-              + context
-              + e.getProblem()
-              + column
-              + " (expected: YAML with a payload: list)");
+          "not YAML: %s%s%s (expected: YAML with a payload: list)"
+              .formatted(context, e.getProblem(), column));
     } catch (YamlEngineException e) {
       throw new LineError(1, "not YAML: " + e.getMessage());
     }
@@ -86,14 +83,7 @@ final class ClashList {
   }
 
   private static boolean hasPayload(String text) {
-    Lines lines = new Lines(text);
-    String raw;
-    while ((raw = lines.next()) != null) {
-      if (raw.startsWith("payload:")) {
-        return true;
-      }
-    }
-    return false;
+    return text.lines().anyMatch(l -> l.startsWith("payload:"));
   }
 
   private static int line(Node n) {
@@ -143,14 +133,5 @@ final class ClashList {
     } catch (LineError e) {
       t.skip(line, e.getMessage());
     }
-  }
-
-  private static String stripComment(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      if (s.charAt(i) == '#' && (i == 0 || Character.isWhitespace(s.charAt(i - 1)))) {
-        return s.substring(0, i);
-      }
-    }
-    return s;
   }
 }

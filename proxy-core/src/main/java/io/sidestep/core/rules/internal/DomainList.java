@@ -1,6 +1,7 @@
 package io.sidestep.core.rules.internal;
 
 import io.sidestep.core.net.IpLiterals;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -15,16 +16,7 @@ final class DomainList {
     String raw;
     while ((raw = lines.next()) != null) {
       int line = lines.number();
-      String s = raw;
-      int hash = s.indexOf('#');
-      while (hash >= 0) {
-        if (hash == 0 || Character.isWhitespace(s.charAt(hash - 1))) {
-          s = s.substring(0, hash);
-          break;
-        }
-        hash = s.indexOf('#', hash + 1);
-      }
-      s = s.trim();
+      String s = Lines.stripComment(raw).trim();
       if (s.isEmpty()) {
         continue;
       }
@@ -36,17 +28,11 @@ final class DomainList {
         }
         continue;
       }
-      for (int k = 1; k < tokens.length; k++) {
-        if (!tokens[k].startsWith("@")) {
-          t.skip(line, "more than one name on the line");
-          tokens = null;
-          break;
-        }
+      if (Arrays.stream(tokens, 1, tokens.length).allMatch(k -> k.startsWith("@"))) {
+        domainEntry(tokens[0], t, line);
+      } else {
+        t.skip(line, "more than one name on the line");
       }
-      if (tokens == null) {
-        continue;
-      }
-      domainEntry(tokens[0], t, line);
     }
   }
 

@@ -1,6 +1,7 @@
 package io.sidestep.core.rules.internal;
 
 import io.sidestep.core.net.Cidr;
+import io.sidestep.core.net.IpLiterals;
 import java.util.Locale;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -50,26 +51,15 @@ final class Entries {
     } catch (IllegalArgumentException e) {
       throw new LineError(
           column,
-          "invalid domain '"
-              + value
-              + "': "
-              + e.getMessage()
-              + " (expected: "
-              + DOMAIN_EXPECTED
-              + ")");
+          "invalid domain '%s': %s (expected: %s)"
+              .formatted(value, e.getMessage(), DOMAIN_EXPECTED));
     }
-    if (Names.isIp(d)) {
+    if (IpLiterals.isIpLiteral(d)) {
+      String block = value + (d.indexOf(':') >= 0 ? "/128" : "/32");
       throw new LineError(
           column,
-          type.text()
-              + " value '"
-              + value
-              + "' is an IP address (expected: "
-              + DOMAIN_EXPECTED
-              + "; for addresses write IP-CIDR,"
-              + value
-              + (d.indexOf(':') >= 0 ? "/128" : "/32")
-              + ")");
+          "%s value '%s' is an IP address (expected: %s; for addresses write IP-CIDR,%s)"
+              .formatted(type.text(), value, DOMAIN_EXPECTED, block));
     }
     return d;
   }
@@ -97,11 +87,8 @@ final class Entries {
       int at = e.getIndex() >= 0 ? column + e.getIndex() : column;
       throw new LineError(
           at,
-          "invalid regex '"
-              + value
-              + "': "
-              + e.getDescription()
-              + " (expected: a Java regular expression)");
+          "invalid regex '%s': %s (expected: a Java regular expression)"
+              .formatted(value, e.getDescription()));
     }
   }
 
@@ -111,9 +98,8 @@ final class Entries {
     } catch (IllegalArgumentException e) {
       throw new LineError(
           column,
-          "invalid address block '"
-              + value
-              + "' (expected: ADDRESS/PREFIX such as 10.0.0.0/8 or 2001:db8::/32)");
+          "invalid address block '%s' (expected: ADDRESS/PREFIX such as 10.0.0.0/8 or 2001:db8::/32)"
+              .formatted(value));
     }
   }
 

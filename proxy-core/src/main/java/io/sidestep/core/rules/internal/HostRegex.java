@@ -13,11 +13,8 @@ record HostRegex(Pattern pattern, boolean url, boolean unicode) {
     if (test(host)) {
       return true;
     }
-    if (unicode) {
-      String u = Names.unicode(host);
-      return u != host && test(u);
-    }
-    return false;
+    String u = unicode ? Names.unicode(host) : host;
+    return u != host && test(u);
   }
 
   private boolean test(String host) {

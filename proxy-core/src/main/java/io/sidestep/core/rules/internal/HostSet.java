@@ -32,14 +32,6 @@ public final class HostSet {
     regexes.add(new HostRegex(p, url, !Names.isAscii(p.pattern())));
   }
 
-  boolean isEmpty() {
-    return exact.isEmpty() && suffixes.isEmpty() && keywords.isEmpty() && regexes.isEmpty();
-  }
-
-  int size() {
-    return exact.size() + suffixes.size() + keywords.size() + regexes.size();
-  }
-
   boolean contains(String host) {
     if (exact.contains(host)) {
       return true;

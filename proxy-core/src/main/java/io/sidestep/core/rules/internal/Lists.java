@@ -3,8 +3,6 @@ package io.sidestep.core.rules.internal;
 import io.sidestep.core.rules.RulesException;
 import io.sidestep.core.rules.UrlCsv;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
@@ -70,13 +68,12 @@ final class Lists {
     if (t.skipped > 0) {
       RulesFiles.warn(
           warnings,
-          name
-              + ": skipped "
-              + t.skipped
-              + (t.skipped == 1 ? " line" : " lines")
-              + " Sidestep cannot use (first: "
-              + String.join("; ", t.examples)
-              + ")");
+          "%s: skipped %d %s Sidestep cannot use (first: %s)"
+              .formatted(
+                  name,
+                  t.skipped,
+                  t.skipped == 1 ? "line" : "lines",
+                  String.join("; ", t.examples)));
     }
     if (t.added == 0 && t.exceptions == 0) {
       RulesFiles.warn(warnings, name + ": no entries found (format " + format + ")");
@@ -91,14 +88,7 @@ final class Lists {
       if (Character.isWhitespace(c)) {
         continue;
       }
-      boolean b64 =
-          (c >= 'A' && c <= 'Z')
-              || (c >= 'a' && c <= 'z')
-              || (c >= '0' && c <= '9')
-              || c == '+'
-              || c == '/'
-              || c == '=';
-      if (!b64) {
+      if (c >= 128 || (c != '+' && c != '/' && c != '=' && !Character.isLetterOrDigit(c))) {
         return null;
       }
       compact.append(c);
@@ -114,13 +104,7 @@ final class Lists {
     }
     String decoded;
     try {
-      decoded =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(java.nio.ByteBuffer.wrap(bytes))
-              .toString();
+      decoded = RulesFiles.utf8(bytes);
     } catch (CharacterCodingException e) {
       return null;
     }
@@ -134,7 +118,7 @@ final class Lists {
         return null;
       }
     }
-    return decoded.startsWith("\uFEFF") ? decoded.substring(1) : decoded;
+    return decoded;
   }
 
   /** Guesses a list's format from its first meaningful lines. */

@@ -1,6 +1,5 @@
 package io.sidestep.core.rules.internal;
 
-import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.route.Destination;
 import java.net.IDN;
 import java.util.Locale;
@@ -62,11 +61,6 @@ public final class Names {
     }
   }
 
-  /** True when the (normalised) value is an IP literal rather than a name. */
-  public static boolean isIp(String normalised) {
-    return IpLiterals.isIpLiteral(normalised);
-  }
-
   /** The Unicode form of a punycode host, or the host itself when it has no {@code xn--} label. */
   public static String unicode(String host) {
     if (!host.contains("xn--")) {
@@ -81,11 +75,6 @@ public final class Names {
 
   /** True when every character is ASCII. */
   public static boolean isAscii(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      if (s.charAt(i) >= 0x80) {
-        return false;
-      }
-    }
-    return true;
+    return s.chars().allMatch(c -> c < 0x80);
   }
 }

@@ -321,7 +321,8 @@ public final class RuleIndex {
       if (ruleText[r] != null) {
         reason.append(ruleText[r]);
       } else {
-        canonical(entry, reason);
+        canonical(
+            entryKind[entry], entryValue[entry], ruleAction[r], entryNoResolve.get(entry), reason);
       }
       if (ruleList != null && ruleList[r] != null) {
         reason
@@ -344,13 +345,14 @@ public final class RuleIndex {
   }
 
   /** Appends the canonical text of a plain rule: {@code TYPE,VALUE,ACTION[,no-resolve]}. */
-  private void canonical(int entry, StringBuilder out) {
-    out.append(KIND_NAMES[entryKind[entry]]);
-    if (entryKind[entry] != MATCH) {
-      out.append(',').append(entryValue[entry]);
+  private static void canonical(
+      byte kind, String value, Action action, boolean noResolve, StringBuilder out) {
+    out.append(KIND_NAMES[kind]);
+    if (kind != MATCH) {
+      out.append(',').append(value);
     }
-    out.append(',').append(ruleAction[entryRule[entry]].name());
-    if (entryNoResolve.get(entry)) {
+    out.append(',').append(action.name());
+    if (noResolve) {
       out.append(",no-resolve");
     }
   }
@@ -519,32 +521,9 @@ public final class RuleIndex {
       if (t == null || e < 0 || entryRule[e] != r || ruleLastEntry[r] != e) {
         return;
       }
-      String kind = KIND_NAMES[entryKind[e]];
-      String value = entryValue[e];
-      String action = ruleAction[r].name();
-      boolean nr = noResolve.get(e);
-      int pos = 0;
-      if (!t.startsWith(kind, pos)) {
-        return;
-      }
-      pos += kind.length();
-      if (entryKind[e] != MATCH) {
-        if (!t.startsWith(",", pos) || !t.startsWith(value, pos + 1)) {
-          return;
-        }
-        pos += 1 + value.length();
-      }
-      if (!t.startsWith(",", pos) || !t.startsWith(action, pos + 1)) {
-        return;
-      }
-      pos += 1 + action.length();
-      if (nr) {
-        if (!t.startsWith(",no-resolve", pos)) {
-          return;
-        }
-        pos += ",no-resolve".length();
-      }
-      if (pos == t.length()) {
+      StringBuilder canonical = new StringBuilder(t.length());
+      canonical(entryKind[e], entryValue[e], ruleAction[r], noResolve.get(e), canonical);
+      if (t.contentEquals(canonical)) {
         ruleText[r] = null;
       }
     }

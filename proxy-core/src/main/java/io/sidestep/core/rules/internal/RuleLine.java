@@ -49,8 +49,7 @@ public record RuleLine(
       end--;
     }
     // Split on commas, remembering where each trimmed field starts and ends.
-    int[] starts = new int[8];
-    int[] ends = new int[8];
+    int[][] fields = new int[8][];
     int count = 0;
     int from = start;
     for (int i = start; i <= end; i++) {
@@ -63,44 +62,40 @@ public record RuleLine(
         while (e > s && Character.isWhitespace(raw.charAt(e - 1))) {
           e--;
         }
-        if (count == starts.length) {
-          starts = java.util.Arrays.copyOf(starts, count * 2);
-          ends = java.util.Arrays.copyOf(ends, count * 2);
+        if (count == fields.length) {
+          fields = java.util.Arrays.copyOf(fields, count * 2);
         }
-        starts[count] = s;
-        ends[count] = e;
-        count++;
+        fields[count++] = new int[] {s, e};
         from = i + 1;
       }
     }
-    Fields fields = new Fields(starts, ends, count);
     String text = raw.substring(start, end);
-    int[] f0 = fields.get(0);
+    int[] f0 = fields[0];
     String typeText = raw.substring(f0[0], f0[1]);
     if (typeText.isEmpty()) {
       throw new LineError(f0[0] + 1, "missing rule type (expected: TYPE,VALUE,ACTION)");
     }
     RuleType type = RuleType.parse(typeText, f0[0] + 1);
     if (type == RuleType.MATCH) {
-      if (fields.size() < 2 || empty(fields.get(1))) {
+      if (count < 2 || empty(fields[1])) {
         throw new LineError(
             end + 1, "missing action (expected: MATCH,ACTION with ACTION one of " + ACTIONS + ")");
       }
-      if (fields.size() > 2) {
-        int[] f = fields.get(2);
+      if (count > 2) {
+        int[] f = fields[2];
         throw new LineError(
             f[0] + 1,
             "unexpected '"
                 + raw.substring(f[0], f[1])
                 + "' (expected: MATCH,ACTION and nothing after)");
       }
-      int[] f1 = fields.get(1);
+      int[] f1 = fields[1];
       Action action = action(raw.substring(f1[0], f1[1]), f1[0] + 1);
       return new RuleLine(type, "", f1[0] + 1, action, false, ListFormat.AUTO, text, comment);
     }
-    if (fields.size() < 3) {
-      if (fields.size() == 2 && !empty(fields.get(1))) {
-        int[] f1 = fields.get(1);
+    if (count < 3) {
+      if (count == 2 && !empty(fields[1])) {
+        int[] f1 = fields[1];
         if (isAction(raw.substring(f1[0], f1[1]))) {
           throw new LineError(
               f1[0] + 1,
@@ -109,33 +104,30 @@ public record RuleLine(
       }
       throw new LineError(
           end + 1,
-          "missing action (expected: "
-              + type.text()
-              + ",VALUE,ACTION with ACTION one of "
-              + ACTIONS
-              + ")");
+          "missing action (expected: %s,VALUE,ACTION with ACTION one of %s)"
+              .formatted(type.text(), ACTIONS));
     }
     // The action is the last field that is not an option; a regex may contain commas.
     int actionField = 2;
     if (type == RuleType.DOMAIN_REGEX) {
-      actionField = fields.size() - 1;
+      actionField = count - 1;
       while (actionField > 2
-          && isOption(raw.substring(fields.get(actionField)[0], fields.get(actionField)[1]))) {
+          && isOption(raw.substring(fields[actionField][0], fields[actionField][1]))) {
         actionField--;
       }
     }
-    int[] fv = fields.get(1);
-    int valueEnd = fields.get(actionField - 1)[1];
+    int[] fv = fields[1];
+    int valueEnd = fields[actionField - 1][1];
     String value = raw.substring(fv[0], valueEnd);
     if (value.isEmpty()) {
       throw new LineError(fv[0] + 1, "missing value (expected: " + type.text() + ",VALUE,ACTION)");
     }
-    int[] fa = fields.get(actionField);
+    int[] fa = fields[actionField];
     Action action = action(raw.substring(fa[0], fa[1]), fa[0] + 1);
     boolean noResolve = false;
     ListFormat format = ListFormat.AUTO;
-    for (int i = actionField + 1; i < fields.size(); i++) {
-      int[] f = fields.get(i);
+    for (int i = actionField + 1; i < count; i++) {
+      int[] f = fields[i];
       String opt = raw.substring(f[0], f[1]);
       String lower = opt.toLowerCase(Locale.ROOT);
       if (lower.equals("no-resolve")) {
@@ -171,17 +163,6 @@ public record RuleLine(
     return f[0] == f[1];
   }
 
-  /** Field boundaries without a list of arrays per line: this runs for every rule loaded. */
-  private record Fields(int[] starts, int[] ends, int count) {
-    int size() {
-      return count;
-    }
-
-    int[] get(int i) {
-      return new int[] {starts[i], ends[i]};
-    }
-  }
-
   private static boolean isOption(String s) {
     String l = s.toLowerCase(Locale.ROOT);
     return l.equals("no-resolve") || l.startsWith("format=");
@@ -198,23 +179,17 @@ public record RuleLine(
 
   /** Parses an action; case does not matter and Clash's {@code PROXY} means RELAY. */
   static Action action(String s, int column) throws LineError {
-    switch (s.toUpperCase(Locale.ROOT)) {
-      case "DIRECT":
-        return Action.DIRECT;
-      case "RELAY":
-      case "PROXY":
-        return Action.RELAY;
-      case "REJECT":
-        return Action.REJECT;
-      case "AUTO":
-        return Action.AUTO;
-      default:
-        throw new LineError(
-            column,
-            (s.isEmpty() ? "missing action" : "unknown action '" + s + "'")
-                + " (expected: "
-                + ACTIONS
-                + ")");
-    }
+    return switch (s.toUpperCase(Locale.ROOT)) {
+      case "DIRECT" -> Action.DIRECT;
+      case "RELAY", "PROXY" -> Action.RELAY;
+      case "REJECT" -> Action.REJECT;
+      case "AUTO" -> Action.AUTO;
+      default ->
+          throw new LineError(
+              column,
+              "%s (expected: %s)"
+                  .formatted(
+                      s.isEmpty() ? "missing action" : "unknown action '" + s + "'", ACTIONS));
+    };
   }
 }

@@ -91,15 +91,9 @@ public enum RuleType {
           "rule type '" + text + "' is not supported by Sidestep (expected: " + EXPECTED + ")");
     }
     String near = nearest(t);
+    String hint = near == null ? "" : ", did you mean " + near + "?";
     throw new LineError(
-        column,
-        "unknown rule type '"
-            + text
-            + "'"
-            + (near == null ? "" : ", did you mean " + near + "?")
-            + " (expected: "
-            + EXPECTED
-            + ")");
+        column, "unknown rule type '%s'%s (expected: %s)".formatted(text, hint, EXPECTED));
   }
 
   private static String nearest(String t) {

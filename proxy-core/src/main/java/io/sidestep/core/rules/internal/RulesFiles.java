@@ -226,29 +226,15 @@ public final class RulesFiles {
     try {
       long size = Files.size(file);
       if (size > MAX_FILE_BYTES) {
-        throw new RulesException(
-            name,
-            0,
-            0,
-            "file of "
-                + size
-                + " bytes is too big (expected: at most "
-                + MAX_FILE_BYTES
-                + " bytes)");
+        String problem = "file of %d bytes is too big (expected: at most %d bytes)";
+        throw new RulesException(name, 0, 0, problem.formatted(size, MAX_FILE_BYTES));
       }
       byte[] bytes = Files.readAllBytes(file);
       if (isAscii(bytes)) {
         // The common case, and much faster than a decoder: one pass, no char[] copy.
         return new String(bytes, StandardCharsets.US_ASCII);
       }
-      String s =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(java.nio.ByteBuffer.wrap(bytes))
-              .toString();
-      return s.startsWith("\uFEFF") ? s.substring(1) : s;
+      return utf8(bytes);
     } catch (NoSuchFileException e) {
       throw new RulesException(name, 0, 0, "no such file (expected: " + expected + ")");
     } catch (CharacterCodingException e) {
@@ -256,6 +242,18 @@ public final class RulesFiles {
     } catch (IOException e) {
       throw new RulesException(name, 0, 0, "cannot read: " + e + " (expected: " + expected + ")");
     }
+  }
+
+  /** Strict UTF-8 without a leading byte-order mark. */
+  static String utf8(byte[] bytes) throws CharacterCodingException {
+    String s =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT)
+            .decode(java.nio.ByteBuffer.wrap(bytes))
+            .toString();
+    return s.startsWith("\uFEFF") ? s.substring(1) : s;
   }
 
   private static boolean isAscii(byte[] bytes) {

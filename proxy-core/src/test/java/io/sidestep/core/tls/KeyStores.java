@@ -2,8 +2,6 @@ package io.sidestep.core.tls;
 
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.security.PrivateKey;
-import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.util.Collection;
 import javax.net.ssl.KeyManagerFactory;
@@ -12,7 +10,7 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
-/** Key managers, trust managers and SSL contexts built from certificates held in memory. */
+/** Tests' key managers, trust managers and SSL contexts built from certificates held in memory. */
 public final class KeyStores {
   private KeyStores() {}
 
@@ -23,9 +21,13 @@ public final class KeyStores {
     try {
       KeyManagerFactory kmf =
           KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-      kmf.init(key.toKeyStore("key", NO_PASSWORD), NO_PASSWORD);
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      ks.load(null, null);
+      ks.setKeyEntry(
+          "key", key.privateKey(), NO_PASSWORD, key.chain().toArray(new X509Certificate[0]));
+      kmf.init(ks, NO_PASSWORD);
       return kmf;
-    } catch (GeneralSecurityException e) {
+    } catch (GeneralSecurityException | java.io.IOException e) {
       throw new IllegalStateException("cannot build a key manager for " + key, e);
     }
   }
@@ -64,24 +66,6 @@ public final class KeyStores {
       return ctx;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot build a TLS context", e);
-    }
-  }
-
-  /** Whether {@code key} is the private half of {@code certificate}'s public key. */
-  public static boolean matches(PrivateKey key, X509Certificate certificate) {
-    try {
-      String alg = key.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
-      byte[] probe = "sidestep key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-      Signature s = Signature.getInstance(alg);
-      s.initSign(key);
-      s.update(probe);
-      byte[] sig = s.sign();
-      Signature v = Signature.getInstance(alg);
-      v.initVerify(certificate.getPublicKey());
-      v.update(probe);
-      return v.verify(sig);
-    } catch (GeneralSecurityException e) {
-      return false;
     }
   }
 }
