@@ -23,6 +23,7 @@ import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.tls.CertifiedKey;
 import io.sidestep.core.tls.TlsEngines;
+import io.sidestep.server.internal.Accounts;
 import io.sidestep.server.internal.Authenticator;
 import io.sidestep.server.internal.DecoySite;
 import io.sidestep.server.internal.DestinationPolicy;
@@ -30,11 +31,13 @@ import io.sidestep.server.internal.Dialer;
 import io.sidestep.server.internal.DohResponder;
 import io.sidestep.server.internal.RelayContext;
 import io.sidestep.server.internal.RelayInitializer;
+import io.sidestep.server.internal.Usage;
 import io.sidestep.server.internal.UsersWatcher;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,6 +83,7 @@ public final class Relay implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final UsersWatcher watcher;
   private final Resolver ownResolver;
+  private final Accounts accounts;
 
   private Relay(
       Path stateDir,
@@ -91,7 +95,8 @@ public final class Relay implements AutoCloseable {
       ThreadPoolExecutor blocking,
       ScheduledExecutorService scheduler,
       UsersWatcher watcher,
-      Resolver ownResolver) {
+      Resolver ownResolver,
+      Accounts accounts) {
     this.stateDir = stateDir;
     this.identity = identity;
     this.address = address;
@@ -102,6 +107,7 @@ public final class Relay implements AutoCloseable {
     this.scheduler = scheduler;
     this.watcher = watcher;
     this.ownResolver = ownResolver;
+    this.accounts = accounts;
   }
 
   public static Builder builder() {
@@ -140,11 +146,45 @@ public final class Relay implements AutoCloseable {
     return key;
   }
 
-  /** Removes a user; its key stops working as soon as this returns. */
+  /** As {@link #addUser(String)}, with limits. */
+  public AccessKey addUser(String name, Limits limits) {
+    String host = address.getAddress().getHostAddress();
+    AccessKey key =
+        Users.in(stateDir)
+            .add(name, Destination.of(host, address.getPort()), certificate(), limits);
+    watcher.poll();
+    return key;
+  }
+
+  /** Changes a user's limits; they apply as soon as this returns. */
+  public Limits setLimits(String name, java.util.function.UnaryOperator<Limits> change) {
+    Limits l = Users.in(stateDir).setLimits(name, change);
+    watcher.poll();
+    return l;
+  }
+
+  /**
+   * Gives a user a new token and returns the new access key; the old one is refused and the user's
+   * open connections are closed as soon as this returns.
+   */
+  public AccessKey rotateUser(String name) {
+    String host = address.getAddress().getHostAddress();
+    AccessKey key =
+        Users.in(stateDir).rotate(name, Destination.of(host, address.getPort()), certificate());
+    watcher.poll();
+    return key;
+  }
+
+  /** Removes a user; its key stops working and its connections close as soon as this returns. */
   public boolean removeUser(String name) {
     boolean removed = Users.in(stateDir).remove(name);
     watcher.poll();
     return removed;
+  }
+
+  /** Saves every user's usage to the state directory now (it is also saved periodically). */
+  public void saveUsage() {
+    accounts.save();
   }
 
   /**
@@ -169,6 +209,7 @@ public final class Relay implements AutoCloseable {
     if (ownResolver != null) {
       ownResolver.close();
     }
+    accounts.save();
     log.info("stopped listening on {}", hostPort(address));
   }
 
@@ -181,7 +222,8 @@ public final class Relay implements AutoCloseable {
    * Configures a relay. Defaults: listen on 0.0.0.0:443; state directory {@code ~/.sidestep-relay};
    * the state directory's certificate (generated on first start); no destination exceptions; the
    * built-in decoy page; the JVM's resolver; TLS handshake timeout 10 s; idle timeout 5 min;
-   * outbound connect timeout 10 s; users file polled every second; at most 100 request headers;
+   * outbound connect timeout 10 s; users file polled, and users' limits enforced on open
+   * connections, every second; usage saved every minute and at close; at most 100 request headers;
    * Netty's default number of I/O threads.
    */
   public static final class Builder {
@@ -197,6 +239,7 @@ public final class Relay implements AutoCloseable {
     private Duration usersPollInterval = Duration.ofSeconds(1);
     private Duration requestTimeout = Duration.ofSeconds(60);
     private int maxHeaders = 100;
+    private Duration usageSaveInterval = Duration.ofMinutes(1);
     private int ioThreads;
     private boolean logDestinations;
 
@@ -283,6 +326,12 @@ public final class Relay implements AutoCloseable {
       return this;
     }
 
+    /** How often users' usage is saved to the state directory; also at close. Default 1 min. */
+    public Builder usageSaveInterval(Duration d) {
+      this.usageSaveInterval = positive("usage save interval", d);
+      return this;
+    }
+
     public Builder maxHeaders(int n) {
       if (n < 1) {
         throw new IllegalArgumentException("max headers: " + n + " (expected: at least 1)");
@@ -327,7 +376,9 @@ public final class Relay implements AutoCloseable {
               : RelayCertificate.loadOrCreate(stateDir, listen.getHostString());
       DecoySite decoy = new DecoySite(decoyDir);
       Authenticator auth = new Authenticator();
-      UsersWatcher watcher = new UsersWatcher(stateDir.resolve(Users.FILE_NAME), auth);
+      Path usageFile = stateDir.resolve(Usage.FILE_NAME);
+      Accounts accounts = new Accounts(Usage.load(usageFile, Clock.systemUTC()), usageFile);
+      UsersWatcher watcher = new UsersWatcher(stateDir.resolve(Users.FILE_NAME), auth, accounts);
       watcher.loadOrThrow();
 
       SslContext ssl;
@@ -368,7 +419,8 @@ public final class Relay implements AutoCloseable {
               blocking,
               maxHeaders,
               requestTimeout.toMillis(),
-              logDestinations);
+              logDestinations,
+              accounts);
 
       EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
       EventLoopGroup workers =
@@ -399,6 +451,11 @@ public final class Relay implements AutoCloseable {
       }
       InetSocketAddress actual = (InetSocketAddress) bound.channel().localAddress();
       watcher.start(scheduler, usersPollInterval);
+      long enforceMs = Math.max(10, usersPollInterval.toMillis());
+      scheduler.scheduleWithFixedDelay(
+          accounts::enforce, enforceMs, enforceMs, TimeUnit.MILLISECONDS);
+      long saveMs = usageSaveInterval.toMillis();
+      scheduler.scheduleWithFixedDelay(accounts::save, saveMs, saveMs, TimeUnit.MILLISECONDS);
       log.info("listening on {}", hostPort(actual));
       log.debug("TLS engine: {}", TlsEngines.describe());
       log.info(
@@ -417,7 +474,8 @@ public final class Relay implements AutoCloseable {
           blocking,
           scheduler,
           watcher,
-          ownResolver);
+          ownResolver,
+          accounts);
     }
 
     private static String bindError(Throwable cause, InetSocketAddress listen) {

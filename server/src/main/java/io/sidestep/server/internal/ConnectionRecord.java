@@ -25,6 +25,7 @@ public final class ConnectionRecord {
   private long down;
   private int dnsQueries;
   private boolean logged;
+  private java.util.function.LongConsumer meter = n -> {};
 
   public ConnectionRecord(boolean logDestinations) {
     this.logDestinations = logDestinations;
@@ -47,12 +48,19 @@ public final class ConnectionRecord {
     this.detail = detail;
   }
 
+  /** Where the user's bytes are counted too (its account's usage); set once admitted. */
+  public void meter(java.util.function.LongConsumer m) {
+    this.meter = m;
+  }
+
   public void up(long n) {
     up += n;
+    meter.accept(n);
   }
 
   public void down(long n) {
     down += n;
+    meter.accept(n);
   }
 
   public void dnsQuery() {

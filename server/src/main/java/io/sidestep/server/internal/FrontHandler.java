@@ -104,6 +104,12 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
         rc.authenticator().authenticate(r.headers().get(HttpHeaderNames.PROXY_AUTHORIZATION));
     if (user != null) {
       ex.record().user(user);
+      String refused = rc.accounts().admit(user, ex.ctx(), ex.record());
+      if (refused != null) {
+        ex.record().result("over-limit", refused);
+        ex.respond(Accounts.refusal(ex.alloc(), refused), false);
+        return;
+      }
       if (r.method().equals(HttpMethod.CONNECT)) {
         connect.start(r);
         return;

@@ -4,8 +4,8 @@ import java.util.concurrent.Executor;
 
 /**
  * What every connection's handlers share: who the users are, how to reach destinations, the decoy
- * site, the DNS-over-HTTPS responder, the pool for blocking work, and whether connection log lines
- * name destinations.
+ * site, the DNS-over-HTTPS responder, the pool for blocking work, whether connection log lines name
+ * destinations, and the users' limits and usage.
  */
 public record RelayContext(
     Authenticator authenticator,
@@ -15,4 +15,5 @@ public record RelayContext(
     Executor blocking,
     int maxHeaders,
     long requestTimeoutMillis,
-    boolean logDestinations) {}
+    boolean logDestinations,
+    Accounts accounts) {}
