@@ -24,11 +24,13 @@ import io.sidestep.core.route.Destination;
 import io.sidestep.core.tls.CertifiedKey;
 import io.sidestep.core.tls.TlsEngines;
 import io.sidestep.server.internal.Accounts;
+import io.sidestep.server.internal.AdminServer;
 import io.sidestep.server.internal.Authenticator;
 import io.sidestep.server.internal.DecoySite;
 import io.sidestep.server.internal.DestinationPolicy;
 import io.sidestep.server.internal.Dialer;
 import io.sidestep.server.internal.DohResponder;
+import io.sidestep.server.internal.Metrics;
 import io.sidestep.server.internal.RelayContext;
 import io.sidestep.server.internal.RelayInitializer;
 import io.sidestep.server.internal.Usage;
@@ -84,6 +86,7 @@ public final class Relay implements AutoCloseable {
   private final UsersWatcher watcher;
   private final Resolver ownResolver;
   private final Accounts accounts;
+  private Channel adminChannel;
 
   private Relay(
       Path stateDir,
@@ -117,6 +120,15 @@ public final class Relay implements AutoCloseable {
   /** The address the relay listens on, with the port actually bound (never 0). */
   public InetSocketAddress address() {
     return address;
+  }
+
+  /**
+   * The admin listener's address (metrics, health), with the port actually bound; empty when the
+   * relay has none.
+   */
+  public java.util.Optional<InetSocketAddress> adminAddress() {
+    return java.util.Optional.ofNullable(adminChannel)
+        .map(c -> (InetSocketAddress) c.localAddress());
   }
 
   /** The certificate the relay serves. */
@@ -195,11 +207,40 @@ public final class Relay implements AutoCloseable {
     watcher.poll();
   }
 
+  /**
+   * Drains: stops accepting connections (the admin listener's {@code /readyz} turns 503), waits for
+   * users' connections to finish, for at most {@code max}, then {@link #close}s. Blocks the calling
+   * thread.
+   */
+  public void drain(Duration max) {
+    serverChannel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    int open = accounts.openConnections();
+    if (open > 0) {
+      log.info("draining: {} user connections open, waiting up to {} s", open, max.toSeconds());
+    }
+    long deadline = System.nanoTime() + max.toNanos();
+    try {
+      while (accounts.openConnections() > 0 && System.nanoTime() - deadline < 0) {
+        Thread.sleep(50);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    open = accounts.openConnections();
+    if (open > 0) {
+      log.info("drain time over: closing {} user connections", open);
+    }
+    close();
+  }
+
   /** Stops listening, closes every connection and waits (at most a few seconds) for that. */
   @Override
   public void close() {
     watcher.close();
     serverChannel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    if (adminChannel != null) {
+      adminChannel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    }
     boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
     workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
     boss.terminationFuture().awaitUninterruptibly(3, TimeUnit.SECONDS);
@@ -240,6 +281,7 @@ public final class Relay implements AutoCloseable {
     private Duration requestTimeout = Duration.ofSeconds(60);
     private int maxHeaders = 100;
     private Duration usageSaveInterval = Duration.ofMinutes(1);
+    private InetSocketAddress admin;
     private int ioThreads;
     private boolean logDestinations;
 
@@ -326,6 +368,15 @@ public final class Relay implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Serves metrics ({@code /metrics}) and health ({@code /healthz}, {@code /readyz}) over plain
+     * HTTP on {@code address}, which should be loopback or private. Default: no admin listener.
+     */
+    public Builder admin(InetSocketAddress address) {
+      this.admin = address;
+      return this;
+    }
+
     /** How often users' usage is saved to the state directory; also at close. Default 1 min. */
     public Builder usageSaveInterval(Duration d) {
       this.usageSaveInterval = positive("usage save interval", d);
@@ -379,6 +430,9 @@ public final class Relay implements AutoCloseable {
       Path usageFile = stateDir.resolve(Usage.FILE_NAME);
       Accounts accounts = new Accounts(Usage.load(usageFile, Clock.systemUTC()), usageFile);
       UsersWatcher watcher = new UsersWatcher(stateDir.resolve(Users.FILE_NAME), auth, accounts);
+      String version = Relay.class.getPackage().getImplementationVersion();
+      Metrics metrics = new Metrics(accounts, version == null ? "development" : version);
+      accounts.metrics(metrics);
       watcher.loadOrThrow();
 
       SslContext ssl;
@@ -413,14 +467,15 @@ public final class Relay implements AutoCloseable {
       RelayContext rc =
           new RelayContext(
               auth,
-              new Dialer(resolver, policy, (int) connectTimeout.toMillis()),
+              new Dialer(resolver, policy, (int) connectTimeout.toMillis(), metrics::connectTime),
               decoy,
               new DohResponder(resolver, policy),
               blocking,
               maxHeaders,
               requestTimeout.toMillis(),
               logDestinations,
-              accounts);
+              accounts,
+              metrics);
 
       EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
       EventLoopGroup workers =
@@ -450,6 +505,37 @@ public final class Relay implements AutoCloseable {
                 : new java.io.IOException(bound.cause()));
       }
       InetSocketAddress actual = (InetSocketAddress) bound.channel().localAddress();
+      Channel adminChannel = null;
+      if (admin != null) {
+        Channel main = bound.channel();
+        ChannelFuture adminBound =
+            new ServerBootstrap()
+                .group(boss, workers)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new AdminServer(metrics, main::isActive))
+                .bind(admin)
+                .awaitUninterruptibly();
+        if (!adminBound.isSuccess()) {
+          main.close().awaitUninterruptibly();
+          boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+          workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+          blocking.shutdownNow();
+          scheduler.shutdownNow();
+          if (ownResolver != null) {
+            ownResolver.close();
+          }
+          throw new UncheckedIOException(
+              "cannot listen on "
+                  + hostPort(admin)
+                  + " (--admin): "
+                  + bindError(adminBound.cause(), admin),
+              new java.io.IOException(adminBound.cause()));
+        }
+        adminChannel = adminBound.channel();
+        log.info(
+            "admin (metrics, health) on http://{}",
+            hostPort((InetSocketAddress) adminChannel.localAddress()));
+      }
       watcher.start(scheduler, usersPollInterval);
       long enforceMs = Math.max(10, usersPollInterval.toMillis());
       scheduler.scheduleWithFixedDelay(
@@ -464,18 +550,21 @@ public final class Relay implements AutoCloseable {
           auth.size(),
           stateDir,
           allowed.isEmpty() ? "" : ", destinations also allowed: " + allowed);
-      return new Relay(
-          stateDir,
-          key,
-          actual,
-          bound.channel(),
-          boss,
-          workers,
-          blocking,
-          scheduler,
-          watcher,
-          ownResolver,
-          accounts);
+      Relay relay =
+          new Relay(
+              stateDir,
+              key,
+              actual,
+              bound.channel(),
+              boss,
+              workers,
+              blocking,
+              scheduler,
+              watcher,
+              ownResolver,
+              accounts);
+      relay.adminChannel = adminChannel;
+      return relay;
     }
 
     private static String bindError(Throwable cause, InetSocketAddress listen) {

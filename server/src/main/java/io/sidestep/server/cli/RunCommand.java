@@ -99,6 +99,24 @@ final class RunCommand implements Callable<Integer> {
               + " user, bytes, duration and result only, so no browsing history.")
   boolean logDestinations;
 
+  @Option(
+      names = "--admin",
+      paramLabel = "HOST:PORT",
+      converter = Options.ListenConverter.class,
+      description =
+          "Serve Prometheus metrics (/metrics) and health checks (/healthz, /readyz) over plain"
+              + " HTTP here, e.g. 127.0.0.1:9090. Keep it on loopback or a private network: it has"
+              + " no password. Default: off.")
+  InetSocketAddress admin;
+
+  @Option(
+      names = "--drain",
+      paramLabel = "SECONDS",
+      description =
+          "On SIGTERM, stop accepting and let users' connections finish for up to this long,"
+              + " then close them. Default: 30.")
+  int drain = 30;
+
   @Override
   public Integer call() throws InterruptedException {
     if ((cert == null) != (key == null)) {
@@ -115,6 +133,10 @@ final class RunCommand implements Callable<Integer> {
             spec.commandLine(), t[0] + ": " + t[1] + " (expected: at least 1 second)");
       }
     }
+    if (drain < 0) {
+      throw new ParameterException(
+          spec.commandLine(), "--drain: " + drain + " (expected: 0 seconds or more)");
+    }
     Relay.Builder b =
         Relay.builder()
             .listen(listen)
@@ -124,7 +146,8 @@ final class RunCommand implements Callable<Integer> {
             .handshakeTimeout(Duration.ofSeconds(handshakeTimeout))
             .idleTimeout(Duration.ofSeconds(idleTimeout))
             .connectTimeout(Duration.ofSeconds(connectTimeout))
-            .logDestinations(logDestinations);
+            .logDestinations(logDestinations)
+            .admin(admin);
     if (cert != null) {
       CertifiedKey k = RelayCertificate.load(cert, key);
       b.identity(k);
@@ -134,7 +157,7 @@ final class RunCommand implements Callable<Integer> {
     Thread hook =
         new Thread(
             () -> {
-              relay.close();
+              relay.drain(Duration.ofSeconds(drain));
               stopped.countDown();
             },
             "relay-shutdown");

@@ -24,6 +24,7 @@ public final class Accounts {
 
   private final Usage usage;
   private final Path usageFile;
+  private Metrics metrics;
   private volatile Map<String, UsersFile.Entry> users = Map.of();
   private final Map<String, Set<Channel>> open = new ConcurrentHashMap<>();
   private final Map<String, RateLimit.Bucket> buckets = new ConcurrentHashMap<>();
@@ -35,6 +36,11 @@ public final class Accounts {
 
   public Usage usage() {
     return usage;
+  }
+
+  /** Where admissions, refusals and users' bytes are counted; set once, before the first. */
+  public void metrics(Metrics m) {
+    this.metrics = m;
   }
 
   /**
@@ -75,6 +81,7 @@ public final class Accounts {
     }
     String over = overLimit(e.limits(), user);
     if (over != null) {
+      metrics.tunnel("over-limit");
       return over;
     }
     Channel ch = ctx.channel();
@@ -83,11 +90,27 @@ public final class Accounts {
       if (!mine.contains(ch)) {
         int max = e.limits().maxConns();
         if (max > 0 && mine.size() >= max) {
+          metrics.tunnel("over-limit");
           return "too many connections: at most " + max + " at once";
         }
         mine.add(ch);
         ch.closeFuture().addListener(f -> mine.remove(ch));
-        record.meter(n -> usage.add(user, n));
+        var up = metrics.bytes(user, true);
+        var down = metrics.bytes(user, false);
+        record.meter(
+            n -> {
+              usage.add(user, n);
+              up.accept(n);
+            },
+            n -> {
+              usage.add(user, n);
+              down.accept(n);
+            },
+            r -> {
+              if (!r.equals("over-limit")) { // refusals are counted here, once
+                metrics.tunnel(r);
+              }
+            });
         long rate = e.limits().rateBitsPerSecond();
         if (rate > 0) {
           RateLimit.Bucket b =

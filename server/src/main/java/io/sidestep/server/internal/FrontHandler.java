@@ -123,6 +123,11 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
         return;
       }
     }
+    rc.metrics()
+        .probe(
+            r.headers().contains(HttpHeaderNames.PROXY_AUTHORIZATION)
+                ? "wrong_credentials"
+                : "no_credentials");
     decoy.start(r);
   }
 }

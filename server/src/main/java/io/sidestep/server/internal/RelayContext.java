@@ -16,4 +16,5 @@ public record RelayContext(
     int maxHeaders,
     long requestTimeoutMillis,
     boolean logDestinations,
-    Accounts accounts) {}
+    Accounts accounts,
+    Metrics metrics) {}

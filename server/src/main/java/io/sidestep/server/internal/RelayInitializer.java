@@ -37,6 +37,7 @@ public final class RelayInitializer extends ChannelInitializer<SocketChannel> {
   @Override
   protected void initChannel(SocketChannel ch) {
     ch.pipeline()
+        .addLast("first-bytes", new FirstBytes(rc.metrics()))
         .addLast("idle", new IdleStateHandler(0, 0, idleTimeoutMillis, TimeUnit.MILLISECONDS))
         .addLast("idle-close", IdleCloser.INSTANCE)
         .addLast("sniff", new TlsSniffer(sslContext, handshakeTimeoutMillis))
