@@ -13,6 +13,7 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.sidestep.core.files.AtomicFiles;
+import io.sidestep.core.files.FileWatcher;
 import io.sidestep.core.net.Cidr;
 import io.sidestep.core.net.Failure;
 import io.sidestep.core.net.Resolver;
@@ -33,6 +34,7 @@ import io.sidestep.server.internal.DohResponder;
 import io.sidestep.server.internal.Metrics;
 import io.sidestep.server.internal.RelayContext;
 import io.sidestep.server.internal.RelayInitializer;
+import io.sidestep.server.internal.SwappableSslContext;
 import io.sidestep.server.internal.Usage;
 import io.sidestep.server.internal.UsersWatcher;
 import java.io.UncheckedIOException;
@@ -76,7 +78,10 @@ public final class Relay implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Relay.class);
 
   private final Path stateDir;
-  private final CertifiedKey identity;
+  private volatile CertifiedKey identity;
+  private SwappableSslContext ssl;
+  private Path certFile;
+  private Path keyFile;
   private final InetSocketAddress address;
   private final Channel serverChannel;
   private final EventLoopGroup boss;
@@ -208,6 +213,27 @@ public final class Relay implements AutoCloseable {
   }
 
   /**
+   * Reads the users file and the certificate again (SIGHUP does this), and serves the new
+   * certificate to new connections; open connections keep theirs, so no tunnel drops. A relay
+   * started with {@link Builder#identity} has no files to re-read and keeps its certificate. A
+   * certificate that does not load is logged and the previous one stays in force.
+   */
+  public synchronized void reload() {
+    watcher.reload();
+    if (certFile == null) {
+      return;
+    }
+    try {
+      CertifiedKey next = RelayCertificate.load(certFile, keyFile);
+      ssl.swap(Builder.tlsContext(next));
+      identity = next;
+      log.info("certificate reloaded from {}: pin {}", certFile, next.pin());
+    } catch (RuntimeException e) {
+      log.error("certificate not reloaded, the previous one stays in force: {}", e.getMessage());
+    }
+  }
+
+  /**
    * Drains: stops accepting connections (the admin listener's {@code /readyz} turns 503), waits for
    * users' connections to finish, for at most {@code max}, then {@link #close}s. Blocks the calling
    * thread.
@@ -282,6 +308,8 @@ public final class Relay implements AutoCloseable {
     private int maxHeaders = 100;
     private Duration usageSaveInterval = Duration.ofMinutes(1);
     private InetSocketAddress admin;
+    private Path certFile;
+    private Path keyFile;
     private int ioThreads;
     private boolean logDestinations;
 
@@ -303,6 +331,16 @@ public final class Relay implements AutoCloseable {
 
     public Builder stateDir(Path dir) {
       this.stateDir = dir;
+      return this;
+    }
+
+    /**
+     * Serves the key and certificate in these PEM files instead of the state directory's, and reads
+     * them again when they change or on {@link Relay#reload}.
+     */
+    public Builder identityFiles(Path cert, Path key) {
+      this.certFile = cert;
+      this.keyFile = key;
       return this;
     }
 
@@ -424,7 +462,17 @@ public final class Relay implements AutoCloseable {
       CertifiedKey key =
           identity != null
               ? identity
-              : RelayCertificate.loadOrCreate(stateDir, listen.getHostString());
+              : certFile != null
+                  ? RelayCertificate.load(certFile, keyFile)
+                  : RelayCertificate.loadOrCreate(stateDir, listen.getHostString());
+      Path watchedCert =
+          identity != null
+              ? null
+              : certFile != null ? certFile : stateDir.resolve(RelayCertificate.CERT_FILE);
+      Path watchedKey =
+          identity != null
+              ? null
+              : keyFile != null ? keyFile : stateDir.resolve(RelayCertificate.KEY_FILE);
       DecoySite decoy = new DecoySite(decoyDir);
       Authenticator auth = new Authenticator();
       Path usageFile = stateDir.resolve(Usage.FILE_NAME);
@@ -435,25 +483,7 @@ public final class Relay implements AutoCloseable {
       accounts.metrics(metrics);
       watcher.loadOrThrow();
 
-      SslContext ssl;
-      try {
-        ssl =
-            TlsEngines.build(
-                SslContextBuilder.forServer(key.privateKey(), key.chain())
-                    .protocols("TLSv1.3", "TLSv1.2")
-                    // Like nginx without http2: pick http/1.1 when a client offers it via ALPN, so
-                    // a
-                    // probe that offers h2 and http/1.1 sees what a stock web server answers.
-                    .applicationProtocolConfig(
-                        new ApplicationProtocolConfig(
-                            ApplicationProtocolConfig.Protocol.ALPN,
-                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                            ApplicationProtocolNames.HTTP_1_1)));
-      } catch (SSLException e) {
-        throw new IllegalArgumentException(
-            "cannot use the relay certificate: " + e.getMessage(), e);
-      }
+      SwappableSslContext ssl = new SwappableSslContext(tlsContext(key));
 
       Resolver ownResolver = resolver == null ? new SystemResolver(32, 4096) : null;
       Resolver resolver = ownResolver != null ? ownResolver : this.resolver;
@@ -564,7 +594,47 @@ public final class Relay implements AutoCloseable {
               ownResolver,
               accounts);
       relay.adminChannel = adminChannel;
+      relay.ssl = ssl;
+      relay.certFile = watchedCert;
+      relay.keyFile = watchedKey;
+      if (watchedCert != null) {
+        FileWatcher certWatch = new FileWatcher(List.of(watchedCert, watchedKey));
+        certWatch.changed(); // as loaded
+        scheduler.scheduleWithFixedDelay(
+            () -> {
+              if (certWatch.changed()) {
+                relay.reload();
+              }
+            },
+            enforceMs,
+            enforceMs,
+            TimeUnit.MILLISECONDS);
+      }
       return relay;
+    }
+
+    /** The server TLS context for {@code key}. */
+    static SslContext tlsContext(CertifiedKey key) {
+      SslContext ssl;
+      try {
+        ssl =
+            TlsEngines.build(
+                SslContextBuilder.forServer(key.privateKey(), key.chain())
+                    .protocols("TLSv1.3", "TLSv1.2")
+                    // Like nginx without http2: pick http/1.1 when a client offers it via ALPN, so
+                    // a
+                    // probe that offers h2 and http/1.1 sees what a stock web server answers.
+                    .applicationProtocolConfig(
+                        new ApplicationProtocolConfig(
+                            ApplicationProtocolConfig.Protocol.ALPN,
+                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                            ApplicationProtocolNames.HTTP_1_1)));
+      } catch (SSLException e) {
+        throw new IllegalArgumentException(
+            "cannot use the relay certificate: " + e.getMessage(), e);
+      }
+      return ssl;
     }
 
     private static String bindError(Throwable cause, InetSocketAddress listen) {

@@ -23,7 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SIGTERM drains a real relay process; a drain that runs out of time closes what is left. */
+/**
+ * SIGHUP reloads and SIGTERM drains a real relay process, with a tunnel open; a drain that runs out
+ * of time closes what is left.
+ */
 @Timeout(90)
 class LifecycleTest {
 
@@ -79,6 +82,19 @@ class LifecycleTest {
       RelayClient tunnel = RelayClient.connect(address);
       assertThat(tunnel.request(RelayClient.connectRequest(echo.port(), key)).status())
           .isEqualTo(200);
+      AccountsTest.echoes(tunnel, 100);
+
+      // SIGHUP reloads users and certificate; the tunnel stays open.
+      assertThat(new ProcessBuilder("kill", "-HUP", Long.toString(relay.pid())).start().waitFor())
+          .isZero();
+      String reloaded = null;
+      while (reloaded == null) {
+        String l = lines.poll(30, TimeUnit.SECONDS);
+        assertThat(l).as("relay log so far: %s", log).isNotNull();
+        if (l.contains("certificate reloaded from")) {
+          reloaded = l;
+        }
+      }
       AccountsTest.echoes(tunnel, 100);
 
       relay.toHandle().destroy(); // SIGTERM; Process.destroy() would also close our end of its log

@@ -1,9 +1,7 @@
 package io.sidestep.server.cli;
 
 import io.sidestep.core.net.Cidr;
-import io.sidestep.core.tls.CertifiedKey;
 import io.sidestep.server.Relay;
-import io.sidestep.server.RelayCertificate;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -149,10 +147,15 @@ final class RunCommand implements Callable<Integer> {
             .logDestinations(logDestinations)
             .admin(admin);
     if (cert != null) {
-      CertifiedKey k = RelayCertificate.load(cert, key);
-      b.identity(k);
+      b.identityFiles(cert, key);
     }
     Relay relay = b.start();
+    try {
+      // SIGHUP reloads the users and the certificate; tunnels stay open.
+      sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> relay.reload());
+    } catch (IllegalArgumentException e) {
+      // No SIGHUP on this system: the files are still watched.
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook =
         new Thread(

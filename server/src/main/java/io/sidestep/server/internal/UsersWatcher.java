@@ -50,6 +50,17 @@ public final class UsersWatcher implements AutoCloseable {
     task = scheduler.scheduleWithFixedDelay(this::poll, ms, ms, TimeUnit.MILLISECONDS);
   }
 
+  /** Reloads now, changed or not (SIGHUP); a file that does not parse is reported. */
+  public synchronized void reload() {
+    watch.changed();
+    try {
+      load(UsersFile.read(file));
+      log.info("users reloaded from {}: {} users", file, authenticator.size());
+    } catch (IllegalArgumentException | UncheckedIOException e) {
+      log.error("users file not reloaded, the previous users stay in force: {}", e.getMessage());
+    }
+  }
+
   /** Reloads now if the file changed since the last load. */
   public synchronized void poll() {
     if (!watch.changed()) {
