@@ -34,6 +34,7 @@ import io.sidestep.server.internal.DohResponder;
 import io.sidestep.server.internal.Metrics;
 import io.sidestep.server.internal.RelayContext;
 import io.sidestep.server.internal.RelayInitializer;
+import io.sidestep.server.internal.SourceLimits;
 import io.sidestep.server.internal.SwappableSslContext;
 import io.sidestep.server.internal.Usage;
 import io.sidestep.server.internal.UsersWatcher;
@@ -310,6 +311,9 @@ public final class Relay implements AutoCloseable {
     private InetSocketAddress admin;
     private Path certFile;
     private Path keyFile;
+    private int maxUnauthenticatedPerSource = 256;
+    private int maxUnauthenticated = defaultMaxUnauthenticated();
+    private int acceptsPerSecondPerSource = 100;
     private int ioThreads;
     private boolean logDestinations;
 
@@ -415,6 +419,49 @@ public final class Relay implements AutoCloseable {
       return this;
     }
 
+    /**
+     * At most this many connections that have not authenticated (yet) from one source address; more
+     * are closed at once. Default 64.
+     */
+    public Builder maxUnauthenticatedPerSource(int n) {
+      this.maxUnauthenticatedPerSource = atLeastOne("max unauthenticated per source", n);
+      return this;
+    }
+
+    /**
+     * At most this many unauthenticated connections in all, so that descriptors stay for users'
+     * connections and their destinations. Default: half the open-file limit ({@code ulimit -n}).
+     */
+    public Builder maxUnauthenticated(int n) {
+      this.maxUnauthenticated = atLeastOne("max unauthenticated", n);
+      return this;
+    }
+
+    /**
+     * New connections one source address may open per second (with a second's burst). Default 100.
+     */
+    public Builder acceptsPerSecondPerSource(int n) {
+      this.acceptsPerSecondPerSource = atLeastOne("accepts per second per source", n);
+      return this;
+    }
+
+    private static int atLeastOne(String what, int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException(what + ": " + n + " (expected: at least 1)");
+      }
+      return n;
+    }
+
+    /** Half the process's open-file limit, or 4096 where it cannot be read. */
+    static int defaultMaxUnauthenticated() {
+      if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+          instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+        return (int)
+            Math.max(16, Math.min(Integer.MAX_VALUE, unix.getMaxFileDescriptorCount() / 2));
+      }
+      return 4096;
+    }
+
     /** How often users' usage is saved to the state directory; also at close. Default 1 min. */
     public Builder usageSaveInterval(Duration d) {
       this.usageSaveInterval = positive("usage save interval", d);
@@ -507,6 +554,10 @@ public final class Relay implements AutoCloseable {
               accounts,
               metrics);
 
+      SourceLimits sourceLimits =
+          new SourceLimits(
+              maxUnauthenticatedPerSource, maxUnauthenticated, acceptsPerSecondPerSource, metrics);
+      scheduler.scheduleWithFixedDelay(sourceLimits::forgetIdle, 10, 10, TimeUnit.SECONDS);
       EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
       EventLoopGroup workers =
           new MultiThreadIoEventLoopGroup(ioThreads, NioIoHandler.newFactory());
@@ -516,8 +567,16 @@ public final class Relay implements AutoCloseable {
               .channel(NioServerSocketChannel.class)
               .option(ChannelOption.SO_BACKLOG, 1024)
               .childHandler(
-                  new RelayInitializer(
-                      ssl, rc, handshakeTimeout.toMillis(), idleTimeout.toMillis()))
+                  new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
+                    private final RelayInitializer relay =
+                        new RelayInitializer(
+                            ssl, rc, handshakeTimeout.toMillis(), idleTimeout.toMillis());
+
+                    @Override
+                    protected void initChannel(io.netty.channel.Channel ch) {
+                      ch.pipeline().addLast("source-limits", sourceLimits).addLast(relay);
+                    }
+                  })
               .bind(listen)
               .awaitUninterruptibly();
       if (!bound.isSuccess()) {

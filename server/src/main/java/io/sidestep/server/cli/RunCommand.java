@@ -115,6 +115,28 @@ final class RunCommand implements Callable<Integer> {
               + " then close them. Default: 30.")
   int drain = 30;
 
+  @Option(
+      names = "--max-unauthenticated-per-source",
+      paramLabel = "N",
+      description =
+          "Close new connections from an address that already has this many connections that"
+              + " have not authenticated. Default: 256.")
+  int maxUnauthenticatedPerSource = 256;
+
+  @Option(
+      names = "--max-unauthenticated",
+      paramLabel = "N",
+      description =
+          "Unauthenticated connections in all; the rest of the open-file limit stays for users."
+              + " Default: half of `ulimit -n`.")
+  Integer maxUnauthenticated;
+
+  @Option(
+      names = "--accepts-per-second-per-source",
+      paramLabel = "N",
+      description = "New connections one address may open per second. Default: 100.")
+  int acceptsPerSecondPerSource = 100;
+
   @Override
   public Integer call() throws InterruptedException {
     if ((cert == null) != (key == null)) {
@@ -146,6 +168,15 @@ final class RunCommand implements Callable<Integer> {
             .connectTimeout(Duration.ofSeconds(connectTimeout))
             .logDestinations(logDestinations)
             .admin(admin);
+    try {
+      b.maxUnauthenticatedPerSource(maxUnauthenticatedPerSource)
+          .acceptsPerSecondPerSource(acceptsPerSecondPerSource);
+      if (maxUnauthenticated != null) {
+        b.maxUnauthenticated(maxUnauthenticated);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
     if (cert != null) {
       b.identityFiles(cert, key);
     }

@@ -94,6 +94,7 @@ public final class Accounts {
           return "too many connections: at most " + max + " at once";
         }
         mine.add(ch);
+        SourceLimits.authenticated(ch);
         ch.closeFuture().addListener(f -> mine.remove(ch));
         var up = metrics.bytes(user, true);
         var down = metrics.bytes(user, false);

@@ -23,7 +23,7 @@ import java.io.UncheckedIOException;
  *   <li>{@code sidestep_relay_tls_handshakes_total{result}}: {@code ok} or {@code failed};
  *   <li>{@code sidestep_relay_probes_total{kind}}: visitors answered as a web site: {@code
  *       no_credentials}, {@code wrong_credentials}, or {@code not_tls} (the first byte was not a
- *       TLS handshake);
+ *       TLS handshake), or {@code source_limited} (closed at once by the per-source limits);
  *   <li>{@code sidestep_relay_destination_connect_seconds}: time to connect to destinations;
  *   <li>{@code sidestep_relay_users}, and {@code sidestep_relay_build_info{version}}.
  * </ul>
@@ -94,7 +94,8 @@ public final class Metrics {
     }
     handshakes.labelValues("ok");
     handshakes.labelValues("failed");
-    for (String k : new String[] {"no_credentials", "wrong_credentials", "not_tls"}) {
+    for (String k :
+        new String[] {"no_credentials", "wrong_credentials", "not_tls", "source_limited"}) {
       probes.labelValues(k);
     }
   }
