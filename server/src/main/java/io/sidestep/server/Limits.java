@@ -1,6 +1,5 @@
 package io.sidestep.server;
 
-import java.time.Duration;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -210,9 +209,5 @@ public record Limits(
   public String describe() {
     List<String> f = fields();
     return f.isEmpty() ? "none" : String.join(" ", f);
-  }
-
-  public Duration window() {
-    return Duration.ofDays(windowDays);
   }
 }

@@ -292,7 +292,9 @@ public final class Relay implements AutoCloseable {
    * built-in decoy page; the JVM's resolver; TLS handshake timeout 10 s; idle timeout 5 min;
    * outbound connect timeout 10 s; users file polled, and users' limits enforced on open
    * connections, every second; usage saved every minute and at close; at most 100 request headers;
-   * Netty's default number of I/O threads.
+   * Netty's default number of I/O threads; per source address at most 256 unauthenticated
+   * connections and 100 new connections a second, and unauthenticated connections in all at most
+   * half the open-file limit; no admin listener.
    */
   public static final class Builder {
     private InetSocketAddress listen = new InetSocketAddress("0.0.0.0", 443);

@@ -36,7 +36,7 @@ final class LimitOptions {
       names = "--rate",
       paramLabel = "RATE",
       description =
-          "Slow the user to this rate, each direction, all connections together, e.g. 10Mbit/s"
+          "Slow the user to this rate, both directions and all connections together, e.g. 10Mbit/s"
               + " or 2MB/s.")
   String rate;
 

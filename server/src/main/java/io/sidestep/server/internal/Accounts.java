@@ -34,10 +34,6 @@ public final class Accounts {
     this.usageFile = usageFile;
   }
 
-  public Usage usage() {
-    return usage;
-  }
-
   /** Where admissions, refusals and users' bytes are counted; set once, before the first. */
   public void metrics(Metrics m) {
     this.metrics = m;

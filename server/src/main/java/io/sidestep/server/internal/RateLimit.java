@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * charged to the user's {@link Bucket} and the next {@code read()} waits until the bucket allows
  * it; bytes to the client are charged too and their write completes late, so the tunnel, which
  * reads the destination only after a write completed, waits as well. Nothing is dropped or queued
- * beyond one batch. All of a user's connections share one bucket.
+ * beyond one batch. Both directions of all of a user's connections share one bucket.
  */
 final class RateLimit extends ChannelDuplexHandler {
 

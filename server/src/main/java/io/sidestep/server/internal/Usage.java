@@ -167,9 +167,4 @@ public final class Usage {
             });
     AtomicFiles.write(file, sb.toString().getBytes(StandardCharsets.UTF_8), AtomicFiles.PRIVATE);
   }
-
-  /** Forgets users not in {@code names}, so a removed user's figures do not outlive it. */
-  public void retain(java.util.Set<String> names) {
-    accounts.keySet().retainAll(names);
-  }
 }
