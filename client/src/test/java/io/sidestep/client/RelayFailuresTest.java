@@ -181,6 +181,21 @@ class RelayFailuresTest {
   }
 
   @Test
+  void aUserTheRelayRefusesIsToldWhy() throws Exception {
+    java.time.LocalDate yesterday = java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1);
+    AccessKey expired =
+        relay.addUser("expired", io.sidestep.server.Limits.NONE.withExpires(yesterday));
+    try (LogCapture log = LogCapture.of("io.sidestep.client.relay.RelayTransport");
+        Client client = clientWith(List.of(expired))) {
+      assertThat(connectThrough(client)).isEqualTo(1);
+      String line = log.await(l -> l.contains("refused user"), Duration.ofSeconds(5));
+      assertThat(line)
+          .contains("refused user 'expired': access key expired on " + yesterday)
+          .doesNotContain(expired.token());
+    }
+  }
+
+  @Test
   void onlyTheRelaysOwnFailuresMarkItDown() throws Exception {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     try {

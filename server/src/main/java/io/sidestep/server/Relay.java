@@ -13,6 +13,7 @@ import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.sidestep.core.files.AtomicFiles;
+import io.sidestep.core.files.FileWatcher;
 import io.sidestep.core.net.Cidr;
 import io.sidestep.core.net.Failure;
 import io.sidestep.core.net.Resolver;
@@ -23,19 +24,26 @@ import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.tls.CertifiedKey;
 import io.sidestep.core.tls.TlsEngines;
+import io.sidestep.server.internal.Accounts;
+import io.sidestep.server.internal.AdminServer;
 import io.sidestep.server.internal.Authenticator;
 import io.sidestep.server.internal.DecoySite;
 import io.sidestep.server.internal.DestinationPolicy;
 import io.sidestep.server.internal.Dialer;
 import io.sidestep.server.internal.DohResponder;
+import io.sidestep.server.internal.Metrics;
 import io.sidestep.server.internal.RelayContext;
 import io.sidestep.server.internal.RelayInitializer;
+import io.sidestep.server.internal.SourceLimits;
+import io.sidestep.server.internal.SwappableSslContext;
 import io.sidestep.server.internal.TlsSniffer;
+import io.sidestep.server.internal.Usage;
 import io.sidestep.server.internal.UsersWatcher;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,7 +93,10 @@ public final class Relay implements AutoCloseable {
           "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
   private final Path stateDir;
-  private final CertifiedKey identity;
+  private volatile CertifiedKey identity;
+  private SwappableSslContext ssl;
+  private Path certFile;
+  private Path keyFile;
   private final InetSocketAddress address;
   private final Channel serverChannel;
   private final EventLoopGroup boss;
@@ -94,6 +105,8 @@ public final class Relay implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final UsersWatcher watcher;
   private final Resolver ownResolver;
+  private final Accounts accounts;
+  private Channel adminChannel;
 
   private Relay(
       Path stateDir,
@@ -105,7 +118,8 @@ public final class Relay implements AutoCloseable {
       ThreadPoolExecutor blocking,
       ScheduledExecutorService scheduler,
       UsersWatcher watcher,
-      Resolver ownResolver) {
+      Resolver ownResolver,
+      Accounts accounts) {
     this.stateDir = stateDir;
     this.identity = identity;
     this.address = address;
@@ -116,6 +130,7 @@ public final class Relay implements AutoCloseable {
     this.scheduler = scheduler;
     this.watcher = watcher;
     this.ownResolver = ownResolver;
+    this.accounts = accounts;
   }
 
   public static Builder builder() {
@@ -125,6 +140,15 @@ public final class Relay implements AutoCloseable {
   /** The address the relay listens on, with the port actually bound (never 0). */
   public InetSocketAddress address() {
     return address;
+  }
+
+  /**
+   * The admin listener's address (metrics, health), with the port actually bound; empty when the
+   * relay has none.
+   */
+  public java.util.Optional<InetSocketAddress> adminAddress() {
+    return java.util.Optional.ofNullable(adminChannel)
+        .map(c -> (InetSocketAddress) c.localAddress());
   }
 
   /** The certificate the relay serves. */
@@ -154,11 +178,45 @@ public final class Relay implements AutoCloseable {
     return key;
   }
 
-  /** Removes a user; its key stops working as soon as this returns. */
+  /** As {@link #addUser(String)}, with limits. */
+  public AccessKey addUser(String name, Limits limits) {
+    String host = address.getAddress().getHostAddress();
+    AccessKey key =
+        Users.in(stateDir)
+            .add(name, Destination.of(host, address.getPort()), certificate(), limits);
+    watcher.poll();
+    return key;
+  }
+
+  /** Changes a user's limits; they apply as soon as this returns. */
+  public Limits setLimits(String name, java.util.function.UnaryOperator<Limits> change) {
+    Limits l = Users.in(stateDir).setLimits(name, change);
+    watcher.poll();
+    return l;
+  }
+
+  /**
+   * Gives a user a new token and returns the new access key; the old one is refused and the user's
+   * open connections are closed as soon as this returns.
+   */
+  public AccessKey rotateUser(String name) {
+    String host = address.getAddress().getHostAddress();
+    AccessKey key =
+        Users.in(stateDir).rotate(name, Destination.of(host, address.getPort()), certificate());
+    watcher.poll();
+    return key;
+  }
+
+  /** Removes a user; its key stops working and its connections close as soon as this returns. */
   public boolean removeUser(String name) {
     boolean removed = Users.in(stateDir).remove(name);
     watcher.poll();
     return removed;
+  }
+
+  /** Saves every user's usage to the state directory now (it is also saved periodically). */
+  public void saveUsage() {
+    accounts.save();
   }
 
   /**
@@ -169,11 +227,61 @@ public final class Relay implements AutoCloseable {
     watcher.poll();
   }
 
+  /**
+   * Reads the users file and the certificate again (SIGHUP does this), and serves the new
+   * certificate to new connections; open connections keep theirs, so no tunnel drops. A relay
+   * started with {@link Builder#identity} has no files to re-read and keeps its certificate. A
+   * certificate that does not load is logged and the previous one stays in force.
+   */
+  public synchronized void reload() {
+    watcher.reload();
+    if (certFile == null) {
+      return;
+    }
+    try {
+      CertifiedKey next = RelayCertificate.load(certFile, keyFile);
+      ssl.swap(Builder.tlsContext(next));
+      identity = next;
+      log.info("certificate reloaded from {}: pin {}", certFile, next.pin());
+    } catch (RuntimeException e) {
+      log.error("certificate not reloaded, the previous one stays in force: {}", e.getMessage());
+    }
+  }
+
+  /**
+   * Drains: stops accepting connections (the admin listener's {@code /readyz} turns 503), waits for
+   * users' connections to finish, for at most {@code max}, then {@link #close}s. Blocks the calling
+   * thread.
+   */
+  public void drain(Duration max) {
+    serverChannel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    int open = accounts.openConnections();
+    if (open > 0) {
+      log.info("draining: {} user connections open, waiting up to {} s", open, max.toSeconds());
+    }
+    long deadline = System.nanoTime() + max.toNanos();
+    try {
+      while (accounts.openConnections() > 0 && System.nanoTime() - deadline < 0) {
+        Thread.sleep(50);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    open = accounts.openConnections();
+    if (open > 0) {
+      log.info("drain time over: closing {} user connections", open);
+    }
+    close();
+  }
+
   /** Stops listening, closes every connection and waits (at most a few seconds) for that. */
   @Override
   public void close() {
     watcher.close();
     serverChannel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    if (adminChannel != null) {
+      adminChannel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    }
     boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
     workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
     boss.terminationFuture().awaitUninterruptibly(3, TimeUnit.SECONDS);
@@ -183,6 +291,7 @@ public final class Relay implements AutoCloseable {
     if (ownResolver != null) {
       ownResolver.close();
     }
+    accounts.save();
     log.info("stopped listening on {}", hostPort(address));
   }
 
@@ -196,8 +305,11 @@ public final class Relay implements AutoCloseable {
    * the state directory's certificate (generated on first start); no destination exceptions; the
    * built-in decoy page and no fallback server; the JVM's resolver; TLS handshake (and the bytes
    * before it) within 60 s, as nginx; idle timeout 5 min; outbound connect timeout 10 s; users file
-   * polled every second; request heads within 60 s and kept-alive connections closed after 75 s
-   * quiet (nginx's defaults); Netty's default number of I/O threads.
+   * polled, and users' limits enforced on open connections, every second; usage saved every minute
+   * and at close; request heads within 60 s and kept-alive connections closed after 75 s quiet
+   * (nginx's defaults); Netty's default number of I/O threads; per source address at most 256
+   * unauthenticated connections and 100 new connections a second, and unauthenticated connections
+   * in all at most half the open-file limit; no admin listener.
    */
   public static final class Builder {
     private InetSocketAddress listen = new InetSocketAddress("0.0.0.0", 443);
@@ -213,6 +325,13 @@ public final class Relay implements AutoCloseable {
     private Duration usersPollInterval = Duration.ofSeconds(1);
     private Duration requestTimeout = Duration.ofSeconds(60);
     private Duration keepAliveTimeout = Duration.ofSeconds(75);
+    private Duration usageSaveInterval = Duration.ofMinutes(1);
+    private InetSocketAddress admin;
+    private Path certFile;
+    private Path keyFile;
+    private int maxUnauthenticatedPerSource = 256;
+    private int maxUnauthenticated = defaultMaxUnauthenticated();
+    private int acceptsPerSecondPerSource = 100;
     private int ioThreads;
     private boolean logDestinations;
 
@@ -234,6 +353,16 @@ public final class Relay implements AutoCloseable {
 
     public Builder stateDir(Path dir) {
       this.stateDir = dir;
+      return this;
+    }
+
+    /**
+     * Serves the key and certificate in these PEM files instead of the state directory's, and reads
+     * them again when they change or on {@link Relay#reload}.
+     */
+    public Builder identityFiles(Path cert, Path key) {
+      this.certFile = cert;
+      this.keyFile = key;
       return this;
     }
 
@@ -296,8 +425,9 @@ public final class Relay implements AutoCloseable {
     }
 
     /**
-     * How long a request head may take to arrive, counted from the connection's start (or from the
-     * first byte of a kept-alive connection's next request). Default 60 s, nginx's.
+     * How long a request head may take to arrive, counted from the connection's start or the
+     * previous response; also closes kept-alive connections that stay quiet that long. Default 60
+     * s.
      */
     public Builder requestTimeout(Duration d) {
       this.requestTimeout = positive("request timeout", d);
@@ -315,6 +445,64 @@ public final class Relay implements AutoCloseable {
 
     public Builder usersPollInterval(Duration d) {
       this.usersPollInterval = positive("users poll interval", d);
+      return this;
+    }
+
+    /**
+     * Serves metrics ({@code /metrics}) and health ({@code /healthz}, {@code /readyz}) over plain
+     * HTTP on {@code address}, which should be loopback or private. Default: no admin listener.
+     */
+    public Builder admin(InetSocketAddress address) {
+      this.admin = address;
+      return this;
+    }
+
+    /**
+     * At most this many connections that have not authenticated (yet) from one source address; more
+     * are closed at once. Default 64.
+     */
+    public Builder maxUnauthenticatedPerSource(int n) {
+      this.maxUnauthenticatedPerSource = atLeastOne("max unauthenticated per source", n);
+      return this;
+    }
+
+    /**
+     * At most this many unauthenticated connections in all, so that descriptors stay for users'
+     * connections and their destinations. Default: half the open-file limit ({@code ulimit -n}).
+     */
+    public Builder maxUnauthenticated(int n) {
+      this.maxUnauthenticated = atLeastOne("max unauthenticated", n);
+      return this;
+    }
+
+    /**
+     * New connections one source address may open per second (with a second's burst). Default 100.
+     */
+    public Builder acceptsPerSecondPerSource(int n) {
+      this.acceptsPerSecondPerSource = atLeastOne("accepts per second per source", n);
+      return this;
+    }
+
+    private static int atLeastOne(String what, int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException(what + ": " + n + " (expected: at least 1)");
+      }
+      return n;
+    }
+
+    /** Half the process's open-file limit, or 4096 where it cannot be read. */
+    static int defaultMaxUnauthenticated() {
+      if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+          instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+        return (int)
+            Math.max(16, Math.min(Integer.MAX_VALUE, unix.getMaxFileDescriptorCount() / 2));
+      }
+      return 4096;
+    }
+
+    /** How often users' usage is saved to the state directory; also at close. Default 1 min. */
+    public Builder usageSaveInterval(Duration d) {
+      this.usageSaveInterval = positive("usage save interval", d);
       return this;
     }
 
@@ -351,12 +539,172 @@ public final class Relay implements AutoCloseable {
       CertifiedKey key =
           identity != null
               ? identity
-              : RelayCertificate.loadOrCreate(stateDir, listen.getHostString());
+              : certFile != null
+                  ? RelayCertificate.load(certFile, keyFile)
+                  : RelayCertificate.loadOrCreate(stateDir, listen.getHostString());
+      Path watchedCert =
+          identity != null
+              ? null
+              : certFile != null ? certFile : stateDir.resolve(RelayCertificate.CERT_FILE);
+      Path watchedKey =
+          identity != null
+              ? null
+              : keyFile != null ? keyFile : stateDir.resolve(RelayCertificate.KEY_FILE);
       DecoySite decoy = new DecoySite(decoyDir);
       Authenticator auth = new Authenticator();
-      UsersWatcher watcher = new UsersWatcher(stateDir.resolve(Users.FILE_NAME), auth);
+      Path usageFile = stateDir.resolve(Usage.FILE_NAME);
+      Accounts accounts = new Accounts(Usage.load(usageFile, Clock.systemUTC()), usageFile);
+      UsersWatcher watcher = new UsersWatcher(stateDir.resolve(Users.FILE_NAME), auth, accounts);
+      String version = Relay.class.getPackage().getImplementationVersion();
+      Metrics metrics = new Metrics(accounts, version == null ? "development" : version);
+      accounts.metrics(metrics);
       watcher.loadOrThrow();
 
+      SwappableSslContext ssl = new SwappableSslContext(tlsContext(key));
+
+      Resolver ownResolver = resolver == null ? new SystemResolver(32, 4096) : null;
+      Resolver resolver = ownResolver != null ? ownResolver : this.resolver;
+      ThreadPoolExecutor blocking =
+          new ThreadPoolExecutor(
+              32, 32, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(4096), daemon("relay-dns"));
+      blocking.allowCoreThreadTimeOut(true);
+      ScheduledExecutorService scheduler =
+          Executors.newSingleThreadScheduledExecutor(daemon("relay-users"));
+      DestinationPolicy policy = new DestinationPolicy(allowed);
+      RelayContext rc =
+          new RelayContext(
+              auth,
+              new Dialer(resolver, policy, (int) connectTimeout.toMillis(), metrics::connectTime),
+              decoy,
+              new DohResponder(resolver, policy),
+              blocking,
+              requestTimeout.toMillis(),
+              keepAliveTimeout.toMillis(),
+              fallback,
+              logDestinations,
+              accounts,
+              metrics);
+
+      SourceLimits sourceLimits =
+          new SourceLimits(
+              maxUnauthenticatedPerSource, maxUnauthenticated, acceptsPerSecondPerSource, metrics);
+      scheduler.scheduleWithFixedDelay(sourceLimits::forgetIdle, 10, 10, TimeUnit.SECONDS);
+      EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+      EventLoopGroup workers =
+          new MultiThreadIoEventLoopGroup(ioThreads, NioIoHandler.newFactory());
+      ChannelFuture bound =
+          TunnelOptions.inbound(new ServerBootstrap())
+              .group(boss, workers)
+              .channel(NioServerSocketChannel.class)
+              .option(ChannelOption.SO_BACKLOG, 1024)
+              .childHandler(
+                  new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
+                    private final RelayInitializer relay =
+                        new RelayInitializer(
+                            ssl, rc, handshakeTimeout.toMillis(), idleTimeout.toMillis());
+
+                    @Override
+                    protected void initChannel(io.netty.channel.Channel ch) {
+                      ch.pipeline().addLast("source-limits", sourceLimits).addLast(relay);
+                    }
+                  })
+              .bind(listen)
+              .awaitUninterruptibly();
+      if (!bound.isSuccess()) {
+        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        blocking.shutdownNow();
+        scheduler.shutdownNow();
+        if (ownResolver != null) {
+          ownResolver.close();
+        }
+        throw new UncheckedIOException(
+            "cannot listen on " + hostPort(listen) + ": " + bindError(bound.cause(), listen),
+            bound.cause() instanceof java.io.IOException io
+                ? io
+                : new java.io.IOException(bound.cause()));
+      }
+      InetSocketAddress actual = (InetSocketAddress) bound.channel().localAddress();
+      Channel adminChannel = null;
+      if (admin != null) {
+        Channel main = bound.channel();
+        ChannelFuture adminBound =
+            new ServerBootstrap()
+                .group(boss, workers)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new AdminServer(metrics, main::isActive))
+                .bind(admin)
+                .awaitUninterruptibly();
+        if (!adminBound.isSuccess()) {
+          main.close().awaitUninterruptibly();
+          boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+          workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+          blocking.shutdownNow();
+          scheduler.shutdownNow();
+          if (ownResolver != null) {
+            ownResolver.close();
+          }
+          throw new UncheckedIOException(
+              "cannot listen on "
+                  + hostPort(admin)
+                  + " (--admin): "
+                  + bindError(adminBound.cause(), admin),
+              new java.io.IOException(adminBound.cause()));
+        }
+        adminChannel = adminBound.channel();
+        log.info(
+            "admin (metrics, health) on http://{}",
+            hostPort((InetSocketAddress) adminChannel.localAddress()));
+      }
+      watcher.start(scheduler, usersPollInterval);
+      long enforceMs = Math.max(10, usersPollInterval.toMillis());
+      scheduler.scheduleWithFixedDelay(
+          accounts::enforce, enforceMs, enforceMs, TimeUnit.MILLISECONDS);
+      long saveMs = usageSaveInterval.toMillis();
+      scheduler.scheduleWithFixedDelay(accounts::save, saveMs, saveMs, TimeUnit.MILLISECONDS);
+      log.info("listening on {}", hostPort(actual));
+      log.debug("TLS engine: {}", TlsEngines.describe());
+      log.info(
+          "pin {}, {} users, state {}{}",
+          key.pin(),
+          auth.size(),
+          stateDir,
+          allowed.isEmpty() ? "" : ", destinations also allowed: " + allowed);
+      Relay relay =
+          new Relay(
+              stateDir,
+              key,
+              actual,
+              bound.channel(),
+              boss,
+              workers,
+              blocking,
+              scheduler,
+              watcher,
+              ownResolver,
+              accounts);
+      relay.adminChannel = adminChannel;
+      relay.ssl = ssl;
+      relay.certFile = watchedCert;
+      relay.keyFile = watchedKey;
+      if (watchedCert != null) {
+        FileWatcher certWatch = new FileWatcher(List.of(watchedCert, watchedKey));
+        certWatch.changed(); // as loaded
+        scheduler.scheduleWithFixedDelay(
+            () -> {
+              if (certWatch.changed()) {
+                relay.reload();
+              }
+            },
+            enforceMs,
+            enforceMs,
+            TimeUnit.MILLISECONDS);
+      }
+      return relay;
+    }
+
+    /** The server TLS context for {@code key}. */
+    static SslContext tlsContext(CertifiedKey key) {
       SslContext ssl;
       try {
         ssl =
@@ -381,76 +729,7 @@ public final class Relay implements AutoCloseable {
         throw new IllegalArgumentException(
             "cannot use the relay certificate: " + e.getMessage(), e);
       }
-
-      Resolver ownResolver = resolver == null ? new SystemResolver(32, 4096) : null;
-      Resolver resolver = ownResolver != null ? ownResolver : this.resolver;
-      ThreadPoolExecutor blocking =
-          new ThreadPoolExecutor(
-              32, 32, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(4096), daemon("relay-dns"));
-      blocking.allowCoreThreadTimeOut(true);
-      ScheduledExecutorService scheduler =
-          Executors.newSingleThreadScheduledExecutor(daemon("relay-users"));
-      DestinationPolicy policy = new DestinationPolicy(allowed);
-      RelayContext rc =
-          new RelayContext(
-              auth,
-              new Dialer(resolver, policy, (int) connectTimeout.toMillis()),
-              decoy,
-              new DohResponder(resolver, policy),
-              blocking,
-              requestTimeout.toMillis(),
-              keepAliveTimeout.toMillis(),
-              fallback,
-              logDestinations);
-
-      EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-      EventLoopGroup workers =
-          new MultiThreadIoEventLoopGroup(ioThreads, NioIoHandler.newFactory());
-      ChannelFuture bound =
-          TunnelOptions.inbound(new ServerBootstrap())
-              .group(boss, workers)
-              .channel(NioServerSocketChannel.class)
-              .option(ChannelOption.SO_BACKLOG, 1024)
-              .childHandler(
-                  new RelayInitializer(
-                      ssl, rc, handshakeTimeout.toMillis(), idleTimeout.toMillis()))
-              .bind(listen)
-              .awaitUninterruptibly();
-      if (!bound.isSuccess()) {
-        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        blocking.shutdownNow();
-        scheduler.shutdownNow();
-        if (ownResolver != null) {
-          ownResolver.close();
-        }
-        throw new UncheckedIOException(
-            "cannot listen on " + hostPort(listen) + ": " + bindError(bound.cause(), listen),
-            bound.cause() instanceof java.io.IOException io
-                ? io
-                : new java.io.IOException(bound.cause()));
-      }
-      InetSocketAddress actual = (InetSocketAddress) bound.channel().localAddress();
-      watcher.start(scheduler, usersPollInterval);
-      log.info("listening on {}", hostPort(actual));
-      log.debug("TLS engine: {}", TlsEngines.describe());
-      log.info(
-          "pin {}, {} users, state {}{}",
-          key.pin(),
-          auth.size(),
-          stateDir,
-          allowed.isEmpty() ? "" : ", destinations also allowed: " + allowed);
-      return new Relay(
-          stateDir,
-          key,
-          actual,
-          bound.channel(),
-          boss,
-          workers,
-          blocking,
-          scheduler,
-          watcher,
-          ownResolver);
+      return ssl;
     }
 
     private static String bindError(Throwable cause, InetSocketAddress listen) {

@@ -4,10 +4,12 @@ import io.sidestep.core.files.AtomicFiles;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.tls.Pins;
+import io.sidestep.server.internal.Usage;
 import io.sidestep.server.internal.UsersFile;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
@@ -15,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * The users of a relay, kept in the state directory's {@value #FILE_NAME} file.
@@ -31,8 +34,11 @@ public final class Users {
   private static final String LOCK_NAME = "users.lock";
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  /** A user as listed: a name and when it was added. */
-  public record User(String name, Instant created) {}
+  /** A user as listed: a name, when it was added, and its limits. */
+  public record User(String name, Instant created, Limits limits) {}
+
+  /** A user's usage as the relay last saved it: bytes both ways, in all and per UTC day. */
+  public record UsageFigures(long total, Optional<Instant> lastSeen, long inWindow) {}
 
   private final Path stateDir;
 
@@ -52,8 +58,12 @@ public final class Users {
   /** Every user, in the order they were added. */
   public List<User> list() {
     return UsersFile.read(file()).values().stream()
-        .map(e -> new User(e.name(), e.created()))
+        .map(e -> new User(e.name(), e.created(), e.limits()))
         .toList();
+  }
+
+  public Optional<User> get(String name) {
+    return list().stream().filter(u -> u.name().equals(name)).findFirst();
   }
 
   /**
@@ -73,9 +83,14 @@ public final class Users {
   /** Adds a user whose access key pins {@code certificate} (for a relay run with --cert). */
   public AccessKey add(String name, Destination relayAddress, X509Certificate certificate) {
     UsersFile.checkName(name);
-    byte[] raw = new byte[32];
-    RANDOM.nextBytes(raw);
-    String token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    return add(name, relayAddress, certificate, Limits.NONE);
+  }
+
+  /** Adds a user with {@code limits}. */
+  public AccessKey add(
+      String name, Destination relayAddress, X509Certificate certificate, Limits limits) {
+    UsersFile.checkName(name);
+    String token = newToken();
     withLock(
         () -> {
           Map<String, UsersFile.Entry> users = new LinkedHashMap<>(UsersFile.read(file()));
@@ -86,7 +101,10 @@ public final class Users {
           users.put(
               name,
               new UsersFile.Entry(
-                  name, UsersFile.hash(token), Instant.now().truncatedTo(ChronoUnit.SECONDS)));
+                  name,
+                  UsersFile.hash(token),
+                  Instant.now().truncatedTo(ChronoUnit.SECONDS),
+                  limits));
           UsersFile.write(file(), users.values());
           return null;
         });
@@ -108,6 +126,73 @@ public final class Users {
           UsersFile.write(file(), users.values());
           return true;
         });
+  }
+
+  /**
+   * Changes a user's limits.
+   *
+   * @throws IllegalArgumentException when there is no such user
+   */
+  public Limits setLimits(String name, UnaryOperator<Limits> change) {
+    return withLock(
+        () -> {
+          Map<String, UsersFile.Entry> users = new LinkedHashMap<>(UsersFile.read(file()));
+          UsersFile.Entry e = users.get(name);
+          if (e == null) {
+            throw new IllegalArgumentException("no user '" + name + "' in " + file());
+          }
+          Limits next = change.apply(e.limits());
+          users.put(name, e.withLimits(next));
+          UsersFile.write(file(), users.values());
+          return next;
+        });
+  }
+
+  /**
+   * Gives a user a new token and returns its new access key; the old key stops working, and the
+   * running relay closes its connections, within the relay's poll interval.
+   *
+   * @throws IllegalArgumentException when there is no such user
+   */
+  public AccessKey rotate(String name, Destination relayAddress, X509Certificate certificate) {
+    String token = newToken();
+    withLock(
+        () -> {
+          Map<String, UsersFile.Entry> users = new LinkedHashMap<>(UsersFile.read(file()));
+          UsersFile.Entry e = users.get(name);
+          if (e == null) {
+            throw new IllegalArgumentException("no user '" + name + "' in " + file());
+          }
+          users.put(name, e.withTokenHash(UsersFile.hash(token)));
+          UsersFile.write(file(), users.values());
+          return null;
+        });
+    return new AccessKey(name, token, relayAddress, Optional.of(Pins.of(certificate)), name);
+  }
+
+  /**
+   * As {@link #rotate(String, Destination, X509Certificate)}, pinning the state directory's one.
+   */
+  public AccessKey rotate(String name, Destination relayAddress) {
+    return rotate(
+        name,
+        relayAddress,
+        RelayCertificate.loadOrCreate(stateDir, relayAddress.host()).certificate());
+  }
+
+  /** The user's usage as last saved by the relay, with the bytes in its window if it has one. */
+  public UsageFigures usage(String name) {
+    Usage usage = Usage.load(stateDir.resolve(Usage.FILE_NAME), Clock.systemUTC());
+    Usage.Figures f = usage.of(name);
+    Limits limits = get(name).map(User::limits).orElse(Limits.NONE);
+    long window = limits.hasWindow() ? f.inLast(limits.windowDays(), usage.today()) : 0;
+    return new UsageFigures(f.total(), Optional.ofNullable(f.lastSeen()), window);
+  }
+
+  private static String newToken() {
+    byte[] raw = new byte[32];
+    RANDOM.nextBytes(raw);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
   }
 
   private <T> T withLock(java.util.function.Supplier<T> action) {

@@ -73,9 +73,26 @@ final class RelayClient implements AutoCloseable {
   /** Connects with TLS, trusting any certificate (tests compare pins themselves). */
   static RelayClient connect(InetSocketAddress relay, String sni, String protocol)
       throws Exception {
+    return connectFrom(null, relay, sni, protocol);
+  }
+
+  /**
+   * As {@link #connect(InetSocketAddress)}, from {@code source} (any 127.0.0.0/8 address works).
+   */
+  static RelayClient connectFrom(java.net.InetAddress source, InetSocketAddress relay)
+      throws Exception {
+    return connectFrom(source, relay, null, null);
+  }
+
+  private static RelayClient connectFrom(
+      java.net.InetAddress source, InetSocketAddress relay, String sni, String protocol)
+      throws Exception {
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(null, new TrustManager[] {TRUST_ALL}, null);
     Socket raw = new Socket();
+    if (source != null) {
+      raw.bind(new InetSocketAddress(source, 0));
+    }
     raw.connect(relay, TIMEOUT_MS);
     raw.setSoTimeout(TIMEOUT_MS);
     SSLSocket s =

@@ -155,6 +155,13 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
         cause);
   }
 
+  /** The header in which a relay says why it refused the user (a limit, an expiry). */
+  static final String REFUSED_HEADER = "Sidestep-Refused";
+
+  private static String abbreviate(String s) {
+    return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+  }
+
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (promise.isDone()) {
@@ -180,6 +187,20 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
       int status = response.status().code();
       if (status == 200) {
         succeed(ctx);
+      } else if (status == 403 && response.headers().contains(REFUSED_HEADER)) {
+        // The relay refused the user, not the destination: over a limit, expired, too many
+        // connections. Its reason is shown as it came (escaped: it is the relay's text).
+        fail(
+            ctx,
+            new DialException(
+                DialException.Kind.RELAY_UNAVAILABLE,
+                "relay "
+                    + relay()
+                    + " refused user '"
+                    + key.user()
+                    + "': "
+                    + io.sidestep.core.net.Printable.escape(
+                        abbreviate(response.headers().get(REFUSED_HEADER)))));
       } else if (status == 403) {
         fail(
             ctx,

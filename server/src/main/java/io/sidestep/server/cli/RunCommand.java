@@ -2,9 +2,7 @@ package io.sidestep.server.cli;
 
 import io.sidestep.core.net.Cidr;
 import io.sidestep.core.route.Destination;
-import io.sidestep.core.tls.CertifiedKey;
 import io.sidestep.server.Relay;
-import io.sidestep.server.RelayCertificate;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -112,6 +110,46 @@ final class RunCommand implements Callable<Integer> {
               + " user, bytes, duration and result only, so no browsing history.")
   boolean logDestinations;
 
+  @Option(
+      names = "--admin",
+      paramLabel = "HOST:PORT",
+      converter = Options.ListenConverter.class,
+      description =
+          "Serve Prometheus metrics (/metrics) and health checks (/healthz, /readyz) over plain"
+              + " HTTP here, e.g. 127.0.0.1:9090. Keep it on loopback or a private network: it has"
+              + " no password. Default: off.")
+  InetSocketAddress admin;
+
+  @Option(
+      names = "--drain",
+      paramLabel = "SECONDS",
+      description =
+          "On SIGTERM, stop accepting and let users' connections finish for up to this long,"
+              + " then close them. Default: 30.")
+  int drain = 30;
+
+  @Option(
+      names = "--max-unauthenticated-per-source",
+      paramLabel = "N",
+      description =
+          "Close new connections from an address that already has this many connections that"
+              + " have not authenticated. Default: 256.")
+  int maxUnauthenticatedPerSource = 256;
+
+  @Option(
+      names = "--max-unauthenticated",
+      paramLabel = "N",
+      description =
+          "Unauthenticated connections in all; the rest of the open-file limit stays for users."
+              + " Default: half of `ulimit -n`.")
+  Integer maxUnauthenticated;
+
+  @Option(
+      names = "--accepts-per-second-per-source",
+      paramLabel = "N",
+      description = "New connections one address may open per second. Default: 100.")
+  int acceptsPerSecondPerSource = 100;
+
   @Override
   public Integer call() throws InterruptedException {
     if ((cert == null) != (key == null)) {
@@ -128,6 +166,10 @@ final class RunCommand implements Callable<Integer> {
             spec.commandLine(), t[0] + ": " + t[1] + " (expected: at least 1 second)");
       }
     }
+    if (drain < 0) {
+      throw new ParameterException(
+          spec.commandLine(), "--drain: " + drain + " (expected: 0 seconds or more)");
+    }
     Relay.Builder b =
         Relay.builder()
             .listen(listen)
@@ -139,17 +181,32 @@ final class RunCommand implements Callable<Integer> {
             .handshakeTimeout(Duration.ofSeconds(handshakeTimeout))
             .idleTimeout(Duration.ofSeconds(idleTimeout))
             .connectTimeout(Duration.ofSeconds(connectTimeout))
-            .logDestinations(logDestinations);
+            .logDestinations(logDestinations)
+            .admin(admin);
+    try {
+      b.maxUnauthenticatedPerSource(maxUnauthenticatedPerSource)
+          .acceptsPerSecondPerSource(acceptsPerSecondPerSource);
+      if (maxUnauthenticated != null) {
+        b.maxUnauthenticated(maxUnauthenticated);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
     if (cert != null) {
-      CertifiedKey k = RelayCertificate.load(cert, key);
-      b.identity(k);
+      b.identityFiles(cert, key);
     }
     Relay relay = b.start();
+    try {
+      // SIGHUP reloads the users and the certificate; tunnels stay open.
+      sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> relay.reload());
+    } catch (IllegalArgumentException e) {
+      // No SIGHUP on this system: the files are still watched.
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook =
         new Thread(
             () -> {
-              relay.close();
+              relay.drain(Duration.ofSeconds(drain));
               stopped.countDown();
             },
             "relay-shutdown");

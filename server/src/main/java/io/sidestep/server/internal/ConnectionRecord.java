@@ -25,6 +25,9 @@ public final class ConnectionRecord {
   private long down;
   private int dnsQueries;
   private boolean logged;
+  private java.util.function.LongConsumer upMeter = n -> {};
+  private java.util.function.LongConsumer downMeter = n -> {};
+  private java.util.function.Consumer<String> results = r -> {};
 
   public ConnectionRecord(boolean logDestinations) {
     this.logDestinations = logDestinations;
@@ -45,14 +48,30 @@ public final class ConnectionRecord {
   public void result(String r, String detail) {
     this.result = r;
     this.detail = detail;
+    results.accept(r);
+  }
+
+  /**
+   * Where the user's bytes (each way) and results are counted too: its account's usage and the
+   * metrics; set once admitted.
+   */
+  public void meter(
+      java.util.function.LongConsumer up,
+      java.util.function.LongConsumer down,
+      java.util.function.Consumer<String> results) {
+    this.upMeter = up;
+    this.downMeter = down;
+    this.results = results;
   }
 
   public void up(long n) {
     up += n;
+    upMeter.accept(n);
   }
 
   public void down(long n) {
     down += n;
+    downMeter.accept(n);
   }
 
   public void dnsQuery() {

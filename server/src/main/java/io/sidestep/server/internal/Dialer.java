@@ -33,11 +33,22 @@ public final class Dialer {
   private final Resolver resolver;
   private final DestinationPolicy policy;
   private final int connectTimeoutMillis;
+  private final java.util.function.LongConsumer connectTimes;
 
   public Dialer(Resolver resolver, DestinationPolicy policy, int connectTimeoutMillis) {
+    this(resolver, policy, connectTimeoutMillis, n -> {});
+  }
+
+  /** {@code connectTimes} is told each successful dial's duration in nanoseconds. */
+  public Dialer(
+      Resolver resolver,
+      DestinationPolicy policy,
+      int connectTimeoutMillis,
+      java.util.function.LongConsumer connectTimes) {
     this.resolver = resolver;
     this.policy = policy;
     this.connectTimeoutMillis = connectTimeoutMillis;
+    this.connectTimes = connectTimes;
   }
 
   /**
@@ -46,6 +57,13 @@ public final class Dialer {
    */
   public Future<Channel> dial(EventLoop loop, Destination destination) {
     Promise<Channel> promise = loop.newPromise();
+    long start = System.nanoTime();
+    promise.addListener(
+        f -> {
+          if (f.isSuccess()) {
+            connectTimes.accept(System.nanoTime() - start);
+          }
+        });
     if (destination.isIpLiteral()) {
       connectAll(loop, destination, List.of(IpLiterals.parse(destination.host())), promise);
       return promise;

@@ -147,6 +147,12 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
     ex.begin(r);
     if (user != null) {
       ex.record().user(user);
+      String refused = rc.accounts().admit(user, ex.ctx(), ex.record());
+      if (refused != null) {
+        ex.record().result("over-limit", refused);
+        ex.respond(Accounts.refusal(ex.alloc(), refused), false);
+        return;
+      }
       if (r.method().equals(HttpMethod.CONNECT)) {
         connect.start(r);
         return;
@@ -160,6 +166,11 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
         return;
       }
     }
+    rc.metrics()
+        .probe(
+            r.headers().contains(HttpHeaderNames.PROXY_AUTHORIZATION)
+                ? "wrong_credentials"
+                : "no_credentials");
     decoy.start(r);
   }
 }

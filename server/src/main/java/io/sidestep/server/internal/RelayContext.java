@@ -6,8 +6,8 @@ import java.util.concurrent.Executor;
 /**
  * What every connection's handlers share: who the users are, how to reach destinations, the decoy
  * site (or the web server strangers are handed to, when {@code fallback} is not null), the
- * DNS-over-HTTPS responder, the pool for blocking work, the timeouts, and whether connection log
- * lines name destinations.
+ * DNS-over-HTTPS responder, the pool for blocking work, the timeouts, whether connection log lines
+ * name destinations, and the users' limits and usage.
  */
 public record RelayContext(
     Authenticator authenticator,
@@ -18,4 +18,6 @@ public record RelayContext(
     long requestTimeoutMillis,
     long keepAliveTimeoutMillis,
     InetSocketAddress fallback,
-    boolean logDestinations) {}
+    boolean logDestinations,
+    Accounts accounts,
+    Metrics metrics) {}

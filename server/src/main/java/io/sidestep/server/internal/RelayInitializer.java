@@ -43,6 +43,7 @@ public final class RelayInitializer extends ChannelInitializer<SocketChannel> {
   @Override
   protected void initChannel(SocketChannel ch) {
     ch.pipeline()
+        .addLast("first-bytes", new FirstBytes(rc.metrics()))
         .addLast("idle", new IdleStateHandler(0, 0, idleTimeoutMillis, TimeUnit.MILLISECONDS))
         .addLast("idle-close", IdleCloser.INSTANCE)
         .addLast("alert-version", new AlertVersion())

@@ -1,6 +1,7 @@
 package io.sidestep.server.internal;
 
 import io.sidestep.core.files.AtomicFiles;
+import io.sidestep.server.Limits;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -18,8 +19,8 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * The relay's users file: one user per line, {@code NAME sha256:HEX CREATED}, with {@code #}
- * comments.
+ * The relay's users file: one user per line, {@code NAME sha256:HEX CREATED [LIMIT=VALUE ...]},
+ * with {@code #} comments; the limits are those of {@link Limits#fields()}.
  *
  * <p>Tokens are 32 random bytes (256 bits), so a plain SHA-256 of the token is enough to make the
  * file useless to someone who reads it: there is nothing to guess, and a slow password hash would
@@ -29,9 +30,22 @@ public final class UsersFile {
   private UsersFile() {}
 
   /** A user as stored: the token is only ever present as its hash. */
-  public record Entry(String name, byte[] tokenHash, Instant created) {
+  public record Entry(String name, byte[] tokenHash, Instant created, Limits limits) {
     public Entry {
       tokenHash = tokenHash.clone();
+      limits = limits == null ? Limits.NONE : limits;
+    }
+
+    public Entry(String name, byte[] tokenHash, Instant created) {
+      this(name, tokenHash, created, Limits.NONE);
+    }
+
+    public Entry withLimits(Limits l) {
+      return new Entry(name, tokenHash, created, l);
+    }
+
+    public Entry withTokenHash(byte[] hash) {
+      return new Entry(name, hash, created, limits);
     }
 
     @Override
@@ -49,7 +63,8 @@ public final class UsersFile {
   public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
   private static final String HEADER =
-      "# Sidestep relay users: NAME sha256:HEX-OF-TOKEN CREATED. Written by `sidestep-server users`;\n"
+      "# Sidestep relay users: NAME sha256:HEX-OF-TOKEN CREATED [limit=50GB/30d lifetime=1TB\n"
+          + "# expires=2027-01-31 max-conns=N rate=10Mbit/s]. Written by `sidestep-server users`;\n"
           + "# a running relay reloads this file within a second of a change.\n";
 
   public static void checkName(String name) {
@@ -92,9 +107,17 @@ public final class UsersFile {
       }
       String where = file + ":" + (i + 1) + ": ";
       String[] f = line.split("\\s+");
-      if (f.length != 3 || !f[1].startsWith("sha256:") || f[1].length() != 7 + 64) {
+      if (f.length < 3 || !f[1].startsWith("sha256:") || f[1].length() != 7 + 64) {
         throw new IllegalArgumentException(
             where + "'" + abbreviate(line) + "' (expected: NAME sha256:64-HEX-DIGITS CREATED)");
+      }
+      Limits limits = Limits.NONE;
+      for (int k = 3; k < f.length; k++) {
+        try {
+          limits = Limits.parseField(f[k], limits);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(where + e.getMessage(), e);
+        }
       }
       try {
         checkName(f[0]);
@@ -110,7 +133,7 @@ public final class UsersFile {
         throw new IllegalArgumentException(
             where + "'" + abbreviate(line) + "' (expected: NAME sha256:64-HEX-DIGITS CREATED)", e);
       }
-      if (users.put(f[0], new Entry(f[0], hash, created)) != null) {
+      if (users.put(f[0], new Entry(f[0], hash, created, limits)) != null) {
         throw new IllegalArgumentException(where + "user '" + f[0] + "' appears twice");
       }
     }
@@ -125,8 +148,11 @@ public final class UsersFile {
           .append(" sha256:")
           .append(HexFormat.of().formatHex(e.tokenHash))
           .append(' ')
-          .append(e.created())
-          .append('\n');
+          .append(e.created());
+      for (String field : e.limits().fields()) {
+        sb.append(' ').append(field);
+      }
+      sb.append('\n');
     }
     AtomicFiles.write(file, sb.toString().getBytes(StandardCharsets.UTF_8), AtomicFiles.PRIVATE);
   }
