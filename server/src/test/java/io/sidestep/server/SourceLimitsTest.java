@@ -49,11 +49,17 @@ class SourceLimitsTest {
     }
   }
 
+  // One I/O thread: the relay then sees connections in the order they were made, so the one it
+  // refuses is the last one opened (with several, a later connection may become active first).
   @Test
   void oneSourceHoldsAtMostItsShareOfUnauthenticatedConnections() throws Exception {
     List<Socket> held = new ArrayList<>();
     try (AccountsTest.Echo echo = new AccountsTest.Echo();
-        Relay relay = TestRelays.reachingLoopback(state).maxUnauthenticatedPerSource(5).start()) {
+        Relay relay =
+            TestRelays.reachingLoopback(state)
+                .ioThreads(1)
+                .maxUnauthenticatedPerSource(5)
+                .start()) {
       AccessKey key = relay.addUser("alice");
       for (int i = 0; i < 5; i++) {
         held.add(idle(FLOODER, relay.address()));
@@ -113,7 +119,8 @@ class SourceLimitsTest {
   void unauthenticatedConnectionsLeaveRoomForUsers() throws Exception {
     List<Socket> held = new ArrayList<>();
     try (AccountsTest.Echo echo = new AccountsTest.Echo();
-        Relay relay = TestRelays.reachingLoopback(state).maxUnauthenticated(4).start();
+        Relay relay =
+            TestRelays.reachingLoopback(state).ioThreads(1).maxUnauthenticated(4).start();
         RelayClient user = RelayClient.connectFrom(OTHER, relay.address())) {
       AccessKey key = relay.addUser("bob");
       assertThat(user.request(RelayClient.connectRequest(echo.port(), key)).status())
