@@ -425,9 +425,8 @@ public final class Relay implements AutoCloseable {
     }
 
     /**
-     * How long a request head may take to arrive, counted from the connection's start or the
-     * previous response; also closes kept-alive connections that stay quiet that long. Default 60
-     * s.
+     * How long a request head may take to arrive, counted from the connection's start (or from the
+     * first byte of a kept-alive connection's next request). Default 60 s, nginx's.
      */
     public Builder requestTimeout(Duration d) {
       this.requestTimeout = positive("request timeout", d);
@@ -459,7 +458,7 @@ public final class Relay implements AutoCloseable {
 
     /**
      * At most this many connections that have not authenticated (yet) from one source address; more
-     * are closed at once. Default 64.
+     * are closed at once. Default 256.
      */
     public Builder maxUnauthenticatedPerSource(int n) {
       this.maxUnauthenticatedPerSource = atLeastOne("max unauthenticated per source", n);
