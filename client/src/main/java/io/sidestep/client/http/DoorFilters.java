@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
+import io.sidestep.client.DoorCredentials;
 import io.sidestep.client.dial.Dispatcher;
 import io.sidestep.client.pac.Pac;
 import io.sidestep.core.netty.DialException;
@@ -44,6 +45,11 @@ import org.slf4j.LoggerFactory;
  * (taken from this connection's own hop, see {@link Hops}; 504 for a timeout, 403 for a refusal by
  * a rule or the relay's policy). The {@code Via} header LittleProxy adds is removed from requests
  * and responses, so neither origins nor pages see a proxy header.
+ *
+ * <p>With door credentials, a proxy request (CONNECT or absolute-form) without them in {@code
+ * Proxy-Authorization} gets 407, and a request for the door's own pages (the dashboard, the PAC
+ * file) without them in {@code Authorization} gets 401, so a browser can open the dashboard and
+ * asks for them as for any site. The {@code Proxy-Authorization} header is not passed on.
  */
 final class DoorFilters extends HttpFiltersSourceAdapter {
 
@@ -52,18 +58,27 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
   /** The name LittleProxy writes into the {@code Via} headers this door removes. */
   static final String VIA_ALIAS = "sidestep";
 
+  private static final String REALM = "Basic realm=\"" + VIA_ALIAS + "\"";
+
   private static final Pattern OWN_VIA = Pattern.compile("\\d\\.\\d " + VIA_ALIAS);
 
   private final InetSocketAddress socks;
   private final Hops hops;
   private final Dispatcher dispatcher;
   private final HttpDoor.OwnPages pages;
+  private final Optional<DoorCredentials> credentials;
 
-  DoorFilters(InetSocketAddress socks, Hops hops, Dispatcher dispatcher, HttpDoor.OwnPages pages) {
+  DoorFilters(
+      InetSocketAddress socks,
+      Hops hops,
+      Dispatcher dispatcher,
+      HttpDoor.OwnPages pages,
+      Optional<DoorCredentials> credentials) {
     this.socks = socks;
     this.hops = hops;
     this.dispatcher = dispatcher;
     this.pages = pages;
+    this.credentials = credentials;
   }
 
   @Override
@@ -116,8 +131,24 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
         }
         if (request.uri().startsWith("/")) {
           own = true;
+          if (!allowed(request, HttpHeaderNames.AUTHORIZATION)) {
+            return challenge(
+                request,
+                HttpResponseStatus.UNAUTHORIZED,
+                HttpHeaderNames.WWW_AUTHENTICATE,
+                "Sidestep: this page needs the door's user name and password\n");
+          }
           return pac(request, ctx);
         }
+        if (!allowed(request, HttpHeaderNames.PROXY_AUTHORIZATION)) {
+          own = true;
+          return challenge(
+              request,
+              HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED,
+              HttpHeaderNames.PROXY_AUTHENTICATE,
+              "Sidestep: this proxy needs the door's user name and password\n");
+        }
+        request.headers().remove(HttpHeaderNames.PROXY_AUTHORIZATION);
         String badHost = invalidHost(request);
         if (badHost != null) {
           LOG.info(
@@ -148,6 +179,46 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
     };
   }
 
+  /** Whether {@code request} may pass: no door credentials, or them in {@code header}. */
+  private boolean allowed(HttpRequest request, CharSequence header) {
+    return credentials.isEmpty() || credentials.get().matchesBasic(request.headers().get(header));
+  }
+
+  /**
+   * The 401 or 407 asking for the door credentials. The connection stays open only when no body
+   * follows the request, since the request is answered before its body is read.
+   */
+  private static FullHttpResponse challenge(
+      HttpRequest request, HttpResponseStatus status, CharSequence header, String body) {
+    boolean noBody =
+        !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0;
+    FullHttpResponse r =
+        response(
+            status, "text/plain; charset=utf-8", body, noBody && HttpUtil.isKeepAlive(request));
+    if (status.equals(HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED)) {
+      // LittleProxy takes a 407 it is handed for its upstream's and fails on it, and it strips
+      // Proxy-Authenticate; NoVia sets both on the way out.
+      r = new ProxyChallenge(r);
+    }
+    r.headers().set(header, REALM);
+    if (request.method().equals(HttpMethod.HEAD)) {
+      r.content().clear();
+    }
+    return r;
+  }
+
+  /** A 407, handed to LittleProxy as a 401 and made a 407 again by {@link NoVia}. */
+  private static final class ProxyChallenge extends DefaultFullHttpResponse {
+    ProxyChallenge(FullHttpResponse r) {
+      super(
+          r.protocolVersion(),
+          HttpResponseStatus.UNAUTHORIZED,
+          r.content(),
+          r.headers(),
+          r.trailingHeaders());
+    }
+  }
+
   /** Removes the {@code Via} entries LittleProxy added for this door; others stay. */
   static void removeOwnVia(HttpMessage message) {
     List<String> vias = message.headers().getAll(HttpHeaderNames.VIA);
@@ -161,7 +232,10 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
     }
   }
 
-  /** Takes the door's {@code Via} off every response on its way to the browser. */
+  /**
+   * Takes the door's {@code Via} off every response on its way to the browser (and gives a {@link
+   * ProxyChallenge} its 407).
+   */
   @ChannelHandler.Sharable
   static final class NoVia extends ChannelOutboundHandlerAdapter {
     static final String NAME = "sidestep-no-via";
@@ -171,6 +245,10 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
       if (msg instanceof HttpResponse response) {
         removeOwnVia(response);
+      }
+      if (msg instanceof ProxyChallenge challenge) {
+        challenge.setStatus(HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED);
+        challenge.headers().set(HttpHeaderNames.PROXY_AUTHENTICATE, REALM);
       }
       ctx.write(msg, promise);
     }
