@@ -19,12 +19,13 @@ import java.util.regex.Pattern;
 /**
  * The text of the door's own pages in the browser's language (the best match of its {@code
  * Accept-Language}, else English), from {@code http/door_LANG.properties}: UTF-8, one {@code key =
- * text} a line with {@code {name}} for what the door fills in, editable without touching code.
+ * text} a line with {@code {name}} for what the door fills in, editable without touching code. The
+ * dashboard speaks the same languages and matches {@code Accept-Language} here too.
  */
-final class DoorText {
+public final class DoorText {
 
   /** The languages there are texts for, the default first. */
-  static final List<String> LANGUAGES = List.of("en", "ru", "kk");
+  public static final List<String> LANGUAGES = List.of("en", "ru", "kk");
 
   private static final Pattern NAME = Pattern.compile("\\{([a-z_]+)\\}");
 
@@ -43,7 +44,7 @@ final class DoorText {
   }
 
   /** The best match of {@code acceptLanguage} among {@link #LANGUAGES}, else English. */
-  static String language(String acceptLanguage) {
+  public static String language(String acceptLanguage) {
     if (acceptLanguage != null && !acceptLanguage.isBlank()) {
       try {
         String tag = Locale.lookupTag(Locale.LanguageRange.parse(acceptLanguage), LANGUAGES);
