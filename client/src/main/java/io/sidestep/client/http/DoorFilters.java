@@ -189,7 +189,7 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
    * The 401 or 407 asking for the door credentials. The connection stays open only when no body
    * follows the request, since the request is answered before its body is read.
    */
-  private static FullHttpResponse challenge(
+  static FullHttpResponse challenge(
       HttpRequest request, HttpResponseStatus status, CharSequence header, String body) {
     boolean noBody =
         !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0;
