@@ -2,11 +2,13 @@ package io.sidestep.client;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Base64;
 
 /**
  * The user name and password both doors demand when given ({@code --door-credentials
  * USER:PASSWORD}): SOCKS5 user/password authentication (RFC 1929) and HTTP {@code
- * Proxy-Authorization: Basic}. Required whenever a door listens on a non-loopback address. {@link
+ * Proxy-Authorization: Basic} (the HTTP door's own pages ask for the same with {@code
+ * Authorization: Basic}). Required whenever a door listens on a non-loopback address. {@link
  * #toString()} masks the password.
  */
 public record DoorCredentials(String user, String password) {
@@ -54,6 +56,26 @@ public record DoorCredentials(String user, String password) {
             password.getBytes(StandardCharsets.UTF_8),
             this.password.getBytes(StandardCharsets.UTF_8));
     return u & p;
+  }
+
+  /**
+   * Checks the value of an {@code Authorization} or {@code Proxy-Authorization} header: {@code
+   * Basic} and the user and password in base64, compared as {@link #matches} does.
+   */
+  public boolean matchesBasic(String header) {
+    if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
+      return false;
+    }
+    String decoded;
+    try {
+      decoded =
+          new String(
+              Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+    int colon = decoded.indexOf(':');
+    return colon >= 0 && matches(decoded.substring(0, colon), decoded.substring(colon + 1));
   }
 
   @Override

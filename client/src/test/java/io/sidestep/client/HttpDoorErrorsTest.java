@@ -165,6 +165,44 @@ class HttpDoorErrorsTest {
   }
 
   @Test
+  void aFailedConnectIsExplainedInTheBrowsersLanguage() throws IOException {
+    String target = "127.0.0.1:" + closedPort;
+    assertThat(failedConnect("ru-RU,ru;q=0.9,en;q=0.5"))
+        .startsWith("Sidestep не смог соединиться с " + target + ": ")
+        .contains("адресат отказал в соединении");
+    assertThat(failedConnect("kk"))
+        .startsWith("Sidestep " + target + " мекенжайына қосыла алмады: ")
+        .contains("мекенжай қосылудан бас тартты");
+    assertThat(failedConnect("de-DE, fr;q=0.5"))
+        .startsWith("Sidestep could not reach " + target + ": ")
+        .contains("the destination refused the connection");
+  }
+
+  /** The page for a CONNECT to the closed port that asks for {@code languages}. */
+  private static String failedConnect(String languages) throws IOException {
+    try (Socket s = new Socket()) {
+      s.connect(client.httpAddress(), 5000);
+      s.setSoTimeout(10_000);
+      String target = "127.0.0.1:" + closedPort;
+      s.getOutputStream()
+          .write(
+              ("CONNECT "
+                      + target
+                      + " HTTP/1.1\r\nHost: "
+                      + target
+                      + "\r\nAccept-Language: "
+                      + languages
+                      + "\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      InputStream in = s.getInputStream();
+      String head = HttpDoorTest.readHead(in);
+      assertThat(head).startsWith("HTTP/1.1 502").contains("nosniff");
+      assertThat(head.toLowerCase(Locale.ROOT)).contains("text/plain; charset=utf-8");
+      return new String(in.readNBytes(contentLength(head)), StandardCharsets.UTF_8);
+    }
+  }
+
+  @Test
   void anOriginsOwn502PassesUnchanged() throws Exception {
     HttpResponse<String> r =
         get(http, "http://127.0.0.1:" + origin.getAddress().getPort() + "/upstream");

@@ -1,5 +1,6 @@
 package io.sidestep.client.dashboard;
 
+import io.sidestep.client.http.DoorText;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -19,7 +20,7 @@ import java.util.TreeMap;
 final class Messages {
 
   /** The languages there are strings for, the default first. */
-  static final List<String> LANGUAGES = List.of("en", "ru", "kk");
+  static final List<String> LANGUAGES = DoorText.LANGUAGES;
 
   private Messages() {}
 
@@ -48,16 +49,6 @@ final class Messages {
     if (asked != null && LANGUAGES.contains(asked.toLowerCase(Locale.ROOT))) {
       return asked.toLowerCase(Locale.ROOT);
     }
-    if (acceptLanguage != null && !acceptLanguage.isBlank()) {
-      try {
-        String tag = Locale.lookupTag(Locale.LanguageRange.parse(acceptLanguage), LANGUAGES);
-        if (tag != null) {
-          return tag;
-        }
-      } catch (IllegalArgumentException e) {
-        // a malformed header: the default
-      }
-    }
-    return LANGUAGES.get(0);
+    return DoorText.language(acceptLanguage);
   }
 }

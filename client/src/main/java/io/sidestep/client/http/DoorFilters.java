@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
+import io.sidestep.client.DoorCredentials;
 import io.sidestep.client.dial.Dispatcher;
 import io.sidestep.client.pac.Pac;
 import io.sidestep.core.netty.DialException;
@@ -39,11 +40,17 @@ import org.slf4j.LoggerFactory;
  * the door itself) gets the PAC file. A CONNECT to a valid host is handed to the core ({@link
  * HandOff}), which answers it with this door's pages. Every answer LittleProxy makes up itself (a
  * 502 for a connection the core could not make, a 400 or 504; text/html that may echo the raw
- * request line) is replaced by the door's own text/plain page, which never repeats the request: for
- * a failed connection it names the destination, the route the router chose and why, and the failure
- * (taken from this connection's own hop, see {@link Hops}; 504 for a timeout, 403 for a refusal by
- * a rule or the relay's policy). The {@code Via} header LittleProxy adds is removed from requests
- * and responses, so neither origins nor pages see a proxy header.
+ * request line) is replaced by the door's own text/plain page, in the browser's language (see
+ * {@link DoorText}), which never repeats the request: for a failed connection it names the
+ * destination, the route the router chose and why, and the failure (taken from this connection's
+ * own hop, see {@link Hops}; 504 for a timeout, 403 for a refusal by a rule or the relay's policy).
+ * The {@code Via} header LittleProxy adds is removed from requests and responses, so neither
+ * origins nor pages see a proxy header.
+ *
+ * <p>With door credentials, a proxy request (CONNECT or absolute-form) without them in {@code
+ * Proxy-Authorization} gets 407, and a request for the door's own pages (the dashboard, the PAC
+ * file) without them in {@code Authorization} gets 401, so a browser can open the dashboard and
+ * asks for them as for any site. The {@code Proxy-Authorization} header is not passed on.
  */
 final class DoorFilters extends HttpFiltersSourceAdapter {
 
@@ -52,18 +59,27 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
   /** The name LittleProxy writes into the {@code Via} headers this door removes. */
   static final String VIA_ALIAS = "sidestep";
 
+  private static final String REALM = "Basic realm=\"" + VIA_ALIAS + "\"";
+
   private static final Pattern OWN_VIA = Pattern.compile("\\d\\.\\d " + VIA_ALIAS);
 
   private final InetSocketAddress socks;
   private final Hops hops;
   private final Dispatcher dispatcher;
   private final HttpDoor.OwnPages pages;
+  private final Optional<DoorCredentials> credentials;
 
-  DoorFilters(InetSocketAddress socks, Hops hops, Dispatcher dispatcher, HttpDoor.OwnPages pages) {
+  DoorFilters(
+      InetSocketAddress socks,
+      Hops hops,
+      Dispatcher dispatcher,
+      HttpDoor.OwnPages pages,
+      Optional<DoorCredentials> credentials) {
     this.socks = socks;
     this.hops = hops;
     this.dispatcher = dispatcher;
     this.pages = pages;
+    this.credentials = credentials;
   }
 
   @Override
@@ -116,8 +132,24 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
         }
         if (request.uri().startsWith("/")) {
           own = true;
+          if (!allowed(request, HttpHeaderNames.AUTHORIZATION)) {
+            return challenge(
+                request,
+                HttpResponseStatus.UNAUTHORIZED,
+                HttpHeaderNames.WWW_AUTHENTICATE,
+                DoorText.of(request).get("door.auth.page") + "\n");
+          }
           return pac(request, ctx);
         }
+        if (!allowed(request, HttpHeaderNames.PROXY_AUTHORIZATION)) {
+          own = true;
+          return challenge(
+              request,
+              HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED,
+              HttpHeaderNames.PROXY_AUTHENTICATE,
+              DoorText.of(request).get("door.auth.proxy") + "\n");
+        }
+        request.headers().remove(HttpHeaderNames.PROXY_AUTHORIZATION);
         String badHost = invalidHost(request);
         if (badHost != null) {
           LOG.info(
@@ -126,7 +158,7 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
           return response(
               HttpResponseStatus.BAD_REQUEST,
               "text/plain; charset=utf-8",
-              "Sidestep cannot go there: " + badHost + "\n",
+              DoorText.of(request).get("door.bad_host", "detail", badHost) + "\n",
               false);
         }
         Destination destination =
@@ -148,6 +180,46 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
     };
   }
 
+  /** Whether {@code request} may pass: no door credentials, or them in {@code header}. */
+  private boolean allowed(HttpRequest request, CharSequence header) {
+    return credentials.isEmpty() || credentials.get().matchesBasic(request.headers().get(header));
+  }
+
+  /**
+   * The 401 or 407 asking for the door credentials. The connection stays open only when no body
+   * follows the request, since the request is answered before its body is read.
+   */
+  static FullHttpResponse challenge(
+      HttpRequest request, HttpResponseStatus status, CharSequence header, String body) {
+    boolean noBody =
+        !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0;
+    FullHttpResponse r =
+        response(
+            status, "text/plain; charset=utf-8", body, noBody && HttpUtil.isKeepAlive(request));
+    if (status.equals(HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED)) {
+      // LittleProxy takes a 407 it is handed for its upstream's and fails on it, and it strips
+      // Proxy-Authenticate; NoVia sets both on the way out.
+      r = new ProxyChallenge(r);
+    }
+    r.headers().set(header, REALM);
+    if (request.method().equals(HttpMethod.HEAD)) {
+      r.content().clear();
+    }
+    return r;
+  }
+
+  /** A 407, handed to LittleProxy as a 401 and made a 407 again by {@link NoVia}. */
+  private static final class ProxyChallenge extends DefaultFullHttpResponse {
+    ProxyChallenge(FullHttpResponse r) {
+      super(
+          r.protocolVersion(),
+          HttpResponseStatus.UNAUTHORIZED,
+          r.content(),
+          r.headers(),
+          r.trailingHeaders());
+    }
+  }
+
   /** Removes the {@code Via} entries LittleProxy added for this door; others stay. */
   static void removeOwnVia(HttpMessage message) {
     List<String> vias = message.headers().getAll(HttpHeaderNames.VIA);
@@ -161,7 +233,10 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
     }
   }
 
-  /** Takes the door's {@code Via} off every response on its way to the browser. */
+  /**
+   * Takes the door's {@code Via} off every response on its way to the browser (and gives a {@link
+   * ProxyChallenge} its 407).
+   */
   @ChannelHandler.Sharable
   static final class NoVia extends ChannelOutboundHandlerAdapter {
     static final String NAME = "sidestep-no-via";
@@ -171,6 +246,10 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
       if (msg instanceof HttpResponse response) {
         removeOwnVia(response);
+      }
+      if (msg instanceof ProxyChallenge challenge) {
+        challenge.setStatus(HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED);
+        challenge.headers().set(HttpHeaderNames.PROXY_AUTHENTICATE, REALM);
       }
       ctx.write(msg, promise);
     }
@@ -182,24 +261,37 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
    */
   static FullHttpResponse connectFailure(
       HttpRequest request, Destination destination, Optional<Hops.Failure> failure) {
-    String where = shown(destination);
+    DoorText text = DoorText.of(request);
+    String where = shown(destination, text);
     Decision decision = failure.map(Hops.Failure::decision).orElse(null);
     DialException.Kind kind = failure.map(f -> f.cause().kind()).orElse(DialException.Kind.GENERAL);
     String body;
     if (kind == DialException.Kind.REJECTED && decision != null) {
-      body = "Sidestep refused " + where + ": " + decision.reason() + "\n";
+      body = text.get("door.refused", "destination", where, "reason", decision.reason()) + "\n";
     } else {
+      String why =
+          failure
+              .map(
+                  f ->
+                      text.get(
+                          "door.failure",
+                          "headline",
+                          text.get("door.kind." + kind.name()),
+                          "detail",
+                          String.valueOf(f.cause().getMessage())))
+              .orElse(text.get("door.failure.unknown"));
       body =
-          "Sidestep could not reach "
-              + where
-              + ": "
-              + failure
-                  .map(f -> headline(kind) + " (" + f.cause().getMessage() + ")")
-                  .orElse("the connection failed (the client's log says why)")
+          text.get("door.unreachable", "destination", where, "failure", why)
               + "\n"
               + (decision == null
                   ? ""
-                  : "Route: " + decision.action() + ", " + decision.reason() + "\n");
+                  : text.get(
+                          "door.route",
+                          "route",
+                          decision.action().toString(),
+                          "reason",
+                          decision.reason())
+                      + "\n");
     }
     return page(request, failure.isPresent() ? status(kind) : HttpResponseStatus.BAD_GATEWAY, body);
   }
@@ -207,22 +299,21 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
   /** The door's page in place of one LittleProxy made up, with its status and nothing it echoed. */
   static FullHttpResponse ownPage(
       HttpRequest request, HttpResponseStatus status, Destination destination) {
+    DoorText text = DoorText.of(request);
     String why =
         switch (status.code()) {
-          case 400 -> "it is not a request this proxy can forward";
-          case 502 -> "it names no destination this proxy can use";
-          case 504 -> "the destination did not answer in time";
-          default -> "the proxy could not forward it (" + status.code() + ")";
+          case 400, 502, 504 -> text.get("door.unserved." + status.code());
+          default -> text.get("door.unserved.other", "status", String.valueOf(status.code()));
         };
     return page(
         request,
         status,
-        "Sidestep could not serve this request for " + shown(destination) + ": " + why + "\n");
+        text.get("door.unserved", "destination", shown(destination, text), "why", why) + "\n");
   }
 
   /** The destination as the door shows it: normalised, never the raw request text. */
-  private static String shown(Destination destination) {
-    return destination == null ? "the destination" : destination.authority();
+  private static String shown(Destination destination, DoorText text) {
+    return destination == null ? text.get("door.unserved.destination") : destination.authority();
   }
 
   private static FullHttpResponse page(
@@ -240,21 +331,6 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
       case TIMEOUT -> HttpResponseStatus.GATEWAY_TIMEOUT;
       case REJECTED, RELAY_REFUSED -> HttpResponseStatus.FORBIDDEN;
       default -> HttpResponseStatus.BAD_GATEWAY;
-    };
-  }
-
-  private static String headline(DialException.Kind kind) {
-    return switch (kind) {
-      case REJECTED -> "a rule rejected it";
-      case RELAY_REFUSED -> "the relay refused this destination by its policy";
-      case NAME_NOT_RESOLVED -> "the name did not resolve";
-      case CONNECTION_REFUSED -> "the destination refused the connection";
-      case UNREACHABLE -> "the destination could not be reached";
-      case TIMEOUT -> "the connection timed out";
-      case RELAY_UNREACHABLE_DESTINATION -> "the relay could not reach the destination";
-      case RELAY_UNAVAILABLE -> "no relay could be used";
-      case OVERLOADED -> "too many look-ups at once";
-      case GENERAL -> "the connection failed";
     };
   }
 
@@ -276,7 +352,7 @@ final class DoorFilters extends HttpFiltersSourceAdapter {
       return response(
           HttpResponseStatus.NOT_FOUND,
           "text/plain; charset=utf-8",
-          "This is the Sidestep HTTP proxy; its PAC file is at /proxy.pac\n",
+          DoorText.of(request).get("door.not_found") + "\n",
           HttpUtil.isKeepAlive(request));
     }
     // The address the browser reached this door at, never the Host header (that would let a page

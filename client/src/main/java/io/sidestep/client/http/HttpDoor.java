@@ -10,7 +10,6 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Optional;
 import org.littleshoot.proxy.HttpProxyServer;
-import org.littleshoot.proxy.ProxyAuthenticator;
 import org.littleshoot.proxy.TransportProtocol;
 import org.littleshoot.proxy.impl.DefaultHttpProxyServer;
 import org.littleshoot.proxy.impl.ServerGroup;
@@ -18,16 +17,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP proxy door. LittleProxy parses every request and checks the door credentials. A CONNECT
- * then leaves it: the core answers it and splices the tunnel on the connection itself, as for the
- * SOCKS5 door (see {@link HandOff}). Plain HTTP stays LittleProxy's (absolute-form, keep-alive,
- * hop-by-hop headers), and its upstream is an internal SOCKS5 listener of the core on 127.0.0.1
- * (random port, random credential; one hop per upstream connection, see {@link Hops}); while a hop
- * connects, no thread waits for it (see {@link Paused}). LittleProxy runs on the core's event
- * loops. LittleProxy sends the destination to a SOCKS5 upstream as a name and does not look it up
- * (its SOCKS5 CONNECT uses an unresolved address, and with a chained proxy it resolves only the
- * proxy's own address, which is a literal here); its resolver is nevertheless replaced by one that
- * refuses, so no name can reach a resolver through it.
+ * The HTTP proxy door. LittleProxy parses every request; the door's filters check the door
+ * credentials (see {@link DoorFilters}). A CONNECT then leaves it: the core answers it and splices
+ * the tunnel on the connection itself, as for the SOCKS5 door (see {@link HandOff}). Plain HTTP
+ * stays LittleProxy's (absolute-form, keep-alive, hop-by-hop headers), and its upstream is an
+ * internal SOCKS5 listener of the core on 127.0.0.1 (random port, random credential; one hop per
+ * upstream connection, see {@link Hops}); while a hop connects, no thread waits for it (see {@link
+ * Paused}). LittleProxy runs on the core's event loops. LittleProxy sends the destination to a
+ * SOCKS5 upstream as a name and does not look it up (its SOCKS5 CONNECT uses an unresolved address,
+ * and with a chained proxy it resolves only the proxy's own address, which is a literal here); its
+ * resolver is nevertheless replaced by one that refuses, so no name can reach a resolver through
+ * it.
  *
  * <p>Limits: request line 8 KiB, headers 32 KiB (a longer one gets 400 and the connection closes),
  * idle connections closed after 120 s (not a CONNECT's tunnel: like a SOCKS5 one, it lasts as long
@@ -110,7 +110,7 @@ public final class HttpDoor implements AutoCloseable {
                     throw new UnknownHostException(
                         host + ": the HTTP door never resolves names itself");
                   })
-              .withFiltersSource(new DoorFilters(publicSocks, hops, dispatcher, pages))
+              .withFiltersSource(new DoorFilters(publicSocks, hops, dispatcher, pages, credentials))
               .withMaxInitialLineLength(8192)
               .withMaxHeaderSize(32768)
               // Not a limit: the most body one HttpContent carries. LittleProxy writes and flushes
@@ -121,7 +121,6 @@ public final class HttpDoor implements AutoCloseable {
               .withIdleConnectionTimeout(Duration.ofSeconds(120))
               .withProxyAlias(DoorFilters.VIA_ALIAS)
               .withServerGroup(new CoreLoops(group));
-      credentials.ifPresent(c -> bootstrap.withProxyAuthenticator(new Authenticator(c)));
       HttpProxyServer server = bootstrap.start();
       return new HttpDoor(server, internal);
     } catch (RuntimeException e) {
@@ -180,25 +179,6 @@ public final class HttpDoor implements AutoCloseable {
     @Override
     public void shutdown(boolean graceful) {
       // The core's loops are the core's to shut down.
-    }
-  }
-
-  /** HTTP Basic proxy authentication against the door credentials. */
-  private static final class Authenticator implements ProxyAuthenticator {
-    private final DoorCredentials credentials;
-
-    Authenticator(DoorCredentials credentials) {
-      this.credentials = credentials;
-    }
-
-    @Override
-    public boolean authenticate(String userName, String password) {
-      return credentials.matches(userName, password);
-    }
-
-    @Override
-    public String getRealm() {
-      return "sidestep";
     }
   }
 }

@@ -100,6 +100,59 @@ class DoorFiltersTest {
   }
 
   @Test
+  void aRefusalByARuleIsInTheBrowsersLanguage() {
+    Decision reject = new Decision(Action.REJECT, "rules.txt:1: DOMAIN,example.com,REJECT");
+    Optional<Hops.Failure> failure =
+        Optional.of(
+            new Hops.Failure(
+                reject, new DialException(DialException.Kind.REJECTED, "rejected: " + reject)));
+    connect.headers().set(HttpHeaderNames.ACCEPT_LANGUAGE, "ru");
+    assertThat(body(DoorFilters.connectFailure(connect, dest, failure)))
+        .isEqualTo(
+            "Sidestep не пропустил соединение с example.com:443:"
+                + " rules.txt:1: DOMAIN,example.com,REJECT\n");
+    connect.headers().set(HttpHeaderNames.ACCEPT_LANGUAGE, "kk-KZ");
+    assertThat(body(DoorFilters.connectFailure(connect, dest, failure)))
+        .startsWith("Sidestep example.com:443 қосылымын өткізбеді: ");
+  }
+
+  @Test
+  void aValueWithBracesIsNotFilledInAgain() {
+    Decision odd = new Decision(Action.DIRECT, "rules.txt:2: {reason} {destination}");
+    FullHttpResponse r =
+        DoorFilters.connectFailure(
+            connect,
+            dest,
+            Optional.of(
+                new Hops.Failure(
+                    odd, new DialException(DialException.Kind.GENERAL, "{detail} failed"))));
+    assertThat(body(r))
+        .isEqualTo(
+            "Sidestep could not reach example.com:443: the connection failed ({detail} failed)\n"
+                + "Route: DIRECT, rules.txt:2: {reason} {destination}\n");
+  }
+
+  @Test
+  void aProxyChallengeLeavesAs407WithTheRealm() {
+    var channel = new io.netty.channel.embedded.EmbeddedChannel(DoorFilters.NoVia.INSTANCE);
+    FullHttpResponse challenge =
+        DoorFilters.challenge(
+            connect,
+            io.netty.handler.codec.http.HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED,
+            HttpHeaderNames.PROXY_AUTHENTICATE,
+            "needs credentials\n");
+    assertThat(challenge.status().code()).as("as LittleProxy sees it").isEqualTo(401);
+    challenge.headers().remove(HttpHeaderNames.PROXY_AUTHENTICATE); // as LittleProxy does
+    channel.writeOutbound(challenge);
+    FullHttpResponse out = channel.readOutbound();
+    assertThat(out.status().code()).isEqualTo(407);
+    assertThat(out.headers().get(HttpHeaderNames.PROXY_AUTHENTICATE))
+        .isEqualTo("Basic realm=\"sidestep\"");
+    out.release();
+    channel.finishAndReleaseAll();
+  }
+
+  @Test
   void aPathJavaNetUriRefusesStillNamesTheDestination() {
     DefaultHttpRequest get =
         new DefaultHttpRequest(
