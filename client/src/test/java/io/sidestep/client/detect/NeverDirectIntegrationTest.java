@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sidestep.client.Client;
+import io.sidestep.core.relay.AccessKey;
+import io.sidestep.core.route.Destination;
 import io.sidestep.core.testing.TestOrigin;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
@@ -141,5 +143,29 @@ class NeverDirectIntegrationTest {
                     noRelay, "down.example", net.https.port(), "/page"))
         .hasMessage("SOCKS reply 1");
     assertNeverTriedDirect("down.example");
+  }
+
+  @Test
+  void withEveryRelayDownTheConnectionFailsAndNothingIsTriedDirect() throws Exception {
+    AccessKey down =
+        new AccessKey(
+            net.key.user(),
+            net.key.token(),
+            Destination.of("127.0.0.1", net.closedPort),
+            net.key.pin(),
+            "down");
+    try (Client c = client("relay-down").relay(down).neverDirect(true).start()) {
+      HttpResponse<String> r = get(c, "http://throttle.example:" + net.http.port() + "/page");
+      assertThat(r.statusCode()).isEqualTo(502);
+      assertThat(r.body())
+          .contains("no relay could be used")
+          .contains("never-direct: not tried direct, nor looked up locally")
+          .contains("Route: NEVER-DIRECT");
+      assertThatThrownBy(
+              () -> DetectionIntegrationTest.socksGet(c, "slow.example", net.https.port(), "/"))
+          .hasMessage("SOCKS reply 1");
+    }
+    assertNeverTriedDirect("throttle.example");
+    assertNeverTriedDirect("slow.example");
   }
 }
