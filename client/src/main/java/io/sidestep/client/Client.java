@@ -102,6 +102,9 @@ public final class Client implements AutoCloseable {
         router = rules;
         autoRoute = detection.autoRoute();
       }
+      if (b.neverDirect) {
+        router = Router.neverDirect(router);
+      }
       RelayConnector relays = relayClient == null ? RelayConnector.NONE : relayClient;
       this.dispatcher =
           new Dispatcher(
@@ -315,8 +318,19 @@ public final class Client implements AutoCloseable {
     private DetectionSettings detection = DetectionSettings.defaults();
     private X509TrustManager trust;
     private boolean dashboard = true;
+    private boolean neverDirect;
 
     private Builder() {}
+
+    /**
+     * Sends every AUTO destination (what no rule names, and AUTO rules) only through a relay: never
+     * a direct attempt, never a local look-up of the name; with no relay usable the connection
+     * fails. Default: off (detection decides).
+     */
+    public Builder neverDirect(boolean on) {
+      this.neverDirect = on;
+      return this;
+    }
 
     /** Serves the dashboard at the HTTP door's {@code /}. Default: on. */
     public Builder dashboard(boolean on) {

@@ -2,7 +2,9 @@ package io.sidestep.client.cli;
 
 import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.route.Destination;
+import io.sidestep.core.rules.Action;
 import io.sidestep.core.rules.Decision;
+import io.sidestep.core.rules.Router;
 import io.sidestep.core.rules.Rules;
 import io.sidestep.core.rules.RulesException;
 import java.io.PrintWriter;
@@ -60,6 +62,11 @@ final class ExplainCommand implements Callable<Integer> {
           "addresses the name resolves to, to apply IP rules as a direct connection would")
   List<String> resolved = new ArrayList<>();
 
+  @Option(
+      names = "--never-direct",
+      description = "decide as 'run --never-direct' does: every AUTO goes only through a relay")
+  boolean neverDirect;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
@@ -85,11 +92,14 @@ final class ExplainCommand implements Callable<Integer> {
     for (String w : r.warnings()) {
       err.println("warning: " + w);
     }
-    Decision d = r.decide(destination);
+    Router router = neverDirect ? Router.neverDirect(r) : r;
+    Decision d = router.decide(destination);
     out.println(destination.authority() + " -> " + d.action());
     out.println("  " + d.reason());
-    if (!addresses.isEmpty() && !destination.isIpLiteral()) {
-      Decision after = r.decideResolved(destination, addresses, d);
+    if (!addresses.isEmpty() && d.action() == Action.NEVER_DIRECT) {
+      out.println("resolved: never, NEVER-DIRECT sends the name to the relay unresolved");
+    } else if (!addresses.isEmpty() && !destination.isIpLiteral()) {
+      Decision after = router.decideResolved(destination, addresses, d);
       out.println("resolved to " + resolved + " -> " + after.action());
       out.println("  " + (after == d ? "no IP rule applies; as above" : after.reason()));
     }

@@ -73,6 +73,15 @@ final class RunCommand implements Callable<Integer> {
   Path rules;
 
   @Option(
+      names = "--never-direct",
+      description = {
+        "Send AUTO destinations (what no rule names, MATCH,AUTO) only through the relay: never",
+        "tried direct, never looked up locally (a direct attempt can itself be logged). With no",
+        "relay usable the connection fails. DIRECT rules still go direct."
+      })
+  boolean neverDirect;
+
+  @Option(
       names = "--open",
       description = "Open the dashboard in the desktop's browser once the client runs (xdg-open).")
   boolean open;
@@ -178,6 +187,7 @@ final class RunCommand implements Callable<Integer> {
         builder
             .stateDir(stateDir)
             .rulesFile(rulesFile)
+            .neverDirect(neverDirect)
             .resolver(OptionValues.resolver(dns))
             .start();
     String dashboard = "http://localhost:" + client.httpAddress().getPort() + "/";

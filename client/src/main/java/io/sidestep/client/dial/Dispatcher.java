@@ -11,7 +11,8 @@ import java.util.Objects;
  * The routing core: every connection from either door comes here as a {@link Destination}, is
  * decided by the {@link Router} and dispatched. DIRECT resolves with the direct resolver and
  * connects ({@link Session#resolved}, where the router decides again with the addresses); RELAY
- * sends the name to a relay and never resolves it locally; REJECT refuses; AUTO goes to the {@link
+ * sends the name to a relay and never resolves it locally; NEVER-DIRECT does the same and, with no
+ * relay usable, fails rather than try anything direct; REJECT refuses; AUTO goes to the {@link
  * AutoRoute} (direct until detection plugs in). No door and no detection step decides a route of
  * its own.
  */
@@ -54,7 +55,7 @@ public final class Dispatcher {
         new Session(router, dialer, inbound, destination, door, reply, decision, listener);
     switch (decision.action()) {
       case REJECT -> session.reject();
-      case RELAY -> session.routeRelay();
+      case RELAY, NEVER_DIRECT -> session.routeRelay();
       case DIRECT -> session.routeDirect();
       case AUTO -> {
         try {

@@ -15,6 +15,7 @@ import io.sidestep.core.netty.DialException;
 import io.sidestep.core.netty.HeldBytes;
 import io.sidestep.core.netty.Splice;
 import io.sidestep.core.route.Destination;
+import io.sidestep.core.rules.Action;
 import io.sidestep.core.rules.Decision;
 import io.sidestep.core.rules.Router;
 import java.net.InetAddress;
@@ -222,7 +223,10 @@ public final class Session {
             });
   }
 
-  /** The standard RELAY path: open a relay tunnel, answer the door, splice. */
+  /**
+   * The standard RELAY (and NEVER-DIRECT) path: open a relay tunnel, answer the door, splice. A
+   * failure is final: nothing is tried direct.
+   */
   public void routeRelay() {
     route = "relay";
     dialer
@@ -232,7 +236,7 @@ public final class Session {
               if (f.isSuccess()) {
                 splice((Channel) f.getNow(), "relay");
               } else {
-                fail("relay", DialException.of(f.cause(), "relay to " + destination));
+                fail("relay", relayFailure(f.cause()));
               }
             });
   }
@@ -275,10 +279,19 @@ public final class Session {
     }
     switch (decision.action()) {
       case REJECT -> reject();
-      case RELAY -> routeRelay();
+      case RELAY, NEVER_DIRECT -> routeRelay();
       case DIRECT -> connectDirect(addresses);
       case AUTO -> auto.run();
     }
+  }
+
+  private DialException relayFailure(Throwable cause) {
+    DialException e = DialException.of(cause, "relay to " + destination);
+    if (decision == null || decision.action() != Action.NEVER_DIRECT) {
+      return e;
+    }
+    return new DialException(
+        e.kind(), e.getMessage() + "; never-direct: not tried direct, nor looked up locally", e);
   }
 
   /** Refuses the connection as the decision says. */

@@ -110,4 +110,28 @@ class ExplainCommandTest {
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("port in 'a.example:99999': 99999 (expected: 1-65535)");
   }
+
+  @Test
+  void showsNeverDirectFromARuleAndFromTheFlag() throws IOException {
+    rules("DOMAIN,watched.example,NEVER-DIRECT\nDOMAIN,detect.example,AUTO\n");
+    Run byRule =
+        run("explain", "watched.example", "--resolved", "192.0.2.1", "--state", state.toString());
+    assertThat(byRule.out())
+        .isEqualTo(
+            "watched.example:443 -> NEVER-DIRECT\n  "
+                + state.resolve("rules.txt")
+                + ":1: DOMAIN,watched.example,NEVER-DIRECT\n"
+                + "resolved: never, NEVER-DIRECT sends the name to the relay unresolved\n");
+    Run byFlag = run("explain", "unknown.example", "--never-direct", "--state", state.toString());
+    assertThat(byFlag.out())
+        .isEqualTo(
+            "unknown.example:443 -> NEVER-DIRECT\n"
+                + "  no rule: --never-direct, only through a relay\n");
+    Run named = run("explain", "detect.example", "--never-direct", "--state", state.toString());
+    assertThat(named.out())
+        .isEqualTo(
+            "detect.example:443 -> NEVER-DIRECT\n  --never-direct: "
+                + state.resolve("rules.txt")
+                + ":2: DOMAIN,detect.example,AUTO\n");
+  }
 }

@@ -11,4 +11,9 @@ public record Decision(Action action, String reason) {
   public static Decision auto() {
     return new Decision(Action.AUTO, "no rule: detection decides");
   }
+
+  /** What no rule gives under {@code --never-direct}. */
+  public static Decision neverDirect() {
+    return new Decision(Action.NEVER_DIRECT, "no rule: --never-direct, only through a relay");
+  }
 }

@@ -22,4 +22,31 @@ public interface Router {
       Destination destination, List<InetAddress> addresses, Decision byName) {
     return byName;
   }
+
+  /**
+   * {@code router} with every AUTO turned into NEVER-DIRECT: the client's {@code --never-direct}.
+   * What no rule names gets {@link Decision#neverDirect()}; a rule that says AUTO (such as {@code
+   * MATCH,AUTO}) keeps its reason behind {@code --never-direct: }, so that a copied example rules
+   * file cannot switch the flag off. DIRECT, RELAY and REJECT are left as they are.
+   */
+  static Router neverDirect(Router router) {
+    return new Router() {
+      @Override
+      public Decision decide(Destination destination) {
+        Decision d = router.decide(destination);
+        if (d.action() != Action.AUTO) {
+          return d;
+        }
+        return d.equals(Decision.auto())
+            ? Decision.neverDirect()
+            : new Decision(Action.NEVER_DIRECT, "--never-direct: " + d.reason());
+      }
+
+      @Override
+      public Decision decideResolved(
+          Destination destination, List<InetAddress> addresses, Decision byName) {
+        return router.decideResolved(destination, addresses, byName);
+      }
+    };
+  }
 }

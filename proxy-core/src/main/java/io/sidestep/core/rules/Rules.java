@@ -140,13 +140,15 @@ public final class Rules implements Router {
    * Applies IP rules to the addresses a name resolved to for a direct connection: an IP rule
    * (without {@code no-resolve}) that comes before the rule that decided by name wins. Among
    * several addresses, the earliest rule matching any of them wins. Returns {@code byName} for an
-   * IP literal, for RELAY and REJECT (which never resolve), and when no IP rule applies.
+   * IP literal, for RELAY, NEVER-DIRECT and REJECT (which never resolve), and when no IP rule
+   * applies.
    */
   @Override
   public Decision decideResolved(
       Destination destination, List<InetAddress> addresses, Decision byName) {
     if (destination.isIpLiteral()
         || byName.action() == Action.RELAY
+        || byName.action() == Action.NEVER_DIRECT
         || byName.action() == Action.REJECT
         || addresses.isEmpty()) {
       return byName;

@@ -22,7 +22,7 @@ class RulesErrorsTest {
           """
           DOMAN-SUFFIX,kz,RELAY            | 1  | unknown rule type 'DOMAN-SUFFIX', did you mean DOMAIN-SUFFIX? (expected: DOMAIN, DOMAIN-SUFFIX,
           GEOIP,CN,DIRECT                  | 1  | rule type 'GEOIP' is not supported by Sidestep (expected:
-          DOMAIN,example.com,RELEY         | 20 | unknown action 'RELEY' (expected: DIRECT, RELAY, REJECT, AUTO)
+          DOMAIN,example.com,RELEY         | 20 | unknown action 'RELEY' (expected: DIRECT, RELAY, REJECT, AUTO, NEVER-DIRECT)
           DOMAIN,example.com               | 19 | missing action (expected: DOMAIN,VALUE,ACTION
           DOMAIN,RELAY                     | 8  | missing value before the action (expected: DOMAIN,VALUE,ACTION)
           DOMAIN,,RELAY                    | 8  | missing value (expected: DOMAIN,VALUE,ACTION)

@@ -351,7 +351,7 @@ public final class RuleIndex {
     if (kind != MATCH) {
       out.append(',').append(value);
     }
-    out.append(',').append(action.name());
+    out.append(',').append(action);
     if (noResolve) {
       out.append(",no-resolve");
     }

@@ -19,7 +19,7 @@ public record RuleLine(
     String text,
     String comment) {
 
-  static final String ACTIONS = "DIRECT, RELAY, REJECT, AUTO";
+  static final String ACTIONS = "DIRECT, RELAY, REJECT, AUTO, NEVER-DIRECT";
 
   /**
    * Parses one line. Returns null for a blank line or a {@code #} comment line.
@@ -184,6 +184,7 @@ public record RuleLine(
       case "RELAY", "PROXY" -> Action.RELAY;
       case "REJECT" -> Action.REJECT;
       case "AUTO" -> Action.AUTO;
+      case "NEVER-DIRECT" -> Action.NEVER_DIRECT;
       default ->
           throw new LineError(
               column,
