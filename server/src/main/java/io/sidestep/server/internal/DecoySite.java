@@ -1,5 +1,7 @@
 package io.sidestep.server.internal;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -65,7 +67,24 @@ public final class DecoySite {
         return new DefaultHttpContent(
             Unpooled.wrappedBuffer(body, (int) start, (int) (end - start)));
       }
-      return new ChunkedNioFile(FileChannel.open(file), start, end - start, CHUNK);
+      return new FileBody(FileChannel.open(file), start, end - start);
+    }
+  }
+
+  /** A file's bytes, a chunk at a time; a file cut short while being sent is an error. */
+  static final class FileBody extends ChunkedNioFile {
+    FileBody(FileChannel in, long offset, long length) throws IOException {
+      super(in, offset, length, CHUNK);
+    }
+
+    @Override
+    public ByteBuf readChunk(ByteBufAllocator allocator) throws Exception {
+      ByteBuf chunk = super.readChunk(allocator);
+      if (chunk != null && !chunk.isReadable() && !isEndOfInput()) {
+        chunk.release();
+        throw new IOException("decoy file shorter than when it was found");
+      }
+      return chunk;
     }
   }
 
@@ -274,6 +293,7 @@ public final class DecoySite {
       Path real = p.toRealPath();
       if (!real.startsWith(realRoot)
           || !Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)
+          || !Files.isReadable(real)
           || Files.size(real) > MAX_FILE) {
         return notFound();
       }
