@@ -312,7 +312,14 @@ final class Exchange {
       ctx.write(p);
     }
     ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
-        .addListener((ChannelFutureListener) f -> written(f, again));
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  if (f.isSuccess() && ctx.pipeline().get("chunked") != null) {
+                    ctx.pipeline().remove("chunked"); // all written: a tunnel need not pass it
+                  }
+                  written(f, again);
+                });
   }
 
   private void written(ChannelFuture f, boolean again) {
