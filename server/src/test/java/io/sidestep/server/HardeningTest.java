@@ -143,6 +143,18 @@ class HardeningTest {
   }
 
   @Test
+  void aTunnelFollowsAStreamedFileOnTheSameConnection() throws Exception {
+    try (RelayClient c = RelayClient.connectFrom(USER, relay.address())) {
+      RelayClient.Response r =
+          c.request("GET /big.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=0-99,-100\r\n\r\n");
+      assertThat(r.status()).isEqualTo(206);
+      assertThat(r.header("Content-Type")).startsWith("multipart/byteranges");
+      assertThat(c.request(RelayClient.connectRequest(echo.port(), key)).status()).isEqualTo(200);
+      AccountsTest.echoes(c, 1000);
+    }
+  }
+
+  @Test
   void slowlorisConnectionsAreClosedAndUsersServed() throws Exception {
     Memory before = Memory.now();
     List<Socket> slow = new ArrayList<>();
