@@ -1,6 +1,8 @@
 package io.sidestep.server.internal;
 
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.DateFormatter;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -8,11 +10,11 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
 import java.util.Locale;
@@ -30,6 +32,9 @@ final class DecoyRoute {
 
   private final Exchange ex;
   private boolean preconditionFailed;
+
+  /** The body of the response being built, written after its head; empty for none. */
+  private final List<Object> parts = new ArrayList<>();
 
   DecoyRoute(Exchange ex) {
     this.ex = ex;
@@ -126,11 +131,25 @@ final class DecoyRoute {
 
   private void answer(HttpRequest r, DecoySite.Page page, boolean again) {
     preconditionFailed = false;
-    FullHttpResponse resp = toResponse(r, page, again);
-    ex.respond(resp, again && !preconditionFailed);
+    parts.clear();
+    FullHttpResponse resp;
+    try {
+      resp = toResponse(r, page, again);
+    } catch (IOException e) {
+      parts.forEach(Exchange::discard);
+      parts.clear();
+      throw new UncheckedIOException(e);
+    }
+    if (parts.isEmpty()) {
+      ex.respond(resp, again && !preconditionFailed);
+    } else {
+      ex.respond(resp, again, List.copyOf(parts));
+      parts.clear();
+    }
   }
 
-  private FullHttpResponse toResponse(HttpRequest r, DecoySite.Page page, boolean again) {
+  private FullHttpResponse toResponse(HttpRequest r, DecoySite.Page page, boolean again)
+      throws IOException {
     if (page.status().equals(HttpResponseStatus.MOVED_PERMANENTLY)) {
       return redirect(r, page, again);
     }
@@ -168,13 +187,13 @@ final class DecoyRoute {
           .set("ETag", etag);
       return resp;
     }
-    byte[] body = page.body();
+    long length = page.length();
     HttpResponseStatus status = HttpResponseStatus.OK;
     String contentRange = null;
     String ifRange = h.get(HttpHeaderNames.IF_RANGE);
     long[][] ranges =
         ifRange == null || ifRange.equals(etag) || ifRange.equals(lastModified)
-            ? ranges(h.get(HttpHeaderNames.RANGE), body.length)
+            ? ranges(h.get(HttpHeaderNames.RANGE), length)
             : null;
     if (ranges != null && ranges.length > 1) {
       return multipart(page, ranges, lastModified, etag, again);
@@ -184,16 +203,21 @@ final class DecoyRoute {
       FullHttpResponse resp =
           HttpResponses.error(
               ex.alloc(), HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, ex.head(), again);
-      resp.headers().set("Content-Range", "bytes */" + body.length);
+      resp.headers().set("Content-Range", "bytes */" + length);
       return resp;
     }
+    long start = 0;
+    long end = length;
     if (range != null) {
       status = HttpResponseStatus.PARTIAL_CONTENT;
-      contentRange = "bytes " + range[0] + "-" + (range[1] - 1) + "/" + body.length;
-      body = Arrays.copyOfRange(body, (int) range[0], (int) range[1]);
+      contentRange = "bytes " + range[0] + "-" + (range[1] - 1) + "/" + length;
+      start = range[0];
+      end = range[1];
     }
-    FullHttpResponse resp =
-        HttpResponses.response(ex.alloc(), status, page.contentType(), body, ex.head(), again);
+    FullHttpResponse resp = head(status, page.contentType(), end - start, again);
+    if (!ex.head() && end > start) {
+      parts.add(page.slice(start, end));
+    }
     // nginx puts Last-Modified before Connection, then ETag and Accept-Ranges (or Content-Range).
     String connection = resp.headers().get("Connection");
     resp.headers()
@@ -206,6 +230,16 @@ final class DecoyRoute {
     } else {
       resp.headers().set("Accept-Ranges", "bytes");
     }
+    return resp;
+  }
+
+  /** A response's head alone, its body of {@code length} bytes to follow in {@link #parts}. */
+  private FullHttpResponse head(
+      HttpResponseStatus status, String contentType, long length, boolean again) {
+    FullHttpResponse resp =
+        HttpResponses.response(ex.alloc(), status, contentType, new byte[0], true, again);
+    String connection = resp.headers().get("Connection");
+    resp.headers().remove("Connection").set("Content-Length", length).set("Connection", connection);
     return resp;
   }
 
@@ -240,10 +274,10 @@ final class DecoyRoute {
 
   /** Several ranges: nginx's multipart/byteranges, its boundaries numbered by a counter. */
   private FullHttpResponse multipart(
-      DecoySite.Page page, long[][] ranges, String lastModified, String etag, boolean again) {
+      DecoySite.Page page, long[][] ranges, String lastModified, String etag, boolean again)
+      throws IOException {
     String boundary = String.format("%020d", BOUNDARIES.incrementAndGet());
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    byte[] body = page.body();
+    long length = 0;
     for (long[] r : ranges) {
       String head =
           "\r\n--"
@@ -255,19 +289,19 @@ final class DecoyRoute {
               + "-"
               + (r[1] - 1)
               + "/"
-              + body.length
+              + page.length()
               + "\r\n\r\n";
-      out.writeBytes(head.getBytes(StandardCharsets.US_ASCII));
-      out.write(body, (int) r[0], (int) (r[1] - r[0]));
+      length += text(head) + r[1] - r[0];
+      if (!ex.head()) {
+        parts.add(page.slice(r[0], r[1]));
+      }
     }
-    out.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+    length += text("\r\n--" + boundary + "--\r\n");
     FullHttpResponse resp =
-        HttpResponses.response(
-            ex.alloc(),
+        head(
             HttpResponseStatus.PARTIAL_CONTENT,
             "multipart/byteranges; boundary=" + boundary,
-            out.toByteArray(),
-            ex.head(),
+            length,
             again);
     String connection = resp.headers().get("Connection");
     resp.headers()
@@ -276,6 +310,15 @@ final class DecoyRoute {
         .set("Connection", connection)
         .set("ETag", etag);
     return resp;
+  }
+
+  /** Adds a piece of text to {@link #parts} (unless HEAD), returning its length. */
+  private int text(String s) {
+    byte[] b = s.getBytes(StandardCharsets.US_ASCII);
+    if (!ex.head()) {
+      parts.add(new DefaultHttpContent(Unpooled.wrappedBuffer(b)));
+    }
+    return b.length;
   }
 
   private static final AtomicLong BOUNDARIES = new AtomicLong();

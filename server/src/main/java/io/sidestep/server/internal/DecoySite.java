@@ -1,8 +1,14 @@
 package io.sidestep.server.internal;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.stream.ChunkedNioFile;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -22,26 +28,67 @@ import java.util.Map;
  * <p>Path traversal is refused: {@code ..} segments are resolved first and a path that climbs above
  * the root is a 400 (as on nginx); a hidden ({@code .name}) segment, a backslash or a NUL is a 404;
  * and the file's real path (after symbolic links) must lie inside the directory's real path. Files
- * larger than 8 MiB are not served. {@link #page} reads files, so with a directory it must run off
- * the event loop.
+ * larger than 8 MiB are not served; a file is read only as its response is written. {@link #page}
+ * looks at files, so with a directory it must run off the event loop.
  */
 public final class DecoySite {
 
   /**
-   * A page to serve: the status, the media type, the body and, for a file found, when it was last
-   * modified (null otherwise).
+   * A page to serve: the status, the media type, the body (in memory, or a file streamed when
+   * written), its length and, for a file found, when it was last modified (null otherwise).
    */
-  public record Page(HttpResponseStatus status, String contentType, byte[] body, Instant modified) {
+  public record Page(
+      HttpResponseStatus status,
+      String contentType,
+      byte[] body,
+      Path file,
+      long length,
+      Instant modified) {
+
+    Page(HttpResponseStatus status, String contentType, byte[] body, Instant modified) {
+      this(status, contentType, body, null, body.length, modified);
+    }
 
     /** nginx's entity tag: the modification time and the size, in hex. */
     public String etag() {
       return "\""
           + Long.toHexString(modified.getEpochSecond())
           + "-"
-          + Integer.toHexString(body.length)
+          + Long.toHexString(length)
           + "\"";
     }
+
+    /**
+     * Bytes {@code [start, end)} of the body as a message to write: a slice of the body in memory,
+     * or the file's bytes read a chunk at a time as the connection can take them.
+     */
+    Object slice(long start, long end) throws IOException {
+      if (file == null) {
+        return new DefaultHttpContent(
+            Unpooled.wrappedBuffer(body, (int) start, (int) (end - start)));
+      }
+      return new FileBody(FileChannel.open(file), start, end - start);
+    }
   }
+
+  /** A file's bytes, a chunk at a time; a file cut short while being sent is an error. */
+  static final class FileBody extends ChunkedNioFile {
+    FileBody(FileChannel in, long offset, long length) throws IOException {
+      super(in, offset, length, CHUNK);
+    }
+
+    @Override
+    public ByteBuf readChunk(ByteBufAllocator allocator) throws Exception {
+      ByteBuf chunk = super.readChunk(allocator);
+      if (chunk != null && !chunk.isReadable() && !isEndOfInput()) {
+        chunk.release();
+        throw new IOException("decoy file shorter than when it was found");
+      }
+      return chunk;
+    }
+  }
+
+  private static final int CHUNK = 16 * 1024;
 
   private static final long MAX_FILE = 8L << 20;
 
@@ -246,13 +293,16 @@ public final class DecoySite {
       Path real = p.toRealPath();
       if (!real.startsWith(realRoot)
           || !Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)
+          || !Files.isReadable(real)
           || Files.size(real) > MAX_FILE) {
         return notFound();
       }
       return new Page(
           HttpResponseStatus.OK,
           typeOf(real),
-          Files.readAllBytes(real),
+          null,
+          real,
+          Files.size(real),
           Files.getLastModifiedTime(real).toInstant());
     } catch (IOException | SecurityException e) {
       return notFound();

@@ -2,9 +2,12 @@ package io.sidestep.server.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
@@ -13,11 +16,14 @@ import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.stream.ChunkedInput;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.sidestep.core.netty.Channels;
 import io.sidestep.core.netty.DialException;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -273,20 +279,72 @@ final class Exchange {
       below.writeAndFlush(content).addListener(f -> closeLingering());
       return;
     }
-    ctx.writeAndFlush(resp)
+    ctx.writeAndFlush(resp).addListener((ChannelFutureListener) f -> written(f, again));
+  }
+
+  /**
+   * Writes a response's head, then its body's parts (contents, and files read as the client takes
+   * them, so a client that does not read holds no more than a chunk in memory); then either the
+   * next request is read or the connection closes.
+   */
+  void respond(FullHttpResponse resp, boolean again, List<Object> body) {
+    if (state == State.CLOSED) {
+      resp.release();
+      body.forEach(Exchange::discard);
+      return;
+    }
+    state = State.WAITING;
+    if (ctx.pipeline().get(ChunkedWriteHandler.class) == null) {
+      ctx.pipeline().addBefore("http-encoder", "chunked", new ChunkedWriteHandler());
+    }
+    if (RequestGuard.http09(ctx)) {
+      ChannelHandlerContext below = ctx.pipeline().context(HttpResponseEncoder.class);
+      resp.release();
+      for (Object p : body) {
+        below.write(p instanceof HttpContent c ? c.content() : p);
+      }
+      below.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> closeLingering());
+      return;
+    }
+    ctx.write(new DefaultHttpResponse(resp.protocolVersion(), resp.status(), resp.headers()));
+    resp.release();
+    for (Object p : body) {
+      ctx.write(p);
+    }
+    ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
         .addListener(
             (ChannelFutureListener)
                 f -> {
-                  if (!f.isSuccess()) {
-                    close();
-                    return;
+                  if (f.isSuccess() && ctx.pipeline().get("chunked") != null) {
+                    ctx.pipeline().remove("chunked"); // all written: a tunnel need not pass it
                   }
-                  if (!again) {
-                    closeLingering();
-                    return;
-                  }
-                  nextRequest();
+                  written(f, again);
                 });
+  }
+
+  private void written(ChannelFuture f, boolean again) {
+    if (!f.isSuccess()) {
+      close();
+      return;
+    }
+    if (!again) {
+      closeLingering();
+      return;
+    }
+    nextRequest();
+  }
+
+  /** Lets go of a body part that will not be written. */
+  static void discard(Object part) {
+    if (part instanceof ChunkedInput<?> in) {
+      try {
+        in.close();
+      } catch (Exception e) {
+        log.debug("closing a body part", e);
+      }
+    } else {
+      ReferenceCountUtil.safeRelease(part);
+    }
   }
 
   /** The current exchange is over and the connection stays open: read the next request. */
@@ -305,12 +363,25 @@ final class Exchange {
       rc.blocking()
           .execute(
               () -> {
-                T result = work.get();
+                T result;
+                try {
+                  result = work.get();
+                } catch (Throwable e) { // an Error such as OutOfMemoryError too: close, never hang
+                  log.debug("blocking work failed", e);
+                  ctx.executor().execute(this::close);
+                  return;
+                }
                 ctx.executor()
                     .execute(
                         () -> {
-                          if (state != State.CLOSED) {
+                          if (state == State.CLOSED) {
+                            return;
+                          }
+                          try {
                             then.accept(result);
+                          } catch (RuntimeException e) {
+                            log.debug("request failed", e);
+                            close();
                           }
                         });
               });

@@ -98,6 +98,21 @@ class InternalsTest {
   }
 
   @Test
+  void aDecoyFileCutShortWhileSentIsAnErrorNotAnEndlessStream(@TempDir Path dir) throws Exception {
+    Path f = Files.write(dir.resolve("cut.bin"), new byte[100]);
+    DecoySite.FileBody body = new DecoySite.FileBody(java.nio.channels.FileChannel.open(f), 0, 200);
+    try {
+      io.netty.buffer.ByteBuf first = body.readChunk(io.netty.buffer.ByteBufAllocator.DEFAULT);
+      assertThat(first.readableBytes()).isEqualTo(100);
+      first.release();
+      assertThatThrownBy(() -> body.readChunk(io.netty.buffer.ByteBufAllocator.DEFAULT))
+          .hasMessageContaining("shorter");
+    } finally {
+      body.close();
+    }
+  }
+
+  @Test
   void dohResponderAnswersFromTheResolver() throws Exception {
     List<InetAddress> a =
         List.of(InetAddress.getByName("192.0.2.1"), InetAddress.getByName("2001:db8::1"));
