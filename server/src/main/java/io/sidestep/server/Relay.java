@@ -28,8 +28,8 @@ import io.sidestep.server.internal.Accounts;
 import io.sidestep.server.internal.AdminServer;
 import io.sidestep.server.internal.Authenticator;
 import io.sidestep.server.internal.DecoySite;
+import io.sidestep.server.internal.DestinationDialer;
 import io.sidestep.server.internal.DestinationPolicy;
-import io.sidestep.server.internal.Dialer;
 import io.sidestep.server.internal.DohResponder;
 import io.sidestep.server.internal.Metrics;
 import io.sidestep.server.internal.RelayContext;
@@ -573,7 +573,8 @@ public final class Relay implements AutoCloseable {
       RelayContext rc =
           new RelayContext(
               auth,
-              new Dialer(resolver, policy, (int) connectTimeout.toMillis(), metrics::connectTime),
+              new DestinationDialer(
+                  resolver, policy, (int) connectTimeout.toMillis(), metrics::connectTime),
               decoy,
               new DohResponder(resolver, policy),
               blocking,

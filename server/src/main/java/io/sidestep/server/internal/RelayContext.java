@@ -11,7 +11,7 @@ import java.util.concurrent.Executor;
  */
 public record RelayContext(
     Authenticator authenticator,
-    Dialer dialer,
+    DestinationDialer dialer,
     DecoySite decoy,
     DohResponder doh,
     Executor blocking,

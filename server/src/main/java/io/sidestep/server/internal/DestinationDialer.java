@@ -26,7 +26,7 @@ import java.util.List;
  * apply backpressure. Connecting to the checked address, not the name, means a second lookup cannot
  * smuggle in a different address.
  */
-public final class Dialer {
+public final class DestinationDialer {
 
   private static final int MAX_ADDRESSES = 8;
 
@@ -35,12 +35,12 @@ public final class Dialer {
   private final int connectTimeoutMillis;
   private final java.util.function.LongConsumer connectTimes;
 
-  public Dialer(Resolver resolver, DestinationPolicy policy, int connectTimeoutMillis) {
+  public DestinationDialer(Resolver resolver, DestinationPolicy policy, int connectTimeoutMillis) {
     this(resolver, policy, connectTimeoutMillis, n -> {});
   }
 
   /** {@code connectTimes} is told each successful dial's duration in nanoseconds. */
-  public Dialer(
+  public DestinationDialer(
       Resolver resolver,
       DestinationPolicy policy,
       int connectTimeoutMillis,
