@@ -162,6 +162,34 @@ class DashboardTest {
   }
 
   @Test
+  void noProbeTriesANeverDirectSiteDirectly() throws Exception {
+    String good = Files.readString(f.rulesFile);
+    try {
+      Files.writeString(f.rulesFile, good + "DOMAIN,secret.example,NEVER-DIRECT\n");
+      f.client.reloadRules();
+      String r =
+          f.raw(
+              "POST",
+              "/api/probe?list=127.0.0.1%0Asecret.example",
+              host(),
+              origin(),
+              "X-Sidestep-Token: " + token);
+      assertThat(r).startsWith("HTTP/1.1 400");
+      assertThat(body(r).get("error").asText())
+          .contains("NEVER-DIRECT")
+          .contains("secret.example")
+          .doesNotContain("127.0.0.1");
+      String open =
+          f.raw(
+              "POST", "/api/probe?list=127.0.0.1", host(), origin(), "X-Sidestep-Token: " + token);
+      assertThat(open).as("a list without such a site is probed").startsWith("HTTP/1.1 200");
+    } finally {
+      Files.writeString(f.rulesFile, good);
+      f.client.reloadRules();
+    }
+  }
+
+  @Test
   void statusNamesTheRelay() throws Exception {
     JsonNode s = body(f.raw("GET", "/api/status", host()));
     JsonNode relay = s.get("relays").get(0);

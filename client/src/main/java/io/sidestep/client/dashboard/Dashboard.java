@@ -262,7 +262,10 @@ public final class Dashboard implements HttpDoor.OwnPages, AutoCloseable {
         return ok(request, explain(host));
       }
       case "/api/probe" -> {
-        ProbeJobs.Job job = probes.start(required(query, "list"));
+        ProbeJobs.Job job =
+            probes.start(
+                required(query, "list"),
+                t -> sources.router().decide(t.tls()).action() == Action.NEVER_DIRECT);
         return ok(request, job.view());
       }
       default -> {
