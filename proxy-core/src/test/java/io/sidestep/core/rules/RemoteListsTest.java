@@ -207,4 +207,57 @@ class RemoteListsTest {
     assertThatThrownBy(() -> list("auto").verify(content, "junk".getBytes()))
         .hasMessageContaining("malformed (expected: 64 bytes");
   }
+
+  @Test
+  void aKeyAndSignatureMadeByOpensslAreAccepted() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        run("openssl", "version") == 0, "openssl is not installed");
+    Path key = dir.resolve("key.pem");
+    Path list = dir.resolve("kz.txt");
+    Files.writeString(list, "blocked.example\n");
+    assertThat(run("openssl", "genpkey", "-algorithm", "ed25519", "-out", key.toString())).isZero();
+    assertThat(
+            run(
+                "openssl",
+                "pkey",
+                "-in",
+                key.toString(),
+                "-pubout",
+                "-out",
+                dir.resolve("lists.pub").toString()))
+        .isZero();
+    assertThat(
+            run(
+                "openssl",
+                "pkeyutl",
+                "-sign",
+                "-inkey",
+                key.toString(),
+                "-rawin",
+                "-in",
+                list.toString(),
+                "-out",
+                dir.resolve("kz.txt.sig").toString()))
+        .isZero();
+    Rules r = load("RULE-SET,https://lists.example/kz.txt,RELAY,pubkey=lists.pub\n");
+    RemoteList l = r.remoteLists().get(0);
+    byte[] content = Files.readAllBytes(list);
+    l.verify(content, Files.readAllBytes(dir.resolve("kz.txt.sig")));
+    assertThatThrownBy(
+            () ->
+                l.verify(
+                    "evil.example\n".getBytes(StandardCharsets.UTF_8),
+                    Files.readAllBytes(dir.resolve("kz.txt.sig"))))
+        .hasMessageStartingWith("signature does not match");
+  }
+
+  private static int run(String... command) throws InterruptedException {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      p.getInputStream().readAllBytes();
+      return p.waitFor();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
 }
