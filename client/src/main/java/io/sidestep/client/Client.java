@@ -56,7 +56,9 @@ import org.slf4j.LoggerFactory;
  * credentials, direct connect timeout 10 s, relay connect timeout (TCP and TLS) 5 s and then 15 s
  * for the relay's answer about the destination, a failed relay skipped for 30 s. With a state
  * directory: no rules file, {@link DetectionSettings#defaults()}, the JVM's trust store for the
- * interception check. A door on a non-loopback address without credentials is refused.
+ * interception check and for the servers of lists named by URL, which are fetched only through the
+ * relays (looked at every {@link ListUpdater#TICK}). A door on a non-loopback address without
+ * credentials is refused.
  */
 public final class Client implements AutoCloseable {
 

@@ -234,6 +234,12 @@ public final class ListUpdater implements AutoCloseable {
       ok = false;
       result = e.getMessage();
     }
+    if (!ok && Thread.currentThread().isInterrupted()) {
+      // Stopped while fetching (the client is closing): nothing failed, nothing to retry.
+      synchronized (this) {
+        return status(list.url(), states.computeIfAbsent(list.url(), u -> first(list, started)));
+      }
+    }
     Status status;
     synchronized (this) {
       State s = states.computeIfAbsent(list.url(), u -> first(list, clock.instant()));
