@@ -182,6 +182,15 @@ loaders.rules = async () => {
     cell(row, f.path);
     cell(row, when(f.loaded));
   }
+  const urlLists = $("rules-url-lists").tBodies[0];
+  urlLists.replaceChildren();
+  for (const l of r.urlLists) {
+    const row = urlLists.insertRow();
+    cell(row, l.url);
+    cell(row, l.fetched ? when(l.fetched) : t("rules.never_fetched"));
+    cell(row, (l.ok ? t("rules.fetch_ok") : t("rules.fetch_failed")) + " " + l.message,
+      l.ok ? "up-state" : "down-state");
+  }
   const warnings = $("rules-warnings");
   warnings.replaceChildren();
   for (const w of r.warnings) {

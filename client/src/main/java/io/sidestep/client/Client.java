@@ -12,6 +12,7 @@ import io.sidestep.client.dial.Dispatcher;
 import io.sidestep.client.dial.RelayConnector;
 import io.sidestep.client.dial.internal.DefaultDialer;
 import io.sidestep.client.http.HttpDoor;
+import io.sidestep.client.lists.ListUpdater;
 import io.sidestep.client.probe.Prober;
 import io.sidestep.client.relay.RelayTransport;
 import io.sidestep.client.socks.SocksDoor;
@@ -22,8 +23,10 @@ import io.sidestep.core.net.Resolver;
 import io.sidestep.core.net.SystemResolver;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.rules.Decision;
+import io.sidestep.core.rules.ListCache;
 import io.sidestep.core.rules.LiveRules;
 import io.sidestep.core.rules.Router;
+import io.sidestep.core.rules.RulesException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -53,7 +56,9 @@ import org.slf4j.LoggerFactory;
  * credentials, direct connect timeout 10 s, relay connect timeout (TCP and TLS) 5 s and then 15 s
  * for the relay's answer about the destination, a failed relay skipped for 30 s. With a state
  * directory: no rules file, {@link DetectionSettings#defaults()}, the JVM's trust store for the
- * interception check. A door on a non-loopback address without credentials is refused.
+ * interception check and for the servers of lists named by URL, which are fetched only through the
+ * relays (looked at every {@link ListUpdater#TICK}). A door on a non-loopback address without
+ * credentials is refused.
  */
 public final class Client implements AutoCloseable {
 
@@ -66,6 +71,7 @@ public final class Client implements AutoCloseable {
   private final Dispatcher dispatcher;
   private final Detection detection; // null without a state directory
   private final LiveRules rules; // null without a state directory
+  private final ListUpdater lists; // null without a state directory
   private final Dashboard dashboard; // null when turned off
 
   private Client(Builder b) {
@@ -75,6 +81,7 @@ public final class Client implements AutoCloseable {
     this.group = new MultiThreadIoEventLoopGroup(b.threads, NioIoHandler.newFactory());
     Detection detection = null;
     LiveRules rules = null;
+    ListUpdater lists = null;
     SocksDoor socksDoor = null;
     HttpDoor httpDoor = null;
     Dashboard dashboard = null;
@@ -95,7 +102,34 @@ public final class Client implements AutoCloseable {
                 b.trust != null ? b.trust : InterceptionCheck.jvmTrustManager(),
                 Clock.systemUTC());
         // A bad rules file throws RulesException, whose message is the FILE:LINE:COL text.
-        rules = LiveRules.load(b.rulesFile, b.stateDir.resolve(LearnedStore.FILE_NAME));
+        ListCache cache = new ListCache(b.stateDir);
+        rules =
+            LiveRules.load(
+                b.rulesFile,
+                b.stateDir.resolve(LearnedStore.FILE_NAME),
+                cache,
+                LiveRules.DEFAULT_POLL,
+                Clock.systemUTC());
+        LiveRules live = rules;
+        // Lists named by URL are fetched only through the relays, never direct.
+        lists =
+            new ListUpdater(
+                () -> live.current().remoteLists(),
+                cache,
+                relayClient == null ? RelayConnector.NONE : relayClient,
+                group,
+                b.trust != null ? b.trust : InterceptionCheck.jvmTrustManager(),
+                Clock.systemUTC(),
+                () -> {
+                  try {
+                    live.reloadNow();
+                  } catch (RulesException e) {
+                    LOG.error("{}; keeping the previous rules", e.getMessage());
+                  }
+                });
+        if (!b.listTick.isZero()) {
+          lists.start(b.listTick);
+        }
         // What detection learns routes the host's next connection through the relay at once;
         // only the learned part is read again, not the user's rules and lists.
         detection.onLearned(rules);
@@ -112,7 +146,7 @@ public final class Client implements AutoCloseable {
               new DefaultDialer(resolver, relays, b.connectTimeout, b.directLocalAddress),
               autoRoute);
       if (b.dashboard) {
-        dashboard = dashboard(b, router, rules, detection, relayClient);
+        dashboard = dashboard(b, router, rules, lists, detection, relayClient);
         dispatcher.onConnection(dashboard.connections());
       }
       socksDoor =
@@ -142,9 +176,13 @@ public final class Client implements AutoCloseable {
                   ", ",
                   b.relays.stream().map(k -> k.label() + " at " + k.relay().authority()).toList()));
     } catch (RuntimeException e) {
+      if (lists != null) {
+        lists.close();
+      }
       shutdown(httpDoor, socksDoor, group, detection, rules, resolver, dashboard);
       throw e;
     }
+    this.lists = lists;
     this.socks = socksDoor;
     this.http = httpDoor;
     this.detection = detection;
@@ -153,7 +191,12 @@ public final class Client implements AutoCloseable {
   }
 
   private Dashboard dashboard(
-      Builder b, Router router, LiveRules rules, Detection detection, RelayTransport transport) {
+      Builder b,
+      Router router,
+      LiveRules rules,
+      ListUpdater lists,
+      Detection detection,
+      RelayTransport transport) {
     List<AccessKey> keys = List.copyOf(b.relays);
     X509TrustManager trust = b.trust != null ? b.trust : InterceptionCheck.jvmTrustManager();
     return new Dashboard(
@@ -178,7 +221,8 @@ public final class Client implements AutoCloseable {
                         })
                     .toList(),
             () -> new Prober(keys, resolver, b.detection, trust, Clock.systemUTC()),
-            keys.stream().map(AccessKey::label).toList()),
+            keys.stream().map(AccessKey::label).toList(),
+            lists == null ? List::of : lists::statuses),
         Clock.systemUTC());
   }
 
@@ -294,7 +338,18 @@ public final class Client implements AutoCloseable {
    */
   @Override
   public void close() {
+    if (lists != null) {
+      lists.close();
+    }
     shutdown(http, socks, group, detection, rules, resolver, dashboard);
+  }
+
+  /**
+   * What keeps the lists named by URL up to date; empty without a state directory. Tests call its
+   * {@link ListUpdater#tick()} when they set {@link Builder#listTick} to zero.
+   */
+  public Optional<ListUpdater> lists() {
+    return Optional.ofNullable(lists);
   }
 
   /** Settings for a {@link Client}; every one has a default (see {@link Client}). */
@@ -319,8 +374,22 @@ public final class Client implements AutoCloseable {
     private X509TrustManager trust;
     private boolean dashboard = true;
     private boolean neverDirect;
+    private Duration listTick = ListUpdater.TICK;
 
     private Builder() {}
+
+    /**
+     * How often lists named by URL are looked at to fetch those that are due; zero for never on its
+     * own (only {@link ListUpdater#tick()}). Default: {@link ListUpdater#TICK}.
+     */
+    public Builder listTick(Duration tick) {
+      if (tick == null || tick.isNegative()) {
+        throw new IllegalArgumentException(
+            "listTick: " + tick + " (expected: zero or a positive duration)");
+      }
+      this.listTick = tick;
+      return this;
+    }
 
     /**
      * Sends every AUTO destination (what no rule names, and AUTO rules) only through a relay: never
@@ -382,8 +451,8 @@ public final class Client implements AutoCloseable {
     }
 
     /**
-     * The roots the interception check trusts. Default: the JVM's trust store. Tests on loopback
-     * give their own CA.
+     * The roots the interception check trusts, and that a list's server must chain to. Default: the
+     * JVM's trust store. Tests on loopback give their own CA.
      */
     public Builder detectionTrust(X509TrustManager trust) {
       this.trust = Objects.requireNonNull(trust, "trust");

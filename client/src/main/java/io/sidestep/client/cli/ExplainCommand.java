@@ -4,6 +4,7 @@ import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Action;
 import io.sidestep.core.rules.Decision;
+import io.sidestep.core.rules.ListCache;
 import io.sidestep.core.rules.Router;
 import io.sidestep.core.rules.Rules;
 import io.sidestep.core.rules.RulesException;
@@ -51,7 +52,9 @@ final class ExplainCommand implements Callable<Integer> {
   @Option(
       names = "--state",
       paramLabel = "DIR",
-      description = "the state folder, holding learned.rules (default: ~/.sidestep)")
+      description =
+          "the state folder, holding learned.rules and the lists fetched by URL (default:"
+              + " ~/.sidestep)")
   Path state;
 
   @Option(
@@ -84,7 +87,7 @@ final class ExplainCommand implements Callable<Integer> {
     }
     Rules r;
     try {
-      r = Rules.load(rulesFile, stateDir.resolve("learned.rules"));
+      r = Rules.load(rulesFile, stateDir.resolve("learned.rules"), new ListCache(stateDir));
     } catch (RulesException e) {
       err.println(e.getMessage());
       return 1;

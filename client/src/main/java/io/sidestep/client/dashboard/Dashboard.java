@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.sidestep.client.dial.ConnectionListener;
 import io.sidestep.client.http.HttpDoor;
+import io.sidestep.client.lists.ListUpdater;
 import io.sidestep.client.probe.Prober;
 import io.sidestep.core.detect.LearnedStore;
 import io.sidestep.core.route.Destination;
@@ -71,6 +72,7 @@ public final class Dashboard implements HttpDoor.OwnPages, AutoCloseable {
    * @param relays each relay's state now
    * @param prober makes a prober with the client's relays and settings
    * @param relayLabels the relays' labels, for probe reports
+   * @param lists each list named by URL with its last fetch
    */
   public record Sources(
       Router router,
@@ -78,8 +80,22 @@ public final class Dashboard implements HttpDoor.OwnPages, AutoCloseable {
       Optional<LearnedStore> learned,
       Supplier<List<RelayStatus>> relays,
       Supplier<Prober> prober,
-      List<String> relayLabels) {
+      List<String> relayLabels,
+      Supplier<List<ListUpdater.Status>> lists) {
+
+    /** Sources without lists named by URL. */
+    public Sources(
+        Router router,
+        Optional<LiveRules> rules,
+        Optional<LearnedStore> learned,
+        Supplier<List<RelayStatus>> relays,
+        Supplier<Prober> prober,
+        List<String> relayLabels) {
+      this(router, rules, learned, relays, prober, relayLabels, List::of);
+    }
+
     public Sources {
+      Objects.requireNonNull(lists, "lists");
       Objects.requireNonNull(router, "router");
       Objects.requireNonNull(rules, "rules");
       Objects.requireNonNull(learned, "learned");
@@ -333,6 +349,18 @@ public final class Dashboard implements HttpDoor.OwnPages, AutoCloseable {
           }
         });
     m.put("files", files);
+    List<Map<String, Object>> urlLists = new ArrayList<>();
+    for (ListUpdater.Status st : sources.lists().get()) {
+      Map<String, Object> l = new LinkedHashMap<>();
+      l.put("url", st.url());
+      l.put("fetched", st.fetchedAt().map(Object::toString).orElse(null));
+      l.put("attempted", st.lastAttempt().map(Object::toString).orElse(null));
+      l.put("ok", st.ok());
+      l.put("message", st.message());
+      l.put("next", st.nextAttempt().toString());
+      urlLists.add(l);
+    }
+    m.put("urlLists", urlLists);
     m.put(
         "error",
         live.flatMap(LiveRules::problem)

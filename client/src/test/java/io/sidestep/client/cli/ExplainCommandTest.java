@@ -134,4 +134,26 @@ class ExplainCommandTest {
                 + state.resolve("rules.txt")
                 + ":2: DOMAIN,detect.example,AUTO\n");
   }
+
+  @Test
+  void namesAListFetchedByUrlAndWhenItWasFetched() throws IOException {
+    String url = "https://lists.example/blocked.txt";
+    io.sidestep.core.rules.ListCache cache = new io.sidestep.core.rules.ListCache(state);
+    cache.store(url, "blocked.example\n".getBytes(StandardCharsets.UTF_8));
+    Files.setLastModifiedTime(
+        cache.file(url),
+        java.nio.file.attribute.FileTime.from(java.time.Instant.parse("2026-11-30T09:05:00Z")));
+    rules("RULE-SET," + url + ",RELAY,interval=6h\nMATCH,AUTO\n");
+    Run r = run("explain", "blocked.example", "--state", state.toString());
+    assertThat(r.code()).isZero();
+    assertThat(r.out())
+        .isEqualTo(
+            "blocked.example:443 -> RELAY\n  "
+                + state.resolve("rules.txt")
+                + ":1: RULE-SET,"
+                + url
+                + ",RELAY,interval=6h ("
+                + url
+                + " [fetched 2026-11-30 09:05 UTC]:1: DOMAIN blocked.example)\n");
+  }
 }

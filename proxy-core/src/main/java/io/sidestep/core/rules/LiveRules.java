@@ -44,6 +44,7 @@ public final class LiveRules implements Router, AutoCloseable {
   private final Path rulesFile;
   private final Path learnedFile;
   private final Clock clock;
+  private final ListCache cache;
   private final Object lock = new Object();
   // Hosts learned since the learned file was last read, by normalised host.
   private final Map<String, JustLearned> justLearned = new ConcurrentHashMap<>();
@@ -56,7 +57,8 @@ public final class LiveRules implements Router, AutoCloseable {
   private final FileWatcher userFiles;
   private final FileWatcher learnedFiles;
 
-  private LiveRules(Path rulesFile, Path learnedFile, Clock clock, Duration poll) {
+  private LiveRules(Path rulesFile, Path learnedFile, ListCache cache, Clock clock, Duration poll) {
+    this.cache = cache;
     this.rulesFile = rulesFile;
     this.learnedFile = learnedFile;
     this.clock = clock;
@@ -67,10 +69,11 @@ public final class LiveRules implements Router, AutoCloseable {
     userFiles = new FileWatcher(files);
     learnedFiles = new FileWatcher(learnedFile == null ? List.of() : List.of(learnedFile));
     List<String> warnings = new ArrayList<>();
-    RuleIndex user = Rules.loadUser(rulesFile, files, warnings);
+    List<RemoteList> remotes = new ArrayList<>();
+    RuleIndex user = Rules.loadUser(rulesFile, cache, files, warnings, remotes);
     List<String> learnedWarnings = new ArrayList<>();
     RuleIndex learned = Rules.loadLearned(learnedFile, learnedWarnings);
-    current = new Rules(user, warnings, learned, learnedWarnings, clock);
+    current = new Rules(user, warnings, learned, learnedWarnings, clock, remotes);
     userLoaded = clock.instant();
     userFilesRead = List.copyOf(files);
     userFiles.watch(files);
@@ -114,7 +117,16 @@ public final class LiveRules implements Router, AutoCloseable {
    * #reloadNow()}) and judging learned expiry by {@code clock}.
    */
   public static LiveRules load(Path rulesFile, Path learnedFile, Duration poll, Clock clock) {
-    return new LiveRules(rulesFile, learnedFile, clock, poll);
+    return new LiveRules(rulesFile, learnedFile, null, clock, poll);
+  }
+
+  /**
+   * As {@link #load(Path, Path, Duration, Clock)}, with lists named by URL as {@code cache} holds
+   * them; a new copy stored there is picked up as an edited list file is.
+   */
+  public static LiveRules load(
+      Path rulesFile, Path learnedFile, ListCache cache, Duration poll, Clock clock) {
+    return new LiveRules(rulesFile, learnedFile, cache, clock, poll);
   }
 
   /** The rules in force now. */
@@ -237,8 +249,9 @@ public final class LiveRules implements Router, AutoCloseable {
     Set<Path> files = new LinkedHashSet<>();
     try {
       List<String> warnings = new ArrayList<>();
-      RuleIndex user = Rules.loadUser(rulesFile, files, warnings);
-      current = current.withUser(user, warnings);
+      List<RemoteList> remotes = new ArrayList<>();
+      RuleIndex user = Rules.loadUser(rulesFile, cache, files, warnings, remotes);
+      current = current.withUser(user, warnings, remotes);
       userLoaded = clock.instant();
       userFilesRead = List.copyOf(files);
       userFiles.watch(files);

@@ -31,6 +31,7 @@ public final class Rules implements Router {
   private final RuleIndex learned;
   private final List<String> learnedWarnings;
   private final Clock clock;
+  private final List<RemoteList> remoteLists;
 
   Rules(
       RuleIndex user,
@@ -38,6 +39,17 @@ public final class Rules implements Router {
       RuleIndex learned,
       List<String> learnedWarnings,
       Clock clock) {
+    this(user, userWarnings, learned, learnedWarnings, clock, List.of());
+  }
+
+  Rules(
+      RuleIndex user,
+      List<String> userWarnings,
+      RuleIndex learned,
+      List<String> learnedWarnings,
+      Clock clock,
+      List<RemoteList> remoteLists) {
+    this.remoteLists = List.copyOf(remoteLists);
     this.user = user;
     this.userWarnings = List.copyOf(userWarnings);
     this.learned = learned;
@@ -59,11 +71,24 @@ public final class Rules implements Router {
 
   /** As {@link #load(Path, Path)}, judging learned expiry by {@code clock}. */
   public static Rules load(Path rulesFile, Path learnedFile, Clock clock) {
+    return load(rulesFile, learnedFile, null, clock);
+  }
+
+  /**
+   * As {@link #load(Path, Path)}, with the lists named by URL as {@code cache} holds them (null: no
+   * copies, so such rules match nothing).
+   */
+  public static Rules load(Path rulesFile, Path learnedFile, ListCache cache) {
+    return load(rulesFile, learnedFile, cache, Clock.systemUTC());
+  }
+
+  private static Rules load(Path rulesFile, Path learnedFile, ListCache cache, Clock clock) {
     List<String> warnings = new ArrayList<>();
-    RuleIndex u = loadUser(rulesFile, new LinkedHashSet<>(), warnings);
+    List<RemoteList> remotes = new ArrayList<>();
+    RuleIndex u = loadUser(rulesFile, cache, new LinkedHashSet<>(), warnings, remotes);
     List<String> lw = new ArrayList<>();
     RuleIndex l = loadLearned(learnedFile, lw);
-    return new Rules(u, warnings, l, lw, clock);
+    return new Rules(u, warnings, l, lw, clock, remotes);
   }
 
   /** No rules at all: everything is AUTO. */
@@ -76,10 +101,15 @@ public final class Rules implements Router {
         Clock.systemUTC());
   }
 
-  static RuleIndex loadUser(Path rulesFile, Set<Path> files, List<String> warnings) {
+  static RuleIndex loadUser(
+      Path rulesFile,
+      ListCache cache,
+      Set<Path> files,
+      List<String> warnings,
+      List<RemoteList> remotes) {
     return rulesFile == null
         ? RuleIndex.builder("none", "").build()
-        : RulesFiles.user(rulesFile, files, warnings);
+        : RulesFiles.user(rulesFile, cache, files, warnings, remotes);
   }
 
   static RuleIndex loadLearned(Path learnedFile, List<String> warnings) {
@@ -88,12 +118,17 @@ public final class Rules implements Router {
         : RulesFiles.learned(learnedFile, warnings);
   }
 
-  Rules withUser(RuleIndex u, List<String> warnings) {
-    return new Rules(u, warnings, learned, learnedWarnings, clock);
+  Rules withUser(RuleIndex u, List<String> warnings, List<RemoteList> remotes) {
+    return new Rules(u, warnings, learned, learnedWarnings, clock, remotes);
   }
 
   Rules withLearned(RuleIndex l, List<String> warnings) {
-    return new Rules(user, userWarnings, l, warnings, clock);
+    return new Rules(user, userWarnings, l, warnings, clock, remoteLists);
+  }
+
+  /** The lists the rules file names by URL ({@code RULE-SET,https://…}), in file order. */
+  public List<RemoteList> remoteLists() {
+    return remoteLists;
   }
 
   /** What was skipped while loading (list lines Sidestep cannot use, bad learned lines). */

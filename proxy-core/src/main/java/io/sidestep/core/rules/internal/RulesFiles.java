@@ -4,6 +4,8 @@ import io.sidestep.core.files.AtomicFiles;
 import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Action;
+import io.sidestep.core.rules.ListCache;
+import io.sidestep.core.rules.RemoteList;
 import io.sidestep.core.rules.RulesException;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -15,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -41,6 +44,21 @@ public final class RulesFiles {
    * @throws RulesException at the first bad line, or when a list cannot be read
    */
   public static RuleIndex user(Path file, Set<Path> watched, List<String> warnings) {
+    return user(file, null, watched, warnings, new ArrayList<>());
+  }
+
+  /**
+   * As {@link #user(Path, Set, List)}, taking lists named by URL from {@code cache}.
+   *
+   * @param cache the stored copies of lists named by URL; null for none (such rules match nothing)
+   * @param remotes receives every list named by URL, in file order
+   */
+  public static RuleIndex user(
+      Path file,
+      ListCache cache,
+      Set<Path> watched,
+      List<String> warnings,
+      List<RemoteList> remotes) {
     String name = file.toString();
     watched.add(file);
     String text = read(file, name, "a readable rules file");
@@ -55,7 +73,9 @@ public final class RulesFiles {
         if (rl == null) {
           continue;
         }
-        if (rl.type() == RuleType.RULE_SET) {
+        if (rl.remote() != null) {
+          RemoteLists.include(b, file, rl, lineNo, cache, watched, warnings, remotes);
+        } else if (rl.type() == RuleType.RULE_SET) {
           b.rule(lineNo, rl.text(), rl.action(), listName(file, rl.value()), Long.MAX_VALUE);
           Lists.include(b, file, rl, lineNo, watched, warnings);
         } else {
