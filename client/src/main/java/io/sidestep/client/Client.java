@@ -8,6 +8,7 @@ import io.sidestep.client.detect.Detection;
 import io.sidestep.client.detect.DetectionSettings;
 import io.sidestep.client.detect.RelayResolver;
 import io.sidestep.client.dial.AutoRoute;
+import io.sidestep.client.dial.ConnectionListener;
 import io.sidestep.client.dial.Dispatcher;
 import io.sidestep.client.dial.RelayConnector;
 import io.sidestep.client.dial.internal.DefaultDialer;
@@ -20,6 +21,9 @@ import io.sidestep.core.detect.InterceptionCheck;
 import io.sidestep.core.detect.LearnedStore;
 import io.sidestep.core.net.Resolver;
 import io.sidestep.core.net.SystemResolver;
+import io.sidestep.core.network.CurrentNetwork;
+import io.sidestep.core.network.Network;
+import io.sidestep.core.network.NetworkSource;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.rules.Decision;
 import io.sidestep.core.rules.LiveRules;
@@ -44,8 +48,11 @@ import org.slf4j.LoggerFactory;
  * <p>Given a state directory ({@link Builder#stateDir}), the client is the one the command line
  * runs: it routes by the rules file and the learned blocklist (both re-read when they change),
  * detection watches the destinations no rule names with the relays' DNS-over-HTTPS as its control,
- * and what detection learns routes the host's next connection at once. Without one, {@link
- * Builder#router} and {@link Builder#autoRoute} decide (tests of a door or a route use that).
+ * and what detection learns routes the host's next connection at once. Learned entries are kept per
+ * network (the default gateway, its hardware address and the resolvers, read again every 5 s and
+ * after a failed connection): only the current network's apply, with those of any network and those
+ * of a host learned on two or more networks. Without one, {@link Builder#router} and {@link
+ * Builder#autoRoute} decide (tests of a door or a route use that).
  *
  * <p>Defaults: HTTP door on 127.0.0.1:8080 with the dashboard at its {@code /} ({@link
  * io.sidestep.client.dashboard.Dashboard}), SOCKS5 door on 127.0.0.1:1080, no relays, no state
@@ -67,6 +74,7 @@ public final class Client implements AutoCloseable {
   private final Detection detection; // null without a state directory
   private final LiveRules rules; // null without a state directory
   private final Dashboard dashboard; // null when turned off
+  private final CurrentNetwork network; // null without a state directory
 
   private Client(Builder b) {
     checkOpenProxy("http", b.http, b.credentials);
@@ -78,6 +86,7 @@ public final class Client implements AutoCloseable {
     SocksDoor socksDoor = null;
     HttpDoor httpDoor = null;
     Dashboard dashboard = null;
+    CurrentNetwork network = null;
     try {
       Router router = b.router;
       AutoRoute autoRoute = b.autoRoute;
@@ -87,15 +96,28 @@ public final class Client implements AutoCloseable {
               ? null
               : new RelayTransport(b.relays, b.relayConnectTimeout, b.relayDownFor, resolver);
       if (b.stateDir != null) {
+        network = new CurrentNetwork(b.networkSource);
+        LOG.info(
+            "network: {}",
+            network
+                .current()
+                .map(Network::toString)
+                .orElse(
+                    "unknown (no default gateway seen; learned entries of every network apply)"));
         detection =
             new Detection(
                 b.detection,
                 b.stateDir,
                 relayClient == null ? RelayResolver.NONE : relayClient,
                 b.trust != null ? b.trust : InterceptionCheck.jvmTrustManager(),
+                network,
                 Clock.systemUTC());
         // A bad rules file throws RulesException, whose message is the FILE:LINE:COL text.
         rules = LiveRules.load(b.rulesFile, b.stateDir.resolve(LearnedStore.FILE_NAME));
+        // Only the current network's learned entries apply, from the start and after each move.
+        rules.useNetwork(network.current());
+        network.onChange(rules::useNetwork);
+        network.watch(b.networkPoll);
         // What detection learns routes the host's next connection through the relay at once;
         // only the learned part is read again, not the user's rules and lists.
         detection.onLearned(rules);
@@ -112,8 +134,22 @@ public final class Client implements AutoCloseable {
               new DefaultDialer(resolver, relays, b.connectTimeout, b.directLocalAddress),
               autoRoute);
       if (b.dashboard) {
-        dashboard = dashboard(b, router, rules, detection, relayClient);
-        dispatcher.onConnection(dashboard.connections());
+        dashboard = dashboard(b, router, rules, detection, relayClient, network);
+      }
+      ConnectionListener heard =
+          dashboard == null ? ConnectionListener.NONE : dashboard.connections();
+      if (network != null) {
+        // A failed connection may mean the computer moved: read the network again (off this loop).
+        CurrentNetwork n = network;
+        dispatcher.onConnection(
+            c -> {
+              if (c.result().startsWith("failed")) {
+                n.recheckSoon();
+              }
+              heard.ended(c);
+            });
+      } else {
+        dispatcher.onConnection(heard);
       }
       socksDoor =
           SocksDoor.bind(
@@ -142,9 +178,10 @@ public final class Client implements AutoCloseable {
                   ", ",
                   b.relays.stream().map(k -> k.label() + " at " + k.relay().authority()).toList()));
     } catch (RuntimeException e) {
-      shutdown(httpDoor, socksDoor, group, detection, rules, resolver, dashboard);
+      shutdown(httpDoor, socksDoor, group, detection, rules, resolver, dashboard, network);
       throw e;
     }
+    this.network = network;
     this.socks = socksDoor;
     this.http = httpDoor;
     this.detection = detection;
@@ -153,7 +190,12 @@ public final class Client implements AutoCloseable {
   }
 
   private Dashboard dashboard(
-      Builder b, Router router, LiveRules rules, Detection detection, RelayTransport transport) {
+      Builder b,
+      Router router,
+      LiveRules rules,
+      Detection detection,
+      RelayTransport transport,
+      CurrentNetwork network) {
     List<AccessKey> keys = List.copyOf(b.relays);
     X509TrustManager trust = b.trust != null ? b.trust : InterceptionCheck.jvmTrustManager();
     return new Dashboard(
@@ -178,7 +220,8 @@ public final class Client implements AutoCloseable {
                         })
                     .toList(),
             () -> new Prober(keys, resolver, b.detection, trust, Clock.systemUTC()),
-            keys.stream().map(AccessKey::label).toList()),
+            keys.stream().map(AccessKey::label).toList(),
+            network == null ? Optional::empty : network::current),
         Clock.systemUTC());
   }
 
@@ -195,7 +238,8 @@ public final class Client implements AutoCloseable {
       Detection detection,
       LiveRules rules,
       Resolver resolver,
-      Dashboard dashboard) {
+      Dashboard dashboard,
+      CurrentNetwork network) {
     List<Runnable> steps = new ArrayList<>();
     if (http != null) {
       steps.add(http::close);
@@ -221,6 +265,9 @@ public final class Client implements AutoCloseable {
     steps.add(resolver::close);
     if (dashboard != null) {
       steps.add(dashboard::close);
+    }
+    if (network != null) {
+      steps.add(network::close);
     }
     RuntimeException first = null;
     for (Runnable step : steps) {
@@ -271,6 +318,25 @@ public final class Client implements AutoCloseable {
     return socks.address();
   }
 
+  /**
+   * The network the client is on now, whose learned entries apply; empty when it cannot be told and
+   * without a state directory.
+   */
+  public Optional<Network> network() {
+    return network == null ? Optional.empty() : network.current();
+  }
+
+  /**
+   * Reads the network again now (the client also does every few seconds and after a failed
+   * connection), applying its learned entries when it changed. Does nothing without a state
+   * directory.
+   */
+  public void recheckNetwork() {
+    if (network != null) {
+      network.recheck();
+    }
+  }
+
   /** The routing core, for tests and for detection. */
   public Dispatcher dispatcher() {
     return dispatcher;
@@ -294,7 +360,7 @@ public final class Client implements AutoCloseable {
    */
   @Override
   public void close() {
-    shutdown(http, socks, group, detection, rules, resolver, dashboard);
+    shutdown(http, socks, group, detection, rules, resolver, dashboard, network);
   }
 
   /** Settings for a {@link Client}; every one has a default (see {@link Client}). */
@@ -319,8 +385,27 @@ public final class Client implements AutoCloseable {
     private X509TrustManager trust;
     private boolean dashboard = true;
     private boolean neverDirect;
+    private NetworkSource networkSource = NetworkSource.system();
+    private Duration networkPoll = CurrentNetwork.DEFAULT_POLL;
 
     private Builder() {}
+
+    /**
+     * Where the client learns which network it is on, so that what it learned on one network
+     * applies on that network only. Default: {@link NetworkSource#system()} (on Linux the default
+     * gateway, its hardware address and the resolvers; elsewhere an unknown network, where every
+     * learned entry applies). Tests give fakes.
+     */
+    public Builder networkSource(NetworkSource source) {
+      this.networkSource = Objects.requireNonNull(source, "networkSource");
+      return this;
+    }
+
+    /** How often the network is read again. Default: {@link CurrentNetwork#DEFAULT_POLL}. */
+    public Builder networkPoll(Duration poll) {
+      this.networkPoll = positive(poll, "networkPoll");
+      return this;
+    }
 
     /**
      * Sends every AUTO destination (what no rule names, and AUTO rules) only through a relay: never
