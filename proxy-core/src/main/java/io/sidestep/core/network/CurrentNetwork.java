@@ -19,9 +19,10 @@ import org.slf4j.LoggerFactory;
  * such as after a failed connection), so that a laptop that moves is noticed. Listeners hear of
  * each change, on the checking thread.
  *
- * <p>A reading that lacks only the gateway's hardware address (the neighbour entry expired) is the
- * same network as before, not a new one: the id changes only when the gateway, its hardware address
- * or the resolvers do.
+ * <p>The gateway's hardware address comes from the neighbour table, which may lack it for a while
+ * (before the first packet to the gateway, or after the entry expired). So a reading that only
+ * lacks it, or only adds it, is the same network as before and keeps its id; the network changes
+ * when the gateway's address, the resolvers, or a known hardware address change.
  *
  * <p>Thread-safe; {@link #current()} is a volatile read, cheap on an event loop.
  */
@@ -115,10 +116,12 @@ public final class CurrentNetwork implements AutoCloseable {
     Optional<Network> now;
     synchronized (lock) {
       Network.Facts seen = read();
-      if (seen.hardware().isEmpty()
-          && facts.hardware().isPresent()
-          && seen.sameExceptHardware(facts)) {
-        return false; // the neighbour entry went away; the network did not
+      if (seen.sameExceptHardware(facts)
+          && (seen.hardware().isEmpty() || facts.hardware().isEmpty())) {
+        if (seen.hardware().isPresent()) {
+          facts = seen; // now known: a later, different one is another router
+        }
+        return false; // the neighbour entry came or went; the network did not change
       }
       facts = seen;
       was = current;

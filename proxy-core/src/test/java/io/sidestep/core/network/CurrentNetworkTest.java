@@ -65,6 +65,20 @@ class CurrentNetworkTest {
   }
 
   @Test
+  void aHardwareAddressThatAppearsLaterKeepsTheNetworksId() {
+    FakeNetworkSource source = new FakeNetworkSource();
+    Network.Facts bare = facts("192.0.2.1", null, "192.0.2.53");
+    source.facts = bare;
+    CurrentNetwork net = new CurrentNetwork(source);
+    assertThat(net.current().orElseThrow().label()).contains("hardware address unknown");
+    source.facts = HOME;
+    assertThat(net.recheck()).as("the first packet to the gateway filled the entry").isFalse();
+    assertThat(net.current()).isEqualTo(Network.of(bare));
+    source.facts = facts("192.0.2.1", "02:00:00:00:00:09", "192.0.2.53");
+    assertThat(net.recheck()).as("then another router with the same address").isTrue();
+  }
+
+  @Test
   void aSourceThatThrowsIsAnUnknownNetwork() {
     CurrentNetwork net =
         new CurrentNetwork(
