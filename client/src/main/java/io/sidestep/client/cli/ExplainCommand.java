@@ -159,7 +159,9 @@ final class ExplainCommand implements Callable<Integer> {
             + network
                 .map(Network::toString)
                 .orElse("unknown (no default gateway seen): entries of every network apply"));
-    long networks = entries.stream().filter(e -> e.network().isPresent()).count();
+    int networks =
+        Network.count(
+            entries.stream().flatMap(e -> e.network().stream()).map(Network::id).toList());
     for (LearnedStore.Entry e : entries) {
       String where =
           e.network()

@@ -83,9 +83,7 @@ public final class LearnedStore {
 
     /** Whether it was learned on {@code current} (an entry of any network is on every one). */
     public boolean on(Optional<Network> current) {
-      return network.isEmpty()
-          || current.isEmpty()
-          || network.get().id().equals(current.get().id());
+      return network.isEmpty() || current.isEmpty() || network.get().sameAs(current.get().id());
     }
 
     String key() {
@@ -153,7 +151,8 @@ public final class LearnedStore {
 
     /**
      * Learns {@code host} with {@code evidence} on {@code network} (empty: any network), replacing
-     * its entry of that network and its entry of any network; it expires after the store's TTL.
+     * its entry of that network (also one made before the gateway's hardware address was known) and
+     * its entry of any network; it expires after the store's TTL.
      */
     record Learn(String host, Evidence evidence, Optional<Network> network) implements Change {
       public Learn {
@@ -294,6 +293,14 @@ public final class LearnedStore {
               // A re-learned host moves to the end; what it knew of any network is replaced.
               s.entries.remove(key(l.host(), l.network()));
               s.entries.remove(key(l.host(), Optional.empty()));
+              // and what it knew of this network before its gateway's hardware address was known
+              l.network()
+                  .map(n -> n.id().indexOf('-'))
+                  .filter(dash -> dash > 0)
+                  .ifPresent(
+                      dash ->
+                          s.entries.remove(
+                              l.host() + " " + l.network().get().id().substring(0, dash)));
               Entry e = new Entry(l.host(), l.evidence(), expires, l.network());
               s.entries.put(e.key(), e);
               done.add(c);

@@ -169,7 +169,7 @@ public final class LearnedWriter implements AutoCloseable {
     int space = key.lastIndexOf(' ');
     String net = key.substring(space + 1);
     return key.substring(0, space).equals(f.host())
-        && (f.network().isEmpty() || net.equals("*") || net.equals(f.network().get().id()));
+        && (f.network().isEmpty() || net.equals("*") || f.network().get().sameAs(net));
   }
 
   private void refreshStored() {

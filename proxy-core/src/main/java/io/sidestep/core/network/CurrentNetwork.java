@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
  * each change, on the checking thread.
  *
  * <p>The gateway's hardware address comes from the neighbour table, which may lack it for a while
- * (before the first packet to the gateway, or after the entry expired). So a reading that only
- * lacks it, or only adds it, is the same network as before and keeps its id; the network changes
- * when the gateway's address, the resolvers, or a known hardware address change.
+ * (before the first packet to the gateway, or after the entry expired). A reading that only lacks
+ * it is the same network as before and keeps its id; one that adds it gives the id its hardware
+ * part (an id {@link Network#sameNetwork} takes as the same network).
  *
  * <p>Thread-safe; {@link #current()} is a volatile read, cheap on an event loop.
  */
@@ -116,12 +116,10 @@ public final class CurrentNetwork implements AutoCloseable {
     Optional<Network> now;
     synchronized (lock) {
       Network.Facts seen = read();
-      if (seen.sameExceptHardware(facts)
-          && (seen.hardware().isEmpty() || facts.hardware().isEmpty())) {
-        if (seen.hardware().isPresent()) {
-          facts = seen; // now known: a later, different one is another router
-        }
-        return false; // the neighbour entry came or went; the network did not change
+      if (seen.hardware().isEmpty()
+          && facts.hardware().isPresent()
+          && seen.sameExceptHardware(facts)) {
+        return false; // the neighbour entry went away; the network did not
       }
       facts = seen;
       was = current;

@@ -3,17 +3,25 @@ package io.sidestep.core.network;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
  * One network the computer was on, as learned entries name it.
  *
- * @param id a short stable id: the first 12 hex digits of the SHA-256 of the gateway's address, its
- *     hardware address (when known) and the resolvers
+ * <p>The id has two parts, {@code GGGGGG-HHHHHH}: six hex digits of the SHA-256 of the gateway's
+ * address and the resolvers, then six of the gateway's hardware address. The second part is left
+ * off while the neighbour table does not know that address (before the first packet to the gateway,
+ * say). An id without it names every network with that gateway address and those resolvers, so
+ * {@link #sameNetwork} takes {@code GGGGGG} and {@code GGGGGG-HHHHHH} as one network.
+ *
+ * @param id a short stable id, as above
  * @param label what a person reads, such as {@code gateway 192.0.2.1 (02:00:00:00:00:01), resolver
  *     192.0.2.53}
  */
@@ -71,13 +79,9 @@ public record Network(String id, String label) {
       return Optional.empty();
     }
     String gw = facts.gateway().get();
-    String key =
-        "gateway="
-            + gw
-            + ";hardware="
-            + facts.hardware().orElse("")
-            + ";resolvers="
-            + String.join(",", facts.resolvers());
+    String id =
+        hash("gateway=" + gw + ";resolvers=" + String.join(",", facts.resolvers()))
+            + facts.hardware().map(h -> "-" + hash("hardware=" + h)).orElse("");
     StringBuilder label = new StringBuilder("gateway ").append(gw);
     label.append(" (").append(facts.hardware().orElse("hardware address unknown")).append(')');
     if (!facts.resolvers().isEmpty()) {
@@ -85,13 +89,48 @@ public record Network(String id, String label) {
           .append(facts.resolvers().size() == 1 ? ", resolver " : ", resolvers ")
           .append(String.join(" ", facts.resolvers()));
     }
-    return Optional.of(new Network(hash(key), label.toString()));
+    return Optional.of(new Network(id, label.toString()));
+  }
+
+  /**
+   * Whether two ids name the same network: equal, or one is the other without its hardware part (a
+   * network whose gateway's hardware address was not known then).
+   */
+  public static boolean sameNetwork(String a, String b) {
+    return a.equals(b) || a.startsWith(b + "-") || b.startsWith(a + "-");
+  }
+
+  /** Whether {@code otherId} names this network (see {@link #sameNetwork}). */
+  public boolean sameAs(String otherId) {
+    return sameNetwork(id, otherId);
+  }
+
+  /**
+   * How many different networks {@code ids} name: an id without a hardware part that goes with one
+   * that has it is not another network.
+   */
+  public static int count(Collection<String> ids) {
+    Set<String> distinct = new HashSet<>(ids);
+    int n = 0;
+    for (String id : distinct) {
+      boolean covered = false;
+      for (String other : distinct) {
+        if (other.startsWith(id + "-")) {
+          covered = true;
+          break;
+        }
+      }
+      if (!covered) {
+        n++;
+      }
+    }
+    return n;
   }
 
   private static String hash(String key) {
     try {
       byte[] d = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(d, 0, 6);
+      return HexFormat.of().formatHex(d, 0, 3);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 missing from this Java", e);
     }

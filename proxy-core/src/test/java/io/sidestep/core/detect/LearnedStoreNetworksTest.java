@@ -66,6 +66,18 @@ class LearnedStoreNetworksTest {
   }
 
   @Test
+  void learningOnceTheHardwareAddressIsKnownReplacesTheEarlierEntry() {
+    LearnedStore store = new LearnedStore(state, clock);
+    Optional<Network> bare = Optional.of(new Network("abcdef", "gateway 192.0.2.1"));
+    Optional<Network> known = Optional.of(new Network("abcdef-012345", "gateway 192.0.2.1 (mac)"));
+    store.learn("site.example", reset(), bare);
+    store.learn("site.example", reset(), known);
+    assertThat(store.entries()).extracting(LearnedStore.Entry::network).containsExactly(known);
+    assertThat(store.forget("site.example", bare)).isTrue();
+    assertThat(store.entries()).isEmpty();
+  }
+
+  @Test
   void forgettingOnANetworkKeepsWhatOtherNetworksLearned() {
     LearnedStore store = new LearnedStore(state, clock);
     store.learn("site.example", reset(), HOME);

@@ -65,17 +65,24 @@ class CurrentNetworkTest {
   }
 
   @Test
-  void aHardwareAddressThatAppearsLaterKeepsTheNetworksId() {
+  void aHardwareAddressThatAppearsLaterRefinesTheSameNetwork() {
     FakeNetworkSource source = new FakeNetworkSource();
     Network.Facts bare = facts("192.0.2.1", null, "192.0.2.53");
     source.facts = bare;
     CurrentNetwork net = new CurrentNetwork(source);
-    assertThat(net.current().orElseThrow().label()).contains("hardware address unknown");
+    Network before = net.current().orElseThrow();
+    assertThat(before.label()).contains("hardware address unknown");
+    assertThat(before.id()).matches("[0-9a-f]{6}");
     source.facts = HOME;
-    assertThat(net.recheck()).as("the first packet to the gateway filled the entry").isFalse();
-    assertThat(net.current()).isEqualTo(Network.of(bare));
-    source.facts = facts("192.0.2.1", "02:00:00:00:00:09", "192.0.2.53");
-    assertThat(net.recheck()).as("then another router with the same address").isTrue();
+    assertThat(net.recheck()).as("the first packet to the gateway filled the entry").isTrue();
+    Network after = net.current().orElseThrow();
+    assertThat(after.id()).startsWith(before.id() + "-");
+    assertThat(after.sameAs(before.id())).isTrue();
+    Network other = Network.of(facts("192.0.2.1", "02:00:00:00:00:09", "192.0.2.53")).orElseThrow();
+    assertThat(other.sameAs(after.id())).as("another router with the same address").isFalse();
+    assertThat(other.sameAs(before.id())).isTrue();
+    assertThat(Network.count(List.of(before.id(), after.id()))).isEqualTo(1);
+    assertThat(Network.count(List.of(before.id(), after.id(), other.id()))).isEqualTo(2);
   }
 
   @Test

@@ -110,7 +110,7 @@ class NetworkSourceTest {
         new Network.Facts(
             Optional.of("192.0.2.1"), Optional.of("02:00:00:00:00:01"), List.of("192.0.2.53"));
     Network a = Network.of(home).orElseThrow();
-    assertThat(a.id()).matches("[0-9a-f]{12}");
+    assertThat(a.id()).matches("[0-9a-f]{6}-[0-9a-f]{6}");
     assertThat(Network.of(home)).contains(a);
     assertThat(a.label()).isEqualTo("gateway 192.0.2.1 (02:00:00:00:00:01), resolver 192.0.2.53");
     assertThat(

@@ -79,6 +79,35 @@ class LearnedNetworksTest {
   }
 
   @Test
+  void anEntryLearnedBeforeTheGatewaysHardwareAddressWasKnownStaysWithItsNetwork()
+      throws IOException {
+    Network bare = new Network("abcdef", "gateway 192.0.2.1 (hardware address unknown)");
+    Network known = new Network("abcdef-012345", "gateway 192.0.2.1 (02:00:00:00:00:01)");
+    Network otherRouter = new Network("abcdef-999999", "gateway 192.0.2.1 (02:00:00:00:00:09)");
+    Path f =
+        Files.writeString(
+            dir.resolve("learned.rules"),
+            line("early.example", Optional.of(bare))
+                + line("late.example", Optional.of(known))
+                + line("twice.example", Optional.of(bare))
+                + line("twice.example", Optional.of(known)));
+    Rules now = Rules.load(null, f, Optional.of(known), clock);
+    assertThat(on(now, "early.example")).isEqualTo(Action.RELAY);
+    assertThat(on(now, "late.example")).isEqualTo(Action.RELAY);
+    Rules unknownHardware = Rules.load(null, f, Optional.of(bare), clock);
+    assertThat(on(unknownHardware, "late.example")).isEqualTo(Action.RELAY);
+    Rules other = Rules.load(null, f, Optional.of(otherRouter), clock);
+    assertThat(on(other, "early.example"))
+        .as("learned where only the gateway's address was known")
+        .isEqualTo(Action.RELAY);
+    assertThat(on(other, "late.example")).as("another router").isEqualTo(Action.AUTO);
+    Rules cafe = Rules.load(null, f, Optional.of(CAFE), clock);
+    assertThat(on(cafe, "twice.example"))
+        .as("one network, learned before and after its hardware address was known: not national")
+        .isEqualTo(Action.AUTO);
+  }
+
+  @Test
   void theReasonNamesTheNetwork() throws IOException {
     Rules home = Rules.load(null, learned(), Optional.of(HOME), clock);
     assertThat(home.decide(Destination.parse("home-only.example", 443)).reason())

@@ -135,8 +135,8 @@ public final class RulesFiles {
     for (Parsed p : parsed) {
       if (network != null
           && p.network != null
-          && !p.network.equals(network)
-          && (p.host == null || networksOfHost.get(p.host).size() < 2)) {
+          && !Network.sameNetwork(p.network, network)
+          && (p.host == null || Network.count(networksOfHost.get(p.host)) < 2)) {
         continue; // learned on another network only
       }
       Learned l = p.learned;
