@@ -162,10 +162,10 @@ public final class Detection implements AutoCloseable {
     }
     writing.add(host);
     LOG.info(
-        "learned {} on network {}: {}",
+        "learned {}: {}; on network {}",
         host,
-        on.map(Network::id).orElse("unknown"),
-        evidence.summary());
+        evidence.summary(),
+        on.map(Network::id).orElse("unknown"));
     if (!writer.learn(host, evidence, on)) {
       writing.remove(host);
     }
