@@ -8,6 +8,7 @@ import io.sidestep.client.detect.Detection;
 import io.sidestep.client.detect.DetectionSettings;
 import io.sidestep.client.detect.RelayResolver;
 import io.sidestep.client.dial.AutoRoute;
+import io.sidestep.client.dial.ConnectionListener;
 import io.sidestep.client.dial.Dispatcher;
 import io.sidestep.client.dial.RelayConnector;
 import io.sidestep.client.dial.internal.DefaultDialer;
@@ -21,6 +22,9 @@ import io.sidestep.core.detect.InterceptionCheck;
 import io.sidestep.core.detect.LearnedStore;
 import io.sidestep.core.net.Resolver;
 import io.sidestep.core.net.SystemResolver;
+import io.sidestep.core.network.CurrentNetwork;
+import io.sidestep.core.network.Network;
+import io.sidestep.core.network.NetworkSource;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.rules.Decision;
 import io.sidestep.core.rules.ListCache;
@@ -47,8 +51,11 @@ import org.slf4j.LoggerFactory;
  * <p>Given a state directory ({@link Builder#stateDir}), the client is the one the command line
  * runs: it routes by the rules file and the learned blocklist (both re-read when they change),
  * detection watches the destinations no rule names with the relays' DNS-over-HTTPS as its control,
- * and what detection learns routes the host's next connection at once. Without one, {@link
- * Builder#router} and {@link Builder#autoRoute} decide (tests of a door or a route use that).
+ * and what detection learns routes the host's next connection at once. Learned entries are kept per
+ * network (the default gateway, its hardware address and the resolvers, read again every 5 s and
+ * after a failed connection): only the current network's apply, with those of any network and those
+ * of a host learned on two or more networks. Without one, {@link Builder#router} and {@link
+ * Builder#autoRoute} decide (tests of a door or a route use that).
  *
  * <p>Defaults: HTTP door on 127.0.0.1:8080 with the dashboard at its {@code /} ({@link
  * io.sidestep.client.dashboard.Dashboard}), SOCKS5 door on 127.0.0.1:1080, no relays, no state
@@ -73,6 +80,7 @@ public final class Client implements AutoCloseable {
   private final LiveRules rules; // null without a state directory
   private final ListUpdater lists; // null without a state directory
   private final Dashboard dashboard; // null when turned off
+  private final CurrentNetwork network; // null without a state directory
 
   private Client(Builder b) {
     checkOpenProxy("http", b.http, b.credentials);
@@ -85,6 +93,7 @@ public final class Client implements AutoCloseable {
     SocksDoor socksDoor = null;
     HttpDoor httpDoor = null;
     Dashboard dashboard = null;
+    CurrentNetwork network = null;
     try {
       Router router = b.router;
       AutoRoute autoRoute = b.autoRoute;
@@ -94,12 +103,21 @@ public final class Client implements AutoCloseable {
               ? null
               : new RelayTransport(b.relays, b.relayConnectTimeout, b.relayDownFor, resolver);
       if (b.stateDir != null) {
+        network = new CurrentNetwork(b.networkSource);
+        LOG.info(
+            "network: {}",
+            network
+                .current()
+                .map(Network::toString)
+                .orElse(
+                    "unknown (no default gateway seen; learned entries of every network apply)"));
         detection =
             new Detection(
                 b.detection,
                 b.stateDir,
                 relayClient == null ? RelayResolver.NONE : relayClient,
                 b.trust != null ? b.trust : InterceptionCheck.jvmTrustManager(),
+                network,
                 Clock.systemUTC());
         // A bad rules file throws RulesException, whose message is the FILE:LINE:COL text.
         ListCache cache = new ListCache(b.stateDir);
@@ -130,6 +148,10 @@ public final class Client implements AutoCloseable {
         if (!b.listTick.isZero()) {
           lists.start(b.listTick);
         }
+        // Only the current network's learned entries apply, from the start and after each move.
+        rules.useNetwork(network.current());
+        network.onChange(rules::useNetwork);
+        network.watch(b.networkPoll);
         // What detection learns routes the host's next connection through the relay at once;
         // only the learned part is read again, not the user's rules and lists.
         detection.onLearned(rules);
@@ -146,8 +168,22 @@ public final class Client implements AutoCloseable {
               new DefaultDialer(resolver, relays, b.connectTimeout, b.directLocalAddress),
               autoRoute);
       if (b.dashboard) {
-        dashboard = dashboard(b, router, rules, lists, detection, relayClient);
-        dispatcher.onConnection(dashboard.connections());
+        dashboard = dashboard(b, router, rules, lists, detection, relayClient, network);
+      }
+      ConnectionListener heard =
+          dashboard == null ? ConnectionListener.NONE : dashboard.connections();
+      if (network != null) {
+        // A failed connection may mean the computer moved: read the network again (off this loop).
+        CurrentNetwork n = network;
+        dispatcher.onConnection(
+            c -> {
+              if (c.result().startsWith("failed")) {
+                n.recheckSoon();
+              }
+              heard.ended(c);
+            });
+      } else {
+        dispatcher.onConnection(heard);
       }
       socksDoor =
           SocksDoor.bind(
@@ -179,10 +215,11 @@ public final class Client implements AutoCloseable {
       if (lists != null) {
         lists.close();
       }
-      shutdown(httpDoor, socksDoor, group, detection, rules, resolver, dashboard);
+      shutdown(httpDoor, socksDoor, group, detection, rules, resolver, dashboard, network);
       throw e;
     }
     this.lists = lists;
+    this.network = network;
     this.socks = socksDoor;
     this.http = httpDoor;
     this.detection = detection;
@@ -196,7 +233,8 @@ public final class Client implements AutoCloseable {
       LiveRules rules,
       ListUpdater lists,
       Detection detection,
-      RelayTransport transport) {
+      RelayTransport transport,
+      CurrentNetwork network) {
     List<AccessKey> keys = List.copyOf(b.relays);
     X509TrustManager trust = b.trust != null ? b.trust : InterceptionCheck.jvmTrustManager();
     return new Dashboard(
@@ -222,7 +260,8 @@ public final class Client implements AutoCloseable {
                     .toList(),
             () -> new Prober(keys, resolver, b.detection, trust, Clock.systemUTC()),
             keys.stream().map(AccessKey::label).toList(),
-            lists == null ? List::of : lists::statuses),
+            lists == null ? List::of : lists::statuses,
+            network == null ? Optional::empty : network::current),
         Clock.systemUTC());
   }
 
@@ -239,7 +278,8 @@ public final class Client implements AutoCloseable {
       Detection detection,
       LiveRules rules,
       Resolver resolver,
-      Dashboard dashboard) {
+      Dashboard dashboard,
+      CurrentNetwork network) {
     List<Runnable> steps = new ArrayList<>();
     if (http != null) {
       steps.add(http::close);
@@ -265,6 +305,9 @@ public final class Client implements AutoCloseable {
     steps.add(resolver::close);
     if (dashboard != null) {
       steps.add(dashboard::close);
+    }
+    if (network != null) {
+      steps.add(network::close);
     }
     RuntimeException first = null;
     for (Runnable step : steps) {
@@ -315,6 +358,25 @@ public final class Client implements AutoCloseable {
     return socks.address();
   }
 
+  /**
+   * The network the client is on now, whose learned entries apply; empty when it cannot be told and
+   * without a state directory.
+   */
+  public Optional<Network> network() {
+    return network == null ? Optional.empty() : network.current();
+  }
+
+  /**
+   * Reads the network again now (the client also does every few seconds and after a failed
+   * connection), applying its learned entries when it changed. Does nothing without a state
+   * directory.
+   */
+  public void recheckNetwork() {
+    if (network != null) {
+      network.recheck();
+    }
+  }
+
   /** The routing core, for tests and for detection. */
   public Dispatcher dispatcher() {
     return dispatcher;
@@ -341,7 +403,7 @@ public final class Client implements AutoCloseable {
     if (lists != null) {
       lists.close();
     }
-    shutdown(http, socks, group, detection, rules, resolver, dashboard);
+    shutdown(http, socks, group, detection, rules, resolver, dashboard, network);
   }
 
   /**
@@ -375,6 +437,8 @@ public final class Client implements AutoCloseable {
     private boolean dashboard = true;
     private boolean neverDirect;
     private Duration listTick = ListUpdater.TICK;
+    private NetworkSource networkSource = NetworkSource.system();
+    private Duration networkPoll = CurrentNetwork.DEFAULT_POLL;
 
     private Builder() {}
 
@@ -388,6 +452,23 @@ public final class Client implements AutoCloseable {
             "listTick: " + tick + " (expected: zero or a positive duration)");
       }
       this.listTick = tick;
+      return this;
+    }
+
+    /**
+     * Where the client learns which network it is on, so that what it learned on one network
+     * applies on that network only. Default: {@link NetworkSource#system()} (on Linux the default
+     * gateway, its hardware address and the resolvers; elsewhere an unknown network, where every
+     * learned entry applies). Tests give fakes.
+     */
+    public Builder networkSource(NetworkSource source) {
+      this.networkSource = Objects.requireNonNull(source, "networkSource");
+      return this;
+    }
+
+    /** How often the network is read again. Default: {@link CurrentNetwork#DEFAULT_POLL}. */
+    public Builder networkPoll(Duration poll) {
+      this.networkPoll = positive(poll, "networkPoll");
       return this;
     }
 

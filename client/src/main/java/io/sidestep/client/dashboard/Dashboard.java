@@ -21,6 +21,7 @@ import io.sidestep.client.http.HttpDoor;
 import io.sidestep.client.lists.ListUpdater;
 import io.sidestep.client.probe.Prober;
 import io.sidestep.core.detect.LearnedStore;
+import io.sidestep.core.network.Network;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Action;
 import io.sidestep.core.rules.Decision;
@@ -73,6 +74,7 @@ public final class Dashboard implements HttpDoor.OwnPages, AutoCloseable {
    * @param prober makes a prober with the client's relays and settings
    * @param relayLabels the relays' labels, for probe reports
    * @param lists each list named by URL with its last fetch
+   * @param network the network the client is on now; empty when it cannot be told
    */
   public record Sources(
       Router router,
@@ -81,21 +83,12 @@ public final class Dashboard implements HttpDoor.OwnPages, AutoCloseable {
       Supplier<List<RelayStatus>> relays,
       Supplier<Prober> prober,
       List<String> relayLabels,
-      Supplier<List<ListUpdater.Status>> lists) {
-
-    /** Sources without lists named by URL. */
-    public Sources(
-        Router router,
-        Optional<LiveRules> rules,
-        Optional<LearnedStore> learned,
-        Supplier<List<RelayStatus>> relays,
-        Supplier<Prober> prober,
-        List<String> relayLabels) {
-      this(router, rules, learned, relays, prober, relayLabels, List::of);
-    }
+      Supplier<List<ListUpdater.Status>> lists,
+      Supplier<Optional<Network>> network) {
 
     public Sources {
       Objects.requireNonNull(lists, "lists");
+      Objects.requireNonNull(network, "network");
       Objects.requireNonNull(router, "router");
       Objects.requireNonNull(rules, "rules");
       Objects.requireNonNull(learned, "learned");
@@ -256,7 +249,9 @@ public final class Dashboard implements HttpDoor.OwnPages, AutoCloseable {
       case "/api/learned/forget" -> {
         String host = Destination.normalise(required(query, "host"));
         LearnedStore store = sources.learned().orElseThrow(Dashboard::noState);
-        boolean forgotten = store.forget(host);
+        // With a network: that network's entry (and one of any network); without: every entry.
+        Optional<Network> on = Optional.ofNullable(param(query, "network")).map(Dashboard::network);
+        boolean forgotten = store.forget(host, on);
         sources.rules().ifPresent(LiveRules::reloadLearned);
         return ok(request, Map.of("host", host, "forgotten", forgotten));
       }
@@ -290,6 +285,25 @@ public final class Dashboard implements HttpDoor.OwnPages, AutoCloseable {
     }
   }
 
+  private static Network network(String id) {
+    if (!Network.validId(id)) {
+      throw new IllegalArgumentException(
+          "network: '" + id + "' (expected: a network id as /api/learned gives it)");
+    }
+    return new Network(id, id);
+  }
+
+  /** A network as the API shows it: its id and label; null for none. */
+  private static Map<String, Object> view(Optional<Network> network) {
+    if (network.isEmpty()) {
+      return null;
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", network.get().id());
+    m.put("label", network.get().label());
+    return m;
+  }
+
   private static IllegalStateException noState() {
     return new IllegalStateException(
         "this client runs without a state folder, so it has no rules or learned entries");
@@ -308,12 +322,14 @@ public final class Dashboard implements HttpDoor.OwnPages, AutoCloseable {
       relays.add(one);
     }
     m.put("relays", relays);
+    m.put("network", view(sources.network().get()));
     m.put("traffic", live.today());
     return m;
   }
 
   private List<Map<String, Object>> learned() {
     Instant now = clock.instant();
+    Optional<Network> current = sources.network().get();
     List<Map<String, Object>> out = new ArrayList<>();
     for (LearnedStore.Entry e : sources.learned().map(LearnedStore::entries).orElse(List.of())) {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -323,6 +339,9 @@ public final class Dashboard implements HttpDoor.OwnPages, AutoCloseable {
       m.put("learned", e.learned().toString());
       m.put("expires", e.expires().toString());
       m.put("expired", e.expired(now));
+      // null: learned before networks were told apart, or where none could be told (any network)
+      m.put("network", view(e.network()));
+      m.put("current", e.network().isPresent() && e.on(current));
       out.add(m);
     }
     return out;

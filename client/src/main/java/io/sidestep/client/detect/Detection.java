@@ -6,6 +6,9 @@ import io.sidestep.core.detect.LearnedStore;
 import io.sidestep.core.detect.LearnedWriter;
 import io.sidestep.core.detect.ThrottleJudge;
 import io.sidestep.core.detect.VerifiedHosts;
+import io.sidestep.core.network.CurrentNetwork;
+import io.sidestep.core.network.Network;
+import io.sidestep.core.network.NetworkSource;
 import io.sidestep.core.rules.LiveRules;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -13,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.X509TrustManager;
@@ -53,6 +57,7 @@ public final class Detection implements AutoCloseable {
   // the entry.
   private final Set<String> writing = ConcurrentHashMap.newKeySet();
   private final LearnedWriter writer;
+  private final CurrentNetwork network;
   private volatile LiveRules router;
 
   /**
@@ -66,6 +71,20 @@ public final class Detection implements AutoCloseable {
       RelayResolver relayDns,
       X509TrustManager trust,
       Clock clock) {
+    this(settings, stateDir, relayDns, trust, new CurrentNetwork(NetworkSource.NONE), clock);
+  }
+
+  /**
+   * @param network the network hosts are learned on (and forgotten on when direct works again)
+   */
+  public Detection(
+      DetectionSettings settings,
+      Path stateDir,
+      RelayResolver relayDns,
+      X509TrustManager trust,
+      CurrentNetwork network,
+      Clock clock) {
+    this.network = Objects.requireNonNull(network, "network");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.store = new LearnedStore(stateDir, settings.learnedFor(), LearnedStore.DEFAULT_MAX, clock);
@@ -130,15 +149,24 @@ public final class Detection implements AutoCloseable {
     return true;
   }
 
-  /** Learns {@code host}: at once in the router, then in the learned file (off this thread). */
+  /**
+   * Learns {@code host} on the current network: at once in the router, then in the learned file
+   * (off this thread). A failure may also mean the computer moved, so the network is read again.
+   */
   void learn(String host, Evidence evidence) {
+    Optional<Network> on = network.current();
+    network.recheckSoon();
     LiveRules r = router;
     if (r != null) {
       r.learned(host, evidence.summary(), clock.instant().plus(settings.learnedFor()));
     }
     writing.add(host);
-    LOG.info("learned {}: {}", host, evidence.summary());
-    if (!writer.learn(host, evidence)) {
+    LOG.info(
+        "learned {}: {}; on network {}",
+        host,
+        evidence.summary(),
+        on.map(Network::id).orElse("unknown"));
+    if (!writer.learn(host, evidence, on)) {
       writing.remove(host);
     }
   }
@@ -149,12 +177,13 @@ public final class Detection implements AutoCloseable {
   }
 
   /**
-   * The direct path to {@code host} worked: if the learned file still has an entry for it (expired,
-   * or the router would not have sent it here), the block is gone and the entry is dropped.
+   * The direct path to {@code host} worked: if the learned file still has an entry for it that
+   * applies on this network (expired, or the router would not have sent it here), the block is gone
+   * here and the entry is dropped; what other networks learned stays.
    */
   void directWorked(String host) {
     if (!writing.contains(host)) {
-      writer.forgetIfStored(host);
+      writer.forgetIfStored(host, network.current());
     }
   }
 

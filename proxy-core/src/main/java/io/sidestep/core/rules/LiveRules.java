@@ -1,6 +1,7 @@
 package io.sidestep.core.rules;
 
 import io.sidestep.core.files.FileWatcher;
+import io.sidestep.core.network.Network;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.internal.RuleIndex;
 import io.sidestep.core.rules.internal.RulesFiles;
@@ -50,6 +51,7 @@ public final class LiveRules implements Router, AutoCloseable {
   private final Map<String, JustLearned> justLearned = new ConcurrentHashMap<>();
   private final ScheduledExecutorService watcher;
   private volatile Rules current;
+  private volatile Optional<Network> network = Optional.empty();
   private volatile RulesException problem;
   private volatile Instant userLoaded;
   private volatile List<Path> userFilesRead = List.of();
@@ -72,7 +74,7 @@ public final class LiveRules implements Router, AutoCloseable {
     List<RemoteList> remotes = new ArrayList<>();
     RuleIndex user = Rules.loadUser(rulesFile, cache, files, warnings, remotes);
     List<String> learnedWarnings = new ArrayList<>();
-    RuleIndex learned = Rules.loadLearned(learnedFile, learnedWarnings);
+    RuleIndex learned = Rules.loadLearned(learnedFile, learnedWarnings, network);
     current = new Rules(user, warnings, learned, learnedWarnings, clock, remotes);
     userLoaded = clock.instant();
     userFilesRead = List.copyOf(files);
@@ -209,6 +211,32 @@ public final class LiveRules implements Router, AutoCloseable {
     }
   }
 
+  /**
+   * Applies the learned entries of {@code now} from here on (see {@link Rules#load(Path, Path,
+   * Optional, Clock)}): the learned file's part is read again, and hosts learned a moment ago on
+   * the network before no longer apply. Empty: a network that cannot be told, where every entry
+   * applies. Until called, every entry applies.
+   */
+  public void useNetwork(Optional<Network> now) {
+    synchronized (lock) {
+      if (now.equals(network)) {
+        return;
+      }
+      network = now;
+      justLearned.clear();
+      reloadLearnedLocked();
+      log.info(
+          "rules: {} learned entries apply on network {}",
+          current.learnedCount(),
+          now.map(Network::toString).orElse("unknown (all entries apply)"));
+    }
+  }
+
+  /** The network whose learned entries apply; empty when every entry applies. */
+  public Optional<Network> network() {
+    return network;
+  }
+
   private void poll() {
     try {
       synchronized (lock) {
@@ -234,7 +262,7 @@ public final class LiveRules implements Router, AutoCloseable {
     }
     learnedFiles.changed(); // taken as seen before reading: an edit while reading shows next time
     List<String> warnings = new ArrayList<>();
-    RuleIndex learned = Rules.loadLearned(learnedFile, warnings);
+    RuleIndex learned = Rules.loadLearned(learnedFile, warnings, network);
     current = current.withLearned(learned, warnings);
     justLearned.keySet().removeIf(current::learnedHas);
     log.debug("rules: {} learned entries from {}", learned.entryCount(), learnedFile);

@@ -1,6 +1,7 @@
 package io.sidestep.core.rules;
 
 import io.sidestep.core.net.IpLiterals;
+import io.sidestep.core.network.Network;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.internal.RuleIndex;
 import io.sidestep.core.rules.internal.RulesFiles;
@@ -10,6 +11,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -20,8 +22,9 @@ import java.util.Set;
  * <p>Precedence: the first matching line of the user's file wins. The learned file is consulted
  * only when no user line matched, or when the user line that matched says AUTO ("let detection
  * decide": the learned file is detection's memory). A learned entry whose {@code expires=} has
- * passed is ignored. Domain rules never apply to an IP-literal destination, and IP rules apply to a
- * name only through {@link #decideResolved}.
+ * passed is ignored, and so is one learned on another network than the one the rules were loaded
+ * for (unless its host was learned on two or more networks). Domain rules never apply to an
+ * IP-literal destination, and IP rules apply to a name only through {@link #decideResolved}.
  */
 public final class Rules implements Router {
   private static final int NONE = Integer.MAX_VALUE;
@@ -71,7 +74,7 @@ public final class Rules implements Router {
 
   /** As {@link #load(Path, Path)}, judging learned expiry by {@code clock}. */
   public static Rules load(Path rulesFile, Path learnedFile, Clock clock) {
-    return load(rulesFile, learnedFile, null, clock);
+    return load(rulesFile, learnedFile, null, Optional.empty(), clock);
   }
 
   /**
@@ -79,15 +82,31 @@ public final class Rules implements Router {
    * copies, so such rules match nothing).
    */
   public static Rules load(Path rulesFile, Path learnedFile, ListCache cache) {
-    return load(rulesFile, learnedFile, cache, Clock.systemUTC());
+    return load(rulesFile, learnedFile, cache, Optional.empty(), Clock.systemUTC());
   }
 
-  private static Rules load(Path rulesFile, Path learnedFile, ListCache cache, Clock clock) {
+  /**
+   * As {@link #load(Path, Path, Clock)}, with the learned entries that apply on {@code network}
+   * (see {@link #load(Path, Path, ListCache, Optional, Clock)}).
+   */
+  public static Rules load(
+      Path rulesFile, Path learnedFile, Optional<Network> network, Clock clock) {
+    return load(rulesFile, learnedFile, null, network, clock);
+  }
+
+  /**
+   * As {@link #load(Path, Path, Clock)}, with the lists named by URL as {@code cache} holds them
+   * (null: no copies), and the learned entries that apply on {@code network}: those learned there,
+   * those of any network, and those of a host learned on two or more networks. Empty (a network
+   * that cannot be told): every learned entry.
+   */
+  public static Rules load(
+      Path rulesFile, Path learnedFile, ListCache cache, Optional<Network> network, Clock clock) {
     List<String> warnings = new ArrayList<>();
     List<RemoteList> remotes = new ArrayList<>();
     RuleIndex u = loadUser(rulesFile, cache, new LinkedHashSet<>(), warnings, remotes);
     List<String> lw = new ArrayList<>();
-    RuleIndex l = loadLearned(learnedFile, lw);
+    RuleIndex l = loadLearned(learnedFile, lw, network);
     return new Rules(u, warnings, l, lw, clock, remotes);
   }
 
@@ -112,10 +131,10 @@ public final class Rules implements Router {
         : RulesFiles.user(rulesFile, cache, files, warnings, remotes);
   }
 
-  static RuleIndex loadLearned(Path learnedFile, List<String> warnings) {
+  static RuleIndex loadLearned(Path learnedFile, List<String> warnings, Optional<Network> network) {
     return learnedFile == null
         ? RuleIndex.builder("none", "learned: ").build()
-        : RulesFiles.learned(learnedFile, warnings);
+        : RulesFiles.learned(learnedFile, warnings, network.map(Network::id).orElse(null));
   }
 
   Rules withUser(RuleIndex u, List<String> warnings, List<RemoteList> remotes) {
