@@ -150,6 +150,23 @@ final class RunCommand implements Callable<Integer> {
       description = "New connections one address may open per second. Default: 100.")
   int acceptsPerSecondPerSource = 100;
 
+  @Option(
+      names = "--trust-key",
+      paramLabel = "PUBKEY|FILE",
+      description =
+          "Also accept access keys signed by this fleet key (ed25519:…, as `fleet init` prints,"
+              + " or a file holding it), enforcing the limits they carry. Default: only the"
+              + " users file's keys.")
+  String trustKey;
+
+  @Option(
+      names = "--revocations",
+      paramLabel = "FILE",
+      description =
+          "The fleet's signed revocation list (`fleet revoke` writes it); reloaded within a"
+              + " second of a change, and revoked keys' tunnels closed. Needs --trust-key.")
+  Path revocations;
+
   @Override
   public Integer call() throws InterruptedException {
     if ((cert == null) != (key == null)) {
@@ -194,6 +211,18 @@ final class RunCommand implements Callable<Integer> {
     }
     if (cert != null) {
       b.identityFiles(cert, key);
+    }
+    if (revocations != null && trustKey == null) {
+      throw new ParameterException(
+          spec.commandLine(), "--revocations needs --trust-key (expected: both)");
+    }
+    if (trustKey != null) {
+      try {
+        b.trustKey(io.sidestep.server.fleet.TrustKey.parseOrRead(trustKey))
+            .revocations(revocations);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), "--trust-key: " + e.getMessage());
+      }
     }
     Relay relay = b.start();
     try {
