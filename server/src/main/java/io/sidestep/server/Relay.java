@@ -33,6 +33,7 @@ import io.sidestep.server.internal.DestinationPolicy;
 import io.sidestep.server.internal.DohResponder;
 import io.sidestep.server.internal.FleetTrust;
 import io.sidestep.server.internal.Metrics;
+import io.sidestep.server.internal.RedisUsage;
 import io.sidestep.server.internal.RelayContext;
 import io.sidestep.server.internal.RelayInitializer;
 import io.sidestep.server.internal.RevocationsWatcher;
@@ -110,6 +111,7 @@ public final class Relay implements AutoCloseable {
   private final Accounts accounts;
   private Channel adminChannel;
   private RevocationsWatcher revocations;
+  private RedisUsage shared;
 
   private Relay(
       Path stateDir,
@@ -301,6 +303,9 @@ public final class Relay implements AutoCloseable {
       ownResolver.close();
     }
     accounts.save();
+    if (shared != null) {
+      shared.close();
+    }
     log.info("stopped listening on {}", hostPort(address));
   }
 
@@ -345,6 +350,7 @@ public final class Relay implements AutoCloseable {
     private boolean logDestinations;
     private io.sidestep.server.fleet.TrustKey trustKey;
     private Path revocationsFile;
+    private java.net.URI usageStore;
 
     private Builder() {}
 
@@ -545,6 +551,17 @@ public final class Relay implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Shares users' usage counters with the other relays of a fleet in this Redis ({@code
+     * redis://HOST:PORT[/DB]}), so that a quota holds across them; usage is still counted (and
+     * saved) here too, and alone while Redis cannot be reached. Default: none, each relay counts
+     * alone.
+     */
+    public Builder usageStore(java.net.URI redis) {
+      this.usageStore = redis == null ? null : RedisUsage.parse(redis.toString());
+      return this;
+    }
+
     /** I/O threads; 0 (the default) lets Netty choose (twice the cores). */
     public Builder ioThreads(int n) {
       this.ioThreads = n;
@@ -699,6 +716,12 @@ public final class Relay implements AutoCloseable {
       }
       watcher.start(scheduler, usersPollInterval);
       long enforceMs = Math.max(10, usersPollInterval.toMillis());
+      RedisUsage shared = null;
+      if (usageStore != null) {
+        shared = new RedisUsage(usageStore, Clock.systemUTC(), enforceMs, accounts::enforce);
+        accounts.shared(shared);
+        log.info("usage counted across the fleet in {}", shared.describe());
+      }
       if (revocations != null) {
         scheduler.scheduleWithFixedDelay(
             revocations::poll, enforceMs, enforceMs, TimeUnit.MILLISECONDS);
@@ -739,6 +762,7 @@ public final class Relay implements AutoCloseable {
       relay.certFile = watchedCert;
       relay.keyFile = watchedKey;
       relay.revocations = revocations;
+      relay.shared = shared;
       if (watchedCert != null) {
         FileWatcher certWatch = new FileWatcher(List.of(watchedCert, watchedKey));
         certWatch.changed(); // as loaded

@@ -167,6 +167,15 @@ final class RunCommand implements Callable<Integer> {
               + " second of a change, and revoked keys' tunnels closed. Needs --trust-key.")
   Path revocations;
 
+  @Option(
+      names = "--usage-store",
+      paramLabel = "redis://HOST:PORT[/DB]",
+      description =
+          "Share users' usage counters with the fleet's other relays in this Redis, so a quota"
+              + " holds across them. While Redis cannot be reached the relay logs it and counts"
+              + " alone. Default: each relay counts alone.")
+  String usageStore;
+
   @Override
   public Integer call() throws InterruptedException {
     if ((cert == null) != (key == null)) {
@@ -211,6 +220,13 @@ final class RunCommand implements Callable<Integer> {
     }
     if (cert != null) {
       b.identityFiles(cert, key);
+    }
+    if (usageStore != null) {
+      try {
+        b.usageStore(io.sidestep.server.internal.RedisUsage.parse(usageStore));
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), "--usage-store: " + e.getMessage());
+      }
     }
     if (revocations != null && trustKey == null) {
       throw new ParameterException(

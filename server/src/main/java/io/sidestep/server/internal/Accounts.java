@@ -35,6 +35,7 @@ public final class Accounts {
 
   private final Map<String, RateLimit.Bucket> signedBuckets = new ConcurrentHashMap<>();
   private final FleetTrust fleet;
+  private volatile RedisUsage shared;
 
   public Accounts(Usage usage, Path usageFile) {
     this(usage, usageFile, null);
@@ -45,6 +46,11 @@ public final class Accounts {
     this.usage = usage;
     this.usageFile = usageFile;
     this.fleet = fleet;
+  }
+
+  /** Counts usage in Redis too, and judges quotas by the fleet's figures; set once, at start. */
+  public void shared(RedisUsage store) {
+    this.shared = store;
   }
 
   /** Where admissions, refusals and users' bytes are counted; set once, before the first. */
@@ -141,6 +147,9 @@ public final class Accounts {
       }
     }
     usage.seen(user);
+    if (shared != null) {
+      shared.seen(user);
+    }
     return null;
   }
 
@@ -182,6 +191,10 @@ public final class Accounts {
 
   private void count(String user, long n) {
     usage.add(user, n);
+    RedisUsage s = shared;
+    if (s != null) {
+      s.add(user, n);
+    }
   }
 
   /** Why a user with {@code limits} is refused now, or null. */
@@ -192,7 +205,10 @@ public final class Accounts {
     if (limits.lifetimeBytes() <= 0 && !limits.hasWindow()) {
       return null;
     }
-    Usage.Figures f = usage.of(user);
+    Usage.Figures f = shared == null ? null : shared.of(user); // the fleet's, once read
+    if (f == null) {
+      f = usage.of(user);
+    }
     if (limits.lifetimeBytes() > 0 && f.total() >= limits.lifetimeBytes()) {
       return "over the lifetime data limit of "
           + Limits.formatSize(limits.lifetimeBytes())
