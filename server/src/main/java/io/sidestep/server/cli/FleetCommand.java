@@ -123,7 +123,7 @@ final class FleetCommand {
     @Option(
         names = "--relay",
         required = true,
-        paramLabel = "HOST:PORT[,HOST:PORT...]",
+        paramLabel = "HOST:PORT",
         split = ",",
         converter = Options.AddressConverter.class,
         description =
@@ -133,7 +133,7 @@ final class FleetCommand {
 
     @Option(
         names = "--pin",
-        paramLabel = "sha256/BASE64[,...]",
+        paramLabel = "PIN",
         split = ",",
         description =
             "The relays' certificate pins (as `run` logs at start): one for all (relays sharing"
@@ -143,7 +143,7 @@ final class FleetCommand {
 
     @Option(
         names = "--cert",
-        paramLabel = "FILE.pem[,...]",
+        paramLabel = "FILE.pem",
         split = ",",
         description = "Pin these certificates instead of giving --pin: one for all, or one each.")
     List<Path> certs = new ArrayList<>();
