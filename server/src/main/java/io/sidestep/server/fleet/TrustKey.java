@@ -2,7 +2,6 @@ package io.sidestep.server.fleet;
 
 import io.sidestep.core.files.AtomicFiles;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,12 +89,7 @@ public final class TrustKey {
 
   /** Writes {@code ed25519:…} to {@code file}, readable by all (it is public). */
   public void write(Path file) {
-    try {
-      AtomicFiles.write(
-          file, (this + "\n").getBytes(StandardCharsets.US_ASCII), AtomicFiles.PUBLIC);
-    } catch (UncheckedIOException e) {
-      throw e;
-    }
+    AtomicFiles.write(file, (this + "\n").getBytes(StandardCharsets.US_ASCII), AtomicFiles.PUBLIC);
   }
 
   @Override

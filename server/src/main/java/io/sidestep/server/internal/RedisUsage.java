@@ -5,7 +5,6 @@ import java.net.URISyntaxException;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -285,10 +284,5 @@ public final class RedisUsage implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     thread.shutdownNow();
-  }
-
-  /** For tests: the users whose figures were read. */
-  List<String> known() {
-    return new ArrayList<>(fleet.keySet());
   }
 }
