@@ -188,6 +188,36 @@ class FleetTest {
   }
 
   @Test
+  void aForgedSignedTokenTakesAsLongAsNoToken() throws Exception {
+    // As TokenTimingTest: an extra round trip or a slow path would show, not microseconds.
+    String forged =
+        SignedToken.issue("alice", Limits.NONE.withLifetime(1_000_000)).sign(FleetKey.generate());
+    String none = "GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n";
+    String wrong =
+        "GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\nProxy-Authorization: "
+            + RelayClient.basic("alice", forged)
+            + "\r\n\r\n";
+    long[] noneNanos = new long[TokenTimingTest.TRIES];
+    long[] wrongNanos = new long[TokenTimingTest.TRIES];
+    try (RelayClient c = RelayClient.connect(one.address())) {
+      for (int i = 0; i < 50; i++) {
+        c.request(none);
+        c.request(wrong);
+      }
+      for (int i = 0; i < TokenTimingTest.TRIES; i++) {
+        noneNanos[i] = TokenTimingTest.timed(c, none);
+        wrongNanos[i] = TokenTimingTest.timed(c, wrong);
+      }
+    }
+    long w = TokenTimingTest.median(wrongNanos);
+    long n = TokenTimingTest.median(noneNanos);
+    System.out.printf("forged signed token: median %d ns, no token: median %d ns%n", w, n);
+    assertThat((double) w / n)
+        .as("median with a forged token / median with none (%d / %d ns)", w, n)
+        .isBetween(0.5, 2.0);
+  }
+
+  @Test
   void theLimitsASignedKeyCarriesAreEnforcedWithTheirReason() throws Exception {
     AccessKey key = at(issue("carol", "--lifetime-limit", "10kB", "--max-conns", "1"), one);
     try (RelayClient c = tunnel(one, key)) {
