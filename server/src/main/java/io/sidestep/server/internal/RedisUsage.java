@@ -122,8 +122,21 @@ public final class RedisUsage implements AutoCloseable {
     if (bytes <= 0) {
       return;
     }
-    long day = today().toEpochDay();
-    pending.computeIfAbsent(user, u -> new ConcurrentHashMap<>()).merge(day, bytes, Long::sum);
+    addPending(user, today().toEpochDay(), bytes);
+  }
+
+  /**
+   * Changed only inside {@code compute}, so that a round that takes a user's map away (an atomic
+   * {@code remove}) never misses bytes added to it meanwhile.
+   */
+  private void addPending(String user, long day, long bytes) {
+    pending.compute(
+        user,
+        (u, days) -> {
+          Map<Long, Long> m = days == null ? new ConcurrentHashMap<>() : days;
+          m.merge(day, bytes, Long::sum);
+          return m;
+        });
   }
 
   /**
@@ -219,13 +232,7 @@ public final class RedisUsage implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       // Put back what was not sent: counted here, sent when Redis answers again.
-      sending.forEach(
-          (user, days) ->
-              days.forEach(
-                  (day, n) ->
-                      pending
-                          .computeIfAbsent(user, u -> new ConcurrentHashMap<>())
-                          .merge(day, n, Long::sum)));
+      sending.forEach((user, days) -> days.forEach((day, n) -> addPending(user, day, n)));
       closeConnection();
       if (up) {
         up = false;
