@@ -63,6 +63,15 @@ public final class Authenticator {
    * another name, expired or revoked is refused like any wrong token. Never throws.
    */
   public Principal identify(String header) {
+    boolean[] checkedSignature = {false};
+    Principal p = identify(header, checkedSignature);
+    if (fleet != null && !checkedSignature[0]) {
+      fleet.spendAsForACheck();
+    }
+    return p;
+  }
+
+  private Principal identify(String header, boolean[] checkedSignature) {
     if (header == null || header.length() < 7 || header.length() > 1024) {
       return null;
     }
@@ -84,6 +93,7 @@ public final class Authenticator {
     String name = decoded.substring(0, colon);
     String token = decoded.substring(colon + 1);
     if (fleet != null && io.sidestep.server.fleet.SignedToken.looksSigned(token)) {
+      checkedSignature[0] = true;
       return fleet.check(name, token).map(t -> new Principal(name, t)).orElse(null);
     }
     byte[] presented = UsersFile.hash(token);
