@@ -49,13 +49,11 @@ final class ThrottleSampling implements RateMeter.Listener {
   }
 
   private void suspect(Transfer direct) {
-    if (checked) {
-      return; // one check per connection
-    }
-    checked = true;
-    if (!a.d.throttleBackoff().tryStart(a.host)) {
+    // One check per connection; while the host waits, the next window of this one asks again.
+    if (checked || !a.d.throttleBackoff().tryStart(a.host)) {
       return;
     }
+    checked = true;
     RelaySpeedSample.measure(
             a.s.dialer()::connectRelay,
             a.loop,
@@ -74,6 +72,7 @@ final class ThrottleSampling implements RateMeter.Listener {
         a.d.liveThrottleJudge().judge(direct, a.d.lineRate().excluding(a.host), relay);
     if (v instanceof LiveThrottleJudge.Verdict.Throttled t) {
       a.d.throttleBackoff().forget(a.host);
+      a.d.lineRate().forget(a.host);
       a.detected(t.evidence());
       return;
     }

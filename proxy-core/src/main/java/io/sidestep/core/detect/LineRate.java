@@ -18,8 +18,10 @@ import java.util.OptionalDouble;
  * because the user's line is. Thread-safe.
  *
  * <p>Defaults: the last {@value #DEFAULT_MAX} transfers of the last 30 minutes ({@link
- * #DEFAULT_KEPT_FOR}); the answer is their median, so that neither one lucky burst nor one slow
- * site sets it.
+ * #DEFAULT_KEPT_FOR}). The answer is their upper quartile: a line is as fast as it recently was at
+ * its best, since slower transfers are slowed by their sites (or by a throttle not learned yet),
+ * and the quartile rather than the maximum keeps one lucky burst from setting it. A host learned as
+ * throttled is {@link #forget forgotten}, so that its slow transfers do not pass for the line's.
  */
 public final class LineRate {
 
@@ -61,9 +63,14 @@ public final class LineRate {
     }
   }
 
+  /** Drops what {@code host} delivered: it was slow for a reason of its own. */
+  public synchronized void forget(String host) {
+    samples.removeIf(s -> s.host().equals(host));
+  }
+
   /**
-   * The median rate of recent direct transfers from hosts other than {@code host}, or empty when
-   * there are none.
+   * The upper quartile (nearest rank) of the rates of recent direct transfers from hosts other than
+   * {@code host}, or empty when there are none.
    */
   public synchronized OptionalDouble excluding(String host) {
     Instant oldest = clock.instant().minus(keptFor);
@@ -80,8 +87,7 @@ public final class LineRate {
       return OptionalDouble.empty();
     }
     Collections.sort(rates);
-    int n = rates.size();
-    return OptionalDouble.of(
-        n % 2 == 1 ? rates.get(n / 2) : (rates.get(n / 2 - 1) + rates.get(n / 2)) / 2);
+    int rank = (int) Math.ceil(0.75 * rates.size());
+    return OptionalDouble.of(rates.get(rank - 1));
   }
 }

@@ -53,7 +53,8 @@ public final class LiveThrottleJudge {
   /**
    * @param direct the host's slow direct transfer (bytes and the time the connection waited for
    *     them)
-   * @param line the median rate of recent direct transfers from other hosts, if any
+   * @param line the user's line rate from recent direct transfers from other hosts ({@link
+   *     LineRate}), if any
    * @param relay the relay's speed sample, empty when none could be had
    */
   public Verdict judge(Transfer direct, OptionalDouble line, Optional<Transfer> relay) {

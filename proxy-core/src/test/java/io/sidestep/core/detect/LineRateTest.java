@@ -11,18 +11,26 @@ class LineRateTest {
   private final ManualClock clock = ManualClock.atDefault();
 
   @Test
-  void answersWithTheMedianOfOtherHosts() {
+  void answersWithTheUpperQuartileOfOtherHosts() {
     LineRate line = new LineRate(clock);
     assertThat(line.excluding("slow.example")).isEmpty();
     line.record("slow.example", 60_000);
     line.record("a.example", 4_000_000);
     line.record("b.example", 6_000_000);
     line.record("c.example", 1_000_000);
-    assertThat(line.excluding("slow.example")).hasValue(4_000_000);
-    assertThat(line.excluding("a.example")).hasValue(1_000_000);
-    assertThat(line.excluding("nobody.example").getAsDouble())
-        .as("four samples: the mean of the middle two")
-        .isEqualTo((1_000_000 + 4_000_000) / 2.0);
+    line.record("d.example", 2_000_000);
+    assertThat(line.excluding("slow.example")).as("the 3rd of 4").hasValue(4_000_000);
+    assertThat(line.excluding("b.example")).as("the 3rd of 4").hasValue(2_000_000);
+    assertThat(line.excluding("nobody.example")).as("the 4th of 5").hasValue(4_000_000);
+  }
+
+  @Test
+  void aHostLearnedAsThrottledNoLongerPassesForTheLine() {
+    LineRate line = new LineRate(clock);
+    line.record("throttled.example", 90_000);
+    assertThat(line.excluding("other.example")).hasValue(90_000);
+    line.forget("throttled.example");
+    assertThat(line.excluding("other.example")).isEmpty();
   }
 
   @Test
@@ -35,7 +43,11 @@ class LineRateTest {
     assertThat(line.excluding("x")).as("a.example is 31 minutes old").hasValue(2_000_000);
     line.record("c.example", 3_000_000);
     line.record("d.example", 5_000_000);
-    assertThat(line.excluding("x")).as("only the last two are kept").hasValue(4_000_000);
+    assertThat(line.excluding("x")).as("only the last two are kept").hasValue(5_000_000);
+    line.record("e.example", 1_000_000);
+    assertThat(line.excluding("x")).as("d.example and e.example").hasValue(5_000_000);
+    line.record("f.example", 1_000_000);
+    assertThat(line.excluding("x")).as("d.example is gone").hasValue(1_000_000);
   }
 
   @Test
