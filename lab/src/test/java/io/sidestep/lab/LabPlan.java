@@ -72,6 +72,12 @@ final class LabPlan {
   /** Size of the throttled site's page: about 6 s at the throttle rate, instant otherwise. */
   static final int THROTTLED_PAGE_BYTES = 384 * 1024;
 
+  /** Where a site with a large file (a video, as on real sites) serves it: a deep path. */
+  static final String LARGE_FILE_PATH = "/media/2026/11/lecture-1080p.mp4";
+
+  /** Size of the large file: 6 MiB, some 100 s at the throttle rate, a second or two otherwise. */
+  static final int LARGE_FILE_BYTES = 6 << 20;
+
   final String run;
   final String warningHost;
   final String blockPageMarker;
@@ -109,6 +115,7 @@ final class LabPlan {
     add("moved", "moved", "203.0.113.44", CensorAction.LEGITIMATE_REDIRECT, "https");
     add("target", "target", "203.0.113.45", CensorAction.NONE, "https");
     add("slow", "slow", "203.0.113.46", CensorAction.SLOW_BACKEND, "http");
+    add("t12f", "bigfile", "203.0.113.61", CensorAction.THROTTLE_LARGE_FILE, "https");
     checkNamesDoNotContainEachOther();
   }
 
