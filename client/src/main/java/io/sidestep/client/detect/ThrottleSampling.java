@@ -21,6 +21,13 @@ final class ThrottleSampling implements RateMeter.Listener {
    */
   static final double SUSPECT_RATE = 500_000;
 
+  /**
+   * A transfer says something about rates only from 256 KiB: a web page's few kilobytes take a few
+   * round trips and the site's own think time, whatever the line's speed, so small transfers
+   * neither count as the line's speed nor make a host suspect.
+   */
+  static final long MEASURABLE_BYTES = 256 * 1024;
+
   private final Attempt a;
   private boolean checked;
 
@@ -42,6 +49,9 @@ final class ThrottleSampling implements RateMeter.Listener {
 
   @Override
   public void closed(Transfer whole) {
+    if (whole.bytes() < MEASURABLE_BYTES) {
+      return;
+    }
     a.d.lineRate().record(a.host, whole.bytesPerSecond());
     if (whole.bytesPerSecond() < SUSPECT_RATE) {
       suspect(whole);
