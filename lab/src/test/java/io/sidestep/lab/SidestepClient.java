@@ -19,8 +19,18 @@ import java.util.Optional;
  * roots), the given relays, and the given resolver.
  */
 final class SidestepClient implements AutoCloseable {
-  /** How one client is configured. */
-  record Spec(String label, int httpPort, int socksPort, String dns, List<String> rules) {}
+  /** How one client is configured; {@code options} go to {@code run} as they are. */
+  record Spec(
+      String label,
+      int httpPort,
+      int socksPort,
+      String dns,
+      List<String> rules,
+      List<String> options) {
+    Spec(String label, int httpPort, int socksPort, String dns, List<String> rules) {
+      this(label, httpPort, socksPort, dns, rules, List.of());
+    }
+  }
 
   /** One entry of {@code learned.rules}: {@code TYPE,VALUE,ACTION} and its comment. */
   record Learned(String type, String value, String action, String line) {}
@@ -67,6 +77,7 @@ final class SidestepClient implements AutoCloseable {
     argv.addAll(List.of("--relay-file", relayFile.toString()));
     argv.addAll(List.of("--rules", rules.toString(), "--state", state.toString()));
     argv.addAll(List.of("--dns", spec.dns()));
+    argv.addAll(spec.options());
     Daemon d =
         Daemon.start("client " + spec.label(), LabPlan.NS_USER, argv, dir.resolve("client.log"));
     SidestepClient client = new SidestepClient(spec, state, d);
