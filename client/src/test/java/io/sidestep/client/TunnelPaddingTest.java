@@ -326,6 +326,45 @@ class TunnelPaddingTest {
     }
   }
 
+  /**
+   * A client that pads may send its first frame right behind the CONNECT, before the 200: the relay
+   * takes it apart once the tunnel is up, and pads its own first flight.
+   */
+  @Test
+  void aPaddedFrameThatCameWithTheConnectIsTakenApart() throws Exception {
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, new TrustManager[] {new TrustingManager()}, null);
+    try (SSLSocket s =
+        (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", relay.address().getPort())) {
+      s.setSoTimeout(10_000);
+      String basic =
+          Base64.getEncoder()
+              .encodeToString((key.user() + ":" + key.token()).getBytes(StandardCharsets.UTF_8));
+      String target = "127.0.0.1:" + echo.port();
+      ByteArrayOutputStream request = new ByteArrayOutputStream();
+      request.writeBytes(
+          ("CONNECT "
+                  + target
+                  + " HTTP/1.1\r\nHost: "
+                  + target
+                  + "\r\nPadding: ~~~~~~~~~~~~~~~~\r\nProxy-Authorization: Basic "
+                  + basic
+                  + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      request.writeBytes(new byte[] {0, 5, 2, 'h', 'e', 'l', 'l', 'o', 0, 0});
+      OutputStream out = s.getOutputStream();
+      out.write(request.toByteArray());
+      out.flush();
+      InputStream in = s.getInputStream();
+      assertThat(readHead(in)).startsWith("HTTP/1.1 200").containsIgnoringCase("\r\npadding: ~");
+      byte[] header = in.readNBytes(3);
+      int length = (header[0] & 0xff) << 8 | (header[1] & 0xff);
+      assertThat(length).as("the echo comes back in one frame").isEqualTo(5);
+      assertThat(new String(in.readNBytes(length), StandardCharsets.US_ASCII)).isEqualTo("hello");
+      assertThat(in.readNBytes(header[2] & 0xff)).as("zeros").containsOnly(0);
+    }
+  }
+
   /** The relay's certificate is not what these tests are about. */
   private static final class TrustingManager implements X509TrustManager {
     @Override
