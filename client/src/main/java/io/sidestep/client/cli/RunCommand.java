@@ -166,8 +166,8 @@ final class RunCommand implements Callable<Integer> {
       description = {
         "The TLS ClientHello sent to relays (default: fast).",
         "chrome: current desktop Chrome's (its JA4, GREASE, a fresh extension order on each",
-        "connection), so the link looks like a browser's; it costs more CPU, and a fifth to two",
-        "fifths of the relayed rate. Use it where a censor blocks by TLS fingerprint.",
+        "connection), so the link looks like a browser's; its handshake costs more CPU (half",
+        "the rate of new tunnels). Use it where a censor blocks by TLS fingerprint.",
         "fast: the TLS library's own hello, cheaper, but no browser sends it and a censor can",
         "block it by its fingerprint.",
         "Older alias: -Dsidestep.tls.engine=chrome|openssl|jdk"

@@ -10,9 +10,9 @@ import java.util.Locale;
  * extension order per connection, ALPN {@code h2,http/1.1}), through Bouncy Castle's TLS, so that
  * the link to a relay looks like a browser's to anyone watching. {@link #FAST}, the default:
  * Netty's TLS on the engine {@link TlsEngines} picks (BoringSSL when it loads), with a hello no
- * browser sends; measured side by side (bench/tls-engines.sh), the Chrome hello's Bouncy Castle
- * costs a fifth to two fifths of both the bulk rate and the new-tunnel rate, with a handshake per
- * tunnel.
+ * browser sends. Measured side by side (bench/tls-engines.sh), the Chrome hello's Bouncy Castle
+ * handshake halves the rate of new tunnels while every tunnel has a handshake of its own, and costs
+ * about a tenth of the bulk rate.
  *
  * <p>The system property {@code sidestep.tls.engine} is an older way to choose: {@code chrome}
  * means {@link #CHROME}, {@code openssl} or {@code jdk} mean {@link #FAST} on that engine.
