@@ -147,6 +147,14 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
         return new DialException(
             DialException.Kind.RELAY_UNAVAILABLE, "refusing relay: " + c.getMessage(), cause);
       }
+      if (c instanceof java.security.cert.CertificateException) {
+        // Our trust manager's own words (the name it wanted, the names it saw), not the TLS
+        // library's "bad_certificate" around them.
+        return new DialException(
+            DialException.Kind.RELAY_UNAVAILABLE,
+            "relay " + describe(key) + ": certificate refused: " + c.getMessage(),
+            cause);
+      }
     }
     String why =
         cause instanceof java.nio.channels.ClosedChannelException || cause.getMessage() == null

@@ -190,6 +190,13 @@ class WebPkiRelayTlsTest {
     assertThat(e.isSuccess()).isFalse();
     assertThat(causes(e.cause()))
         .contains("certificate does not name localhost (its subjectAltName: relay.example)");
+    AccessKey key =
+        new AccessKey("alice", "token", Destination.of("localhost", 443), Optional.empty(), "t");
+    assertThat(RelayConnectHandler.tlsFailure(key, e.cause()).getMessage())
+        .as("what the user is told")
+        .isEqualTo(
+            "relay 't' at localhost:443: certificate refused: certificate does not name localhost"
+                + " (its subjectAltName: relay.example)");
   }
 
   @ParameterizedTest
