@@ -61,6 +61,7 @@ final class SidestepClient implements AutoCloseable {
     argv.add("-Djavax.net.ssl.trustStorePassword=" + Certs.TRUST_PASSWORD);
     argv.add("-Djavax.net.ssl.trustStoreType=PKCS12");
     argv.addAll(List.of("-jar", jar.toString(), "run"));
+    argv.addAll(spec.options());
     argv.addAll(List.of("--http", "127.0.0.1:" + spec.httpPort()));
     argv.addAll(List.of("--socks", "127.0.0.1:" + spec.socksPort()));
     // The relay keys go in a file only the owner may read, as the README recommends, never on the
@@ -77,7 +78,6 @@ final class SidestepClient implements AutoCloseable {
     argv.addAll(List.of("--relay-file", relayFile.toString()));
     argv.addAll(List.of("--rules", rules.toString(), "--state", state.toString()));
     argv.addAll(List.of("--dns", spec.dns()));
-    argv.addAll(spec.options());
     Daemon d =
         Daemon.start("client " + spec.label(), LabPlan.NS_USER, argv, dir.resolve("client.log"));
     SidestepClient client = new SidestepClient(spec, state, d);
