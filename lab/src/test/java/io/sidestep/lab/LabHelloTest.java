@@ -30,8 +30,8 @@ class LabHelloTest {
   static final SidestepClient.Spec CHROME =
       new SidestepClient.Spec(
           "hello-chrome",
-          8090,
-          1090,
+          8095,
+          1095,
           LabPlan.ISP_RESOLVER,
           List.of("MATCH,RELAY"),
           List.of("--tls-hello", "chrome"));
@@ -39,8 +39,8 @@ class LabHelloTest {
   static final SidestepClient.Spec FAST =
       new SidestepClient.Spec(
           "hello-fast",
-          8091,
-          1091,
+          8096,
+          1096,
           LabPlan.ISP_RESOLVER,
           List.of("MATCH,RELAY"),
           List.of("--tls-hello", "fast"));
