@@ -252,9 +252,11 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
       below = FirstFlightPadding.NAME;
     }
     ctx.pipeline().addAfter(below, HeldBytes.NAME, new HeldBytes());
-    // Anything the codec still holds flows past this handler into HeldBytes.
-    ctx.pipeline().remove(HttpClientCodec.class);
+    // This handler goes first, so that what the codec still holds (bytes the relay sent right
+    // behind its 200) flows into the padding, if any, and HeldBytes when the codec goes, rather
+    // than into this handler.
     ctx.pipeline().remove(this);
+    ctx.pipeline().remove(HttpClientCodec.class);
     Channel channel = ctx.channel();
     // Completed in a later task, once the codec (whose decode loop is still running) has handed
     // everything it holds to HeldBytes and left the pipeline.

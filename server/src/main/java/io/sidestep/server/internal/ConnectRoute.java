@@ -12,13 +12,15 @@ import io.netty.util.concurrent.Future;
 import io.sidestep.core.netty.FirstFlightPadding;
 import io.sidestep.core.netty.HeldBytes;
 import io.sidestep.core.netty.Splice;
+import io.sidestep.core.relay.SpeedSample;
 import io.sidestep.core.route.Destination;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Sets up a user's CONNECT tunnel: stops decoding HTTP, dials the destination, answers 200 and then
  * puts a {@link Splice} pair in place of the front handler. A request that offers padding ({@link
- * FirstFlightPadding#HEADER}) gets it in the 200 too, and the tunnel's first flights are padded.
+ * FirstFlightPadding#HEADER}) gets it in the 200 too, and the tunnel's first flights are padded. A
+ * CONNECT to the relay's speed sample goes to {@link SpeedSampleRoute} instead.
  */
 final class ConnectRoute {
 
@@ -38,6 +40,10 @@ final class ConnectRoute {
           HttpResponseStatus.BAD_REQUEST,
           "CONNECT target: '" + r.uri() + "' (expected: HOST:PORT)",
           false);
+      return;
+    }
+    if (SpeedSample.is(dest)) {
+      new SpeedSampleRoute(ex).start(dest.port());
       return;
     }
     ex.record().destination(dest.authority());
