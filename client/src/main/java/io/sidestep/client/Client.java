@@ -16,6 +16,7 @@ import io.sidestep.client.http.HttpDoor;
 import io.sidestep.client.lists.ListUpdater;
 import io.sidestep.client.probe.Prober;
 import io.sidestep.client.relay.RelayTransport;
+import io.sidestep.client.relay.TlsHello;
 import io.sidestep.client.socks.SocksDoor;
 import io.sidestep.client.socks.SocksLogin;
 import io.sidestep.core.detect.InterceptionCheck;
@@ -101,7 +102,8 @@ public final class Client implements AutoCloseable {
       RelayTransport relayClient =
           b.relays.isEmpty()
               ? null
-              : new RelayTransport(b.relays, b.relayConnectTimeout, b.relayDownFor, resolver);
+              : new RelayTransport(
+                  b.relays, b.relayConnectTimeout, b.relayDownFor, resolver, b.tlsHello);
       if (b.stateDir != null) {
         network = new CurrentNetwork(b.networkSource);
         LOG.info(
@@ -426,6 +428,7 @@ public final class Client implements AutoCloseable {
     private Duration connectTimeout = Duration.ofSeconds(10);
     private Duration relayConnectTimeout = RelayTransport.DEFAULT_CONNECT_TIMEOUT;
     private Duration relayDownFor = RelayTransport.DEFAULT_DOWN_FOR;
+    private TlsHello tlsHello = TlsHello.fromSystemProperty();
     private Duration handshakeTimeout = SocksDoor.DEFAULT_HANDSHAKE_TIMEOUT;
     private HttpDoor.HostResolverHook httpHostResolverHook = HttpDoor.HostResolverHook.NONE;
     private int threads = 0;
@@ -573,6 +576,15 @@ public final class Client implements AutoCloseable {
 
     public Builder relayConnectTimeout(Duration timeout) {
       this.relayConnectTimeout = positive(timeout, "relayConnectTimeout");
+      return this;
+    }
+
+    /**
+     * The ClientHello sent to every relay. Default: {@link TlsHello#FAST}, unless the system
+     * property {@code sidestep.tls.engine} says {@code chrome}.
+     */
+    public Builder tlsHello(TlsHello hello) {
+      this.tlsHello = Objects.requireNonNull(hello, "tlsHello");
       return this;
     }
 

@@ -123,6 +123,39 @@ class RunCommandTest {
     assertThat(r.err()).contains("--dns: 'dns.example'");
   }
 
+  @Test
+  void aBadTlsHelloIsNamedWithTheChoices() {
+    Result r =
+        run(
+            "run",
+            "--state",
+            state.toString(),
+            "--http",
+            "127.0.0.1:0",
+            "--socks",
+            "127.0.0.1:0",
+            "--tls-hello",
+            "firefox");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("--tls-hello: 'firefox' (expected: chrome or fast)");
+  }
+
+  @Test
+  void helpExplainsTheTlsHello() {
+    PrintStream old = System.out;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+    try {
+      assertThat(ClientMain.execute("run", "--help")).isZero();
+    } finally {
+      System.setOut(old);
+    }
+    assertThat(buf.toString(StandardCharsets.UTF_8))
+        .contains("--tls-hello=HELLO")
+        .contains("default: fast")
+        .contains("-Dsidestep.tls.engine=chrome");
+  }
+
   /** Writes {@code lines} to a file with the given permissions, e.g. {@code rw-------}. */
   private Path keyFile(String permissions, String... lines) throws IOException {
     Path f = state.resolve("relays-" + permissions.replace('-', '_'));

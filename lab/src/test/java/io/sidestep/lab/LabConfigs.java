@@ -333,6 +333,37 @@ final class LabConfigs {
     return rules;
   }
 
+  /** The comment on the censor's rule against hellos that are not a browser's. */
+  static final String HELLO_RULE = "sidestep-lab-non-browser-hello";
+
+  /**
+   * The censor's rule against a relay's non-browser TLS: a TCP segment to port 443 of {@code
+   * relayAddress} whose payload starts a ClientHello (record type 22, handshake type 1) whose first
+   * cipher suite is not a GREASE value (0x?a?a, RFC 8701) is answered with a reset. Browsers put a
+   * GREASE suite first; TLS libraries (OpenSSL, BoringSSL by default, the JDK) do not.
+   *
+   * <p>u32 offsets, from the TCP payload P (IP header length {@code 0>>22&0x3C}, then TCP header
+   * length {@code 12>>26&0x3C}): P+0 record type, P+5 handshake type, P+43 session-id length L
+   * (after 5 + 4 + 2 + 32 bytes), P+L+44 cipher-suites length, P+L+46 the first suite; the word at
+   * P+L+44 masked with 0x0F0F keeps the low nibble of each byte of that suite. u32 allows at most
+   * ten operators per test, hence the two matches.
+   */
+  static String resetNonBrowserHello(String relayAddress, boolean add) {
+    String payload = "0>>22&0x3C@12>>26&0x3C@";
+    String isClientHello = payload + "0>>24=0x16&&" + payload + "5>>24=0x01";
+    String greaseFirst = payload + "43>>24@44&0x0F0F=0x0A0A";
+    return ("iptables %s FORWARD -i %s -d %s -p tcp --dport %d -m u32 --u32 %s -m u32 ! --u32 %s"
+            + " -m comment --comment %s -j REJECT --reject-with tcp-reset")
+        .formatted(
+            add ? "-I" : "-D",
+            ISP_LAN_IF,
+            relayAddress,
+            LabPlan.RELAY_PORT,
+            isClientHello,
+            greaseFirst,
+            HELLO_RULE);
+  }
+
   /** The command that blocks a relay at the ISP (technique 13), and the one that lifts it. */
   static String blockRelay(String relayAddress, boolean block) {
     return "iptables %s FORWARD %s -d %s -j DROP"

@@ -19,8 +19,18 @@ import java.util.Optional;
  * roots), the given relays, and the given resolver.
  */
 final class SidestepClient implements AutoCloseable {
-  /** How one client is configured. */
-  record Spec(String label, int httpPort, int socksPort, String dns, List<String> rules) {}
+  /** How one client is configured; {@code options} go to {@code run} as they are. */
+  record Spec(
+      String label,
+      int httpPort,
+      int socksPort,
+      String dns,
+      List<String> rules,
+      List<String> options) {
+    Spec(String label, int httpPort, int socksPort, String dns, List<String> rules) {
+      this(label, httpPort, socksPort, dns, rules, List.of());
+    }
+  }
 
   /** One entry of {@code learned.rules}: {@code TYPE,VALUE,ACTION} and its comment. */
   record Learned(String type, String value, String action, String line) {}
@@ -58,6 +68,7 @@ final class SidestepClient implements AutoCloseable {
     argv.add("-Djavax.net.ssl.trustStorePassword=" + Certs.TRUST_PASSWORD);
     argv.add("-Djavax.net.ssl.trustStoreType=PKCS12");
     argv.addAll(List.of("-jar", jar.toString(), "run"));
+    argv.addAll(spec.options());
     argv.addAll(List.of("--http", "127.0.0.1:" + spec.httpPort()));
     argv.addAll(List.of("--socks", "127.0.0.1:" + spec.socksPort()));
     // The relay keys go in a file only the owner may read, as the README recommends, never on the

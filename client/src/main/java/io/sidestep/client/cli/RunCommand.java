@@ -3,6 +3,7 @@ package io.sidestep.client.cli;
 import io.sidestep.client.Client;
 import io.sidestep.client.DoorCredentials;
 import io.sidestep.client.detect.DetectionSettings;
+import io.sidestep.client.relay.TlsHello;
 import io.sidestep.core.net.Cidr;
 import io.sidestep.core.rules.RulesTemplate;
 import java.nio.file.Path;
@@ -159,6 +160,20 @@ final class RunCommand implements Callable<Integer> {
       })
   String compare;
 
+  @Option(
+      names = "--tls-hello",
+      paramLabel = "HELLO",
+      description = {
+        "The TLS ClientHello sent to relays (default: fast).",
+        "chrome: current desktop Chrome's (its JA4, GREASE, a fresh extension order on each",
+        "connection), so the link looks like a browser's; its handshake costs more CPU (half",
+        "the rate of new tunnels). Use it where a censor blocks by TLS fingerprint.",
+        "fast: the TLS library's own hello, cheaper, but no browser sends it and a censor can",
+        "block it by its fingerprint.",
+        "Older alias: -Dsidestep.tls.engine=chrome|openssl|jdk"
+      })
+  String tlsHello;
+
   @Override
   public Integer call() {
     Client.Builder builder =
@@ -166,6 +181,9 @@ final class RunCommand implements Callable<Integer> {
             .http(OptionValues.address("--http", http))
             .socks(OptionValues.address("--socks", socks))
             .relays(RelayKeys.read(relays, relayFile, System.getenv(RelayKeys.ENVIRONMENT)));
+    if (tlsHello != null) {
+      builder.tlsHello(TlsHello.parse("--tls-hello", tlsHello));
+    }
     if (doorCredentials != null) {
       builder.credentials(DoorCredentials.parse(doorCredentials));
     }

@@ -20,9 +20,11 @@ import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.CertificateRequest;
 import org.bouncycastle.tls.ClientHello;
 import org.bouncycastle.tls.DefaultTlsClient;
+import org.bouncycastle.tls.KeyExchangeAlgorithm;
 import org.bouncycastle.tls.NameType;
 import org.bouncycastle.tls.NamedGroup;
 import org.bouncycastle.tls.ProtocolVersion;
+import org.bouncycastle.tls.SecurityParameters;
 import org.bouncycastle.tls.ServerName;
 import org.bouncycastle.tls.TlsAuthentication;
 import org.bouncycastle.tls.TlsClientProtocol;
@@ -131,7 +133,7 @@ final class ChromeTlsClient extends DefaultTlsClient {
       public void notifyServerCertificate(TlsServerCertificate server) throws IOException {
         X509Certificate[] chain = toX509(server.getCertificate().getCertificateList());
         try {
-          trust.checkServerTrusted(chain, chain.length == 0 ? "UNKNOWN" : keyType(chain[0]));
+          trust.checkServerTrusted(chain, authType());
         } catch (CertificateException e) {
           throw new TlsFatalAlert(AlertDescription.bad_certificate, e);
         }
@@ -150,8 +152,21 @@ final class ChromeTlsClient extends DefaultTlsClient {
     onHandshake.accept(this);
   }
 
-  private static String keyType(X509Certificate cert) {
-    return cert.getPublicKey().getAlgorithm();
+  /**
+   * The key exchange in the names the JDK's trust managers use to check the leaf's key usage:
+   * {@code UNKNOWN} (a signature) for TLS 1.3, as the JDK's own client says.
+   */
+  private String authType() {
+    SecurityParameters p = context.getSecurityParametersHandshake();
+    if (TlsUtils.isTLSv13(p.getNegotiatedVersion())) {
+      return "UNKNOWN";
+    }
+    return switch (TlsUtils.getKeyExchangeAlgorithm(p.getCipherSuite())) {
+      case KeyExchangeAlgorithm.ECDHE_ECDSA -> "ECDHE_ECDSA";
+      case KeyExchangeAlgorithm.ECDHE_RSA -> "ECDHE_RSA";
+      case KeyExchangeAlgorithm.RSA -> "RSA";
+      default -> "UNKNOWN";
+    };
   }
 
   private static X509Certificate[] toX509(TlsCertificate[] list) throws IOException {

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.UnsupportedMessageTypeException;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.util.ReferenceCountUtil;
@@ -22,8 +23,9 @@ import javax.net.ssl.X509TrustManager;
  * up as {@link ByteBuf}s; writes from above wait for the handshake and then go out encrypted. Like
  * Netty's {@code SslHandler}, it fires one {@link SslHandshakeCompletionEvent} (success, or the
  * failure: a refused certificate, an alert, a timeout, the connection closing), reads on its own
- * while the handshake runs even with auto-read off, and sends close_notify on close. The protocol
- * chosen by ALPN is {@link #applicationProtocol()} once the handshake is done.
+ * while the handshake runs even with auto-read off, sends close_notify on close, and on the relay's
+ * close_notify fires {@link SslCloseCompletionEvent#SUCCESS} without closing. The protocol chosen
+ * by ALPN is {@link #applicationProtocol()} once the handshake is done.
  */
 final class ChromeTlsHandler extends ChannelDuplexHandler {
 
@@ -39,6 +41,7 @@ final class ChromeTlsHandler extends ChannelDuplexHandler {
   private boolean justCompleted;
   private boolean failed;
   private boolean firedRead;
+  private boolean closeNotified;
   private volatile String applicationProtocol;
 
   /**
@@ -151,8 +154,12 @@ final class ChromeTlsHandler extends ChannelDuplexHandler {
       firedRead = true;
       ctx.fireChannelRead(out);
     }
-    if (protocol.isClosed()) {
-      ctx.close(); // the relay sent close_notify
+    if (protocol.isClosed() && !closeNotified) {
+      // The relay sent close_notify (answered already, above). As Netty's SslHandler does, say so
+      // and leave the connection to its TCP close or to the handlers above: closing it here would
+      // tear the pipeline down under a reader that has not yet taken what it was given.
+      closeNotified = true;
+      ctx.fireUserEventTriggered(SslCloseCompletionEvent.SUCCESS);
     }
   }
 

@@ -16,6 +16,7 @@ import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sidestep.client.dial.Dialer;
 import io.sidestep.core.netty.DialException;
+import io.sidestep.core.netty.FirstFlightPadding;
 import io.sidestep.core.netty.HeldBytes;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
@@ -27,8 +28,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Once TLS is up, asks the relay for a tunnel with {@code CONNECT host:port} and Basic credentials,
  * and reads its answer (size-limited by the HTTP codec before it). On 200 it takes the codec and
- * itself out of the pipeline, leaving a raw tunnel; otherwise it fails the promise with what the
- * status means and closes.
+ * itself out of the pipeline, leaving a raw tunnel (with {@link FirstFlightPadding} when the relay
+ * agreed to pad); otherwise it fails the promise with what the status means and closes.
  */
 final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
 
@@ -58,12 +59,16 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
     return "'" + key.label() + "' at " + key.relay();
   }
 
-  /** The CONNECT request for {@code destination}, without credentials. */
+  /**
+   * The CONNECT request for {@code destination}, without credentials, offering to pad the tunnel's
+   * first flights ({@link FirstFlightPadding}).
+   */
   private static FullHttpRequest request(Destination destination) {
     String authority = destination.authority();
     FullHttpRequest request =
         new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.CONNECT, authority);
     request.headers().set(HttpHeaderNames.HOST, authority);
+    request.headers().set(FirstFlightPadding.HEADER, FirstFlightPadding.filler());
     return request;
   }
 
@@ -142,6 +147,14 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
         return new DialException(
             DialException.Kind.RELAY_UNAVAILABLE, "refusing relay: " + c.getMessage(), cause);
       }
+      if (c instanceof java.security.cert.CertificateException) {
+        // Our trust manager's own words (the name it wanted, the names it saw), not the TLS
+        // library's "bad_certificate" around them.
+        return new DialException(
+            DialException.Kind.RELAY_UNAVAILABLE,
+            "relay " + describe(key) + ": certificate refused: " + c.getMessage(),
+            cause);
+      }
     }
     String why =
         cause instanceof java.nio.channels.ClosedChannelException || cause.getMessage() == null
@@ -186,7 +199,7 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
       }
       int status = response.status().code();
       if (status == 200) {
-        succeed(ctx);
+        succeed(ctx, response.headers().contains(FirstFlightPadding.HEADER));
       } else if (status == 403 && response.headers().contains(REFUSED_HEADER)) {
         // The relay refused the user, not the destination: over a limit, expired, too many
         // connections. Its reason is shown as it came (escaped: it is the relay's text).
@@ -229,12 +242,19 @@ final class RelayConnectHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private void succeed(ChannelHandlerContext ctx) {
+  /** Leaves a raw tunnel, padded if the relay said so in its 200. */
+  private void succeed(ChannelHandlerContext ctx, boolean padded) {
     timer.cancel(false);
     ctx.channel().attr(Dialer.VIA).set("relay '" + key.label() + "'");
-    ctx.pipeline().addAfter(ctx.name(), HeldBytes.NAME, new HeldBytes());
+    String below = ctx.name();
+    if (padded) {
+      ctx.pipeline().addAfter(below, FirstFlightPadding.NAME, new FirstFlightPadding());
+      below = FirstFlightPadding.NAME;
+    }
+    ctx.pipeline().addAfter(below, HeldBytes.NAME, new HeldBytes());
     // This handler goes first, so that what the codec still holds (bytes the relay sent right
-    // behind its 200) flows into HeldBytes when the codec goes, rather than into this handler.
+    // behind its 200) flows into the padding, if any, and HeldBytes when the codec goes, rather
+    // than into this handler.
     ctx.pipeline().remove(this);
     ctx.pipeline().remove(HttpClientCodec.class);
     Channel channel = ctx.channel();

@@ -16,45 +16,73 @@ import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.X509ExtendedTrustManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * The one place that decides how the client speaks TLS to a relay and trusts it: TLS 1.3 or 1.2;
- * with a pin in the key, exactly the pinned public key and nothing else; without one, the JVM trust
- * store and a host-name check. SNI carries the key's host name, also one without a dot, and nothing
- * for an IP literal. Tunnels and DNS-over-HTTPS both use it.
+ * with a pin in the key, exactly the pinned public key and nothing else ({@link
+ * PinnedTrustManager}); without one, a chain the trust anchors (the JVM trust store) validate whose
+ * leaf names the key's host ({@link WebPkiTrustManager}). SNI carries the key's host name, also one
+ * without a dot, and nothing for an IP literal. Tunnels and DNS-over-HTTPS both use it.
  *
- * <p>With {@code sidestep.tls.engine=chrome} a pinned relay is reached with a Chrome-shaped hello
- * ({@link ChromeTlsHandler}, Bouncy Castle); otherwise, and for a key without a pin, with Netty's
- * {@code SslHandler} on the engine {@link TlsEngines} picks.
+ * <p>The hello is {@link TlsHello}'s choice: Chrome's ({@link ChromeTlsHandler}, Bouncy Castle) or
+ * the fast one (Netty's {@code SslHandler} on the engine {@link TlsEngines} picks). Both call the
+ * same trust manager.
  */
 final class RelayTls {
 
   private final AccessKey key;
+  private final TlsHello hello;
   private final SslContext context;
-  private final PinnedTrustManager pinned;
+  private final X509ExtendedTrustManager trust;
 
-  private RelayTls(AccessKey key, SslContext context, PinnedTrustManager pinned) {
+  private RelayTls(
+      AccessKey key, TlsHello hello, SslContext context, X509ExtendedTrustManager trust) {
     this.key = key;
+    this.hello = hello;
     this.context = context;
-    this.pinned = pinned;
+    this.trust = trust;
   }
 
+  /**
+   * TLS to {@code key}'s relay with the hello the system property asks for (see {@link TlsHello}).
+   */
   static RelayTls of(AccessKey key) {
-    PinnedTrustManager pinned =
-        key.pin()
-            .map(p -> new PinnedTrustManager(p, "'" + key.label() + "' at " + key.relay()))
-            .orElse(null);
+    return of(key, TlsHello.fromSystemProperty());
+  }
+
+  static RelayTls of(AccessKey key, TlsHello hello) {
+    return of(key, hello, null);
+  }
+
+  /**
+   * @param anchors the trust anchors for a key without a pin, or null for the JVM trust store
+   */
+  static RelayTls of(AccessKey key, TlsHello hello, X509TrustManager anchors) {
+    X509ExtendedTrustManager trust =
+        key.pin().isPresent()
+            ? new PinnedTrustManager(key.pin().get(), "'" + key.label() + "' at " + key.relay())
+            : new WebPkiTrustManager(
+                anchors != null ? anchors : WebPkiTrustManager.jvmDefault(), key.relay().host());
+    if (hello == TlsHello.CHROME) {
+      return new RelayTls(key, hello, null, trust);
+    }
     try {
-      SslContextBuilder b = SslContextBuilder.forClient().protocols("TLSv1.3", "TLSv1.2");
-      if (pinned != null) {
-        b.trustManager(pinned).endpointIdentificationAlgorithm(null);
-      } else {
-        b.endpointIdentificationAlgorithm("HTTPS");
-      }
-      return new RelayTls(key, TlsEngines.build(b), pinned);
+      SslContextBuilder b =
+          SslContextBuilder.forClient()
+              .protocols("TLSv1.3", "TLSv1.2")
+              .trustManager(trust)
+              .endpointIdentificationAlgorithm(null); // the trust manager checks the name
+      return new RelayTls(key, hello, TlsEngines.build(b), trust);
     } catch (SSLException e) {
       throw new IllegalStateException("TLS for relay " + key + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The hello this relay gets. */
+  TlsHello hello() {
+    return hello;
   }
 
   /**
@@ -63,9 +91,9 @@ final class RelayTls {
    */
   ChannelHandler newHandler(Channel ch, Duration timeout) {
     Destination relay = key.relay();
-    if (pinned != null && TlsEngines.chromeHello()) {
+    if (hello == TlsHello.CHROME) {
       List<SNIServerName> sni = sniFor(relay);
-      return new ChromeTlsHandler(sni.isEmpty() ? null : relay.host(), pinned, timeout.toMillis());
+      return new ChromeTlsHandler(sni.isEmpty() ? null : relay.host(), trust, timeout.toMillis());
     }
     SslHandler tls = context.newHandler(ch.alloc(), relay.host(), relay.port());
     SSLEngine engine = tls.engine();

@@ -75,6 +75,16 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
 
   public RelayTransport(
       List<AccessKey> keys, Duration connectTimeout, Duration downFor, Resolver resolver) {
+    this(keys, connectTimeout, downFor, resolver, TlsHello.fromSystemProperty());
+  }
+
+  /** With {@code hello} as the ClientHello to every relay. */
+  public RelayTransport(
+      List<AccessKey> keys,
+      Duration connectTimeout,
+      Duration downFor,
+      Resolver resolver,
+      TlsHello hello) {
     if (keys.isEmpty()) {
       throw new IllegalArgumentException("relays: none given (expected: at least one access key)");
     }
@@ -83,15 +93,14 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
     this.resolver = resolver;
     List<Endpoint> list = new ArrayList<>();
     for (AccessKey key : keys) {
-      list.add(new Endpoint(key, RelayTls.of(key)));
+      list.add(new Endpoint(key, RelayTls.of(key, hello)));
     }
     this.endpoints = List.copyOf(list);
     LOG.debug(
-        "TLS engine for relays: {}",
-        TlsEngines.chromeHello()
-            ? "a Chrome-shaped hello (Bouncy Castle) to pinned relays, else "
-                + TlsEngines.describe()
-            : TlsEngines.describe());
+        "TLS to relays: {}",
+        hello == TlsHello.CHROME
+            ? "a Chrome-shaped hello (Bouncy Castle)"
+            : "the fast hello, " + TlsEngines.describe());
   }
 
   /** Whether the relay of {@code key} is currently marked down. */

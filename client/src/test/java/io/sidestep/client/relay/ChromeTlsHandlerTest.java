@@ -13,15 +13,23 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.sidestep.core.net.Cidr;
 import io.sidestep.core.tls.CertificateBuilder;
+import io.sidestep.core.tls.CertifiedKey;
+import io.sidestep.core.tls.KeyStores;
 import io.sidestep.server.Relay;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -131,5 +139,82 @@ class ChromeTlsHandlerTest {
     assertThat(done.isSuccess()).isFalse();
     assertThat(PinnedTrustManager.isMismatch(done.cause())).as("cause: %s", done.cause()).isTrue();
     assertThat(seen.tls().applicationProtocol()).isNull();
+  }
+
+  @Test
+  void theRelaysCloseNotifyIsAnEventAndLeavesTheConnectionToItsTcpClose() throws Exception {
+    CertifiedKey identity = CertificateBuilder.subject("CN=relay").selfSigned();
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(KeyStores.keyManagerFactory(identity).getKeyManagers(), null, null);
+    try (SSLServerSocket server =
+        (SSLServerSocket)
+            ctx.getServerSocketFactory()
+                .createServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      Thread t =
+          new Thread(
+              () -> {
+                try (SSLSocket s = (SSLSocket) server.accept()) {
+                  s.getOutputStream().write("last words".getBytes(StandardCharsets.US_ASCII));
+                  s.getOutputStream().flush();
+                  s.shutdownOutput(); // close_notify
+                  s.getInputStream().read(); // until the client closes
+                } catch (IOException e) {
+                  // the client went away
+                }
+              });
+      t.setDaemon(true);
+      t.start();
+      StringBuilder got = new StringBuilder();
+      CompletableFuture<String> atCloseNotify = new CompletableFuture<>();
+      CompletableFuture<Void> inactive = new CompletableFuture<>();
+      Channel ch =
+          new Bootstrap()
+              .group(group)
+              .channel(NioSocketChannel.class)
+              .handler(
+                  new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel c) {
+                      c.pipeline()
+                          .addLast(
+                              new ChromeTlsHandler(
+                                  null, new PinnedTrustManager(identity.pin(), "test"), 5000))
+                          .addLast(
+                              new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                  got.append(((ByteBuf) msg).toString(StandardCharsets.US_ASCII));
+                                  ((ByteBuf) msg).release();
+                                }
+
+                                @Override
+                                public void userEventTriggered(
+                                    ChannelHandlerContext ctx, Object evt) {
+                                  if (evt instanceof SslCloseCompletionEvent e) {
+                                    atCloseNotify.complete(
+                                        e.isSuccess()
+                                            + " active="
+                                            + ctx.channel().isActive()
+                                            + " read="
+                                            + got);
+                                  }
+                                }
+
+                                @Override
+                                public void channelInactive(ChannelHandlerContext ctx) {
+                                  inactive.complete(null);
+                                }
+                              });
+                    }
+                  })
+              .connect(server.getLocalSocketAddress())
+              .sync()
+              .channel();
+      assertThat(atCloseNotify.get(10, TimeUnit.SECONDS))
+          .as("the event comes after the data, and the channel is still open")
+          .isEqualTo("true active=true read=last words");
+      ch.close();
+      inactive.get(10, TimeUnit.SECONDS);
+    }
   }
 }

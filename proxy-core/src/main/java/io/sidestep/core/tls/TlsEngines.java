@@ -19,9 +19,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Default: OpenSSL when available. The system property {@code sidestep.tls.engine=jdk} forces
  * the JDK's, to compare or to rule out the native library; {@code openssl} (or nothing) prefers
- * OpenSSL; {@code chrome} is {@code openssl} for contexts, and tells the client to reach pinned
- * relays with a Chrome-shaped hello instead ({@link #chromeHello()}). A context that OpenSSL cannot
- * build (a key type it refuses, say) is built with the JDK instead, with a warning.
+ * OpenSSL; {@code chrome} is {@code openssl} for contexts, and tells the client to reach its relays
+ * with a Chrome-shaped hello instead ({@link #chromeHello()}; the client's {@code run --tls-hello}
+ * says the same and wins). A context that OpenSSL cannot build (a key type it refuses, say) is
+ * built with the JDK instead, with a warning.
  */
 public final class TlsEngines {
 
@@ -40,7 +41,7 @@ public final class TlsEngines {
     };
   }
 
-  /** Whether the client reaches pinned relays with a Chrome-shaped hello: {@code chrome}. */
+  /** Whether the client reaches its relays with a Chrome-shaped hello: {@code chrome}. */
   public static boolean chromeHello() {
     return wanted().equals("chrome");
   }

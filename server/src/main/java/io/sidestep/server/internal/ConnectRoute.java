@@ -9,6 +9,8 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import io.sidestep.core.netty.FirstFlightPadding;
+import io.sidestep.core.netty.HeldBytes;
 import io.sidestep.core.netty.Splice;
 import io.sidestep.core.relay.SpeedSample;
 import io.sidestep.core.route.Destination;
@@ -16,12 +18,14 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Sets up a user's CONNECT tunnel: stops decoding HTTP, dials the destination, answers 200 and then
- * puts a {@link Splice} pair in place of the front handler. A CONNECT to the relay's speed sample
- * goes to {@link SpeedSampleRoute} instead.
+ * puts a {@link Splice} pair in place of the front handler. A request that offers padding ({@link
+ * FirstFlightPadding#HEADER}) gets it in the 200 too, and the tunnel's first flights are padded. A
+ * CONNECT to the relay's speed sample goes to {@link SpeedSampleRoute} instead.
  */
 final class ConnectRoute {
 
   private final Exchange ex;
+  private boolean padded;
 
   ConnectRoute(Exchange ex) {
     this.ex = ex;
@@ -43,6 +47,7 @@ final class ConnectRoute {
       return;
     }
     ex.record().destination(dest.authority());
+    padded = r.headers().contains(FirstFlightPadding.HEADER);
     // From here on the client's bytes belong to the tunnel: stop decoding them as HTTP. Bytes the
     // decoder already holds arrive as raw buffers (re-entering channelRead) and wait in the queue.
     ex.pause();
@@ -60,10 +65,17 @@ final class ConnectRoute {
     ChannelHandlerContext ctx = ex.ctx();
     record.result("ok", null);
     ctx.pipeline().remove("http-encoder");
+    String padding =
+        padded ? FirstFlightPadding.HEADER + ": " + FirstFlightPadding.filler() + "\r\n" : "";
     ctx.writeAndFlush(
             Unpooled.copiedBuffer(
-                "HTTP/1.1 200 Connection established\r\n\r\n", StandardCharsets.US_ASCII))
+                "HTTP/1.1 200 Connection established\r\n" + padding + "\r\n",
+                StandardCharsets.US_ASCII))
         .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+    if (padded) {
+      splicePadded(ctx, outbound, record);
+      return;
+    }
     // Raw bytes that came with the CONNECT go first; the tunnel handlers read from then on.
     ex.stream(
         m -> {
@@ -79,5 +91,22 @@ final class ConnectRoute {
     outbound.pipeline().addLast(Splice.NAME, new Splice(ctx.channel(), record::down));
     Channel inbound = ctx.channel();
     ctx.pipeline().replace(ctx.handler(), Splice.NAME, new Splice(outbound, record::up));
+  }
+
+  /**
+   * The tunnel with {@link FirstFlightPadding} between TLS and the splice. Bytes that came with the
+   * CONNECT are padded frames too: they wait in a {@link HeldBytes} below the padding and go
+   * through it once the splice is in place.
+   */
+  private void splicePadded(ChannelHandlerContext ctx, Channel outbound, ConnectionRecord record) {
+    ctx.pipeline().addBefore(ctx.name(), FirstFlightPadding.NAME, new FirstFlightPadding());
+    HeldBytes held = new HeldBytes();
+    ctx.pipeline().addBefore(FirstFlightPadding.NAME, HeldBytes.NAME, held);
+    ChannelHandlerContext heldCtx = ctx.pipeline().context(held);
+    ex.stream(m -> held.channelRead(heldCtx, m), false);
+    ex.drain();
+    outbound.pipeline().addLast(Splice.NAME, new Splice(ctx.channel(), record::down));
+    ctx.pipeline().replace(ctx.handler(), Splice.NAME, new Splice(outbound, record::up));
+    HeldBytes.passOn(ctx.pipeline());
   }
 }
