@@ -7,9 +7,12 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalDouble;
+import java.util.Set;
 
 /**
  * A rolling record of the user's line speed: the rates of recent direct transfers, by host. Asked
@@ -31,12 +34,24 @@ public final class LineRate {
   /** How long a transfer says something about the line: 30 minutes (a laptop moves, lines vary). */
   public static final Duration DEFAULT_KEPT_FOR = Duration.ofMinutes(30);
 
+  /** Hosts remembered as {@link #forget forgotten}, the oldest dropped first. */
+  private static final int FORGOTTEN_KEPT = 1024;
+
   private record Sample(String host, double bytesPerSecond, Instant time) {}
 
   private final int max;
   private final Duration keptFor;
   private final Clock clock;
   private final Deque<Sample> samples = new ArrayDeque<>();
+  // Hosts forgotten: a connection to one that ends after it was learned must not come back.
+  private final Set<String> forgotten =
+      Collections.newSetFromMap(
+          new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+              return size() > FORGOTTEN_KEPT;
+            }
+          });
 
   public LineRate(Clock clock) {
     this(DEFAULT_MAX, DEFAULT_KEPT_FOR, clock);
@@ -54,7 +69,7 @@ public final class LineRate {
   /** Remembers a direct transfer from {@code host} at {@code bytesPerSecond}. */
   public synchronized void record(String host, double bytesPerSecond) {
     Objects.requireNonNull(host, "host");
-    if (!(bytesPerSecond > 0) || Double.isInfinite(bytesPerSecond)) {
+    if (!(bytesPerSecond > 0) || Double.isInfinite(bytesPerSecond) || forgotten.contains(host)) {
       return;
     }
     samples.addLast(new Sample(host, bytesPerSecond, clock.instant()));
@@ -63,9 +78,13 @@ public final class LineRate {
     }
   }
 
-  /** Drops what {@code host} delivered: it was slow for a reason of its own. */
+  /**
+   * Drops what {@code host} delivered, and what it will: it was slow for a reason of its own (a
+   * transfer from it that ends later, such as the one that showed the throttle, is not recorded).
+   */
   public synchronized void forget(String host) {
     samples.removeIf(s -> s.host().equals(host));
+    forgotten.add(host);
   }
 
   /**

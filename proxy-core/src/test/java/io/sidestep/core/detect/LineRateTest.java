@@ -31,6 +31,9 @@ class LineRateTest {
     assertThat(line.excluding("other.example")).hasValue(90_000);
     line.forget("throttled.example");
     assertThat(line.excluding("other.example")).isEmpty();
+    // The transfer that showed the throttle ends after the host was learned: not recorded either.
+    line.record("throttled.example", 75_000);
+    assertThat(line.excluding("other.example")).isEmpty();
   }
 
   @Test
