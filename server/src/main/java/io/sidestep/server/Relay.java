@@ -326,14 +326,14 @@ public final class Relay implements AutoCloseable {
             TlsEngines.build(
                 SslContextBuilder.forServer(key.privateKey(), key.chain())
                     .protocols("TLSv1.3", "TLSv1.2")
-                    // Like nginx without http2: pick http/1.1 when a client offers it via ALPN, so
-                    // a
-                    // probe that offers h2 and http/1.1 sees what a stock web server answers.
+                    // Like nginx with http2: h2 when a client offers it (the relay link's tunnels
+                    // are HTTP/2 streams), else http/1.1.
                     .applicationProtocolConfig(
                         new ApplicationProtocolConfig(
                             ApplicationProtocolConfig.Protocol.ALPN,
                             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                             ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                            ApplicationProtocolNames.HTTP_2,
                             ApplicationProtocolNames.HTTP_1_1)));
       } catch (SSLException e) {
         throw new IllegalArgumentException(
