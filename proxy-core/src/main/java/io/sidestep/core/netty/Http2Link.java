@@ -43,6 +43,9 @@ public final class Http2Link {
     return (server ? Http2FrameCodecBuilder.forServer() : Http2FrameCodecBuilder.forClient())
         .initialSettings(settings())
         .gracefulShutdownTimeoutMillis(-1)
+        // Every tunnel a browser gives up on is a reset; Netty's default (200 in 30 s) would take
+        // the whole connection down with all its tunnels on a busy page.
+        .decoderEnforceMaxRstFramesPerWindow(10_000, 30)
         .build();
   }
 

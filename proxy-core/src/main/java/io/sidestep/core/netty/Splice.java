@@ -129,6 +129,8 @@ public final class Splice extends ChannelInboundHandlerAdapter {
         && ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class) == null) {
       // A FIN from here on is a ChannelInputShutdownEvent, passed on as the peer's half-close.
       ctx.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+    } else if (ctx.channel() instanceof Http2StreamChannel) {
+      ctx.channel().attr(StreamBytes.HALF_CLOSURE).set(true);
     }
     if (ctx.channel().isActive()) {
       ctx.read();
