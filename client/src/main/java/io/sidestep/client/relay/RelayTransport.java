@@ -371,6 +371,7 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
                                 new ChannelInitializer<Channel>() {
                                   @Override
                                   protected void initChannel(Channel ch) {
+                                    Http2Link.readInBatches(ch);
                                     handlers.accept(ch, attempt);
                                   }
                                 })

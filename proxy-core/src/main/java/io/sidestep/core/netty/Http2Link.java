@@ -1,8 +1,11 @@
 package io.sidestep.core.netty;
 
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.DefaultMaxMessagesRecvByteBufAllocator;
 import io.netty.handler.codec.http2.Http2ConnectionPrefaceAndSettingsFrameWrittenEvent;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -70,5 +73,44 @@ public final class Http2Link {
         ctx.fireUserEventTriggered(evt);
       }
     };
+  }
+
+  /**
+   * Lets one {@code read()} on a stream with {@code AUTO_READ} off take up to 16 queued frames
+   * instead of one, so that a tunnel moves a batch per round trip between its two channels; the
+   * stream's window still bounds what is queued. Only once the tunnel's reader took over (see
+   * {@link StreamBytes#HALF_CLOSURE}); until then a read takes one frame.
+   */
+  public static void readInBatches(Channel stream) {
+    stream
+        .config()
+        .setRecvByteBufAllocator(
+            new DefaultMaxMessagesRecvByteBufAllocator(16) {
+              @Override
+              public Handle newHandle() {
+                return new MaxMessageHandle() {
+                  private int messages;
+
+                  @Override
+                  public int guess() {
+                    return 1024;
+                  }
+
+                  @Override
+                  public void reset(ChannelConfig config) {
+                    super.reset(config);
+                    messages = 0;
+                  }
+
+                  @Override
+                  public boolean continueReading() {
+                    // Asked once per message delivered. Only a tunnel's own reader (one that
+                    // takes END_STREAM as a half-close) gets batches; before it, one at a time.
+                    return Boolean.TRUE.equals(stream.attr(StreamBytes.HALF_CLOSURE).get())
+                        && ++messages < 16;
+                  }
+                };
+              }
+            });
   }
 }

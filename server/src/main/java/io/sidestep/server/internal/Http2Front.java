@@ -70,6 +70,7 @@ public final class Http2Front extends ChannelInboundHandlerAdapter {
     @Override
     protected void initChannel(Channel ch) {
       ch.config().setAutoRead(false);
+      Http2Link.readInBatches(ch);
       ch.pipeline()
           .addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(true))
           .addLast("front", new FrontHandler(rc));
