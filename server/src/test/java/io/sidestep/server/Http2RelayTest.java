@@ -176,6 +176,25 @@ class Http2RelayTest {
   }
 
   @Test
+  void streamsAreAdmittedAsTheirConnectionAndMeteredEachOnItsOwn() throws Exception {
+    AccessKey hank = relay.addUser("hank", Limits.NONE.withMaxConns(1));
+    String request = "GET /h2 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    for (int i = 0; i < 2; i++) {
+      Answer a = exchange(connect("127.0.0.1:" + http.port(), hank), request);
+      assertThat(a.headers().status().toString())
+          .as("stream %d on the one connection the user may have", i)
+          .isEqualTo("200");
+      assertThat(a.body()).endsWith(TestOrigin.BODY);
+    }
+    relay.setLimits("hank", l -> l.withWindow(100, 30));
+    Answer refused = exchange(connect("127.0.0.1:" + http.port(), hank), null);
+    assertThat(refused.headers().status().toString()).isEqualTo("403");
+    assertThat(refused.headers().get("sidestep-refused").toString())
+        .as("both streams' bytes were counted")
+        .startsWith("over the data limit of 100");
+  }
+
+  @Test
   void aStrangerGetsTheDecoySiteAsOverHttp1() throws Exception {
     Answer h2 =
         exchange(
