@@ -85,7 +85,11 @@ public final class Client implements AutoCloseable {
       RelayTransport relayClient =
           b.relays.isEmpty()
               ? null
-              : new RelayTransport(b.relays, b.relayConnectTimeout, b.relayDownFor, resolver);
+              : new RelayTransport(
+                  b.relays, b.relayConnectTimeout, b.relayDownFor, resolver, b.relayLink);
+      if (relayClient != null) {
+        relayClient.warm(group); // the first tunnel finds its relay connection ready
+      }
       if (b.stateDir != null) {
         detection =
             new Detection(
@@ -309,6 +313,7 @@ public final class Client implements AutoCloseable {
     private Duration connectTimeout = Duration.ofSeconds(10);
     private Duration relayConnectTimeout = RelayTransport.DEFAULT_CONNECT_TIMEOUT;
     private Duration relayDownFor = RelayTransport.DEFAULT_DOWN_FOR;
+    private RelayTransport.Link relayLink = RelayTransport.Link.DEFAULT;
     private Duration handshakeTimeout = SocksDoor.DEFAULT_HANDSHAKE_TIMEOUT;
     private HttpDoor.HostResolverHook httpHostResolverHook = HttpDoor.HostResolverHook.NONE;
     private int threads = 0;
@@ -423,6 +428,12 @@ public final class Client implements AutoCloseable {
 
     public Builder relayConnectTimeout(Duration timeout) {
       this.relayConnectTimeout = positive(timeout, "relayConnectTimeout");
+      return this;
+    }
+
+    /** How each relay's connection is kept alive and rotated (see {@link RelayTransport.Link}). */
+    public Builder relayLink(RelayTransport.Link link) {
+      this.relayLink = Objects.requireNonNull(link, "relayLink");
       return this;
     }
 

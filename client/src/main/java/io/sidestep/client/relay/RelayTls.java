@@ -3,6 +3,8 @@ package io.sidestep.client.relay;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -21,7 +23,8 @@ import javax.net.ssl.SSLParameters;
  * The one place that decides how the client speaks TLS to a relay and trusts it: TLS 1.3 or 1.2;
  * with a pin in the key, exactly the pinned public key and nothing else; without one, the JVM trust
  * store and a host-name check. SNI carries the key's host name, also one without a dot, and nothing
- * for an IP literal. Tunnels and DNS-over-HTTPS both use it.
+ * for an IP literal. ALPN offers {@code h2} and {@code http/1.1}. Tunnels and DNS-over-HTTPS both
+ * use it.
  *
  * <p>With {@code sidestep.tls.engine=chrome} a pinned relay is reached with a Chrome-shaped hello
  * ({@link ChromeTlsHandler}, Bouncy Castle); otherwise, and for a key without a pin, with Netty's
@@ -45,7 +48,17 @@ final class RelayTls {
             .map(p -> new PinnedTrustManager(p, "'" + key.label() + "' at " + key.relay()))
             .orElse(null);
     try {
-      SslContextBuilder b = SslContextBuilder.forClient().protocols("TLSv1.3", "TLSv1.2");
+      SslContextBuilder b =
+          SslContextBuilder.forClient()
+              .protocols("TLSv1.3", "TLSv1.2")
+              // as a browser offers them; the relay link itself speaks h2 only
+              .applicationProtocolConfig(
+                  new ApplicationProtocolConfig(
+                      ApplicationProtocolConfig.Protocol.ALPN,
+                      ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                      ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                      ApplicationProtocolNames.HTTP_2,
+                      ApplicationProtocolNames.HTTP_1_1));
       if (pinned != null) {
         b.trustManager(pinned).endpointIdentificationAlgorithm(null);
       } else {

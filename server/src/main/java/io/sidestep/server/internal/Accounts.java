@@ -2,6 +2,7 @@ package io.sidestep.server.internal;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.sidestep.server.Limits;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -80,18 +81,24 @@ public final class Accounts {
       metrics.tunnel("over-limit");
       return over;
     }
+    // An HTTP/2 stream is a request on its connection: the connection is what is admitted (and
+    // counts against the user's connections), each stream's bytes are counted and rate-limited.
     Channel ch = ctx.channel();
+    Channel connection = ch instanceof Http2StreamChannel ? ch.parent() : ch;
     Set<Channel> mine = open.computeIfAbsent(user, u -> ConcurrentHashMap.newKeySet());
     synchronized (mine) {
-      if (!mine.contains(ch)) {
+      boolean admitted = mine.contains(connection);
+      if (!admitted) {
         int max = e.limits().maxConns();
         if (max > 0 && mine.size() >= max) {
           metrics.tunnel("over-limit");
           return "too many connections: at most " + max + " at once";
         }
-        mine.add(ch);
-        SourceLimits.authenticated(ch);
-        ch.closeFuture().addListener(f -> mine.remove(ch));
+        mine.add(connection);
+        SourceLimits.authenticated(connection);
+        connection.closeFuture().addListener(f -> mine.remove(connection));
+      }
+      if (!admitted || connection != ch) {
         var up = metrics.bytes(user, true);
         var down = metrics.bytes(user, false);
         record.meter(

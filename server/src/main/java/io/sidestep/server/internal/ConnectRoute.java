@@ -5,17 +5,25 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.sidestep.core.netty.Splice;
+import io.sidestep.core.netty.StreamBytes;
 import io.sidestep.core.route.Destination;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Sets up a user's CONNECT tunnel: stops decoding HTTP, dials the destination, answers 200 and then
- * puts a {@link Splice} pair in place of the front handler.
+ * puts a {@link Splice} pair in place of the front handler. On an HTTP/2 stream the 200 is a
+ * HEADERS frame and the stream's DATA frames become the tunnel's bytes ({@link StreamBytes}).
  */
 final class ConnectRoute {
 
@@ -41,7 +49,9 @@ final class ConnectRoute {
     // decoder already holds arrive as raw buffers (re-entering channelRead) and wait in the queue.
     ex.pause();
     ChannelHandlerContext ctx = ex.ctx();
-    ctx.pipeline().remove("http-decoder");
+    if (!(ctx.channel() instanceof Http2StreamChannel)) {
+      ctx.pipeline().remove("http-decoder");
+    }
     ex.rc().dialer().dial(ctx.channel().eventLoop(), dest).addListener(f -> dialled(f));
   }
 
@@ -53,19 +63,33 @@ final class ConnectRoute {
     ConnectionRecord record = ex.record();
     ChannelHandlerContext ctx = ex.ctx();
     record.result("ok", null);
-    ctx.pipeline().remove("http-encoder");
-    ctx.writeAndFlush(
-            Unpooled.copiedBuffer(
-                "HTTP/1.1 200 Connection established\r\n\r\n", StandardCharsets.US_ASCII))
-        .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
-    // Raw bytes that came with the CONNECT go first; the tunnel handlers read from then on.
+    boolean h2 = ctx.channel() instanceof Http2StreamChannel;
+    if (h2) {
+      // An HTTP/2 CONNECT stream: a 200 HEADERS frame, then DATA frames are the tunnel's bytes.
+      ctx.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")))
+          .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+      ctx.pipeline().replace("h2-http", StreamBytes.NAME, new StreamBytes());
+    } else {
+      ctx.pipeline().remove("http-encoder");
+      ctx.writeAndFlush(
+              Unpooled.copiedBuffer(
+                  "HTTP/1.1 200 Connection established\r\n\r\n", StandardCharsets.US_ASCII))
+          .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+    }
+    // Bytes that came with the CONNECT go first (raw, or as HTTP/2 contents decoded before the
+    // codec left); the tunnel handlers read from then on.
     ex.stream(
         m -> {
-          if (m instanceof ByteBuf b) {
-            record.up(b.readableBytes());
-            outbound.writeAndFlush(b);
-          } else {
+          ByteBuf b =
+              m instanceof ByteBuf raw ? raw : m instanceof HttpContent c ? c.content() : null;
+          if (b == null) {
             ReferenceCountUtil.release(m);
+            return;
+          }
+          record.up(b.readableBytes());
+          outbound.writeAndFlush(b);
+          if (h2 && m instanceof LastHttpContent && outbound instanceof DuplexChannel d) {
+            d.shutdownOutput(); // END_STREAM came with the CONNECT's first bytes
           }
         },
         false);
