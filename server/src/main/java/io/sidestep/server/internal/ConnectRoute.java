@@ -68,6 +68,7 @@ final class ConnectRoute {
       // An HTTP/2 CONNECT stream: a 200 HEADERS frame, then DATA frames are the tunnel's bytes.
       ctx.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")))
           .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+      ctx.pipeline().remove(Http2Front.CONTENTS);
       ctx.pipeline().replace("h2-http", StreamBytes.NAME, new StreamBytes());
     } else {
       ctx.pipeline().remove("http-encoder");

@@ -1,10 +1,13 @@
 package io.sidestep.server.internal;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.MessageToMessageEncoder;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
@@ -12,6 +15,7 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.sidestep.core.netty.Http2Link;
+import java.util.List;
 
 /**
  * Decides by ALPN, once TLS is up, what a connection speaks. {@code h2} replaces the HTTP/1.1
@@ -27,6 +31,12 @@ public final class Http2Front extends ChannelInboundHandlerAdapter {
 
   /** The name this handler has in a pipeline. */
   public static final String NAME = "alpn";
+
+  /**
+   * The name of the handler on a request stream that makes the bytes written to it (a file's
+   * chunks) HTTP contents for the stream's codec.
+   */
+  public static final String CONTENTS = "h2-contents";
 
   /** The HTTP/1.1 handlers an h2 connection does without. */
   private static final String[] HTTP1 = {"guard", "http-decoder", "http-encoder", "front"};
@@ -73,7 +83,16 @@ public final class Http2Front extends ChannelInboundHandlerAdapter {
       Http2Link.readInBatches(ch);
       ch.pipeline()
           .addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(true))
+          .addLast(CONTENTS, new Contents())
           .addLast("front", new FrontHandler(rc));
+    }
+  }
+
+  /** Bytes written to a request stream, as HTTP contents. */
+  private static final class Contents extends MessageToMessageEncoder<ByteBuf> {
+    @Override
+    protected void encode(ChannelHandlerContext ctx, ByteBuf msg, List<Object> out) {
+      out.add(new DefaultHttpContent(msg.retain()));
     }
   }
 }
