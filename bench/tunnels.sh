@@ -7,7 +7,9 @@
 # Needs: built jars (mvn -B -q package -DskipTests), a JDK 17+, nginx, openssl, python3; installs
 # stunnel4, shadowsocks-libev, trojan and squid with apt-get if they are missing (as root).
 # Everything listens on 127.0.0.1 (and 127.0.0.2 for the HTTP door's DIRECT path) only.
-# SIDESTEP_BENCH_JAVA_OPTS is passed to both Sidestep JVMs.
+# SIDESTEP_BENCH_JAVA_OPTS is passed to both Sidestep JVMs. SIDESTEP_BENCH_BASE=DIR adds the paths
+# socks-base and http-base through a second relay and client run from DIR's jars (another build, to
+# compare with in the same run). SIDESTEP_BENCH_PATHS=REGEX keeps only the paths whose name matches.
 #
 # Paths (every tunnel carries plain HTTP from bench/TunnelBench.java to the origin):
 #   direct         the origin itself, no tunnel
@@ -88,6 +90,7 @@ wait_port() { # [host] port
 
 origin=$(free_port); hold=$(free_port)
 relay=$(free_port); http=$(free_port); socks=$(free_port)
+base_relay=$(free_port); base_http=$(free_port); base_socks=$(free_port)
 st_web=$(free_port); st_hold=$(free_port); st_srv_web=$(free_port); st_srv_hold=$(free_port)
 ss_srv=$(free_port); ss_local=$(free_port)
 tj_srv=$(free_port); tj_client=$(free_port)
@@ -136,6 +139,27 @@ java ${SIDESTEP_BENCH_JAVA_OPTS:-} -Dsidestep.log.level=WARN -jar "$root/client/
   --http "127.0.0.1:$http" --socks "127.0.0.1:$socks" --state "$work/client" --rules "$work/client/rules.txt" > "$work/client.log" 2>&1 &
 pids+=($!); client_pid=$!
 unset SIDESTEP_RELAY
+base_paths=""
+if [ -n "${SIDESTEP_BENCH_BASE:-}" ]; then
+  base=$(cd "$SIDESTEP_BENCH_BASE" && pwd)
+  mkdir -p "$work/base-relay" "$work/base-client"
+  cp "$work/client/rules.txt" "$work/base-client/rules.txt"
+  java -jar "$base/server/target/sidestep-server.jar" users add bench --state "$work/base-relay" \
+    --address "127.0.0.1:$base_relay" > "$work/base-key.txt"
+  # shellcheck disable=SC2086
+  java ${SIDESTEP_BENCH_JAVA_OPTS:-} -Dsidestep.log.level=WARN -jar "$base/server/target/sidestep-server.jar" run \
+    --listen "127.0.0.1:$base_relay" --state "$work/base-relay" --allow-destination 127.0.0.0/8 \
+    --accepts-per-second-per-source 1000000 --max-unauthenticated-per-source 1000000 > "$work/base-relay.log" 2>&1 &
+  pids+=($!); base_relay_pid=$!
+  # shellcheck disable=SC2086
+  SIDESTEP_RELAY=$(tail -n 1 "$work/base-key.txt") java ${SIDESTEP_BENCH_JAVA_OPTS:-} -Dsidestep.log.level=WARN \
+    -jar "$base/client/target/sidestep-client.jar" run --http "127.0.0.1:$base_http" --socks "127.0.0.1:$base_socks" \
+    --state "$work/base-client" --rules "$work/base-client/rules.txt" > "$work/base-client.log" 2>&1 &
+  pids+=($!); base_client_pid=$!
+  wait_port "$base_relay"; wait_port "$base_http"; wait_port "$base_socks"
+  base_paths="socks-base    socks5  127.0.0.1:$base_socks 127.0.0.1:$origin  127.0.0.1:$base_socks 127.0.0.1:$hold $base_client_pid $base_relay_pid
+http-base     connect 127.0.0.1:$base_http  127.0.0.1:$origin   127.0.0.1:$base_http  127.0.0.1:$hold $base_client_pid $base_relay_pid"
+fi
 
 # stunnel: one service to the origin, one to the idle origin (it forwards to a fixed address). Its
 # server logs "No trusted certificates found": it asks for no client certificate.
@@ -232,7 +256,12 @@ ss-libev      socks5  127.0.0.1:$ss_local   127.0.0.1:$origin   127.0.0.1:$ss_lo
 trojan        socks5  127.0.0.1:$tj_client  127.0.0.1:$origin   127.0.0.1:$tj_client 127.0.0.1:$hold  $tj_client_pid  $tj_srv_pid
 squid-connect connect 127.0.0.1:$squid_port 127.0.0.1:$origin   127.0.0.1:$squid_port 127.0.0.1:$hold $squid_pid      -
 squid-plain   absolute 127.0.0.1:$squid_port 127.0.0.1:$origin  -                    -                $squid_pid      -
+$base_paths
 PATHS
+if [ -n "${SIDESTEP_BENCH_PATHS:-}" ]; then
+  awk -v re="^(${SIDESTEP_BENCH_PATHS})\$" 'NF && $1 ~ re' "$work/paths.txt" > "$work/paths.kept"
+  mv "$work/paths.kept" "$work/paths.txt"
+fi
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 java -Xmx1g "$root/bench/TunnelBench.java" run "$work/paths.txt" "$size_mib" "$runs" "$requests" "$max_seconds" "$idle"
