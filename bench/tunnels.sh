@@ -10,6 +10,7 @@
 # SIDESTEP_BENCH_JAVA_OPTS is passed to both Sidestep JVMs. SIDESTEP_BENCH_BASE=DIR adds the paths
 # socks-base and http-base through a second relay and client run from DIR's jars (another build, to
 # compare with in the same run). SIDESTEP_BENCH_PATHS=REGEX keeps only the paths whose name matches.
+# SIDESTEP_BENCH_JFR=DIR records each Sidestep JVM with Java Flight Recorder into DIR/NAME.jfr.
 #
 # Paths (every tunnel carries plain HTTP from bench/TunnelBench.java to the origin):
 #   direct         the origin itself, no tunnel
@@ -81,6 +82,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+jfr() { # name: the JVM option recording that JVM, if asked for
+  [ -z "${SIDESTEP_BENCH_JFR:-}" ] || echo "-XX:StartFlightRecording=filename=$SIDESTEP_BENCH_JFR/$1.jfr,settings=profile"
+}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { # [host] port
   local host=127.0.0.1; [ $# -gt 1 ] && { host=$1; shift; }
@@ -126,7 +130,7 @@ SIDESTEP_RELAY=$(tail -n 1 "$work/key.txt"); export SIDESTEP_RELAY
 # Every client tunnel comes from 127.0.0.1, so the relay's per-source limits (made for strangers,
 # 100 new connections a second by default) are lifted here, as an operator would for a known NAT.
 # shellcheck disable=SC2086  # options are words
-java ${SIDESTEP_BENCH_JAVA_OPTS:-} -Dsidestep.log.level=WARN -jar "$root/server/target/sidestep-server.jar" run \
+java ${SIDESTEP_BENCH_JAVA_OPTS:-} $(jfr relay) -Dsidestep.log.level=WARN -jar "$root/server/target/sidestep-server.jar" run \
   --listen "127.0.0.1:$relay" --state "$work/relay" --allow-destination 127.0.0.0/8 \
   --accepts-per-second-per-source 1000000 --max-unauthenticated-per-source 1000000 > "$work/relay.log" 2>&1 &
 pids+=($!); relay_pid=$!
@@ -135,7 +139,7 @@ IP-CIDR,127.0.0.2/32,DIRECT
 MATCH,RELAY
 RULES
 # shellcheck disable=SC2086
-java ${SIDESTEP_BENCH_JAVA_OPTS:-} -Dsidestep.log.level=WARN -jar "$root/client/target/sidestep-client.jar" run \
+java ${SIDESTEP_BENCH_JAVA_OPTS:-} $(jfr client) -Dsidestep.log.level=WARN -jar "$root/client/target/sidestep-client.jar" run \
   --http "127.0.0.1:$http" --socks "127.0.0.1:$socks" --state "$work/client" --rules "$work/client/rules.txt" > "$work/client.log" 2>&1 &
 pids+=($!); client_pid=$!
 unset SIDESTEP_RELAY
@@ -147,12 +151,12 @@ if [ -n "${SIDESTEP_BENCH_BASE:-}" ]; then
   java -jar "$base/server/target/sidestep-server.jar" users add bench --state "$work/base-relay" \
     --address "127.0.0.1:$base_relay" > "$work/base-key.txt"
   # shellcheck disable=SC2086
-  java ${SIDESTEP_BENCH_JAVA_OPTS:-} -Dsidestep.log.level=WARN -jar "$base/server/target/sidestep-server.jar" run \
+  java ${SIDESTEP_BENCH_JAVA_OPTS:-} $(jfr base-relay) -Dsidestep.log.level=WARN -jar "$base/server/target/sidestep-server.jar" run \
     --listen "127.0.0.1:$base_relay" --state "$work/base-relay" --allow-destination 127.0.0.0/8 \
     --accepts-per-second-per-source 1000000 --max-unauthenticated-per-source 1000000 > "$work/base-relay.log" 2>&1 &
   pids+=($!); base_relay_pid=$!
   # shellcheck disable=SC2086
-  SIDESTEP_RELAY=$(tail -n 1 "$work/base-key.txt") java ${SIDESTEP_BENCH_JAVA_OPTS:-} -Dsidestep.log.level=WARN \
+  SIDESTEP_RELAY=$(tail -n 1 "$work/base-key.txt") java ${SIDESTEP_BENCH_JAVA_OPTS:-} $(jfr base-client) -Dsidestep.log.level=WARN \
     -jar "$base/client/target/sidestep-client.jar" run --http "127.0.0.1:$base_http" --socks "127.0.0.1:$base_socks" \
     --state "$work/base-client" --rules "$work/base-client/rules.txt" > "$work/base-client.log" 2>&1 &
   pids+=($!); base_client_pid=$!

@@ -7,6 +7,7 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.Promise;
 import io.sidestep.core.netty.DialException;
+import io.sidestep.core.netty.Http2Link;
 import io.sidestep.core.relay.AccessKey;
 
 /**
@@ -26,8 +27,7 @@ final class LinkHandshake extends ChannelInboundHandlerAdapter {
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
-    // The connection reads freely; each stream holds back its own HTTP/2 window instead.
-    ctx.channel().config().setAutoRead(true);
+    Http2Link.connection(ctx.channel());
   }
 
   @Override

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.DefaultMaxMessagesRecvByteBufAllocator;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http2.Http2ConnectionPrefaceAndSettingsFrameWrittenEvent;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -30,6 +31,24 @@ public final class Http2Link {
 
   /** Header block limit: 16 KiB, twice Netty's default, as much as the HTTP/1.1 path reads. */
   public static final long MAX_HEADER_LIST = 16 * 1024;
+
+  /**
+   * What the connection may queue for writing before its streams wait: 256 KiB to 512 KiB. The
+   * HTTP/2 codec writes a stream's data only while the connection is writable, and each such turn
+   * ends in one flush; with Netty's default (32 to 64 KiB) a bulk download took one system call per
+   * 64 KiB where a tunnel of its own reads and writes 256 KiB at once.
+   */
+  public static final WriteBufferWaterMark WRITE_BUFFER =
+      new WriteBufferWaterMark(256 * 1024, 512 * 1024);
+
+  /**
+   * Sets up {@code connection}, the TLS connection under the codec: it reads freely (each stream
+   * holds back its own window instead) and queues up to {@link #WRITE_BUFFER}.
+   */
+  public static void connection(Channel connection) {
+    connection.config().setWriteBufferWaterMark(WRITE_BUFFER);
+    connection.config().setAutoRead(true);
+  }
 
   private static Http2Settings settings() {
     return Http2Settings.defaultSettings()
@@ -99,6 +118,13 @@ public final class Http2Link {
                   @Override
                   public void reset(ChannelConfig config) {
                     super.reset(config);
+                    messages = 0;
+                  }
+
+                  @Override
+                  public void readComplete() {
+                    // Frames that arrive while a read is pending skip reset(): a batch ends here.
+                    super.readComplete();
                     messages = 0;
                   }
 

@@ -1,6 +1,7 @@
 package io.sidestep.core.netty;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -17,9 +18,10 @@ import java.util.function.LongConsumer;
 /**
  * Copies bytes one way, from the channel it sits on to a peer, with backpressure: it reads one
  * batch, writes it to the peer and reads again only once that write succeeded (both channels have
- * {@code AUTO_READ} off). When its channel closes it closes the peer after a flush. A pair of them,
- * one on each channel, makes a tunnel; {@link #start} installs the pair. The client and the relay
- * both use it.
+ * {@code AUTO_READ} off). A batch is whatever one read delivered up to its read-complete (one
+ * buffer from a socket, up to 16 DATA frames from an HTTP/2 stream), written with one flush. When
+ * its channel closes it closes the peer after a flush. A pair of them, one on each channel, makes a
+ * tunnel; {@link #start} installs the pair. The client and the relay both use it.
  */
 public final class Splice extends ChannelInboundHandlerAdapter {
 
@@ -38,6 +40,10 @@ public final class Splice extends ChannelInboundHandlerAdapter {
   private final LongConsumer counter;
   private boolean peerEnded;
   private boolean inputEnded;
+  private ByteBuf batch; // read since the last read-complete, not yet written
+
+  /** Buffers in one batch before a composite would copy them together; far more than one read. */
+  private static final int MAX_BATCH = 1024;
 
   /**
    * One direction on its own: bytes read on the channel this is added to are counted with {@code
@@ -124,6 +130,7 @@ public final class Splice extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    writeBatch(ctx); // what came before the end goes before it
     if (evt instanceof ChannelInputShutdownEvent) {
       inputEnded(ctx.channel());
     } else if (evt instanceof Http2ResetFrame) {
@@ -161,6 +168,7 @@ public final class Splice extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    writeBatch(ctx);
     if (!peerEnded) {
       // A stream that got no END_STREAM from here is reset by its close: this side is gone.
       Channels.closeOnFlush(peer);
@@ -183,7 +191,30 @@ public final class Splice extends ChannelInboundHandlerAdapter {
       ctx.close();
       return;
     }
-    peer.writeAndFlush(msg)
+    if (batch == null) {
+      batch = b;
+    } else {
+      if (!(batch instanceof CompositeByteBuf)) {
+        batch = ctx.alloc().compositeBuffer(MAX_BATCH).addComponent(true, batch);
+      }
+      ((CompositeByteBuf) batch).addComponent(true, b);
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    writeBatch(ctx);
+    ctx.fireChannelReadComplete();
+  }
+
+  /** Writes what was read since the last read-complete with one flush; reads on once it is out. */
+  private void writeBatch(ChannelHandlerContext ctx) {
+    ByteBuf b = batch;
+    if (b == null) {
+      return;
+    }
+    batch = null;
+    peer.writeAndFlush(b)
         .addListener(
             (ChannelFutureListener)
                 f -> {
@@ -195,6 +226,14 @@ public final class Splice extends ChannelInboundHandlerAdapter {
                     ctx.channel().close();
                   }
                 });
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    if (batch != null) {
+      batch.release();
+      batch = null;
+    }
   }
 
   @Override

@@ -62,7 +62,7 @@ public final class Http2Front extends ChannelInboundHandlerAdapter {
         p.addAfter(NAME, "h2", codec)
             .addAfter("h2", "h2-window", Http2Link.connectionWindow(codec))
             .addAfter("h2-window", "h2-streams", new Http2MultiplexHandler(new Streams(rc)));
-        ctx.channel().config().setAutoRead(true);
+        Http2Link.connection(ctx.channel());
       }
       p.remove(this);
     }
