@@ -63,6 +63,11 @@ class Http2RelayTest {
     relay = TestRelays.reachingLoopback(state).start();
     alice = relay.addUser("alice");
     group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    connection = open(group, relay.address());
+  }
+
+  /** An HTTP/2 connection over TLS (ALPN h2 only, any certificate) to {@code address}. */
+  static Channel open(EventLoopGroup group, java.net.InetSocketAddress address) throws Exception {
     SslContext tls =
         SslContextBuilder.forClient()
             .trustManager(InsecureTrustManagerFactory.INSTANCE)
@@ -73,7 +78,7 @@ class Http2RelayTest {
                     ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                     ApplicationProtocolNames.HTTP_2))
             .build();
-    connection =
+    Channel connection =
         new Bootstrap()
             .group(group)
             .channel(NioSocketChannel.class)
@@ -92,11 +97,12 @@ class Http2RelayTest {
                                 }));
                   }
                 })
-            .connect(relay.address())
+            .connect(address)
             .sync()
             .channel();
     connection.pipeline().get(SslHandler.class).handshakeFuture().sync();
     assertThat(connection.pipeline().get(SslHandler.class).applicationProtocol()).isEqualTo("h2");
+    return connection;
   }
 
   @AfterAll
@@ -112,6 +118,11 @@ class Http2RelayTest {
 
   /** Sends {@code headers}, then {@code body} (if any) with END_STREAM, and reads the answer. */
   static Answer exchange(Http2Headers headers, String body) throws Exception {
+    return exchange(connection, headers, body);
+  }
+
+  /** As {@link #exchange(Http2Headers, String)}, on {@code connection}. */
+  static Answer exchange(Channel connection, Http2Headers headers, String body) throws Exception {
     CompletableFuture<Answer> answer = new CompletableFuture<>();
     ByteArrayOutputStream data = new ByteArrayOutputStream();
     Http2Headers[] got = new Http2Headers[1];

@@ -39,7 +39,9 @@ public final class Http2Front extends ChannelInboundHandlerAdapter {
   public static final String CONTENTS = "h2-contents";
 
   /** The HTTP/1.1 handlers an h2 connection does without. */
-  private static final String[] HTTP1 = {"guard", "http-decoder", "http-encoder", "front"};
+  private static final String[] HTTP1 = {
+    "recorder", "guard", "http-decoder", "http-encoder", "front"
+  };
 
   private final RelayContext rc;
 
