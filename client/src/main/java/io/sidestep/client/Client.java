@@ -178,7 +178,10 @@ public final class Client implements AutoCloseable {
                                   ? "a connection failed; skipped for "
                                       + b.relayDownFor.toSeconds()
                                       + " s"
-                                  : "");
+                                  : "",
+                              transport == null
+                                  ? Optional.<Duration>empty()
+                                  : transport.roundTrip(k));
                         })
                     .toList(),
             () -> new Prober(keys, resolver, b.detection, trust, Clock.systemUTC()),

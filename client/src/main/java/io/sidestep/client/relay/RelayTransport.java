@@ -37,6 +37,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
@@ -127,6 +128,17 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
             ? "a Chrome-shaped hello (Bouncy Castle) to pinned relays, else "
                 + TlsEngines.describe()
             : TlsEngines.describe());
+  }
+
+  /**
+   * The round-trip time to the relay of {@code key}, from the latest answer to an HTTP/2 PING on
+   * its connection (sent after a quiet spell, see {@link Link}); empty before the first.
+   */
+  public Optional<Duration> roundTrip(AccessKey key) {
+    return endpoints.stream()
+        .filter(e -> e.key.equals(key) && e.roundTrip >= 0)
+        .findFirst()
+        .map(e -> Duration.ofNanos(e.roundTrip));
   }
 
   /** Whether the relay of {@code key} is currently marked down. */
@@ -443,6 +455,7 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
           codec,
           Http2Link.connectionWindow(codec),
           new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()),
+          new PingAnswers(nanos -> endpoint.roundTrip = nanos),
           new LinkHandshake(endpoint.key, next));
       return next;
     }
@@ -540,6 +553,7 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
     final AccessKey key;
     final RelayTls tls;
     volatile long downUntil = System.nanoTime() - 1;
+    volatile long roundTrip = -1; // nanoseconds, from the latest PING answer
     Future<Channel> link; // guarded by this
 
     Endpoint(AccessKey key, RelayTls tls) {

@@ -264,4 +264,19 @@ class RelayLinkTest {
     Reader ok = read(next, get("/ok"), true);
     assertThat(ok.ended.get(20, SECONDS)).startsWith("HTTP/1.1 200");
   }
+
+  @Test
+  void theLinkKnowsItsRoundTripFromAnAnsweredPing() throws Exception {
+    RelayTransport t =
+        transport(
+            List.of(key), new RelayTransport.Link(Duration.ofMillis(100), Duration.ofMinutes(10)));
+    assertThat(t.roundTrip(key)).as("nothing measured before the link exists").isEmpty();
+    t.warm(group);
+    long end = System.nanoTime() + SECONDS.toNanos(20);
+    while (t.roundTrip(key).isEmpty() && System.nanoTime() < end) {
+      Thread.sleep(20); // the link PINGs 100 ms after its last read
+    }
+    assertThat(t.roundTrip(key)).as("measured once the relay answered a PING").isPresent();
+    assertThat(t.roundTrip(key).get()).isPositive().isLessThan(Duration.ofSeconds(5));
+  }
 }
