@@ -252,6 +252,25 @@ public final class Session {
    */
   public void routeRelay() {
     route = "relay";
+    EventLoop relayLoop = dialer.relayLoop();
+    if (relayLoop != null && relayLoop != loop() && inbound instanceof SocketChannel) {
+      // The tunnel will be a stream on that loop: move there first, so that opening it, its
+      // answer, the door's reply and the bytes all happen on one thread.
+      Channels.moveTo(inbound, relayLoop)
+          .addListener(
+              m -> {
+                if (m.isSuccess()) {
+                  connectRelay();
+                } else {
+                  end("could not move the connection to its relay's thread: " + m.cause());
+                }
+              });
+      return;
+    }
+    connectRelay();
+  }
+
+  private void connectRelay() {
     dialer
         .connectRelay(loop(), destination)
         .addListener(

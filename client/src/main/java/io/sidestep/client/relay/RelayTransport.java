@@ -169,6 +169,21 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
     return result;
   }
 
+  /** The loop of the first relay's connection that takes streams, if any is open. */
+  @Override
+  public EventLoop loop() {
+    for (Endpoint e : order()) {
+      Future<Channel> link;
+      synchronized (e) {
+        link = e.link;
+      }
+      if (link != null && link.isSuccess() && takesStreams(link.getNow())) {
+        return link.getNow().eventLoop();
+      }
+    }
+    return null;
+  }
+
   /** Relays that are up in the order of their keys, then those marked down, soonest-back first. */
   private List<Endpoint> order() {
     long now = System.nanoTime();
