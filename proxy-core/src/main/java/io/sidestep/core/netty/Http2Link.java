@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.DefaultMaxMessagesRecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http2.DefaultHttp2LocalFlowController;
 import io.netty.handler.codec.http2.Http2ConnectionPrefaceAndSettingsFrameWrittenEvent;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -50,7 +51,7 @@ public final class Http2Link {
     connection.config().setAutoRead(true);
   }
 
-  private static Http2Settings settings() {
+  private static Http2Settings serverSettings() {
     return Http2Settings.defaultSettings()
         .initialWindowSize(STREAM_WINDOW)
         .maxHeaderListSize(MAX_HEADER_LIST)
@@ -58,12 +59,25 @@ public final class Http2Link {
   }
 
   /**
-   * The frame codec for one end. A graceful close (after a GOAWAY) waits for every open stream to
-   * end, however long it takes, so that rotating a connection cuts no tunnel.
+   * What Chrome sends, in its order: HEADER_TABLE_SIZE 65536, ENABLE_PUSH 0, INITIAL_WINDOW_SIZE 6
+   * MiB, MAX_HEADER_LIST_SIZE 256 KiB, and nothing else (so frames stay at most 16 KiB both ways).
+   */
+  private static Http2Settings clientSettings() {
+    return new Http2Settings()
+        .headerTableSize(65536)
+        .pushEnabled(false)
+        .initialWindowSize(STREAM_WINDOW)
+        .maxHeaderListSize(256 * 1024);
+  }
+
+  /**
+   * The frame codec for one end; a client's SETTINGS are Chrome's. A graceful close (after a
+   * GOAWAY) waits for every open stream to end, however long it takes, so that rotating a
+   * connection cuts no tunnel.
    */
   public static Http2FrameCodec codec(boolean server) {
     return (server ? Http2FrameCodecBuilder.forServer() : Http2FrameCodecBuilder.forClient())
-        .initialSettings(settings())
+        .initialSettings(server ? serverSettings() : clientSettings())
         .gracefulShutdownTimeoutMillis(-1)
         // Every tunnel a browser gives up on is a reset; Netty's default (200 in 30 s) would take
         // the whole connection down with all its tunnels on a busy page.
@@ -72,21 +86,40 @@ public final class Http2Link {
   }
 
   /**
-   * Opens the connection's receive window to {@link #CONNECTION_WINDOW} (a WINDOW_UPDATE for the
-   * connection) once the codec has sent its preface; add it right after {@link #codec}.
+   * Opens the connection's receive window to {@link #CONNECTION_WINDOW} once the codec has sent its
+   * preface; add it right after {@link #codec}. A client sends one WINDOW_UPDATE of 15663105, as
+   * Chrome does, where the codec by itself would send twice the stream window's growth (12451842):
+   * the connection's update ratio is held near zero until then, so the codec's own growth writes
+   * nothing, and restoring it writes the whole growth at once.
    */
   public static ChannelHandler connectionWindow(Http2FrameCodec codec) {
     return new ChannelInboundHandlerAdapter() {
+      private Float ratio; // the connection's update ratio while it is held, on a client
+
+      @Override
+      public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        if (!codec.connection().isServer()
+            && codec.connection().local().flowController()
+                instanceof DefaultHttp2LocalFlowController flow) {
+          Http2Stream connection = codec.connection().connectionStream();
+          ratio = flow.windowUpdateRatio(connection);
+          flow.windowUpdateRatio(connection, 0.001f);
+        }
+      }
+
       @Override
       public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof Http2ConnectionPrefaceAndSettingsFrameWrittenEvent) {
           Http2Stream connection = codec.connection().connectionStream();
           Http2LocalFlowController flow = codec.connection().local().flowController();
-          int missing = CONNECTION_WINDOW - flow.windowSize(connection);
+          int missing = CONNECTION_WINDOW - flow.initialWindowSize(connection);
           if (missing > 0) {
             flow.incrementWindowSize(connection, missing);
-            ctx.flush();
           }
+          if (ratio != null) {
+            ((DefaultHttp2LocalFlowController) flow).windowUpdateRatio(connection, ratio);
+          }
+          ctx.flush();
           ctx.pipeline().remove(this);
         }
         ctx.fireUserEventTriggered(evt);
