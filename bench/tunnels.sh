@@ -7,10 +7,12 @@
 # Needs: built jars (mvn -B -q package -DskipTests), a JDK 17+, nginx, openssl, python3; installs
 # stunnel4, shadowsocks-libev, trojan and squid with apt-get if they are missing (as root).
 # Everything listens on 127.0.0.1 (and 127.0.0.2 for the HTTP door's DIRECT path) only.
-# SIDESTEP_BENCH_JAVA_OPTS is passed to both Sidestep JVMs. SIDESTEP_BENCH_BASE=DIR adds the paths
-# socks-base and http-base through a second relay and client run from DIR's jars (another build, to
-# compare with in the same run). SIDESTEP_BENCH_PATHS=REGEX keeps only the paths whose name matches.
-# SIDESTEP_BENCH_JFR=DIR records each Sidestep JVM with Java Flight Recorder into DIR/NAME.jfr.
+# SIDESTEP_BENCH_JAVA_OPTS is passed to both Sidestep JVMs, SIDESTEP_BENCH_CLIENT_OPTS to the
+# client's only (e.g. -XX:StartFlightRecording=filename=client.jfr to profile it). SIDESTEP_BENCH_PATHS, a regular
+# expression, keeps only the paths whose names match (e.g. 'http-direct|squid-connect').
+# SIDESTEP_BENCH_BASE=DIR adds the paths socks-base and http-base through a second relay and client
+# run from DIR's jars (another build, to compare with in the same run). SIDESTEP_BENCH_JFR=DIR
+# records each Sidestep JVM with Java Flight Recorder into DIR/NAME.jfr.
 #
 # Paths (every tunnel carries plain HTTP from bench/TunnelBench.java to the origin):
 #   direct         the origin itself, no tunnel
@@ -139,7 +141,7 @@ IP-CIDR,127.0.0.2/32,DIRECT
 MATCH,RELAY
 RULES
 # shellcheck disable=SC2086
-java ${SIDESTEP_BENCH_JAVA_OPTS:-} $(jfr client) -Dsidestep.log.level=WARN -jar "$root/client/target/sidestep-client.jar" run \
+java ${SIDESTEP_BENCH_JAVA_OPTS:-} ${SIDESTEP_BENCH_CLIENT_OPTS:-} $(jfr client) -Dsidestep.log.level=WARN -jar "$root/client/target/sidestep-client.jar" run \
   --http "127.0.0.1:$http" --socks "127.0.0.1:$socks" --state "$work/client" --rules "$work/client/rules.txt" > "$work/client.log" 2>&1 &
 pids+=($!); client_pid=$!
 unset SIDESTEP_RELAY
@@ -263,10 +265,9 @@ squid-plain   absolute 127.0.0.1:$squid_port 127.0.0.1:$origin  -               
 $base_paths
 PATHS
 if [ -n "${SIDESTEP_BENCH_PATHS:-}" ]; then
-  awk -v re="^(${SIDESTEP_BENCH_PATHS})\$" 'NF && $1 ~ re' "$work/paths.txt" > "$work/paths.kept"
+  awk -v keep="^(${SIDESTEP_BENCH_PATHS})$" '$1 ~ keep' "$work/paths.txt" > "$work/paths.kept"
   mv "$work/paths.kept" "$work/paths.txt"
 fi
-
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 java -Xmx1g "$root/bench/TunnelBench.java" run "$work/paths.txt" "$size_mib" "$runs" "$requests" "$max_seconds" "$idle"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -61,7 +61,7 @@ function show() {
   if (loaders[name]) loaders[name]();
 }
 
-// Status: relays and today's traffic, refreshed while shown.
+// Status: relays, the network and today's traffic, refreshed while shown.
 loaders.status = async () => {
   const s = await get("/api/status");
   const body = $("relays").tBodies[0];
@@ -76,6 +76,9 @@ loaders.status = async () => {
     cell(row, r.reason);
   }
   $("no-relays").hidden = s.relays.length > 0;
+  $("network").textContent = s.network
+    ? s.network.label + " (" + s.network.id + ")"
+    : t("status.network_unknown");
   for (const [id, k] of [["traffic-direct", "direct"], ["traffic-relayed", "relayed"]]) {
     const row = $(id);
     row.querySelector(".n").textContent = s.traffic[k].connections;
@@ -137,9 +140,18 @@ loaders.learned = async () => {
     cell(row, e.evidence);
     cell(row, when(e.learned));
     cell(row, when(e.expires) + (e.expired ? " (" + t("learned.expired") + ")" : ""));
+    if (e.network) row.dataset.network = e.network.id;
+    cell(
+      row,
+      e.network
+        ? e.network.label + (e.current ? " (" + t("learned.this_network") + ")" : "")
+        : t("learned.any_network"),
+      "network" + (e.current ? " current-network" : ""),
+    );
     const actions = cell(row, "");
+    const forget = e.network ? { host: e.host, network: e.network.id } : { host: e.host };
     actions.append(
-      button(t("learned.forget"), "forget", () => act("/api/learned/forget", e.host, "learned.forgotten")),
+      button(t("learned.forget"), "forget", () => act("/api/learned/forget", forget, "learned.forgotten")),
       button(t("learned.always_relay"), "always-relay", () => act("/api/rules/relay", e.host, "learned.rule_added")),
       button(t("learned.always_direct"), "always-direct", () => act("/api/rules/direct", e.host, "learned.rule_added")),
     );
@@ -156,9 +168,10 @@ function button(text, cls, onClick) {
   return b;
 }
 
-async function act(path, host, done) {
+async function act(path, params, done) {
+  const host = typeof params === "string" ? params : params.host;
   try {
-    await post(path, { host });
+    await post(path, typeof params === "string" ? { host } : params);
     $("learned-message").textContent = t(done).replace("{host}", host);
     $("learned-message").className = "";
   } catch (err) {
@@ -182,6 +195,15 @@ loaders.rules = async () => {
     const row = files.insertRow();
     cell(row, f.path);
     cell(row, when(f.loaded));
+  }
+  const urlLists = $("rules-url-lists").tBodies[0];
+  urlLists.replaceChildren();
+  for (const l of r.urlLists) {
+    const row = urlLists.insertRow();
+    cell(row, l.url);
+    cell(row, l.fetched ? when(l.fetched) : t("rules.never_fetched"));
+    cell(row, (l.ok ? t("rules.fetch_ok") : t("rules.fetch_failed")) + " " + l.message,
+      l.ok ? "up-state" : "down-state");
   }
   const warnings = $("rules-warnings");
   warnings.replaceChildren();

@@ -8,10 +8,12 @@ import io.sidestep.client.detect.Detection;
 import io.sidestep.client.detect.DetectionSettings;
 import io.sidestep.client.detect.RelayResolver;
 import io.sidestep.client.dial.AutoRoute;
+import io.sidestep.client.dial.ConnectionListener;
 import io.sidestep.client.dial.Dispatcher;
 import io.sidestep.client.dial.RelayConnector;
 import io.sidestep.client.dial.internal.DefaultDialer;
 import io.sidestep.client.http.HttpDoor;
+import io.sidestep.client.lists.ListUpdater;
 import io.sidestep.client.probe.Prober;
 import io.sidestep.client.relay.RelayTransport;
 import io.sidestep.client.socks.SocksDoor;
@@ -20,10 +22,15 @@ import io.sidestep.core.detect.InterceptionCheck;
 import io.sidestep.core.detect.LearnedStore;
 import io.sidestep.core.net.Resolver;
 import io.sidestep.core.net.SystemResolver;
+import io.sidestep.core.network.CurrentNetwork;
+import io.sidestep.core.network.Network;
+import io.sidestep.core.network.NetworkSource;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.rules.Decision;
+import io.sidestep.core.rules.ListCache;
 import io.sidestep.core.rules.LiveRules;
 import io.sidestep.core.rules.Router;
+import io.sidestep.core.rules.RulesException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -44,8 +51,11 @@ import org.slf4j.LoggerFactory;
  * <p>Given a state directory ({@link Builder#stateDir}), the client is the one the command line
  * runs: it routes by the rules file and the learned blocklist (both re-read when they change),
  * detection watches the destinations no rule names with the relays' DNS-over-HTTPS as its control,
- * and what detection learns routes the host's next connection at once. Without one, {@link
- * Builder#router} and {@link Builder#autoRoute} decide (tests of a door or a route use that).
+ * and what detection learns routes the host's next connection at once. Learned entries are kept per
+ * network (the default gateway, its hardware address and the resolvers, read again every 5 s and
+ * after a failed connection): only the current network's apply, with those of any network and those
+ * of a host learned on two or more networks. Without one, {@link Builder#router} and {@link
+ * Builder#autoRoute} decide (tests of a door or a route use that).
  *
  * <p>Defaults: HTTP door on 127.0.0.1:8080 with the dashboard at its {@code /} ({@link
  * io.sidestep.client.dashboard.Dashboard}), SOCKS5 door on 127.0.0.1:1080, no relays, no state
@@ -53,7 +63,9 @@ import org.slf4j.LoggerFactory;
  * credentials, direct connect timeout 10 s, relay connect timeout (TCP and TLS) 5 s and then 15 s
  * for the relay's answer about the destination, a failed relay skipped for 30 s. With a state
  * directory: no rules file, {@link DetectionSettings#defaults()}, the JVM's trust store for the
- * interception check. A door on a non-loopback address without credentials is refused.
+ * interception check and for the servers of lists named by URL, which are fetched only through the
+ * relays (looked at every {@link ListUpdater#TICK}). A door on a non-loopback address without
+ * credentials is refused.
  */
 public final class Client implements AutoCloseable {
 
@@ -66,7 +78,9 @@ public final class Client implements AutoCloseable {
   private final Dispatcher dispatcher;
   private final Detection detection; // null without a state directory
   private final LiveRules rules; // null without a state directory
+  private final ListUpdater lists; // null without a state directory
   private final Dashboard dashboard; // null when turned off
+  private final CurrentNetwork network; // null without a state directory
 
   private Client(Builder b) {
     checkOpenProxy("http", b.http, b.credentials);
@@ -75,9 +89,11 @@ public final class Client implements AutoCloseable {
     this.group = new MultiThreadIoEventLoopGroup(b.threads, NioIoHandler.newFactory());
     Detection detection = null;
     LiveRules rules = null;
+    ListUpdater lists = null;
     SocksDoor socksDoor = null;
     HttpDoor httpDoor = null;
     Dashboard dashboard = null;
+    CurrentNetwork network = null;
     try {
       Router router = b.router;
       AutoRoute autoRoute = b.autoRoute;
@@ -91,15 +107,55 @@ public final class Client implements AutoCloseable {
         relayClient.warm(group); // the first tunnel finds its relay connection ready
       }
       if (b.stateDir != null) {
+        network = new CurrentNetwork(b.networkSource);
+        LOG.info(
+            "network: {}",
+            network
+                .current()
+                .map(Network::toString)
+                .orElse(
+                    "unknown (no default gateway seen; learned entries of every network apply)"));
         detection =
             new Detection(
                 b.detection,
                 b.stateDir,
                 relayClient == null ? RelayResolver.NONE : relayClient,
                 b.trust != null ? b.trust : InterceptionCheck.jvmTrustManager(),
+                network,
                 Clock.systemUTC());
         // A bad rules file throws RulesException, whose message is the FILE:LINE:COL text.
-        rules = LiveRules.load(b.rulesFile, b.stateDir.resolve(LearnedStore.FILE_NAME));
+        ListCache cache = new ListCache(b.stateDir);
+        rules =
+            LiveRules.load(
+                b.rulesFile,
+                b.stateDir.resolve(LearnedStore.FILE_NAME),
+                cache,
+                LiveRules.DEFAULT_POLL,
+                Clock.systemUTC());
+        LiveRules live = rules;
+        // Lists named by URL are fetched only through the relays, never direct.
+        lists =
+            new ListUpdater(
+                () -> live.current().remoteLists(),
+                cache,
+                relayClient == null ? RelayConnector.NONE : relayClient,
+                group,
+                b.trust != null ? b.trust : InterceptionCheck.jvmTrustManager(),
+                Clock.systemUTC(),
+                () -> {
+                  try {
+                    live.reloadNow();
+                  } catch (RulesException e) {
+                    LOG.error("{}; keeping the previous rules", e.getMessage());
+                  }
+                });
+        if (!b.listTick.isZero()) {
+          lists.start(b.listTick);
+        }
+        // Only the current network's learned entries apply, from the start and after each move.
+        rules.useNetwork(network.current());
+        network.onChange(rules::useNetwork);
+        network.watch(b.networkPoll);
         // What detection learns routes the host's next connection through the relay at once;
         // only the learned part is read again, not the user's rules and lists.
         detection.onLearned(rules);
@@ -116,8 +172,22 @@ public final class Client implements AutoCloseable {
               new DefaultDialer(resolver, relays, b.connectTimeout, b.directLocalAddress),
               autoRoute);
       if (b.dashboard) {
-        dashboard = dashboard(b, router, rules, detection, relayClient);
-        dispatcher.onConnection(dashboard.connections());
+        dashboard = dashboard(b, router, rules, lists, detection, relayClient, network);
+      }
+      ConnectionListener heard =
+          dashboard == null ? ConnectionListener.NONE : dashboard.connections();
+      if (network != null) {
+        // A failed connection may mean the computer moved: read the network again (off this loop).
+        CurrentNetwork n = network;
+        dispatcher.onConnection(
+            c -> {
+              if (c.result().startsWith("failed")) {
+                n.recheckSoon();
+              }
+              heard.ended(c);
+            });
+      } else {
+        dispatcher.onConnection(heard);
       }
       socksDoor =
           SocksDoor.bind(
@@ -146,9 +216,14 @@ public final class Client implements AutoCloseable {
                   ", ",
                   b.relays.stream().map(k -> k.label() + " at " + k.relay().authority()).toList()));
     } catch (RuntimeException e) {
-      shutdown(httpDoor, socksDoor, group, detection, rules, resolver, dashboard);
+      if (lists != null) {
+        lists.close();
+      }
+      shutdown(httpDoor, socksDoor, group, detection, rules, resolver, dashboard, network);
       throw e;
     }
+    this.lists = lists;
+    this.network = network;
     this.socks = socksDoor;
     this.http = httpDoor;
     this.detection = detection;
@@ -157,7 +232,13 @@ public final class Client implements AutoCloseable {
   }
 
   private Dashboard dashboard(
-      Builder b, Router router, LiveRules rules, Detection detection, RelayTransport transport) {
+      Builder b,
+      Router router,
+      LiveRules rules,
+      ListUpdater lists,
+      Detection detection,
+      RelayTransport transport,
+      CurrentNetwork network) {
     List<AccessKey> keys = List.copyOf(b.relays);
     X509TrustManager trust = b.trust != null ? b.trust : InterceptionCheck.jvmTrustManager();
     return new Dashboard(
@@ -185,7 +266,9 @@ public final class Client implements AutoCloseable {
                         })
                     .toList(),
             () -> new Prober(keys, resolver, b.detection, trust, Clock.systemUTC()),
-            keys.stream().map(AccessKey::label).toList()),
+            keys.stream().map(AccessKey::label).toList(),
+            lists == null ? List::of : lists::statuses,
+            network == null ? Optional::empty : network::current),
         Clock.systemUTC());
   }
 
@@ -202,7 +285,8 @@ public final class Client implements AutoCloseable {
       Detection detection,
       LiveRules rules,
       Resolver resolver,
-      Dashboard dashboard) {
+      Dashboard dashboard,
+      CurrentNetwork network) {
     List<Runnable> steps = new ArrayList<>();
     if (http != null) {
       steps.add(http::close);
@@ -228,6 +312,9 @@ public final class Client implements AutoCloseable {
     steps.add(resolver::close);
     if (dashboard != null) {
       steps.add(dashboard::close);
+    }
+    if (network != null) {
+      steps.add(network::close);
     }
     RuntimeException first = null;
     for (Runnable step : steps) {
@@ -278,6 +365,25 @@ public final class Client implements AutoCloseable {
     return socks.address();
   }
 
+  /**
+   * The network the client is on now, whose learned entries apply; empty when it cannot be told and
+   * without a state directory.
+   */
+  public Optional<Network> network() {
+    return network == null ? Optional.empty() : network.current();
+  }
+
+  /**
+   * Reads the network again now (the client also does every few seconds and after a failed
+   * connection), applying its learned entries when it changed. Does nothing without a state
+   * directory.
+   */
+  public void recheckNetwork() {
+    if (network != null) {
+      network.recheck();
+    }
+  }
+
   /** The routing core, for tests and for detection. */
   public Dispatcher dispatcher() {
     return dispatcher;
@@ -301,7 +407,18 @@ public final class Client implements AutoCloseable {
    */
   @Override
   public void close() {
-    shutdown(http, socks, group, detection, rules, resolver, dashboard);
+    if (lists != null) {
+      lists.close();
+    }
+    shutdown(http, socks, group, detection, rules, resolver, dashboard, network);
+  }
+
+  /**
+   * What keeps the lists named by URL up to date; empty without a state directory. Tests call its
+   * {@link ListUpdater#tick()} when they set {@link Builder#listTick} to zero.
+   */
+  public Optional<ListUpdater> lists() {
+    return Optional.ofNullable(lists);
   }
 
   /** Settings for a {@link Client}; every one has a default (see {@link Client}). */
@@ -327,8 +444,41 @@ public final class Client implements AutoCloseable {
     private X509TrustManager trust;
     private boolean dashboard = true;
     private boolean neverDirect;
+    private Duration listTick = ListUpdater.TICK;
+    private NetworkSource networkSource = NetworkSource.system();
+    private Duration networkPoll = CurrentNetwork.DEFAULT_POLL;
 
     private Builder() {}
+
+    /**
+     * How often lists named by URL are looked at to fetch those that are due; zero for never on its
+     * own (only {@link ListUpdater#tick()}). Default: {@link ListUpdater#TICK}.
+     */
+    public Builder listTick(Duration tick) {
+      if (tick == null || tick.isNegative()) {
+        throw new IllegalArgumentException(
+            "listTick: " + tick + " (expected: zero or a positive duration)");
+      }
+      this.listTick = tick;
+      return this;
+    }
+
+    /**
+     * Where the client learns which network it is on, so that what it learned on one network
+     * applies on that network only. Default: {@link NetworkSource#system()} (on Linux the default
+     * gateway, its hardware address and the resolvers; elsewhere an unknown network, where every
+     * learned entry applies). Tests give fakes.
+     */
+    public Builder networkSource(NetworkSource source) {
+      this.networkSource = Objects.requireNonNull(source, "networkSource");
+      return this;
+    }
+
+    /** How often the network is read again. Default: {@link CurrentNetwork#DEFAULT_POLL}. */
+    public Builder networkPoll(Duration poll) {
+      this.networkPoll = positive(poll, "networkPoll");
+      return this;
+    }
 
     /**
      * Sends every AUTO destination (what no rule names, and AUTO rules) only through a relay: never
@@ -390,8 +540,8 @@ public final class Client implements AutoCloseable {
     }
 
     /**
-     * The roots the interception check trusts. Default: the JVM's trust store. Tests on loopback
-     * give their own CA.
+     * The roots the interception check trusts, and that a list's server must chain to. Default: the
+     * JVM's trust store. Tests on loopback give their own CA.
      */
     public Builder detectionTrust(X509TrustManager trust) {
       this.trust = Objects.requireNonNull(trust, "trust");

@@ -111,6 +111,8 @@ class DashboardBrowserTest {
                 By.cssSelector("#relays tr[data-relay='" + f.key.label() + "']")));
     assertThat(row.getText()).contains(f.key.relay().authority()).contains("up");
     assertThat(driver.findElement(By.id("no-relays")).isDisplayed()).isFalse();
+    assertThat(text("network"))
+        .isEqualTo(DashboardFixture.HOME.label() + " (" + DashboardFixture.HOME.id() + ")");
     // Loaded a second time (a new address, so a real navigation), so the browser's own start-up
     // is not counted.
     driver.get(f.base() + "/?lang=en#status");
@@ -158,6 +160,24 @@ class DashboardBrowserTest {
                 .findElement(By.cssSelector("#learned-table tr[data-host='linkedin.com']"))
                 .getText())
         .contains("7 tls-reset");
+    assertThat(
+            driver
+                .findElement(
+                    By.cssSelector("#learned-table tr[data-host='home.example'] td.network"))
+                .getText())
+        .isEqualTo(DashboardFixture.HOME.label() + " (this network)");
+    assertThat(
+            driver
+                .findElement(
+                    By.cssSelector("#learned-table tr[data-host='office.example'] td.network"))
+                .getText())
+        .isEqualTo("gateway 198.51.100.1 (office)");
+    assertThat(
+            driver
+                .findElement(
+                    By.cssSelector("#learned-table tr[data-host='linkedin.com'] td.network"))
+                .getText())
+        .isEqualTo("any network");
     shot("dashboard-learned");
     row.findElement(By.cssSelector("button.forget")).click();
     wait.until(ExpectedConditions.numberOfElementsToBe(rutracker, 0));

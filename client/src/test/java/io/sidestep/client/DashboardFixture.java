@@ -4,6 +4,7 @@ import io.sidestep.core.detect.Evidence;
 import io.sidestep.core.detect.LearnedStore;
 import io.sidestep.core.detect.Technique;
 import io.sidestep.core.net.Cidr;
+import io.sidestep.core.network.Network;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.testing.TestOrigin;
 import io.sidestep.server.Relay;
@@ -20,12 +21,21 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A client as the command line runs it (a state folder with learned entries, a rules file, one real
  * relay on loopback), an origin it reaches direct, and raw HTTP to its door for the dashboard.
  */
 final class DashboardFixture implements AutoCloseable {
+
+  /** The network the client is on: a fake, so that the views show the same one everywhere. */
+  static final Network.Facts HOME_FACTS =
+      new Network.Facts(
+          Optional.of("192.0.2.1"), Optional.of("02:00:00:00:00:01"), List.of("192.0.2.53"));
+
+  static final Network HOME = Network.of(HOME_FACTS).orElseThrow();
+  static final Network OFFICE = new Network("0ff1ce000001", "gateway 198.51.100.1 (office)");
 
   static final String RULES =
       "# my rules\nDOMAIN,localhost,DIRECT\nDOMAIN-SUFFIX,blocked.example,RELAY\n";
@@ -48,6 +58,14 @@ final class DashboardFixture implements AutoCloseable {
     store.learn(
         "linkedin.com",
         new Evidence(Technique.TLS_RESET, "reset after ClientHello, 0 bytes read", Instant.now()));
+    store.learn(
+        "home.example",
+        new Evidence(Technique.TLS_RESET, "reset after ClientHello, 0 bytes read", Instant.now()),
+        Optional.of(HOME));
+    store.learn(
+        "office.example",
+        new Evidence(Technique.TLS_RESET, "reset after ClientHello, 0 bytes read", Instant.now()),
+        Optional.of(OFFICE));
     origin = TestOrigin.http();
     relay =
         Relay.builder()
@@ -77,6 +95,7 @@ final class DashboardFixture implements AutoCloseable {
                     java.time.Duration.ofMillis(200), java.time.Duration.ofMinutes(10)))
             .resolver(new FakeResolver().answer("localhost", "127.0.0.1"))
             .stateDir(state)
+            .networkSource(() -> HOME_FACTS)
             .rulesFile(rulesFile)
             .threads(2)
             .start();

@@ -162,6 +162,99 @@ class DashboardTest {
   }
 
   @Test
+  void noProbeTriesANeverDirectSiteDirectly() throws Exception {
+    String good = Files.readString(f.rulesFile);
+    try {
+      Files.writeString(f.rulesFile, good + "DOMAIN,secret.example,NEVER-DIRECT\n");
+      f.client.reloadRules();
+      String r =
+          f.raw(
+              "POST",
+              "/api/probe?list=127.0.0.1%0Asecret.example",
+              host(),
+              origin(),
+              "X-Sidestep-Token: " + token);
+      assertThat(r).startsWith("HTTP/1.1 400");
+      assertThat(body(r).get("error").asText())
+          .contains("NEVER-DIRECT")
+          .contains("secret.example")
+          .doesNotContain("127.0.0.1");
+      String open =
+          f.raw(
+              "POST", "/api/probe?list=127.0.0.1", host(), origin(), "X-Sidestep-Token: " + token);
+      assertThat(open).as("a list without such a site is probed").startsWith("HTTP/1.1 200");
+    } finally {
+      Files.writeString(f.rulesFile, good);
+      f.client.reloadRules();
+    }
+  }
+
+  @Test
+  void statusAndLearnedNameTheNetworks() throws Exception {
+    JsonNode s = body(f.raw("GET", "/api/status", host()));
+    assertThat(s.at("/network/id").asText()).isEqualTo(DashboardFixture.HOME.id());
+    assertThat(s.at("/network/label").asText())
+        .isEqualTo("gateway 192.0.2.1 (02:00:00:00:00:01), resolver 192.0.2.53");
+    JsonNode learned = body(f.raw("GET", "/api/learned", host()));
+    java.util.Map<String, JsonNode> byHost = new java.util.HashMap<>();
+    learned.forEach(e -> byHost.put(e.get("host").asText(), e));
+    assertThat(byHost.get("home.example").at("/network/id").asText())
+        .isEqualTo(DashboardFixture.HOME.id());
+    assertThat(byHost.get("home.example").get("current").asBoolean()).isTrue();
+    assertThat(byHost.get("office.example").at("/network/label").asText())
+        .isEqualTo("gateway 198.51.100.1 (office)");
+    assertThat(byHost.get("office.example").get("current").asBoolean()).isFalse();
+    assertThat(byHost.get("linkedin.com").get("network").isNull())
+        .as("an entry of any network")
+        .isTrue();
+    JsonNode explain = body(f.raw("GET", "/api/explain?host=office.example", host()));
+    assertThat(explain.get("action").asText())
+        .as("learned on another network: detection decides here")
+        .isEqualTo("AUTO");
+    explain = body(f.raw("GET", "/api/explain?host=home.example", host()));
+    assertThat(explain.get("action").asText()).isEqualTo("RELAY");
+    assertThat(explain.get("reason").asText()).contains("network=" + DashboardFixture.HOME.id());
+  }
+
+  @Test
+  void forgetsTheEntryOfOneNetwork() throws Exception {
+    new io.sidestep.core.detect.LearnedStore(f.state, java.time.Clock.systemUTC())
+        .learn(
+            "cafe.example",
+            new io.sidestep.core.detect.Evidence(
+                io.sidestep.core.detect.Technique.TLS_RESET, "reset", java.time.Instant.now()),
+            java.util.Optional.of(DashboardFixture.OFFICE));
+    String r =
+        f.raw(
+            "POST",
+            "/api/learned/forget?host=cafe.example&network=" + DashboardFixture.HOME.id(),
+            host(),
+            origin(),
+            "X-Sidestep-Token: " + token);
+    assertThat(body(r).get("forgotten").asBoolean()).as("cafe.example has no home entry").isFalse();
+    r =
+        f.raw(
+            "POST",
+            "/api/learned/forget?host=cafe.example&network=" + DashboardFixture.OFFICE.id(),
+            host(),
+            origin(),
+            "X-Sidestep-Token: " + token);
+    assertThat(body(r).get("forgotten").asBoolean()).isTrue();
+    assertThat(Files.readString(f.state.resolve("learned.rules")))
+        .doesNotContain("cafe.example")
+        .contains("home.example");
+    r =
+        f.raw(
+            "POST",
+            "/api/learned/forget?host=home.example&network=not%20an%20id",
+            host(),
+            origin(),
+            "X-Sidestep-Token: " + token);
+    assertThat(r).startsWith("HTTP/1.1 400");
+    assertThat(body(r).get("error").asText()).startsWith("network: 'not an id'");
+  }
+
+  @Test
   void statusNamesTheRelay() throws Exception {
     JsonNode s = body(f.raw("GET", "/api/status", host()));
     JsonNode relay = s.get("relays").get(0);

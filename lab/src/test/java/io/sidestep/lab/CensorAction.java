@@ -26,6 +26,10 @@ enum CensorAction {
       "TLS intercepted with copied leaves (new key, 6 h earlier) from an unlisted root"
           + " the user installed"),
   THROTTLE(12, "downloads from the address throttled with hashlimit"),
+  THROTTLE_LARGE_FILE(
+      12,
+      "downloads from the address throttled with hashlimit; a small page, and a large file at a"
+          + " deep path"),
   KZ_LOCAL_SERVER(11, ".kz traffic routed through the ISP's local server, national-root TLS"),
   DOWN_REFUSED(0, "control: nothing listens, for everyone"),
   DOWN_SILENT(0, "control: the origin drops everything, for everyone"),

@@ -10,9 +10,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * A long-running lab process (nginx, dnsmasq, a relay, a client) started in a namespace, in the
- * foreground, as a child of the test JVM, with its output in a log file. The lab stops it on close;
- * lab-down.sh kills anything left in the namespaces.
+ * A long-running lab process (nginx, dnsmasq, a relay, a client) started in a namespace (or, with
+ * no namespace, on this machine), in the foreground, as a child of the test JVM, with its output in
+ * a log file. The lab stops it on close; lab-down.sh kills anything left in the namespaces.
  */
 final class Daemon implements AutoCloseable {
   final String name;
@@ -28,7 +28,7 @@ final class Daemon implements AutoCloseable {
   static Daemon start(String name, String ns, List<String> argv, Path log) throws IOException {
     Files.createDirectories(log.getParent());
     Process p =
-        Cmd.builder(Cmd.netns(ns, argv))
+        Cmd.builder(ns == null ? argv : Cmd.netns(ns, argv))
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
             .start();

@@ -86,6 +86,11 @@ final class Lab implements AutoCloseable {
       Path siteDir = web.resolve("sites").resolve(site.id());
       Files.createDirectories(siteDir);
       Files.writeString(siteDir.resolve("index.html"), LabConfigs.originPage(site));
+      if (site.technique() == CensorAction.THROTTLE_LARGE_FILE) {
+        Path file = siteDir.resolve(LabPlan.LARGE_FILE_PATH.substring(1));
+        Files.createDirectories(file.getParent());
+        Files.write(file, LabConfigs.largeFile(site));
+      }
     }
     Files.writeString(web.resolve("nginx.conf"), LabConfigs.originNginx(plan, certs, web));
     Files.writeString(web.resolve("dnsmasq.conf"), LabConfigs.honestDnsmasq(plan, web));

@@ -95,6 +95,22 @@ final class LabConfigs {
     return padded.append(" -->\n").toString();
   }
 
+  /**
+   * The large file of a {@link CensorAction#THROTTLE_LARGE_FILE} site: {@link
+   * LabPlan#LARGE_FILE_BYTES} of text that starts with the site's marker (so a download that
+   * arrived whole is recognised) and goes on with random letters (so nothing compresses it).
+   */
+  static byte[] largeFile(Site site) {
+    byte[] b = new byte[LabPlan.LARGE_FILE_BYTES];
+    java.util.Random random = new java.util.Random(site.marker().hashCode());
+    for (int i = 0; i < b.length; i++) {
+      b[i] = (byte) (i % 100 == 99 ? '\n' : 'a' + random.nextInt(26));
+    }
+    byte[] head = (site.marker() + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    System.arraycopy(head, 0, b, 0, head.length);
+    return b;
+  }
+
   static String ispNginx(LabPlan plan, Certs certs, Path dir) {
     StringBuilder servers = new StringBuilder();
     servers.append(
@@ -294,7 +310,7 @@ final class LabConfigs {
             rules.add(
                 "iptables -t nat -A PREROUTING %s -d %s -p tcp -m multiport --dports 80,443 -j DNAT --to-destination %s"
                     .formatted(lan, ip, s.interceptor()));
-        case THROTTLE ->
+        case THROTTLE, THROTTLE_LARGE_FILE ->
             rules.add(
                 ("iptables -A FORWARD -s %s -o %s -m hashlimit --hashlimit-name %s"
                         + " --hashlimit-above %dkb/s --hashlimit-burst %dkb -j DROP")

@@ -48,11 +48,35 @@ final class LabPlan {
   static final List<String> DOCUMENTATION_RANGES =
       List.of("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24");
 
+  // A laptop that moves (LabNetworksTest): two more user networks, each behind an ISP of its own
+  // that masquerades onto the bridge. ISP A resets the TLS SNI of the t07 site; ISP B censors
+  // nothing. Both users resolve through the honest resolver; only their gateways differ (A's with a
+  // permanent neighbour entry, so its hardware address is known; B's learned by ARP, or not).
+  static final String NS_USER_A = "ssl-usera";
+  static final String NS_ISP_A = "ssl-ispa";
+  static final String NS_USER_B = "ssl-userb";
+  static final String NS_ISP_B = "ssl-ispb";
+  static final List<String> ROAMING_NAMESPACES = List.of(NS_ISP_A, NS_USER_A, NS_ISP_B, NS_USER_B);
+  static final String ISP_A_LAN = "192.0.2.225";
+  static final String USER_A = "192.0.2.230";
+  static final String ISP_A_WAN = "198.51.100.21";
+  static final String ISP_A_MAC = "02:5a:00:00:0a:01";
+  static final String ISP_B_LAN = "192.0.2.241";
+  static final String USER_B = "192.0.2.246";
+  static final String ISP_B_WAN = "198.51.100.22";
+  static final String ROAMING_PREFIX = "/28";
+
   /** Throttle rate for technique 12 (hashlimit, kilobytes per second). */
   static final int THROTTLE_KBPS = 64;
 
   /** Size of the throttled site's page: about 6 s at the throttle rate, instant otherwise. */
   static final int THROTTLED_PAGE_BYTES = 384 * 1024;
+
+  /** Where a site with a large file (a video, as on real sites) serves it: a deep path. */
+  static final String LARGE_FILE_PATH = "/media/2026/11/lecture-1080p.mp4";
+
+  /** Size of the large file: 6 MiB, some 100 s at the throttle rate, a second or two otherwise. */
+  static final int LARGE_FILE_BYTES = 6 << 20;
 
   final String run;
   final String warningHost;
@@ -91,6 +115,7 @@ final class LabPlan {
     add("moved", "moved", "203.0.113.44", CensorAction.LEGITIMATE_REDIRECT, "https");
     add("target", "target", "203.0.113.45", CensorAction.NONE, "https");
     add("slow", "slow", "203.0.113.46", CensorAction.SLOW_BACKEND, "http");
+    add("t12f", "bigfile", "203.0.113.61", CensorAction.THROTTLE_LARGE_FILE, "https");
     checkNamesDoNotContainEachOther();
   }
 

@@ -421,6 +421,70 @@ class LabScenarioTest {
     slow("control_slowBackendOverHttps", plan.site("slow").withScheme("https"), "slow-https");
   }
 
+  /**
+   * Throttling as on real video and file sites: over HTTPS, {@code /} is a small page and the large
+   * file is at a deep path the client cannot see. The user's curl gives up on the download after 20
+   * s; detection learns the host from that transfer while it runs, and the third download goes
+   * through the relay, whole.
+   */
+  @Test
+  @Order(30)
+  void t12_throttledLargeFileAtADeepPath() {
+    Site s = plan.site("t12f");
+    Check c = new Check("t12_throttledLargeFileAtADeepPath", s, lab.client(Lab.MAIN));
+    c.warmUp();
+    c.first = c.visit(HTTP, "t12f-page");
+    Visit[] downloads = new Visit[3];
+    int dnsMark = 0;
+    for (int i = 0; i < 3; i++) {
+      downloads[i] = c.visitFile(HTTP, LabPlan.LARGE_FILE_PATH, "t12f-file-" + (i + 1));
+      if (i == 0) {
+        Optional<SidestepClient.Learned> learned =
+            c.client.awaitLearnedRelayEntry(s.name(), LEARN_WAIT);
+        c.soft
+            .assertThat(learned)
+            .as("the slow download is learned as throttled, with the rates")
+            .isPresent()
+            .hasValueSatisfying(
+                l ->
+                    c.soft
+                        .assertThat(l.line())
+                        .contains("technique=12 throttled")
+                        .contains("evidence=direct ")
+                        .contains(" vs relay "));
+        dnsMark = lab.ispDns.mark();
+      }
+    }
+    Visit third = downloads[2];
+    c.second = third;
+    System.out.printf(
+        "t12_throttledLargeFileAtADeepPath: page %.2f s; downloads %.2f s (exit %d, %d bytes),"
+            + " %.2f s (exit %d, %d bytes), %.2f s (exit %d, %d bytes)%n",
+        c.first.seconds(),
+        downloads[0].seconds(),
+        downloads[0].exit(),
+        downloads[0].body().length(),
+        downloads[1].seconds(),
+        downloads[1].exit(),
+        downloads[1].body().length(),
+        third.seconds(),
+        third.exit(),
+        third.body().length());
+    c.soft
+        .assertThat(third.exit())
+        .as("the third download completes: " + third.describe())
+        .isZero();
+    c.soft
+        .assertThat(third.body().length())
+        .as("the whole file came: " + third.describe())
+        .isEqualTo(LabPlan.LARGE_FILE_BYTES);
+    c.arrived();
+    c.pathsAre("1st visit (the page)", c.first, Set.of("direct"));
+    c.pathsAre("3rd download", third, Set.of("relay1", "relay2"));
+    c.noLookupsAfter(dnsMark);
+    c.done();
+  }
+
   private void slow(String scenario, Site s, String tagPrefix) {
     Check c = new Check(scenario, s, lab.client(Lab.MAIN));
     c.warmUp();
@@ -576,6 +640,15 @@ class LabScenarioTest {
       claim(tag);
       connections++;
       Visit v = lab.visits.viaClient(client, door, site.url(tag), extra);
+      System.out.println(scenario + ": " + v.describe() + " -> origin saw " + path(v));
+      return v;
+    }
+
+    /** A visit of the file at {@code path} rather than the page. */
+    Visit visitFile(Visits.Door door, String path, String tag) {
+      claim(tag);
+      connections++;
+      Visit v = lab.visits.viaClient(client, door, site.url(path, tag));
       System.out.println(scenario + ": " + v.describe() + " -> origin saw " + path(v));
       return v;
     }

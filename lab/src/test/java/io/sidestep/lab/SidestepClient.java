@@ -37,6 +37,13 @@ final class SidestepClient implements AutoCloseable {
 
   static SidestepClient start(Spec spec, Path jar, Certs certs, List<RelayHost> relays, Path dir)
       throws IOException {
+    return start(spec, jar, certs, relays, dir, LabPlan.NS_USER);
+  }
+
+  /** As {@link #start(Spec, Path, Certs, List, Path)}, on the user host in namespace {@code ns}. */
+  static SidestepClient start(
+      Spec spec, Path jar, Certs certs, List<RelayHost> relays, Path dir, String ns)
+      throws IOException {
     Path state = dir.resolve("state");
     Files.createDirectories(state);
     Path rules = dir.resolve("rules.txt");
@@ -67,15 +74,14 @@ final class SidestepClient implements AutoCloseable {
     argv.addAll(List.of("--relay-file", relayFile.toString()));
     argv.addAll(List.of("--rules", rules.toString(), "--state", state.toString()));
     argv.addAll(List.of("--dns", spec.dns()));
-    Daemon d =
-        Daemon.start("client " + spec.label(), LabPlan.NS_USER, argv, dir.resolve("client.log"));
+    Daemon d = Daemon.start("client " + spec.label(), ns, argv, dir.resolve("client.log"));
     SidestepClient client = new SidestepClient(spec, state, d);
     d.awaitReady(
         "both doors listening",
         Duration.ofSeconds(60),
         () ->
-            Daemon.tcpOpen(LabPlan.NS_USER, "127.0.0.1", spec.httpPort())
-                && Daemon.tcpOpen(LabPlan.NS_USER, "127.0.0.1", spec.socksPort()));
+            Daemon.tcpOpen(ns, "127.0.0.1", spec.httpPort())
+                && Daemon.tcpOpen(ns, "127.0.0.1", spec.socksPort()));
     return client;
   }
 

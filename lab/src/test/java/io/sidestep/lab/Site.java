@@ -20,6 +20,11 @@ record Site(
     return scheme + "://" + name + "/?visit=" + visitTag;
   }
 
+  /** The URL of a file of this site at {@code path} for one visit. */
+  String url(String path, String visitTag) {
+    return scheme + "://" + name + path + "?visit=" + visitTag;
+  }
+
   /** The same site visited over another scheme (every lab origin serves both 80 and 443). */
   Site withScheme(String other) {
     return new Site(id, name, ip, technique, other, marker, interceptor);

@@ -31,9 +31,12 @@ import io.sidestep.server.internal.DecoySite;
 import io.sidestep.server.internal.DestinationDialer;
 import io.sidestep.server.internal.DestinationPolicy;
 import io.sidestep.server.internal.DohResponder;
+import io.sidestep.server.internal.FleetTrust;
 import io.sidestep.server.internal.Metrics;
+import io.sidestep.server.internal.RedisUsage;
 import io.sidestep.server.internal.RelayContext;
 import io.sidestep.server.internal.RelayInitializer;
+import io.sidestep.server.internal.RevocationsWatcher;
 import io.sidestep.server.internal.SourceLimits;
 import io.sidestep.server.internal.SwappableSslContext;
 import io.sidestep.server.internal.TlsSniffer;
@@ -107,6 +110,8 @@ public final class Relay implements AutoCloseable {
   private final Resolver ownResolver;
   private final Accounts accounts;
   private Channel adminChannel;
+  private RevocationsWatcher revocations;
+  private RedisUsage shared;
 
   private Relay(
       Path stateDir,
@@ -225,6 +230,9 @@ public final class Relay implements AutoCloseable {
    */
   public void reloadUsers() {
     watcher.poll();
+    if (revocations != null) {
+      revocations.poll();
+    }
   }
 
   /**
@@ -235,6 +243,9 @@ public final class Relay implements AutoCloseable {
    */
   public synchronized void reload() {
     watcher.reload();
+    if (revocations != null) {
+      revocations.reload();
+    }
     if (certFile == null) {
       return;
     }
@@ -292,6 +303,9 @@ public final class Relay implements AutoCloseable {
       ownResolver.close();
     }
     accounts.save();
+    if (shared != null) {
+      shared.close();
+    }
     log.info("stopped listening on {}", hostPort(address));
   }
 
@@ -334,6 +348,9 @@ public final class Relay implements AutoCloseable {
     private int acceptsPerSecondPerSource = 100;
     private int ioThreads;
     private boolean logDestinations;
+    private io.sidestep.server.fleet.TrustKey trustKey;
+    private Path revocationsFile;
+    private java.net.URI usageStore;
 
     private Builder() {}
 
@@ -514,6 +531,37 @@ public final class Relay implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Accepts access keys whose token {@code key}'s private half signed (see {@link
+     * io.sidestep.server.fleet.SignedToken}), with the limits they carry, besides the users file's.
+     * Default: none.
+     */
+    public Builder trustKey(io.sidestep.server.fleet.TrustKey key) {
+      this.trustKey = key;
+      return this;
+    }
+
+    /**
+     * The fleet's signed revocation list, read at start and again within the users poll interval of
+     * a change; the connections of a key it revokes are closed then. Needs {@link #trustKey}.
+     * Default: none.
+     */
+    public Builder revocations(Path file) {
+      this.revocationsFile = file;
+      return this;
+    }
+
+    /**
+     * Shares users' usage counters with the other relays of a fleet in this Redis ({@code
+     * redis://HOST:PORT[/DB]}), so that a quota holds across them; usage is still counted (and
+     * saved) here too, and alone while Redis cannot be reached. Default: none, each relay counts
+     * alone.
+     */
+    public Builder usageStore(java.net.URI redis) {
+      this.usageStore = redis == null ? null : RedisUsage.parse(redis.toString());
+      return this;
+    }
+
     /** I/O threads; 0 (the default) lets Netty choose (twice the cores). */
     public Builder ioThreads(int n) {
       this.ioThreads = n;
@@ -550,10 +598,20 @@ public final class Relay implements AutoCloseable {
               ? null
               : keyFile != null ? keyFile : stateDir.resolve(RelayCertificate.KEY_FILE);
       DecoySite decoy = new DecoySite(decoyDir);
-      Authenticator auth = new Authenticator();
+      if (revocationsFile != null && trustKey == null) {
+        throw new IllegalArgumentException(
+            "revocations: " + revocationsFile + " given without a trust key (expected: both)");
+      }
+      FleetTrust fleet = trustKey == null ? null : new FleetTrust(trustKey, Clock.systemUTC());
+      Authenticator auth = new Authenticator(fleet);
       Path usageFile = stateDir.resolve(Usage.FILE_NAME);
-      Accounts accounts = new Accounts(Usage.load(usageFile, Clock.systemUTC()), usageFile);
+      Accounts accounts = new Accounts(Usage.load(usageFile, Clock.systemUTC()), usageFile, fleet);
       UsersWatcher watcher = new UsersWatcher(stateDir.resolve(Users.FILE_NAME), auth, accounts);
+      RevocationsWatcher revocations =
+          revocationsFile == null ? null : new RevocationsWatcher(revocationsFile, fleet, accounts);
+      if (revocations != null) {
+        revocations.loadOrThrow();
+      }
       String version = Relay.class.getPackage().getImplementationVersion();
       Metrics metrics = new Metrics(accounts, version == null ? "development" : version);
       accounts.metrics(metrics);
@@ -658,6 +716,16 @@ public final class Relay implements AutoCloseable {
       }
       watcher.start(scheduler, usersPollInterval);
       long enforceMs = Math.max(10, usersPollInterval.toMillis());
+      RedisUsage shared = null;
+      if (usageStore != null) {
+        shared = new RedisUsage(usageStore, Clock.systemUTC(), enforceMs, accounts::enforce);
+        accounts.shared(shared);
+        log.info("usage counted across the fleet in {}", shared.describe());
+      }
+      if (revocations != null) {
+        scheduler.scheduleWithFixedDelay(
+            revocations::poll, enforceMs, enforceMs, TimeUnit.MILLISECONDS);
+      }
       scheduler.scheduleWithFixedDelay(
           accounts::enforce, enforceMs, enforceMs, TimeUnit.MILLISECONDS);
       long saveMs = usageSaveInterval.toMillis();
@@ -670,6 +738,12 @@ public final class Relay implements AutoCloseable {
           auth.size(),
           stateDir,
           allowed.isEmpty() ? "" : ", destinations also allowed: " + allowed);
+      if (fleet != null) {
+        log.info(
+            "fleet: accepting keys signed by {}{}",
+            fleet.key(),
+            revocationsFile == null ? "" : ", revocations from " + revocationsFile);
+      }
       Relay relay =
           new Relay(
               stateDir,
@@ -687,6 +761,8 @@ public final class Relay implements AutoCloseable {
       relay.ssl = ssl;
       relay.certFile = watchedCert;
       relay.keyFile = watchedKey;
+      relay.revocations = revocations;
+      relay.shared = shared;
       if (watchedCert != null) {
         FileWatcher certWatch = new FileWatcher(List.of(watchedCert, watchedKey));
         certWatch.changed(); // as loaded

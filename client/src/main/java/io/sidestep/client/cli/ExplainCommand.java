@@ -1,9 +1,13 @@
 package io.sidestep.client.cli;
 
+import io.sidestep.core.detect.LearnedStore;
 import io.sidestep.core.net.IpLiterals;
+import io.sidestep.core.network.Network;
+import io.sidestep.core.network.NetworkSource;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Action;
 import io.sidestep.core.rules.Decision;
+import io.sidestep.core.rules.ListCache;
 import io.sidestep.core.rules.Router;
 import io.sidestep.core.rules.Rules;
 import io.sidestep.core.rules.RulesException;
@@ -11,8 +15,10 @@ import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,7 +29,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code explain HOST[:PORT]}: what the rules decide for a destination and what decided it (the
  * rule's file, line and text, a learned entry with its evidence, or "no rule: detection decides").
- * Never looks a name up.
+ * Learned entries apply as on the network this computer is on now (or {@code --network}); for a
+ * host with learned entries it names the network of each and whether it is this one. Never looks a
+ * name up.
  */
 @Command(
     name = "explain",
@@ -31,7 +39,10 @@ import picocli.CommandLine.Spec;
     description = {
       "Shows what the rules decide for a destination, and which rule or learned entry decided it.",
       "Names are never looked up; give --resolved to see what IP rules would do after a direct"
-          + " lookup."
+          + " lookup.",
+      "Learned entries apply as on the network this computer is on now (its default gateway and"
+          + " resolver), and each learned entry of the host is shown with the network it was"
+          + " learned on."
     })
 final class ExplainCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -51,7 +62,9 @@ final class ExplainCommand implements Callable<Integer> {
   @Option(
       names = "--state",
       paramLabel = "DIR",
-      description = "the state folder, holding learned.rules (default: ~/.sidestep)")
+      description =
+          "the state folder, holding learned.rules and the lists fetched by URL (default:"
+              + " ~/.sidestep)")
   Path state;
 
   @Option(
@@ -66,6 +79,17 @@ final class ExplainCommand implements Callable<Integer> {
       names = "--never-direct",
       description = "decide as 'run --never-direct' does: every AUTO goes only through a relay")
   boolean neverDirect;
+
+  @Option(
+      names = "--network",
+      paramLabel = "ID",
+      description =
+          "decide as on network ID (as learned.rules and the dashboard name it) instead of the"
+              + " network this computer is on now")
+  String networkId;
+
+  /** Where the network this computer is on is read; tests give fakes. */
+  private final NetworkSource networkSource = NetworkSource.system();
 
   @Override
   public Integer call() {
@@ -82,9 +106,28 @@ final class ExplainCommand implements Callable<Integer> {
     for (String a : resolved) {
       addresses.add(IpLiterals.parse(a.trim()));
     }
+    Optional<Network> network;
+    if (networkId != null) {
+      if (!Network.validId(networkId)) {
+        err.println(
+            "--network: '"
+                + networkId
+                + "' (expected: a network id such as learned.rules gives in network=)");
+        return 2;
+      }
+      network = Optional.of(new Network(networkId, networkId));
+    } else {
+      network = Network.of(networkSource.read());
+    }
     Rules r;
     try {
-      r = Rules.load(rulesFile, stateDir.resolve("learned.rules"));
+      r =
+          Rules.load(
+              rulesFile,
+              stateDir.resolve("learned.rules"),
+              new ListCache(stateDir),
+              network,
+              Clock.systemUTC());
     } catch (RulesException e) {
       err.println(e.getMessage());
       return 1;
@@ -103,7 +146,49 @@ final class ExplainCommand implements Callable<Integer> {
       out.println("resolved to " + resolved + " -> " + after.action());
       out.println("  " + (after == d ? "no IP rule applies; as above" : after.reason()));
     }
+    networks(out, stateDir, destination.host(), network);
     out.flush();
     return 0;
+  }
+
+  /** For a host with learned entries: the network now, and the network of each entry. */
+  private static void networks(
+      PrintWriter out, Path stateDir, String host, Optional<Network> network) {
+    List<LearnedStore.Entry> entries;
+    try {
+      entries = new LearnedStore(stateDir, Clock.systemUTC()).entries(host);
+    } catch (RuntimeException e) {
+      return; // an unreadable file was reported as a warning above
+    }
+    if (entries.isEmpty()) {
+      return;
+    }
+    out.println(
+        "network now: "
+            + network
+                .map(Network::toString)
+                .orElse("unknown (no default gateway seen): entries of every network apply"));
+    int networks =
+        Network.count(
+            entries.stream().flatMap(e -> e.network().stream()).map(Network::id).toList());
+    for (LearnedStore.Entry e : entries) {
+      String where =
+          e.network()
+              .map(
+                  n ->
+                      "learned on network "
+                          + n
+                          + (network.isEmpty()
+                              ? ""
+                              : e.on(network)
+                                  ? ": the current network"
+                                  : networks >= 2
+                                      ? ": not the current network; applies here too, learned on "
+                                          + networks
+                                          + " networks (likely blocked nationwide)"
+                                      : ": not the current network, so it does not apply here"))
+              .orElse("learned on any network (the entry names none): applies on every network");
+      out.println("  " + where + "; expires " + e.expires());
+    }
   }
 }

@@ -172,10 +172,14 @@ final class ProbeCommand implements Callable<Integer> {
     if (learn) {
       Path dir = OptionValues.stateDir(state);
       LearnedStore store = new LearnedStore(dir, Clock.systemUTC());
+      // Learned on the network probed from, as the running client would.
+      var network =
+          io.sidestep.core.network.Network.of(
+              io.sidestep.core.network.NetworkSource.system().read());
       int n = 0;
       for (ProbeResult r : results) {
         if (r.verdict().blocked() && r.evidence().isPresent()) {
-          store.learn(r.host(), r.evidence().get());
+          store.learn(r.host(), r.evidence().get(), network);
           n++;
         }
       }

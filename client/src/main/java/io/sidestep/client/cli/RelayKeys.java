@@ -17,7 +17,8 @@ import java.util.Set;
 /**
  * Relay access keys from their three sources, in this order: {@code --relay KEY} (readable by every
  * local user in the process's command line), {@code --relay-file FILE} and the environment variable
- * {@value #ENVIRONMENT}. No message names a token.
+ * {@value #ENVIRONMENT}. A key that names several relays of a fleet counts as one key per relay,
+ * starting at the one its token picks ({@link AccessKey#parseAll}). No message names a token.
  */
 final class RelayKeys {
 
@@ -44,7 +45,7 @@ final class RelayKeys {
   static List<AccessKey> read(List<String> options, Path file, String environment) {
     List<AccessKey> keys = new ArrayList<>();
     for (String text : options) {
-      keys.add(parse("--relay", text));
+      keys.addAll(parse("--relay", text));
     }
     if (file != null) {
       keys.addAll(fromFile(file));
@@ -52,7 +53,7 @@ final class RelayKeys {
     if (environment != null) {
       for (String text : environment.strip().split("\\s+")) {
         if (!text.isEmpty()) {
-          keys.add(parse(ENVIRONMENT, text));
+          keys.addAll(parse(ENVIRONMENT, text));
         }
       }
     }
@@ -72,7 +73,7 @@ final class RelayKeys {
       String line = lines.get(i).strip();
       // Only a whole line is a comment: an access key ends in #LABEL.
       if (!line.isEmpty() && !line.startsWith("#")) {
-        keys.add(parse("--relay-file: " + file + ":" + (i + 1), line));
+        keys.addAll(parse("--relay-file: " + file + ":" + (i + 1), line));
       }
     }
     return keys;
@@ -101,9 +102,10 @@ final class RelayKeys {
     }
   }
 
-  private static AccessKey parse(String source, String text) {
+  /** One key per relay: a key naming several relays gives them in the order it spreads users. */
+  private static List<AccessKey> parse(String source, String text) {
     try {
-      return AccessKey.parse(text);
+      return AccessKey.parseAll(text);
     } catch (IllegalArgumentException e) {
       // AccessKey's messages never contain the token; the source says where to look.
       throw new IllegalArgumentException(source + ": " + e.getMessage(), e);

@@ -18,8 +18,10 @@ import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.sidestep.client.dial.ConnectionListener;
 import io.sidestep.client.http.HttpDoor;
+import io.sidestep.client.lists.ListUpdater;
 import io.sidestep.client.probe.Prober;
 import io.sidestep.core.detect.LearnedStore;
+import io.sidestep.core.network.Network;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Action;
 import io.sidestep.core.rules.Decision;
@@ -78,6 +80,8 @@ public final class Dashboard implements HttpDoor.OwnPages, AutoCloseable {
    * @param relays each relay's state now
    * @param prober makes a prober with the client's relays and settings
    * @param relayLabels the relays' labels, for probe reports
+   * @param lists each list named by URL with its last fetch
+   * @param network the network the client is on now; empty when it cannot be told
    */
   public record Sources(
       Router router,
@@ -85,8 +89,13 @@ public final class Dashboard implements HttpDoor.OwnPages, AutoCloseable {
       Optional<LearnedStore> learned,
       Supplier<List<RelayStatus>> relays,
       Supplier<Prober> prober,
-      List<String> relayLabels) {
+      List<String> relayLabels,
+      Supplier<List<ListUpdater.Status>> lists,
+      Supplier<Optional<Network>> network) {
+
     public Sources {
+      Objects.requireNonNull(lists, "lists");
+      Objects.requireNonNull(network, "network");
       Objects.requireNonNull(router, "router");
       Objects.requireNonNull(rules, "rules");
       Objects.requireNonNull(learned, "learned");
@@ -247,7 +256,9 @@ public final class Dashboard implements HttpDoor.OwnPages, AutoCloseable {
       case "/api/learned/forget" -> {
         String host = Destination.normalise(required(query, "host"));
         LearnedStore store = sources.learned().orElseThrow(Dashboard::noState);
-        boolean forgotten = store.forget(host);
+        // With a network: that network's entry (and one of any network); without: every entry.
+        Optional<Network> on = Optional.ofNullable(param(query, "network")).map(Dashboard::network);
+        boolean forgotten = store.forget(host, on);
         sources.rules().ifPresent(LiveRules::reloadLearned);
         return ok(request, Map.of("host", host, "forgotten", forgotten));
       }
@@ -269,13 +280,35 @@ public final class Dashboard implements HttpDoor.OwnPages, AutoCloseable {
         return ok(request, explain(host));
       }
       case "/api/probe" -> {
-        ProbeJobs.Job job = probes.start(required(query, "list"));
+        ProbeJobs.Job job =
+            probes.start(
+                required(query, "list"),
+                t -> sources.router().decide(t.tls()).action() == Action.NEVER_DIRECT);
         return ok(request, job.view());
       }
       default -> {
         return error(request, HttpResponseStatus.NOT_FOUND, "no such call: POST " + path);
       }
     }
+  }
+
+  private static Network network(String id) {
+    if (!Network.validId(id)) {
+      throw new IllegalArgumentException(
+          "network: '" + id + "' (expected: a network id as /api/learned gives it)");
+    }
+    return new Network(id, id);
+  }
+
+  /** A network as the API shows it: its id and label; null for none. */
+  private static Map<String, Object> view(Optional<Network> network) {
+    if (network.isEmpty()) {
+      return null;
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", network.get().id());
+    m.put("label", network.get().label());
+    return m;
   }
 
   private static IllegalStateException noState() {
@@ -300,12 +333,14 @@ public final class Dashboard implements HttpDoor.OwnPages, AutoCloseable {
       relays.add(one);
     }
     m.put("relays", relays);
+    m.put("network", view(sources.network().get()));
     m.put("traffic", live.today());
     return m;
   }
 
   private List<Map<String, Object>> learned() {
     Instant now = clock.instant();
+    Optional<Network> current = sources.network().get();
     List<Map<String, Object>> out = new ArrayList<>();
     for (LearnedStore.Entry e : sources.learned().map(LearnedStore::entries).orElse(List.of())) {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -315,6 +350,9 @@ public final class Dashboard implements HttpDoor.OwnPages, AutoCloseable {
       m.put("learned", e.learned().toString());
       m.put("expires", e.expires().toString());
       m.put("expired", e.expired(now));
+      // null: learned before networks were told apart, or where none could be told (any network)
+      m.put("network", view(e.network()));
+      m.put("current", e.network().isPresent() && e.on(current));
       out.add(m);
     }
     return out;
@@ -341,6 +379,18 @@ public final class Dashboard implements HttpDoor.OwnPages, AutoCloseable {
           }
         });
     m.put("files", files);
+    List<Map<String, Object>> urlLists = new ArrayList<>();
+    for (ListUpdater.Status st : sources.lists().get()) {
+      Map<String, Object> l = new LinkedHashMap<>();
+      l.put("url", st.url());
+      l.put("fetched", st.fetchedAt().map(Object::toString).orElse(null));
+      l.put("attempted", st.lastAttempt().map(Object::toString).orElse(null));
+      l.put("ok", st.ok());
+      l.put("message", st.message());
+      l.put("next", st.nextAttempt().toString());
+      urlLists.add(l);
+    }
+    m.put("urlLists", urlLists);
     m.put(
         "error",
         live.flatMap(LiveRules::problem)

@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,16 +95,26 @@ final class ProbeJobs implements AutoCloseable {
   }
 
   /**
-   * Starts probing the hosts of {@code list} (the {@code probe --list} format).
+   * Starts probing the hosts of {@code list} (the {@code probe --list} format). A probe tries each
+   * host directly, so none is started for a list with a host that must never be tried directly.
    *
-   * @throws IllegalArgumentException when the list names no host
+   * @param neverDirect whether a host must never be tried directly (NEVER-DIRECT)
+   * @throws IllegalArgumentException when the list names no host, or one that is never direct
    */
-  Job start(String list) {
+  Job start(String list, Predicate<ProbeTarget> neverDirect) {
     ProbeList parsed = ProbeList.parse("dashboard", list);
     if (parsed.targets().isEmpty()) {
       throw new IllegalArgumentException(
           "probe: no host in the list (expected: domain names, addresses or URLs, one a line)"
               + (parsed.skipped().isEmpty() ? "" : "; skipped " + parsed.skipped()));
+    }
+    List<String> never =
+        parsed.targets().stream().filter(neverDirect).map(ProbeTarget::host).toList();
+    if (!never.isEmpty()) {
+      throw new IllegalArgumentException(
+          "probe: not started, because a probe tries sites directly and this client never"
+              + " tries these directly (NEVER-DIRECT): "
+              + String.join(", ", never));
     }
     Job job = new Job(ids.incrementAndGet(), parsed);
     jobs.put(job.id, job);

@@ -1,18 +1,22 @@
 package io.sidestep.client.detect;
 
 import io.sidestep.client.dial.AutoRoute;
+import io.sidestep.core.detect.CheckBackoff;
 import io.sidestep.core.detect.Evidence;
 import io.sidestep.core.detect.LearnedStore;
 import io.sidestep.core.detect.LearnedWriter;
-import io.sidestep.core.detect.ThrottleJudge;
+import io.sidestep.core.detect.LineRate;
+import io.sidestep.core.detect.LiveThrottleJudge;
 import io.sidestep.core.detect.VerifiedHosts;
+import io.sidestep.core.network.CurrentNetwork;
+import io.sidestep.core.network.Network;
+import io.sidestep.core.network.NetworkSource;
 import io.sidestep.core.rules.LiveRules;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.X509TrustManager;
@@ -32,7 +36,6 @@ import org.slf4j.LoggerFactory;
 public final class Detection implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Detection.class);
-  private static final int MAX_RECENT = 10_000;
 
   private final DetectionSettings settings;
   private final LearnedStore store;
@@ -40,19 +43,14 @@ public final class Detection implements AutoCloseable {
   private final Steps steps;
   private final VerifiedHosts verified;
   private final VerifiedHosts verifiedHttp;
-  private final ThrottleJudge throttle;
-  private final Map<String, Long> throttleChecked =
-      java.util.Collections.synchronizedMap(
-          new LinkedHashMap<>() {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-              return size() > MAX_RECENT;
-            }
-          });
+  private final LiveThrottleJudge liveThrottle;
+  private final LineRate lineRate;
+  private final CheckBackoff throttleBackoff;
   // Hosts learned whose entry is not written yet: a direct success racing the write must not drop
   // the entry.
   private final Set<String> writing = ConcurrentHashMap.newKeySet();
   private final LearnedWriter writer;
+  private final CurrentNetwork network;
   private volatile LiveRules router;
 
   /**
@@ -66,15 +64,27 @@ public final class Detection implements AutoCloseable {
       RelayResolver relayDns,
       X509TrustManager trust,
       Clock clock) {
+    this(settings, stateDir, relayDns, trust, new CurrentNetwork(NetworkSource.NONE), clock);
+  }
+
+  /**
+   * @param network the network hosts are learned on (and forgotten on when direct works again)
+   */
+  public Detection(
+      DetectionSettings settings,
+      Path stateDir,
+      RelayResolver relayDns,
+      X509TrustManager trust,
+      CurrentNetwork network,
+      Clock clock) {
+    this.network = Objects.requireNonNull(network, "network");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.store = new LearnedStore(stateDir, settings.learnedFor(), LearnedStore.DEFAULT_MAX, clock);
     this.steps = new Steps(settings, relayDns, trust, clock);
-    // Real traffic gives one slow download at a time; two relay downloads are its control.
-    this.throttle =
-        new ThrottleJudge(
-            new ThrottleJudge.Thresholds(1, 65536, 0.2, 100_000, java.time.Duration.ofSeconds(2)),
-            clock);
+    this.liveThrottle = new LiveThrottleJudge(clock);
+    this.lineRate = new LineRate(clock);
+    this.throttleBackoff = new CheckBackoff(clock);
     this.verified = new VerifiedHosts(settings.verifiedFor(), VerifiedHosts.DEFAULT_MAX, clock);
     this.verifiedHttp = new VerifiedHosts(settings.verifiedFor(), VerifiedHosts.DEFAULT_MAX, clock);
     this.writer = new LearnedWriter(store, LearnedWriter.DEFAULT_CAPACITY, this::written);
@@ -115,30 +125,38 @@ public final class Detection implements AutoCloseable {
     return verifiedHttp;
   }
 
-  ThrottleJudge throttleJudge() {
-    return throttle;
+  LiveThrottleJudge liveThrottleJudge() {
+    return liveThrottle;
   }
 
-  /** Whether a slow download from {@code host} may be checked against the relay (once an hour). */
-  boolean throttleCheckDue(String host) {
-    long now = System.nanoTime();
-    Long last = throttleChecked.get(host);
-    if (last != null && now - last < java.util.concurrent.TimeUnit.HOURS.toNanos(1)) {
-      return false;
-    }
-    throttleChecked.put(host, now);
-    return true;
+  /** The user's line speed: recent direct transfers, by host. */
+  LineRate lineRate() {
+    return lineRate;
   }
 
-  /** Learns {@code host}: at once in the router, then in the learned file (off this thread). */
+  /** When a slow host may be checked for throttling again. */
+  CheckBackoff throttleBackoff() {
+    return throttleBackoff;
+  }
+
+  /**
+   * Learns {@code host} on the current network: at once in the router, then in the learned file
+   * (off this thread). A failure may also mean the computer moved, so the network is read again.
+   */
   void learn(String host, Evidence evidence) {
+    Optional<Network> on = network.current();
+    network.recheckSoon();
     LiveRules r = router;
     if (r != null) {
       r.learned(host, evidence.summary(), clock.instant().plus(settings.learnedFor()));
     }
     writing.add(host);
-    LOG.info("learned {}: {}", host, evidence.summary());
-    if (!writer.learn(host, evidence)) {
+    LOG.info(
+        "learned {}: {}; on network {}",
+        host,
+        evidence.summary(),
+        on.map(Network::id).orElse("unknown"));
+    if (!writer.learn(host, evidence, on)) {
       writing.remove(host);
     }
   }
@@ -149,12 +167,13 @@ public final class Detection implements AutoCloseable {
   }
 
   /**
-   * The direct path to {@code host} worked: if the learned file still has an entry for it (expired,
-   * or the router would not have sent it here), the block is gone and the entry is dropped.
+   * The direct path to {@code host} worked: if the learned file still has an entry for it that
+   * applies on this network (expired, or the router would not have sent it here), the block is gone
+   * here and the entry is dropped; what other networks learned stays.
    */
   void directWorked(String host) {
     if (!writing.contains(host)) {
-      writer.forgetIfStored(host);
+      writer.forgetIfStored(host, network.current());
     }
   }
 

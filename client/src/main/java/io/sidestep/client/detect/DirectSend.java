@@ -81,8 +81,7 @@ final class DirectSend {
                     a.d.directWorked(a.host);
                   }
                 }));
-    ch.pipeline()
-        .addLast(RateMeter.NAME, new RateMeter(tr -> new ThrottleSampling(a).measured(tr, flight)));
+    ch.pipeline().addLast(RateMeter.NAME, new ThrottleSampling(a).meter());
     a.s.splice(ch, "direct");
     // Once the direct connection is gone nobody needs the flight any more; if it answered and
     // ended without a reset, the direct path works.

@@ -198,8 +198,7 @@ final class HttpComparison {
   }
 
   private void measured() {
-    ch.pipeline()
-        .addLast(RateMeter.NAME, new RateMeter(tr -> new ThrottleSampling(a).measured(tr, flight)));
+    ch.pipeline().addLast(RateMeter.NAME, new ThrottleSampling(a).meter());
   }
 
   /** Gives the user the held answer of {@code c} and joins them to its channel. */

@@ -1,95 +1,84 @@
 package io.sidestep.client.detect;
 
-import io.netty.channel.Channel;
-import io.sidestep.core.detect.FirstFlight;
-import io.sidestep.core.detect.ThrottleJudge;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import io.sidestep.client.relay.RelaySpeedSample;
+import io.sidestep.core.detect.LiveThrottleJudge;
+import io.sidestep.core.detect.ThrottleJudge.Transfer;
+import java.util.Optional;
 
 /**
- * Step 6 of an {@link Attempt}: throttling, measured on real traffic. A slow direct download is
- * compared with downloads of our own through the relay; a censor's throttle is learned.
+ * Step 6 of an {@link Attempt}: throttling, measured on the user's own direct transfer by a {@link
+ * RateMeter}, whatever its URL. Every transfer adds to the record of the line's speed; one that is
+ * slow for a {@link RateMeter#WINDOW} while data still comes, or slow as a whole at its close, is
+ * checked: the relay's speed sample is fetched and {@link LiveThrottleJudge} compares the three
+ * rates. A throttle is learned, so the next connection goes through the relay; a check that shows
+ * nothing lets the next wait ({@link io.sidestep.core.detect.CheckBackoff}).
  */
-final class ThrottleSampling {
+final class ThrottleSampling implements RateMeter.Listener {
 
-  /** A direct download slower than this is compared with the relay's speed: 500 kB/s. */
+  /**
+   * A direct transfer slower than this is worth a check: 500 kB/s. Throttles hold sites to tens or
+   * a few hundred kB/s; a check costs the relay a sample, so faster transfers are not checked.
+   */
   static final double SUSPECT_RATE = 500_000;
 
-  /** Relay downloads measured for the comparison: 2, of at most 1 MiB and 10 s each. */
-  static final int RELAY_SAMPLES = 2;
-
   private final Attempt a;
+  private boolean checked;
 
   ThrottleSampling(Attempt attempt) {
     this.a = attempt;
   }
 
-  void measured(ThrottleJudge.Transfer direct, FirstFlight flight) {
-    if (direct.bytesPerSecond() >= SUSPECT_RATE || !a.d.throttleCheckDue(a.host)) {
-      return;
-    }
-    boolean tls = flight instanceof FirstFlight.ClientHello;
-    String sni =
-        tls
-            ? ((FirstFlight.ClientHello) flight)
-                .serverName()
-                .orElse(a.dest.isIpLiteral() ? null : a.host)
-            : null;
-    String path = "/";
-    if (flight instanceof FirstFlight.HttpRequest r) {
-      path = originForm(r.target());
-    }
-    byte[] request = Steps.httpGet(a.host, path);
-    List<ThrottleJudge.Transfer> relay = new ArrayList<>();
-    relaySample(tls, sni, request, relay, RELAY_SAMPLES, direct);
+  /** The meter for this attempt's direct channel. */
+  RateMeter meter() {
+    return new RateMeter(this, System::nanoTime);
   }
 
-  private void relaySample(
-      boolean tls,
-      String sni,
-      byte[] request,
-      List<ThrottleJudge.Transfer> relay,
-      int left,
-      ThrottleJudge.Transfer direct) {
-    if (left == 0) {
-      a.d
-          .throttleJudge()
-          .judge(new ThrottleJudge.Samples(List.of(direct), relay, List.of(), List.of()))
-          .ifPresent(e -> a.d.learn(a.host, e));
+  @Override
+  public void window(Transfer window) {
+    if (window.bytesPerSecond() < SUSPECT_RATE) {
+      suspect(window);
+    }
+  }
+
+  @Override
+  public void closed(Transfer whole) {
+    a.d.lineRate().record(a.host, whole.bytesPerSecond());
+    if (whole.bytesPerSecond() < SUSPECT_RATE) {
+      suspect(whole);
+    }
+  }
+
+  private void suspect(Transfer direct) {
+    // One check per connection; while the host waits, the next window of this one asks again.
+    if (checked || !a.d.throttleBackoff().tryStart(a.host)) {
       return;
     }
-    a.connectRelay()
+    checked = true;
+    RelaySpeedSample.measure(
+            a.s.dialer()::connectRelay,
+            a.loop,
+            RelaySpeedSample.DEFAULT_KIB,
+            RelaySpeedSample.DEFAULT_TIMEOUT)
         .addListener(
-            f -> {
-              if (!f.isSuccess()) {
-                return; // no control, nothing learned
-              }
-              Download.over(
-                      (Channel) f.getNow(),
-                      tls,
-                      sni,
-                      a.dest.port(),
-                      request,
-                      1 << 20,
-                      Duration.ofSeconds(10))
-                  .addListener(
-                      df -> {
-                        ThrottleJudge.Transfer t = (ThrottleJudge.Transfer) df.getNow();
-                        if (t != null) {
-                          relay.add(t);
-                        }
-                        relaySample(tls, sni, request, relay, left - 1, direct);
-                      });
-            });
+            f ->
+                judge(
+                    direct,
+                    f.isSuccess() ? Optional.of((Transfer) f.getNow()) : Optional.empty(),
+                    f.isSuccess() ? "" : "; " + f.cause().getMessage()));
   }
 
-  static String originForm(String target) {
-    int scheme = target.indexOf("://");
-    if (scheme < 0) {
-      return target.isEmpty() ? "/" : target;
+  private void judge(Transfer direct, Optional<Transfer> relay, String failure) {
+    LiveThrottleJudge.Verdict v =
+        a.d.liveThrottleJudge().judge(direct, a.d.lineRate().excluding(a.host), relay);
+    if (v instanceof LiveThrottleJudge.Verdict.Throttled t) {
+      a.d.throttleBackoff().forget(a.host);
+      a.d.lineRate().forget(a.host);
+      a.detected(t.evidence());
+      return;
     }
-    int slash = target.indexOf('/', scheme + 3);
-    return slash < 0 ? "/" : target.substring(slash);
+    a.d.throttleBackoff().inconclusive(a.host);
+    a.d.slowSite(
+        a.host,
+        "throttling not shown: " + ((LiveThrottleJudge.Verdict.NotShown) v).reason() + failure);
   }
 }

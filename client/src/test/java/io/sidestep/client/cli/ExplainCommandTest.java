@@ -65,6 +65,51 @@ class ExplainCommandTest {
   }
 
   @Test
+  void namesTheNetworkEachEntryWasLearnedOn() throws IOException {
+    rules("DOMAIN,other.example,DIRECT\n");
+    String tail = "; learned=2026-11-27T18:00:00Z; expires=2999-12-04T18:00:00Z";
+    Files.writeString(
+        state.resolve("learned.rules"),
+        "DOMAIN,home.example,RELAY # technique=7 tls-reset; evidence=reset"
+            + tail
+            + "; network=aaaaaaaaaaaa; network-name=gateway 192.0.2.1 (02:00:00:00:00:01)\n"
+            + "DOMAIN,national.example,RELAY # technique=7 tls-reset; evidence=reset"
+            + tail
+            + "; network=aaaaaaaaaaaa; network-name=gateway 192.0.2.1\n"
+            + "DOMAIN,national.example,RELAY # technique=7 tls-reset; evidence=reset"
+            + tail
+            + "; network=bbbbbbbbbbbb; network-name=gateway 198.51.100.1\n");
+    Run home =
+        run("explain", "home.example", "--network", "aaaaaaaaaaaa", "--state", state.toString());
+    assertThat(home.out())
+        .startsWith("home.example:443 -> RELAY\n  learned: ")
+        .contains(
+            "\nnetwork now: aaaaaaaaaaaa\n  learned on network aaaaaaaaaaaa (gateway 192.0.2.1"
+                + " (02:00:00:00:00:01)): the current network; expires 2999-12-04T18:00:00Z\n");
+    Run away =
+        run("explain", "home.example", "--network", "cccccccccccc", "--state", state.toString());
+    assertThat(away.out())
+        .startsWith("home.example:443 -> AUTO\n  no rule: detection decides\n")
+        .contains(
+            "learned on network aaaaaaaaaaaa (gateway 192.0.2.1 (02:00:00:00:00:01)): not the"
+                + " current network, so it does not apply here");
+    Run national =
+        run(
+            "explain",
+            "national.example",
+            "--network",
+            "cccccccccccc",
+            "--state",
+            state.toString());
+    assertThat(national.out())
+        .startsWith("national.example:443 -> RELAY\n")
+        .contains("applies here too, learned on 2 networks (likely blocked nationwide)");
+    Run bad = run("explain", "home.example", "--network", "No Such", "--state", state.toString());
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).startsWith("--network: 'No Such' (expected: a network id");
+  }
+
+  @Test
   void saysWhenDetectionDecides() throws IOException {
     rules("DOMAIN,other.example,DIRECT\n");
     Run r = run("explain", "unknown.example", "--state", state.toString());
@@ -133,5 +178,27 @@ class ExplainCommandTest {
             "detect.example:443 -> NEVER-DIRECT\n  --never-direct: "
                 + state.resolve("rules.txt")
                 + ":2: DOMAIN,detect.example,AUTO\n");
+  }
+
+  @Test
+  void namesAListFetchedByUrlAndWhenItWasFetched() throws IOException {
+    String url = "https://lists.example/blocked.txt";
+    io.sidestep.core.rules.ListCache cache = new io.sidestep.core.rules.ListCache(state);
+    cache.store(url, "blocked.example\n".getBytes(StandardCharsets.UTF_8));
+    Files.setLastModifiedTime(
+        cache.file(url),
+        java.nio.file.attribute.FileTime.from(java.time.Instant.parse("2026-11-30T09:05:00Z")));
+    rules("RULE-SET," + url + ",RELAY,interval=6h\nMATCH,AUTO\n");
+    Run r = run("explain", "blocked.example", "--state", state.toString());
+    assertThat(r.code()).isZero();
+    assertThat(r.out())
+        .isEqualTo(
+            "blocked.example:443 -> RELAY\n  "
+                + state.resolve("rules.txt")
+                + ":1: RULE-SET,"
+                + url
+                + ",RELAY,interval=6h ("
+                + url
+                + " [fetched 2026-11-30 09:05 UTC]:1: DOMAIN blocked.example)\n");
   }
 }

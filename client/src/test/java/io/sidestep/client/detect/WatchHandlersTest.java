@@ -209,6 +209,63 @@ class WatchHandlersTest {
     assertThat(seen.get(0).bytes()).isEqualTo(RateMeter.MIN_BYTES + 1000);
   }
 
+  /** A meter whose clock the test moves, reporting into {@code heard}. */
+  private static RateMeter meter(long[] now, List<String> heard) {
+    return new RateMeter(
+        new RateMeter.Listener() {
+          @Override
+          public void window(ThrottleJudge.Transfer w) {
+            heard.add("window " + w.bytes() + " in " + w.elapsed().toMillis() + " ms");
+          }
+
+          @Override
+          public void closed(ThrottleJudge.Transfer t) {
+            heard.add("closed " + t.bytes() + " in " + t.elapsed().toMillis() + " ms");
+          }
+        },
+        () -> now[0]);
+  }
+
+  @Test
+  void theRateMeterReportsEachWindowOfWaitingWhileTheTransferRuns() {
+    long[] now = {1_000_000_000L};
+    List<String> heard = new ArrayList<>();
+    EmbeddedChannel ch = new EmbeddedChannel();
+    ch.config().setAutoRead(false);
+    ch.pipeline().addLast(RateMeter.NAME, meter(now, heard));
+    // A 64 kB/s throttle: each read asked for brings 6,400 bytes 100 ms later.
+    for (int i = 0; i < 60; i++) {
+      ch.read();
+      now[0] += 100_000_000L;
+      ch.writeInbound(Unpooled.wrappedBuffer(new byte[6400]));
+    }
+    assertThat(heard).containsExactly("window 320000 in 5000 ms");
+    ch.finishAndReleaseAll();
+    assertThat(heard).containsExactly("window 320000 in 5000 ms", "closed 384000 in 6000 ms");
+  }
+
+  @Test
+  void theRateMeterLeavesOutTheUsersTimeAndIdlePauses() {
+    long[] now = {1_000_000_000L};
+    List<String> heard = new ArrayList<>();
+    EmbeddedChannel ch = new EmbeddedChannel();
+    ch.config().setAutoRead(false);
+    ch.pipeline().addLast(RateMeter.NAME, meter(now, heard));
+    for (int i = 0; i < 30; i++) {
+      ch.read();
+      now[0] += 10_000_000L; // 10 ms waiting for 16 KiB
+      ch.writeInbound(Unpooled.wrappedBuffer(new byte[16384]));
+      now[0] += 500_000_000L; // the user's side takes half a second to take them: not counted
+    }
+    ch.read();
+    now[0] += 30_000_000_000L; // 30 s with nothing to send, then another response
+    ch.writeInbound(Unpooled.wrappedBuffer(new byte[1000]));
+    ch.finishAndReleaseAll();
+    assertThat(heard)
+        .as("300 ms of waiting for 492,520 bytes: no window, and the fast rate at the close")
+        .containsExactly("closed 492520 in 300 ms");
+  }
+
   // ---- ResponseCapture -------------------------------------------------------------------------
 
   @Test

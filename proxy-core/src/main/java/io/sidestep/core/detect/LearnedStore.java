@@ -1,6 +1,7 @@
 package io.sidestep.core.detect;
 
 import io.sidestep.core.files.AtomicFiles;
+import io.sidestep.core.network.Network;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Action;
 import io.sidestep.core.rules.LearnedEntry;
@@ -22,8 +23,11 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The learned blocklist, {@code STATE/learned.rules}: one entry per host, each a {@link
- * LearnedEntry} line (rules-file syntax with the evidence in a trailing comment).
+ * The learned blocklist, {@code STATE/learned.rules}: one entry per host and network, each a {@link
+ * LearnedEntry} line (rules-file syntax with the evidence in a trailing comment). An entry names
+ * the {@link Network} it was learned on; one without a network (written before networks were told
+ * apart, or on a network that could not be told) is of any network. Learning a host on a network
+ * replaces its entry of that network and its entry of any network.
  *
  * <p>The file is the truth: every change re-reads it first and merges, so a line the user deleted
  * stays deleted, and is then written whole with {@link AtomicFiles#write} (owner-only), so a {@code
@@ -54,14 +58,36 @@ public final class LearnedStore {
           "# after each entry gives the technique (its number and short name), what the direct",
           "# path and the relay saw, when, and when it expires. At expiry the host is checked",
           "# direct again: dropped if direct works, renewed if not. Delete a line to make the",
-          "# client forget a host. Rules in your own rules file always come first.");
+          "# client forget a host. Rules in your own rules file always come first.",
+          "# An entry names the network it was learned on (network=, and network-name= with the",
+          "# gateway and resolver) and applies on that network only, unless its host was learned",
+          "# on two or more networks; one without network= applies on every network.");
 
-  /** One learned host; {@code evidence.time()} is when it was learned (or last renewed). */
-  public record Entry(String host, Evidence evidence, Instant expires) {
+  /**
+   * One learned host; {@code evidence.time()} is when it was learned (or last renewed).
+   *
+   * @param network the network it was learned on; empty: any network
+   */
+  public record Entry(String host, Evidence evidence, Instant expires, Optional<Network> network) {
     public Entry {
       host = Destination.normalise(host);
       Objects.requireNonNull(evidence, "evidence");
       Objects.requireNonNull(expires, "expires");
+      Objects.requireNonNull(network, "network");
+    }
+
+    /** An entry of any network. */
+    public Entry(String host, Evidence evidence, Instant expires) {
+      this(host, evidence, expires, Optional.empty());
+    }
+
+    /** Whether it was learned on {@code current} (an entry of any network is on every one). */
+    public boolean on(Optional<Network> current) {
+      return network.isEmpty() || current.isEmpty() || network.get().sameAs(current.get().id());
+    }
+
+    String key() {
+      return LearnedStore.key(host, network);
     }
 
     public Instant learned() {
@@ -79,7 +105,7 @@ public final class LearnedStore {
     /** The entry's line in the file. */
     public String line() {
       return LearnedEntry.of(
-              host, Action.RELAY, technique().label(), evidence.text(), learned(), expires)
+              host, Action.RELAY, technique().label(), evidence.text(), learned(), expires, network)
           .toLine();
     }
 
@@ -107,29 +133,59 @@ public final class LearnedStore {
             new Entry(
                 l.host(),
                 new Evidence(technique, e.get(), Instant.parse(learned.get())),
-                l.expires()));
+                l.expires(),
+                l.network()));
       } catch (IllegalArgumentException | DateTimeParseException ex) {
         return Optional.empty();
       }
     }
   }
 
+  static String key(String host, Optional<Network> network) {
+    return host + " " + network.map(Network::id).orElse("*");
+  }
+
   /** A change to the file: learn a host (or renew it), or forget one. */
   public sealed interface Change {
     String host();
 
-    /** Learns {@code host} with {@code evidence}; it expires after the store's TTL. */
-    record Learn(String host, Evidence evidence) implements Change {
+    /**
+     * Learns {@code host} with {@code evidence} on {@code network} (empty: any network), replacing
+     * its entry of that network (also one made before the gateway's hardware address was known) and
+     * its entry of any network; it expires after the store's TTL.
+     */
+    record Learn(String host, Evidence evidence, Optional<Network> network) implements Change {
       public Learn {
         host = Destination.normalise(host);
         Objects.requireNonNull(evidence, "evidence");
+        Objects.requireNonNull(network, "network");
+      }
+
+      /** Learns it for any network. */
+      public Learn(String host, Evidence evidence) {
+        this(host, evidence, Optional.empty());
       }
     }
 
-    /** Drops the host's entry, if it has one. */
-    record Forget(String host) implements Change {
+    /**
+     * Drops the host's entries that apply on {@code network}: the one learned there and the one of
+     * any network. Empty: every entry of the host.
+     */
+    record Forget(String host, Optional<Network> network) implements Change {
       public Forget {
         host = Destination.normalise(host);
+        Objects.requireNonNull(network, "network");
+      }
+
+      /** Drops every entry of the host. */
+      public Forget(String host) {
+        this(host, Optional.empty());
+      }
+
+      /** Whether {@code e} is one it drops. */
+      public boolean drops(Entry e) {
+        return e.host().equals(host)
+            && (network.isEmpty() || e.network().isEmpty() || e.on(network));
       }
     }
   }
@@ -176,8 +232,16 @@ public final class LearnedStore {
     return List.copyOf(read().entries.values());
   }
 
+  /** The host's first entry in the file, of whichever network. */
   public Optional<Entry> find(String host) {
-    return Optional.ofNullable(read().entries.get(Destination.normalise(host)));
+    String h = Destination.normalise(host);
+    return read().entries.values().stream().filter(e -> e.host().equals(h)).findFirst();
+  }
+
+  /** Every entry of the host, one per network it was learned on, in file order. */
+  public List<Entry> entries(String host) {
+    String h = Destination.normalise(host);
+    return read().entries.values().stream().filter(e -> e.host().equals(h)).toList();
   }
 
   /**
@@ -187,14 +251,28 @@ public final class LearnedStore {
    * @throws IllegalArgumentException when {@code host} is not a valid host name or address
    */
   public Entry learn(String host, Evidence evidence) {
-    Change.Learn learn = new Change.Learn(host, evidence);
-    apply(List.of(learn));
-    return new Entry(learn.host(), evidence, clock.instant().plus(ttl));
+    return learn(host, evidence, Optional.empty());
   }
 
-  /** Drops the host's entry; false if it had none. */
+  /**
+   * Learns {@code host} on {@code network} (empty: any network), as {@link Change.Learn} says.
+   *
+   * @throws IllegalArgumentException when {@code host} is not a valid host name or address
+   */
+  public Entry learn(String host, Evidence evidence, Optional<Network> network) {
+    Change.Learn learn = new Change.Learn(host, evidence, network);
+    apply(List.of(learn));
+    return new Entry(learn.host(), evidence, clock.instant().plus(ttl), network);
+  }
+
+  /** Drops every entry of the host; false if it had none. */
   public boolean forget(String host) {
-    return !apply(List.of(new Change.Forget(host))).isEmpty();
+    return forget(host, Optional.empty());
+  }
+
+  /** Drops the host's entries as {@link Change.Forget} says; false if it had none. */
+  public boolean forget(String host, Optional<Network> network) {
+    return !apply(List.of(new Change.Forget(host, network))).isEmpty();
   }
 
   /**
@@ -212,10 +290,21 @@ public final class LearnedStore {
           Instant expires = clock.instant().plus(ttl);
           for (Change c : changes) {
             if (c instanceof Change.Learn l) {
-              s.entries.remove(l.host()); // a re-learned host moves to the end
-              s.entries.put(l.host(), new Entry(l.host(), l.evidence(), expires));
+              // A re-learned host moves to the end; what it knew of any network is replaced.
+              s.entries.remove(key(l.host(), l.network()));
+              s.entries.remove(key(l.host(), Optional.empty()));
+              // and what it knew of this network before its gateway's hardware address was known
+              l.network()
+                  .map(n -> n.id().indexOf('-'))
+                  .filter(dash -> dash > 0)
+                  .ifPresent(
+                      dash ->
+                          s.entries.remove(
+                              l.host() + " " + l.network().get().id().substring(0, dash)));
+              Entry e = new Entry(l.host(), l.evidence(), expires, l.network());
+              s.entries.put(e.key(), e);
               done.add(c);
-            } else if (s.entries.remove(c.host()) != null) {
+            } else if (c instanceof Change.Forget f && s.entries.values().removeIf(f::drops)) {
               done.add(c);
             }
           }
@@ -234,7 +323,7 @@ public final class LearnedStore {
     List<Entry> byAge = new ArrayList<>(s.entries.values());
     byAge.sort(Comparator.comparing(Entry::learned));
     for (int i = 0; s.entries.size() > max; i++) {
-      s.entries.remove(byAge.get(i).host());
+      s.entries.remove(byAge.get(i).key());
     }
   }
 
@@ -267,8 +356,8 @@ public final class LearnedStore {
       }
       Optional<Entry> e = Entry.parse(t);
       if (e.isPresent()) {
-        s.entries.remove(e.get().host());
-        s.entries.put(e.get().host(), e.get());
+        s.entries.remove(e.get().key());
+        s.entries.put(e.get().key(), e.get());
       } else {
         s.foreign.add(line);
       }

@@ -1,10 +1,12 @@
 package io.sidestep.core.detect;
 
 import io.sidestep.core.files.FileWatcher;
+import io.sidestep.core.network.Network;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -39,6 +41,7 @@ public final class LearnedWriter implements AutoCloseable {
   private final int capacity;
   private final BlockingQueue<LearnedStore.Change> queue;
   private final Consumer<List<LearnedStore.Change>> afterWrite;
+  // Keys (HOST NETWORK) of the entries in the file.
   private final Set<String> stored = ConcurrentHashMap.newKeySet();
   private final FileWatcher file; // the writer thread's only
   private final Thread thread;
@@ -64,9 +67,17 @@ public final class LearnedWriter implements AutoCloseable {
 
   /** Queues learning {@code host}; false (and a WARN) when the queue is full. Never blocks. */
   public boolean learn(String host, Evidence evidence) {
+    return learn(host, evidence, Optional.empty());
+  }
+
+  /**
+   * Queues learning {@code host} on {@code network} (empty: any network); false (and a WARN) when
+   * the queue is full. Never blocks.
+   */
+  public boolean learn(String host, Evidence evidence, Optional<Network> network) {
     LearnedStore.Change c;
     try {
-      c = new LearnedStore.Change.Learn(host, evidence);
+      c = new LearnedStore.Change.Learn(host, evidence, network);
     } catch (IllegalArgumentException e) {
       LOG.warn("learned blocklist: not learned: {}", e.getMessage());
       return false;
@@ -87,11 +98,20 @@ public final class LearnedWriter implements AutoCloseable {
    * full (the next direct success asks again). Never blocks.
    */
   public boolean forgetIfStored(String host) {
+    return forgetIfStored(host, Optional.empty());
+  }
+
+  /**
+   * Queues forgetting the host's entries that apply on {@code network} ({@link
+   * LearnedStore.Change.Forget}) if the file has one; false when the queue is half full. Never
+   * blocks.
+   */
+  public boolean forgetIfStored(String host, Optional<Network> network) {
     if (closed || queue.remainingCapacity() < capacity / 2) {
       return false;
     }
     try {
-      return queue.offer(new LearnedStore.Change.Forget(host));
+      return queue.offer(new LearnedStore.Change.Forget(host, network));
     } catch (IllegalArgumentException e) {
       return false; // no valid host, so no entry
     }
@@ -123,10 +143,11 @@ public final class LearnedWriter implements AutoCloseable {
       Set<String> present = new HashSet<>(stored);
       List<LearnedStore.Change> needed = new ArrayList<>();
       for (LearnedStore.Change c : batch) {
-        if (c instanceof LearnedStore.Change.Learn) {
-          present.add(c.host());
+        if (c instanceof LearnedStore.Change.Learn l) {
+          present.add(LearnedStore.key(l.host(), l.network()));
           needed.add(c);
-        } else if (present.remove(c.host())) {
+        } else if (c instanceof LearnedStore.Change.Forget f
+            && present.removeIf(k -> drops(f, k))) {
           needed.add(c);
         }
       }
@@ -134,14 +155,8 @@ public final class LearnedWriter implements AutoCloseable {
         return;
       }
       List<LearnedStore.Change> made = store.apply(needed);
-      for (LearnedStore.Change c : made) {
-        if (c instanceof LearnedStore.Change.Learn) {
-          stored.add(c.host());
-        } else {
-          stored.remove(c.host());
-        }
-      }
       if (!made.isEmpty()) {
+        refreshStored();
         afterWrite.accept(made);
       }
     } catch (RuntimeException e) {
@@ -149,10 +164,18 @@ public final class LearnedWriter implements AutoCloseable {
     }
   }
 
+  /** Whether {@code f} drops the entry whose key ({@code HOST NETWORK}) is {@code key}. */
+  private static boolean drops(LearnedStore.Change.Forget f, String key) {
+    int space = key.lastIndexOf(' ');
+    String net = key.substring(space + 1);
+    return key.substring(0, space).equals(f.host())
+        && (f.network().isEmpty() || net.equals("*") || f.network().get().sameAs(net));
+  }
+
   private void refreshStored() {
     try {
       Set<String> now = new HashSet<>();
-      store.entries().forEach(e -> now.add(e.host()));
+      store.entries().forEach(e -> now.add(e.key()));
       stored.retainAll(now);
       stored.addAll(now);
     } catch (RuntimeException e) {

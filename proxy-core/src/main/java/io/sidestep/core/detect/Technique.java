@@ -76,8 +76,10 @@ public enum Technique {
    */
   TLS_MITM(11, "tls-mitm"),
   /**
-   * 12. Traffic to a name or address is throttled. Counted when direct transfers are many times
-   * slower than the same transfers through the relay, as {@link ThrottleJudge} measures them.
+   * 12. Traffic to a name or address is throttled. Counted when a live direct transfer is far
+   * slower than both the user's line and the relay's speed sample ({@link LiveThrottleJudge}), or,
+   * for {@code probe}, when direct transfers or handshakes are many times slower than the same
+   * through the relay ({@link ThrottleJudge}).
    */
   THROTTLED(12, "throttled"),
   /**

@@ -1,10 +1,9 @@
 package io.sidestep.core.rules;
 
-import io.sidestep.core.net.IpLiterals;
+import io.sidestep.core.network.Network;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.internal.LineError;
 import io.sidestep.core.rules.internal.RuleLine;
-import io.sidestep.core.rules.internal.RuleType;
 import io.sidestep.core.rules.internal.RulesFiles;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -20,10 +19,12 @@ import java.util.Optional;
  * </pre>
  *
  * An IP-literal host is written as {@code IP-CIDR,ADDR/32,ACTION,no-resolve} (or {@code
- * IP-CIDR6,ADDR/128,…}). Detection's store writes lines made by {@link #of}; the store and the
- * rules engine read them with {@link #parse} (the engine through the same parser, line by line),
- * which also takes any rule but {@code RULE-SET} that a user added by hand. The router ignores an
- * entry once its {@code expires=} has passed.
+ * IP-CIDR6,ADDR/128,…}). An entry learned on a known network ends with {@code network=ID;
+ * network-name=LABEL} (see {@link Network}) and applies on that network only; one without (older
+ * files, a network that could not be told) applies on any network. Detection's store writes lines
+ * made by {@link #of}; the store and the rules engine read them with {@link #parse} (the engine
+ * through the same parser, line by line), which also takes any rule but {@code RULE-SET} that a
+ * user added by hand. The router ignores an entry once its {@code expires=} has passed.
  *
  * @param rule the rule part, such as {@code DOMAIN,blocked.example,RELAY}
  * @param action the rule's action
@@ -63,28 +64,7 @@ public record LearnedEntry(
     RuleLine rl = l.line();
     String comment = rl.comment() == null ? "" : rl.comment();
     Instant expires = l.expiresAt() == Long.MAX_VALUE ? null : Instant.ofEpochMilli(l.expiresAt());
-    return new LearnedEntry(rl.text(), rl.action(), host(rl), comment, expires);
-  }
-
-  private static String host(RuleLine rl) {
-    String v = rl.value();
-    String address =
-        v.endsWith("/32") || v.endsWith("/128") ? v.substring(0, v.lastIndexOf('/')) : null;
-    try {
-      if (rl.type() == RuleType.DOMAIN) {
-        return Destination.normalise(v);
-      }
-      if ((rl.type() == RuleType.IP_CIDR || rl.type() == RuleType.IP_CIDR6)
-          && address != null
-          && (v.endsWith("/32")
-              ? IpLiterals.isIpv4Literal(address)
-              : IpLiterals.isIpv6Literal(address))) {
-        return Destination.normalise(address);
-      }
-    } catch (IllegalArgumentException e) {
-      // a value the rules engine takes but that is no single host: not a host entry
-    }
-    return null;
+    return new LearnedEntry(rl.text(), rl.action(), RulesFiles.host(rl), comment, expires);
   }
 
   /**
@@ -105,13 +85,34 @@ public record LearnedEntry(
       String evidence,
       Instant learned,
       Instant expires) {
+    return of(host, action, technique, evidence, learned, expires, Optional.empty());
+  }
+
+  /**
+   * As {@link #of(String, Action, String, String, Instant, Instant)}, learned on {@code network}:
+   * the comment ends with {@code ; network=ID; network-name=LABEL}. Empty: any network.
+   */
+  public static LearnedEntry of(
+      String host,
+      Action action,
+      String technique,
+      String evidence,
+      Instant learned,
+      Instant expires,
+      Optional<Network> network) {
     String h = Destination.normalise(host);
     String rule = RulesFiles.hostRule(h, action);
     Instant until = expires.truncatedTo(ChronoUnit.SECONDS);
     String comment =
         "technique=%s; evidence=%s; learned=%s; expires=%s"
-            .formatted(
-                clean(technique), clean(evidence), learned.truncatedTo(ChronoUnit.SECONDS), until);
+                .formatted(
+                    clean(technique),
+                    clean(evidence),
+                    learned.truncatedTo(ChronoUnit.SECONDS),
+                    until)
+            + network
+                .map(n -> "; network=" + n.id() + "; network-name=" + clean(n.label()))
+                .orElse("");
     return new LearnedEntry(rule, action, h, comment, until);
   }
 
@@ -147,6 +148,14 @@ public record LearnedEntry(
   /** The value of {@code key=} in the comment, such as {@code technique} or {@code evidence}. */
   public Optional<String> field(String key) {
     return Optional.ofNullable(RulesFiles.field(comment, key));
+  }
+
+  /**
+   * The network the entry was learned on ({@code network=} and {@code network-name=}); empty for an
+   * entry of any network, and for a {@code network=} value that is no valid id.
+   */
+  public Optional<Network> network() {
+    return RulesFiles.network(comment);
   }
 
   /** The line as written to the learned file (without a line break). */

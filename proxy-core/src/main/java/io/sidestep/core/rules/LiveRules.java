@@ -1,6 +1,7 @@
 package io.sidestep.core.rules;
 
 import io.sidestep.core.files.FileWatcher;
+import io.sidestep.core.network.Network;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.internal.RuleIndex;
 import io.sidestep.core.rules.internal.RulesFiles;
@@ -44,11 +45,13 @@ public final class LiveRules implements Router, AutoCloseable {
   private final Path rulesFile;
   private final Path learnedFile;
   private final Clock clock;
+  private final ListCache cache;
   private final Object lock = new Object();
   // Hosts learned since the learned file was last read, by normalised host.
   private final Map<String, JustLearned> justLearned = new ConcurrentHashMap<>();
   private final ScheduledExecutorService watcher;
   private volatile Rules current;
+  private volatile Optional<Network> network = Optional.empty();
   private volatile RulesException problem;
   private volatile Instant userLoaded;
   private volatile List<Path> userFilesRead = List.of();
@@ -56,7 +59,8 @@ public final class LiveRules implements Router, AutoCloseable {
   private final FileWatcher userFiles;
   private final FileWatcher learnedFiles;
 
-  private LiveRules(Path rulesFile, Path learnedFile, Clock clock, Duration poll) {
+  private LiveRules(Path rulesFile, Path learnedFile, ListCache cache, Clock clock, Duration poll) {
+    this.cache = cache;
     this.rulesFile = rulesFile;
     this.learnedFile = learnedFile;
     this.clock = clock;
@@ -67,10 +71,11 @@ public final class LiveRules implements Router, AutoCloseable {
     userFiles = new FileWatcher(files);
     learnedFiles = new FileWatcher(learnedFile == null ? List.of() : List.of(learnedFile));
     List<String> warnings = new ArrayList<>();
-    RuleIndex user = Rules.loadUser(rulesFile, files, warnings);
+    List<RemoteList> remotes = new ArrayList<>();
+    RuleIndex user = Rules.loadUser(rulesFile, cache, files, warnings, remotes);
     List<String> learnedWarnings = new ArrayList<>();
-    RuleIndex learned = Rules.loadLearned(learnedFile, learnedWarnings);
-    current = new Rules(user, warnings, learned, learnedWarnings, clock);
+    RuleIndex learned = Rules.loadLearned(learnedFile, learnedWarnings, network);
+    current = new Rules(user, warnings, learned, learnedWarnings, clock, remotes);
     userLoaded = clock.instant();
     userFilesRead = List.copyOf(files);
     userFiles.watch(files);
@@ -114,7 +119,16 @@ public final class LiveRules implements Router, AutoCloseable {
    * #reloadNow()}) and judging learned expiry by {@code clock}.
    */
   public static LiveRules load(Path rulesFile, Path learnedFile, Duration poll, Clock clock) {
-    return new LiveRules(rulesFile, learnedFile, clock, poll);
+    return new LiveRules(rulesFile, learnedFile, null, clock, poll);
+  }
+
+  /**
+   * As {@link #load(Path, Path, Duration, Clock)}, with lists named by URL as {@code cache} holds
+   * them; a new copy stored there is picked up as an edited list file is.
+   */
+  public static LiveRules load(
+      Path rulesFile, Path learnedFile, ListCache cache, Duration poll, Clock clock) {
+    return new LiveRules(rulesFile, learnedFile, cache, clock, poll);
   }
 
   /** The rules in force now. */
@@ -197,6 +211,32 @@ public final class LiveRules implements Router, AutoCloseable {
     }
   }
 
+  /**
+   * Applies the learned entries of {@code now} from here on (see {@link Rules#load(Path, Path,
+   * Optional, Clock)}): the learned file's part is read again, and hosts learned a moment ago on
+   * the network before no longer apply. Empty: a network that cannot be told, where every entry
+   * applies. Until called, every entry applies.
+   */
+  public void useNetwork(Optional<Network> now) {
+    synchronized (lock) {
+      if (now.equals(network)) {
+        return;
+      }
+      network = now;
+      justLearned.clear();
+      reloadLearnedLocked();
+      log.info(
+          "rules: {} learned entries apply on network {}",
+          current.learnedCount(),
+          now.map(Network::toString).orElse("unknown (all entries apply)"));
+    }
+  }
+
+  /** The network whose learned entries apply; empty when every entry applies. */
+  public Optional<Network> network() {
+    return network;
+  }
+
   private void poll() {
     try {
       synchronized (lock) {
@@ -222,7 +262,7 @@ public final class LiveRules implements Router, AutoCloseable {
     }
     learnedFiles.changed(); // taken as seen before reading: an edit while reading shows next time
     List<String> warnings = new ArrayList<>();
-    RuleIndex learned = Rules.loadLearned(learnedFile, warnings);
+    RuleIndex learned = Rules.loadLearned(learnedFile, warnings, network);
     current = current.withLearned(learned, warnings);
     justLearned.keySet().removeIf(current::learnedHas);
     log.debug("rules: {} learned entries from {}", learned.entryCount(), learnedFile);
@@ -237,8 +277,9 @@ public final class LiveRules implements Router, AutoCloseable {
     Set<Path> files = new LinkedHashSet<>();
     try {
       List<String> warnings = new ArrayList<>();
-      RuleIndex user = Rules.loadUser(rulesFile, files, warnings);
-      current = current.withUser(user, warnings);
+      List<RemoteList> remotes = new ArrayList<>();
+      RuleIndex user = Rules.loadUser(rulesFile, cache, files, warnings, remotes);
+      current = current.withUser(user, warnings, remotes);
       userLoaded = clock.instant();
       userFilesRead = List.copyOf(files);
       userFiles.watch(files);

@@ -1,6 +1,7 @@
 package io.sidestep.core.rules;
 
 import io.sidestep.core.net.IpLiterals;
+import io.sidestep.core.network.Network;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.internal.RuleIndex;
 import io.sidestep.core.rules.internal.RulesFiles;
@@ -10,6 +11,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -20,8 +22,9 @@ import java.util.Set;
  * <p>Precedence: the first matching line of the user's file wins. The learned file is consulted
  * only when no user line matched, or when the user line that matched says AUTO ("let detection
  * decide": the learned file is detection's memory). A learned entry whose {@code expires=} has
- * passed is ignored. Domain rules never apply to an IP-literal destination, and IP rules apply to a
- * name only through {@link #decideResolved}.
+ * passed is ignored, and so is one learned on another network than the one the rules were loaded
+ * for (unless its host was learned on two or more networks). Domain rules never apply to an
+ * IP-literal destination, and IP rules apply to a name only through {@link #decideResolved}.
  */
 public final class Rules implements Router {
   private static final int NONE = Integer.MAX_VALUE;
@@ -31,6 +34,7 @@ public final class Rules implements Router {
   private final RuleIndex learned;
   private final List<String> learnedWarnings;
   private final Clock clock;
+  private final List<RemoteList> remoteLists;
 
   Rules(
       RuleIndex user,
@@ -38,6 +42,17 @@ public final class Rules implements Router {
       RuleIndex learned,
       List<String> learnedWarnings,
       Clock clock) {
+    this(user, userWarnings, learned, learnedWarnings, clock, List.of());
+  }
+
+  Rules(
+      RuleIndex user,
+      List<String> userWarnings,
+      RuleIndex learned,
+      List<String> learnedWarnings,
+      Clock clock,
+      List<RemoteList> remoteLists) {
+    this.remoteLists = List.copyOf(remoteLists);
     this.user = user;
     this.userWarnings = List.copyOf(userWarnings);
     this.learned = learned;
@@ -59,11 +74,40 @@ public final class Rules implements Router {
 
   /** As {@link #load(Path, Path)}, judging learned expiry by {@code clock}. */
   public static Rules load(Path rulesFile, Path learnedFile, Clock clock) {
+    return load(rulesFile, learnedFile, null, Optional.empty(), clock);
+  }
+
+  /**
+   * As {@link #load(Path, Path)}, with the lists named by URL as {@code cache} holds them (null: no
+   * copies, so such rules match nothing).
+   */
+  public static Rules load(Path rulesFile, Path learnedFile, ListCache cache) {
+    return load(rulesFile, learnedFile, cache, Optional.empty(), Clock.systemUTC());
+  }
+
+  /**
+   * As {@link #load(Path, Path, Clock)}, with the learned entries that apply on {@code network}
+   * (see {@link #load(Path, Path, ListCache, Optional, Clock)}).
+   */
+  public static Rules load(
+      Path rulesFile, Path learnedFile, Optional<Network> network, Clock clock) {
+    return load(rulesFile, learnedFile, null, network, clock);
+  }
+
+  /**
+   * As {@link #load(Path, Path, Clock)}, with the lists named by URL as {@code cache} holds them
+   * (null: no copies), and the learned entries that apply on {@code network}: those learned there,
+   * those of any network, and those of a host learned on two or more networks. Empty (a network
+   * that cannot be told): every learned entry.
+   */
+  public static Rules load(
+      Path rulesFile, Path learnedFile, ListCache cache, Optional<Network> network, Clock clock) {
     List<String> warnings = new ArrayList<>();
-    RuleIndex u = loadUser(rulesFile, new LinkedHashSet<>(), warnings);
+    List<RemoteList> remotes = new ArrayList<>();
+    RuleIndex u = loadUser(rulesFile, cache, new LinkedHashSet<>(), warnings, remotes);
     List<String> lw = new ArrayList<>();
-    RuleIndex l = loadLearned(learnedFile, lw);
-    return new Rules(u, warnings, l, lw, clock);
+    RuleIndex l = loadLearned(learnedFile, lw, network);
+    return new Rules(u, warnings, l, lw, clock, remotes);
   }
 
   /** No rules at all: everything is AUTO. */
@@ -76,24 +120,34 @@ public final class Rules implements Router {
         Clock.systemUTC());
   }
 
-  static RuleIndex loadUser(Path rulesFile, Set<Path> files, List<String> warnings) {
+  static RuleIndex loadUser(
+      Path rulesFile,
+      ListCache cache,
+      Set<Path> files,
+      List<String> warnings,
+      List<RemoteList> remotes) {
     return rulesFile == null
         ? RuleIndex.builder("none", "").build()
-        : RulesFiles.user(rulesFile, files, warnings);
+        : RulesFiles.user(rulesFile, cache, files, warnings, remotes);
   }
 
-  static RuleIndex loadLearned(Path learnedFile, List<String> warnings) {
+  static RuleIndex loadLearned(Path learnedFile, List<String> warnings, Optional<Network> network) {
     return learnedFile == null
         ? RuleIndex.builder("none", "learned: ").build()
-        : RulesFiles.learned(learnedFile, warnings);
+        : RulesFiles.learned(learnedFile, warnings, network.map(Network::id).orElse(null));
   }
 
-  Rules withUser(RuleIndex u, List<String> warnings) {
-    return new Rules(u, warnings, learned, learnedWarnings, clock);
+  Rules withUser(RuleIndex u, List<String> warnings, List<RemoteList> remotes) {
+    return new Rules(u, warnings, learned, learnedWarnings, clock, remotes);
   }
 
   Rules withLearned(RuleIndex l, List<String> warnings) {
-    return new Rules(user, userWarnings, l, warnings, clock);
+    return new Rules(user, userWarnings, l, warnings, clock, remoteLists);
+  }
+
+  /** The lists the rules file names by URL ({@code RULE-SET,https://…}), in file order. */
+  public List<RemoteList> remoteLists() {
+    return remoteLists;
   }
 
   /** What was skipped while loading (list lines Sidestep cannot use, bad learned lines). */

@@ -150,6 +150,32 @@ final class RunCommand implements Callable<Integer> {
       description = "New connections one address may open per second. Default: 100.")
   int acceptsPerSecondPerSource = 100;
 
+  @Option(
+      names = "--trust-key",
+      paramLabel = "PUBKEY|FILE",
+      description =
+          "Also accept access keys signed by this fleet key (ed25519:…, as `fleet init` prints,"
+              + " or a file holding it), enforcing the limits they carry. Default: only the"
+              + " users file's keys.")
+  String trustKey;
+
+  @Option(
+      names = "--revocations",
+      paramLabel = "FILE",
+      description =
+          "The fleet's signed revocation list (`fleet revoke` writes it); reloaded within a"
+              + " second of a change, and revoked keys' tunnels closed. Needs --trust-key.")
+  Path revocations;
+
+  @Option(
+      names = "--usage-store",
+      paramLabel = "redis://HOST:PORT[/DB]",
+      description =
+          "Share users' usage counters with the fleet's other relays in this Redis, so a quota"
+              + " holds across them. While Redis cannot be reached the relay logs it and counts"
+              + " alone. Default: each relay counts alone.")
+  String usageStore;
+
   @Override
   public Integer call() throws InterruptedException {
     if ((cert == null) != (key == null)) {
@@ -194,6 +220,25 @@ final class RunCommand implements Callable<Integer> {
     }
     if (cert != null) {
       b.identityFiles(cert, key);
+    }
+    if (usageStore != null) {
+      try {
+        b.usageStore(io.sidestep.server.internal.RedisUsage.parse(usageStore));
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), "--usage-store: " + e.getMessage());
+      }
+    }
+    if (revocations != null && trustKey == null) {
+      throw new ParameterException(
+          spec.commandLine(), "--revocations needs --trust-key (expected: both)");
+    }
+    if (trustKey != null) {
+      try {
+        b.trustKey(io.sidestep.server.fleet.TrustKey.parseOrRead(trustKey))
+            .revocations(revocations);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), "--trust-key: " + e.getMessage());
+      }
     }
     Relay relay = b.start();
     try {

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     versionProvider = io.sidestep.core.cli.Cli.Versions.class,
     description =
         "Sidestep relay: a TLS forward proxy that looks like a small web site to strangers.",
-    subcommands = {RunCommand.class, UsersCommand.class})
+    subcommands = {RunCommand.class, UsersCommand.class, FleetCommand.class})
 public final class ServerMain {
 
   public static void main(String[] args) {

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.sidestep.server.Limits;
+import io.sidestep.server.fleet.SignedToken;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
@@ -30,9 +31,27 @@ public final class Accounts {
   private final Map<String, Set<Channel>> open = new ConcurrentHashMap<>();
   private final Map<String, RateLimit.Bucket> buckets = new ConcurrentHashMap<>();
 
+  /** Connections of signed tokens' holders, by name, with the token each came with. */
+  private final Map<String, Map<Channel, SignedToken>> signedOpen = new ConcurrentHashMap<>();
+
+  private final Map<String, RateLimit.Bucket> signedBuckets = new ConcurrentHashMap<>();
+  private final FleetTrust fleet;
+  private volatile RedisUsage shared;
+
   public Accounts(Usage usage, Path usageFile) {
+    this(usage, usageFile, null);
+  }
+
+  /** With {@code fleet} (or null): the trust whose revocations and expiry close connections. */
+  public Accounts(Usage usage, Path usageFile, FleetTrust fleet) {
     this.usage = usage;
     this.usageFile = usageFile;
+    this.fleet = fleet;
+  }
+
+  /** Counts usage in Redis too, and judges quotas by the fleet's figures; set once, at start. */
+  public void shared(RedisUsage store) {
+    this.shared = store;
   }
 
   /** Where admissions, refusals and users' bytes are counted; set once, before the first. */
@@ -64,7 +83,8 @@ public final class Accounts {
 
   /** Connections open now, of every user. */
   public int openConnections() {
-    return open.values().stream().mapToInt(Set::size).sum();
+    return open.values().stream().mapToInt(Set::size).sum()
+        + signedOpen.values().stream().mapToInt(Map::size).sum();
   }
 
   /**
@@ -72,11 +92,26 @@ public final class Accounts {
    * has its bytes counted; or returns why not.
    */
   public String admit(String user, ChannelHandlerContext ctx, ConnectionRecord record) {
-    UsersFile.Entry e = users.get(user);
-    if (e == null) {
-      return "unknown user";
+    return admit(new Authenticator.Principal(user, null), ctx, record);
+  }
+
+  /**
+   * As {@link #admit(String, ChannelHandlerContext, ConnectionRecord)}, for a local or signed user.
+   */
+  public String admit(
+      Authenticator.Principal who, ChannelHandlerContext ctx, ConnectionRecord record) {
+    String user = who.name();
+    Limits limits;
+    if (who.signed() != null) {
+      limits = who.signed().limits();
+    } else {
+      UsersFile.Entry e = users.get(user);
+      if (e == null) {
+        return "unknown user";
+      }
+      limits = e.limits();
     }
-    String over = overLimit(e.limits(), user);
+    String over = overLimit(limits, user);
     if (over != null) {
       metrics.tunnel("over-limit");
       return over;
@@ -85,51 +120,92 @@ public final class Accounts {
     // counts against the user's connections), each stream's bytes are counted and rate-limited.
     Channel ch = ctx.channel();
     Channel connection = ch instanceof Http2StreamChannel ? ch.parent() : ch;
-    Set<Channel> mine = open.computeIfAbsent(user, u -> ConcurrentHashMap.newKeySet());
-    synchronized (mine) {
-      boolean admitted = mine.contains(connection);
-      if (!admitted) {
-        int max = e.limits().maxConns();
-        if (max > 0 && mine.size() >= max) {
-          metrics.tunnel("over-limit");
-          return "too many connections: at most " + max + " at once";
+    if (who.signed() != null) {
+      Map<Channel, SignedToken> mine =
+          signedOpen.computeIfAbsent(user, u -> new ConcurrentHashMap<>());
+      synchronized (mine) {
+        boolean admitted = mine.containsKey(connection);
+        if (!admitted) {
+          int max = limits.maxConns();
+          if (max > 0 && mine.size() >= max) {
+            metrics.tunnel("over-limit");
+            return "too many connections: at most " + max + " at once";
+          }
+          mine.put(connection, who.signed());
+          connection.closeFuture().addListener(f -> mine.remove(connection));
         }
-        mine.add(connection);
-        SourceLimits.authenticated(connection);
-        connection.closeFuture().addListener(f -> mine.remove(connection));
+        if (!admitted || connection != ch) {
+          admitted(user, limits, ctx, record, signedBuckets, "signed " + user);
+        }
       }
-      if (!admitted || connection != ch) {
-        var up = metrics.bytes(user, true);
-        var down = metrics.bytes(user, false);
-        record.meter(
-            n -> {
-              usage.add(user, n);
-              up.accept(n);
-            },
-            n -> {
-              usage.add(user, n);
-              down.accept(n);
-            },
-            r -> {
-              if (!r.equals("over-limit")) { // refusals are counted here, once
-                metrics.tunnel(r);
-              }
-            });
-        long rate = e.limits().rateBitsPerSecond();
-        if (rate > 0) {
-          RateLimit.Bucket b =
-              buckets.compute(
-                  user,
-                  (u, old) ->
-                      old != null && old.bitsPerSecond() == rate
-                          ? old
-                          : new RateLimit.Bucket(rate));
-          ctx.pipeline().addBefore(ctx.name(), RateLimit.NAME, new RateLimit(b));
+    } else {
+      Set<Channel> mine = open.computeIfAbsent(user, u -> ConcurrentHashMap.newKeySet());
+      synchronized (mine) {
+        boolean admitted = mine.contains(connection);
+        if (!admitted) {
+          int max = limits.maxConns();
+          if (max > 0 && mine.size() >= max) {
+            metrics.tunnel("over-limit");
+            return "too many connections: at most " + max + " at once";
+          }
+          mine.add(connection);
+          connection.closeFuture().addListener(f -> mine.remove(connection));
+        }
+        if (!admitted || connection != ch) {
+          admitted(user, limits, ctx, record, buckets, user);
         }
       }
     }
     usage.seen(user);
+    if (shared != null) {
+      shared.seen(user);
+    }
     return null;
+  }
+
+  /** Counts an admitted connection's bytes and applies the user's rate. */
+  private void admitted(
+      String user,
+      Limits limits,
+      ChannelHandlerContext ctx,
+      ConnectionRecord record,
+      Map<String, RateLimit.Bucket> rateBuckets,
+      String bucketKey) {
+    Channel ch = ctx.channel();
+    SourceLimits.authenticated(ch instanceof Http2StreamChannel ? ch.parent() : ch);
+    var up = metrics.bytes(user, true);
+    var down = metrics.bytes(user, false);
+    record.meter(
+        n -> {
+          count(user, n);
+          up.accept(n);
+        },
+        n -> {
+          count(user, n);
+          down.accept(n);
+        },
+        r -> {
+          if (!r.equals("over-limit")) { // refusals are counted here, once
+            metrics.tunnel(r);
+          }
+        });
+    long rate = limits.rateBitsPerSecond();
+    if (rate > 0) {
+      RateLimit.Bucket b =
+          rateBuckets.compute(
+              bucketKey,
+              (u, old) ->
+                  old != null && old.bitsPerSecond() == rate ? old : new RateLimit.Bucket(rate));
+      ctx.pipeline().addBefore(ctx.name(), RateLimit.NAME, new RateLimit(b));
+    }
+  }
+
+  private void count(String user, long n) {
+    usage.add(user, n);
+    RedisUsage s = shared;
+    if (s != null) {
+      s.add(user, n);
+    }
   }
 
   /** Why a user with {@code limits} is refused now, or null. */
@@ -140,7 +216,10 @@ public final class Accounts {
     if (limits.lifetimeBytes() <= 0 && !limits.hasWindow()) {
       return null;
     }
-    Usage.Figures f = usage.of(user);
+    Usage.Figures f = shared == null ? null : shared.of(user); // the fleet's, once read
+    if (f == null) {
+      f = usage.of(user);
+    }
     if (limits.lifetimeBytes() > 0 && f.total() >= limits.lifetimeBytes()) {
       return "over the lifetime data limit of "
           + Limits.formatSize(limits.lifetimeBytes())
@@ -176,6 +255,20 @@ public final class Accounts {
           if (why != null) {
             closeAll(name, channels, why);
           }
+        });
+    signedOpen.forEach(
+        (name, channels) -> {
+          channels.forEach(
+              (ch, token) -> {
+                String why = fleet == null ? null : fleet.why(token);
+                if (why == null) {
+                  why = overLimit(token.limits(), name);
+                }
+                if (why != null) {
+                  log.info("closing a connection of user {} (signed key): {}", name, why);
+                  ch.close();
+                }
+              });
         });
   }
 

@@ -7,7 +7,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Checks {@code Proxy-Authorization: Basic base64(NAME:TOKEN)} against the current users.
+ * Checks {@code Proxy-Authorization: Basic base64(NAME:TOKEN)} against the current users, and, with
+ * a {@link FleetTrust}, tokens the operator's key signed.
  *
  * <p>The comparison is of SHA-256 hashes with {@link MessageDigest#isEqual}, which takes the same
  * time wherever the hashes differ; an unknown name is compared against a dummy hash so that it
@@ -19,6 +20,23 @@ public final class Authenticator {
   private static final byte[] DUMMY = UsersFile.hash("no such user");
 
   private volatile Map<String, byte[]> hashes = Map.of();
+  private final FleetTrust fleet;
+
+  /** Users of the users file only. */
+  public Authenticator() {
+    this(null);
+  }
+
+  /** Users of the users file, and holders of tokens {@code fleet} trusts (when not null). */
+  public Authenticator(FleetTrust fleet) {
+    this.fleet = fleet;
+  }
+
+  /**
+   * Who presented credentials: a user of the users file ({@code signed} null), or the holder of a
+   * signed token.
+   */
+  public record Principal(String name, io.sidestep.server.fleet.SignedToken signed) {}
 
   /** Replaces the users, atomically for every later check. */
   public void replace(Map<String, UsersFile.Entry> users) {
@@ -36,6 +54,24 @@ public final class Authenticator {
    * input: a stranger's header is just not valid.
    */
   public String authenticate(String header) {
+    Principal p = identify(header);
+    return p == null ? null : p.name();
+  }
+
+  /**
+   * Who {@code header} names, when its credentials are valid: a signed token that is bad, for
+   * another name, expired or revoked is refused like any wrong token. Never throws.
+   */
+  public Principal identify(String header) {
+    boolean[] checkedSignature = {false};
+    Principal p = identify(header, checkedSignature);
+    if (fleet != null && !checkedSignature[0]) {
+      fleet.spendAsForACheck();
+    }
+    return p;
+  }
+
+  private Principal identify(String header, boolean[] checkedSignature) {
     if (header == null || header.length() < 7 || header.length() > 1024) {
       return null;
     }
@@ -55,9 +91,14 @@ public final class Authenticator {
       return null;
     }
     String name = decoded.substring(0, colon);
-    byte[] presented = UsersFile.hash(decoded.substring(colon + 1));
+    String token = decoded.substring(colon + 1);
+    if (fleet != null && io.sidestep.server.fleet.SignedToken.looksSigned(token)) {
+      checkedSignature[0] = true;
+      return fleet.check(name, token).map(t -> new Principal(name, t)).orElse(null);
+    }
+    byte[] presented = UsersFile.hash(token);
     byte[] expected = hashes.get(name);
     boolean ok = MessageDigest.isEqual(presented, expected == null ? DUMMY : expected);
-    return ok && expected != null ? name : null;
+    return ok && expected != null ? new Principal(name, null) : null;
   }
 }

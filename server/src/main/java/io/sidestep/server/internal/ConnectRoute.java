@@ -17,13 +17,15 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.sidestep.core.netty.Splice;
 import io.sidestep.core.netty.StreamBytes;
+import io.sidestep.core.relay.SpeedSample;
 import io.sidestep.core.route.Destination;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Sets up a user's CONNECT tunnel: stops decoding HTTP, dials the destination, answers 200 and then
  * puts a {@link Splice} pair in place of the front handler. On an HTTP/2 stream the 200 is a
- * HEADERS frame and the stream's DATA frames become the tunnel's bytes ({@link StreamBytes}).
+ * HEADERS frame and the stream's DATA frames become the tunnel's bytes ({@link StreamBytes}). A
+ * CONNECT to the relay's speed sample goes to {@link SpeedSampleRoute} instead.
  */
 final class ConnectRoute {
 
@@ -42,6 +44,10 @@ final class ConnectRoute {
           HttpResponseStatus.BAD_REQUEST,
           "CONNECT target: '" + r.uri() + "' (expected: HOST:PORT)",
           false);
+      return;
+    }
+    if (SpeedSample.is(dest)) {
+      new SpeedSampleRoute(ex).start(dest.port());
       return;
     }
     ex.record().destination(dest.authority());

@@ -89,10 +89,11 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
 
   private void route(HttpRequest r) {
     // Constant-time: a wrong token costs what a right one does, and an unknown name the same.
-    String user =
+    Authenticator.Principal who =
         r.decoderResult().isSuccess()
-            ? rc.authenticator().authenticate(r.headers().get(HttpHeaderNames.PROXY_AUTHORIZATION))
+            ? rc.authenticator().identify(r.headers().get(HttpHeaderNames.PROXY_AUTHORIZATION))
             : null;
+    String user = who == null ? null : who.name();
     Recorder recorder = ex.ctx().pipeline().get(Recorder.class);
     if (recorder != null) {
       // A connection's first request decides: a user's proxy request stays, anything else over
@@ -150,7 +151,7 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
     ex.begin(r);
     if (user != null) {
       ex.record().user(user);
-      String refused = rc.accounts().admit(user, ex.ctx(), ex.record());
+      String refused = rc.accounts().admit(who, ex.ctx(), ex.record());
       if (refused != null) {
         ex.record().result("over-limit", refused);
         ex.respond(Accounts.refusal(ex.alloc(), refused), false);

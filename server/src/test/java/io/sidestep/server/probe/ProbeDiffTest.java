@@ -259,6 +259,15 @@ class ProbeDiffTest {
                 + "Proxy-Authorization: Basic YWxpY2U6d3Jvbmc=\r\n\r\n"));
     p.add(
         Probe.tls(
+            "CONNECT speed sample",
+            "CONNECT speed-sample.invalid:1024 HTTP/1.1\r\nHost: speed-sample.invalid\r\n\r\n"));
+    p.add(
+        Probe.tls(
+            "CONNECT speed sample wrong token",
+            "CONNECT speed-sample.invalid:1024 HTTP/1.1\r\nHost: speed-sample.invalid\r\n"
+                + "Proxy-Authorization: Basic YWxpY2U6d3Jvbmc=\r\n\r\n"));
+    p.add(
+        Probe.tls(
             "absolute GET wrong token",
             "GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\n"
                 + "Proxy-Authorization: Basic YWxpY2U6d3Jvbmc=\r\n\r\n"));

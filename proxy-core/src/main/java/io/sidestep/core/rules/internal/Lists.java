@@ -43,8 +43,31 @@ final class Lists {
           rl.valueColumn(),
           "cannot read list '" + rl.value() + "': " + e.getMessage().substring(name.length() + 2));
     }
-    ListTarget t = new ListTarget(b, name, rl.noResolve());
-    ListFormat format = rl.format();
+    try {
+      parse(b, name, text, rl.format(), rl.noResolve(), warnings);
+    } catch (LineError e) {
+      // The format readers report the list's line number in place of a column.
+      throw new LineError(
+          rl.valueColumn(), "list '" + rl.value() + "' line " + e.column() + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * Adds the entries of a list's {@code text}, named {@code name} in reasons and warnings, to the
+   * current rule of {@code b}, and returns how many entries (exceptions included) it had.
+   *
+   * @throws LineError with the list's line number in place of a column, when the list cannot be
+   *     read at all
+   */
+  static int parse(
+      RuleIndex.Builder b,
+      String name,
+      String text,
+      ListFormat format,
+      boolean noResolve,
+      List<String> warnings)
+      throws LineError {
+    ListTarget t = new ListTarget(b, name, noResolve);
     String decoded = base64Text(text);
     if (decoded != null) {
       text = decoded;
@@ -52,18 +75,12 @@ final class Lists {
     if (format == ListFormat.AUTO) {
       format = detect(text);
     }
-    try {
-      switch (format) {
-        case GFWLIST -> GfwList.read(text, t);
-        case CLASH -> ClashList.read(text, t);
-        case DOMAINS -> DomainList.read(text, t);
-        case CSV -> CsvList.read(text, t);
-        case AUTO -> throw new IllegalStateException();
-      }
-    } catch (LineError e) {
-      // The format readers report the list's line number in place of a column.
-      throw new LineError(
-          rl.valueColumn(), "list '" + rl.value() + "' line " + e.column() + ": " + e.getMessage());
+    switch (format) {
+      case GFWLIST -> GfwList.read(text, t);
+      case CLASH -> ClashList.read(text, t);
+      case DOMAINS -> DomainList.read(text, t);
+      case CSV -> CsvList.read(text, t);
+      case AUTO -> throw new IllegalStateException();
     }
     if (t.skipped > 0) {
       RulesFiles.warn(
@@ -78,6 +95,7 @@ final class Lists {
     if (t.added == 0 && t.exceptions == 0) {
       RulesFiles.warn(warnings, name + ": no entries found (format " + format + ")");
     }
+    return t.added + t.exceptions;
   }
 
   /** The text a base64-encoded list (as gfwlist is published) decodes to, or null. */

@@ -8,6 +8,7 @@ import java.util.Locale;
  *
  * @param text the rule without its trailing comment
  * @param comment the text after {@code #}, or null
+ * @param remote for a {@code RULE-SET} of an {@code https://} URL, its URL and options; else null
  */
 public record RuleLine(
     RuleType type,
@@ -17,7 +18,8 @@ public record RuleLine(
     boolean noResolve,
     ListFormat format,
     String text,
-    String comment) {
+    String comment,
+    RemoteOptions remote) {
 
   static final String ACTIONS = "DIRECT, RELAY, REJECT, AUTO, NEVER-DIRECT";
 
@@ -91,7 +93,7 @@ public record RuleLine(
       }
       int[] f1 = fields[1];
       Action action = action(raw.substring(f1[0], f1[1]), f1[0] + 1);
-      return new RuleLine(type, "", f1[0] + 1, action, false, ListFormat.AUTO, text, comment);
+      return new RuleLine(type, "", f1[0] + 1, action, false, ListFormat.AUTO, text, comment, null);
     }
     if (count < 3) {
       if (count == 2 && !empty(fields[1])) {
@@ -126,11 +128,24 @@ public record RuleLine(
     Action action = action(raw.substring(fa[0], fa[1]), fa[0] + 1);
     boolean noResolve = false;
     ListFormat format = ListFormat.AUTO;
+    RemoteOptions.Builder remote =
+        type == RuleType.RULE_SET && RemoteOptions.isUrl(value)
+            ? RemoteOptions.builder(value, fv[0] + 1)
+            : null;
     for (int i = actionField + 1; i < count; i++) {
       int[] f = fields[i];
       String opt = raw.substring(f[0], f[1]);
       String lower = opt.toLowerCase(Locale.ROOT);
-      if (lower.equals("no-resolve")) {
+      if (type == RuleType.RULE_SET && RemoteOptions.isOption(lower)) {
+        if (remote == null) {
+          throw new LineError(
+              f[0] + 1,
+              opt.substring(0, lower.indexOf('=') + 1)
+                  + " after a list file (expected: interval=, sig= and pubkey= only after an"
+                  + " https:// list URL)");
+        }
+        remote.option(opt, f[0] + 1);
+      } else if (lower.equals("no-resolve")) {
         if (type != RuleType.IP_CIDR && type != RuleType.IP_CIDR6 && type != RuleType.RULE_SET) {
           throw new LineError(
               f[0] + 1,
@@ -150,13 +165,25 @@ public record RuleLine(
         String expected =
             switch (type) {
               case IP_CIDR, IP_CIDR6 -> "no-resolve";
-              case RULE_SET -> "no-resolve or " + ListFormat.EXPECTED;
+              case RULE_SET ->
+                  "no-resolve, "
+                      + ListFormat.EXPECTED
+                      + (remote == null ? "" : ", interval=, sig= or pubkey=");
               default -> "nothing after the action";
             };
         throw new LineError(f[0] + 1, "unexpected '" + opt + "' (expected: " + expected + ")");
       }
     }
-    return new RuleLine(type, value, fv[0] + 1, action, noResolve, format, text, comment);
+    return new RuleLine(
+        type,
+        value,
+        fv[0] + 1,
+        action,
+        noResolve,
+        format,
+        text,
+        comment,
+        remote == null ? null : remote.build(end + 1));
   }
 
   private static boolean empty(int[] f) {

@@ -2,8 +2,11 @@ package io.sidestep.core.rules.internal;
 
 import io.sidestep.core.files.AtomicFiles;
 import io.sidestep.core.net.IpLiterals;
+import io.sidestep.core.network.Network;
 import io.sidestep.core.route.Destination;
 import io.sidestep.core.rules.Action;
+import io.sidestep.core.rules.ListCache;
+import io.sidestep.core.rules.RemoteList;
 import io.sidestep.core.rules.RulesException;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -15,7 +18,12 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +49,21 @@ public final class RulesFiles {
    * @throws RulesException at the first bad line, or when a list cannot be read
    */
   public static RuleIndex user(Path file, Set<Path> watched, List<String> warnings) {
+    return user(file, null, watched, warnings, new ArrayList<>());
+  }
+
+  /**
+   * As {@link #user(Path, Set, List)}, taking lists named by URL from {@code cache}.
+   *
+   * @param cache the stored copies of lists named by URL; null for none (such rules match nothing)
+   * @param remotes receives every list named by URL, in file order
+   */
+  public static RuleIndex user(
+      Path file,
+      ListCache cache,
+      Set<Path> watched,
+      List<String> warnings,
+      List<RemoteList> remotes) {
     String name = file.toString();
     watched.add(file);
     String text = read(file, name, "a readable rules file");
@@ -55,7 +78,9 @@ public final class RulesFiles {
         if (rl == null) {
           continue;
         }
-        if (rl.type() == RuleType.RULE_SET) {
+        if (rl.remote() != null) {
+          RemoteLists.include(b, file, rl, lineNo, cache, watched, warnings, remotes);
+        } else if (rl.type() == RuleType.RULE_SET) {
           b.rule(lineNo, rl.text(), rl.action(), listName(file, rl.value()), Long.MAX_VALUE);
           Lists.include(b, file, rl, lineNo, watched, warnings);
         } else {
@@ -76,10 +101,20 @@ public final class RulesFiles {
   }
 
   /**
-   * Compiles the learned blocklist. A missing file is an empty list; bad lines are skipped with a
-   * warning; RULE-SET lines are not allowed there.
+   * Compiles the learned blocklist for every network (as before networks were told apart). A
+   * missing file is an empty list; bad lines are skipped with a warning; RULE-SET lines are not
+   * allowed there.
    */
   public static RuleIndex learned(Path file, List<String> warnings) {
+    return learned(file, warnings, null);
+  }
+
+  /**
+   * Compiles the learned entries that apply on network {@code network}: those learned there, those
+   * of any network (no {@code network=}), and those of a host learned on two or more networks
+   * (likely blocked nationwide). A null network (one that cannot be told) takes every entry.
+   */
+  public static RuleIndex learned(Path file, List<String> warnings, String network) {
     String name = file.toString();
     RuleIndex.Builder b = RuleIndex.builder(name, "learned: ");
     if (!Files.exists(file)) {
@@ -92,6 +127,9 @@ public final class RulesFiles {
       warn(warnings, e.getMessage() + "; learned entries ignored");
       return b.build();
     }
+    record Parsed(int lineNo, Learned learned, String host, String network) {}
+    List<Parsed> parsed = new ArrayList<>();
+    Map<String, Set<String>> networksOfHost = new HashMap<>();
     Lines lines = new Lines(text);
     String raw;
     while ((raw = lines.next()) != null) {
@@ -101,18 +139,39 @@ public final class RulesFiles {
         if (l == null) {
           continue;
         }
+        String host = host(l.line);
+        String net = network(l.line.comment()).map(Network::id).orElse(null);
+        if (host != null && net != null) {
+          networksOfHost.computeIfAbsent(host, h -> new HashSet<>()).add(net);
+        }
+        parsed.add(new Parsed(lineNo, l, host, net));
+      } catch (LineError e) {
+        warn(
+            warnings,
+            name + ":" + lineNo + ":" + e.column() + ": " + e.getMessage() + "; line skipped");
+      }
+    }
+    for (Parsed p : parsed) {
+      if (network != null
+          && p.network != null
+          && !Network.sameNetwork(p.network, network)
+          && (p.host == null || Network.count(networksOfHost.get(p.host)) < 2)) {
+        continue; // learned on another network only
+      }
+      Learned l = p.learned;
+      try {
         b.rule(
-            lineNo,
+            p.lineNo,
             l.line.text() + (l.line.comment() == null ? "" : " # " + l.line.comment()),
             l.line.action(),
             null,
             l.expiresAt);
         Entries.add(
-            b, l.line.type(), l.line.value(), l.line.valueColumn(), l.line.noResolve(), lineNo);
+            b, l.line.type(), l.line.value(), l.line.valueColumn(), l.line.noResolve(), p.lineNo);
       } catch (LineError e) {
         warn(
             warnings,
-            name + ":" + lineNo + ":" + e.column() + ": " + e.getMessage() + "; line skipped");
+            name + ":" + p.lineNo + ":" + e.column() + ": " + e.getMessage() + "; line skipped");
       }
     }
     return b.build();
@@ -173,6 +232,44 @@ public final class RulesFiles {
 
   /** A parsed learned line and its expiry in epoch milliseconds (MAX_VALUE when none). */
   public record Learned(RuleLine line, long expiresAt) {}
+
+  /**
+   * The one host a rule names ({@code DOMAIN}, or an address as {@code /32} or {@code /128}),
+   * normalised; null for a rule that names more than one.
+   */
+  public static String host(RuleLine rl) {
+    String v = rl.value();
+    String address =
+        v.endsWith("/32") || v.endsWith("/128") ? v.substring(0, v.lastIndexOf('/')) : null;
+    try {
+      if (rl.type() == RuleType.DOMAIN) {
+        return Destination.normalise(v);
+      }
+      if ((rl.type() == RuleType.IP_CIDR || rl.type() == RuleType.IP_CIDR6)
+          && address != null
+          && (v.endsWith("/32")
+              ? IpLiterals.isIpv4Literal(address)
+              : IpLiterals.isIpv6Literal(address))) {
+        return Destination.normalise(address);
+      }
+    } catch (IllegalArgumentException e) {
+      // a value the rules engine takes but that is no single host: not a host entry
+    }
+    return null;
+  }
+
+  /**
+   * The network a learned line's comment names ({@code network=ID}, labelled by {@code
+   * network-name=}); empty for none or for an id that is not valid.
+   */
+  public static Optional<Network> network(String comment) {
+    String id = field(comment, "network");
+    if (!Network.validId(id)) {
+      return Optional.empty();
+    }
+    String label = field(comment, "network-name");
+    return Optional.of(new Network(id, label == null ? id : label));
+  }
 
   /** Parses one learned line; null for blank and comment lines. */
   public static Learned learnedLine(String raw) throws LineError {

@@ -1,0 +1,279 @@
+package io.sidestep.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import io.sidestep.core.relay.AccessKey;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A relay operator's limits, through the packaged jars on loopback (no namespaces, no root): the
+ * relay jar's {@code users} commands set them, a relay jar process enforces them, the client jar
+ * shows the relay's reason to the user's curl, and usage survives a restart of the relay process.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class JarLimitsTest {
+  private static final int BIG = 300_000;
+
+  @TempDir Path dir;
+  private Path serverJar;
+  private Path clientJar;
+  private Path relayState;
+  private HttpServer origin;
+  private int relayPort;
+  private Daemon relay;
+  private Daemon client;
+  private int clientPort;
+  private String key;
+
+  @BeforeEach
+  void start() throws Exception {
+    Path root = LabExtension.Holder.root();
+    serverJar = root.resolve("server/target/sidestep-server.jar");
+    clientJar = root.resolve("client/target/sidestep-client.jar");
+    Assumptions.assumeTrue(
+        Files.isRegularFile(serverJar) && Files.isRegularFile(clientJar),
+        "needs the packaged jars (mvn package)");
+    origin = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    byte[] big = new byte[BIG];
+    origin.createContext(
+        "/files/big.bin",
+        ex -> {
+          ex.sendResponseHeaders(200, big.length);
+          try (OutputStream out = ex.getResponseBody()) {
+            out.write(big);
+          }
+        });
+    origin.start();
+    relayState = dir.resolve("relay");
+    relayPort = freePort();
+    key =
+        lastLine(
+            jar(
+                serverJar,
+                "users",
+                "add",
+                "alice",
+                "--state",
+                relayState.toString(),
+                "--address",
+                "127.0.0.1:" + relayPort,
+                "--limit",
+                "500kB/1d"));
+    assertThat(key).startsWith("sidestep://");
+    relay = startRelay("relay-1");
+    Path keys = dir.resolve("relays");
+    Files.writeString(keys, key + "\n");
+    keys.toFile().setReadable(false, false);
+    keys.toFile().setReadable(true, true);
+    Path rules = dir.resolve("rules.txt");
+    Files.writeString(rules, "DOMAIN,localhost,RELAY\n");
+    clientPort = freePort();
+    client =
+        Daemon.start(
+            "client",
+            null,
+            List.of(
+                RelayHost.java(),
+                "-jar",
+                clientJar.toString(),
+                "run",
+                "--http",
+                "127.0.0.1:" + clientPort,
+                "--socks",
+                "127.0.0.1:" + freePort(),
+                "--relay-file",
+                keys.toString(),
+                "--rules",
+                rules.toString(),
+                "--state",
+                dir.resolve("client").toString()),
+            dir.resolve("client.log"));
+    client.awaitReady("its HTTP door", Duration.ofSeconds(60), () -> open(clientPort));
+  }
+
+  @AfterEach
+  void stop() {
+    for (AutoCloseable c : new AutoCloseable[] {client, relay}) {
+      try {
+        if (c != null) {
+          c.close();
+        }
+      } catch (Exception ignored) {
+        // best effort
+      }
+    }
+    if (origin != null) {
+      origin.stop(0);
+    }
+  }
+
+  @Test
+  void limitsSetWithTheJarAreEnforcedShownToTheUserAndSurviveARestart() throws Exception {
+    assertThat(download().body()).as("under the limit").hasSize(BIG);
+    download(); // 600 kB now, over 500 kB (the second may be cut short)
+    Fetch refused = download();
+    assertThat(refused.text())
+        .as("the client's page says why the relay refused: %s", refused)
+        .contains("over the data limit of 500kB per 1 days");
+
+    relay.close();
+    relay = startRelay("relay-2");
+    assertThat(download().text()).as("usage survived the restart").contains("over the data limit");
+    String shown = jar(serverJar, "users", "show", "alice", "--state", relayState.toString());
+    assertThat(shown).contains("alice").doesNotContain(AccessKey.parse(key).token());
+
+    jar(serverJar, "users", "set", "alice", "--limit", "50MB/1d", "--state", relayState.toString());
+    assertThat(eventually(() -> download().body().length == BIG))
+        .as("a raised limit lets alice in without a restart")
+        .isTrue();
+
+    String yesterday = LocalDate.now(ZoneOffset.UTC).minusDays(1).toString();
+    jar(
+        serverJar,
+        "users",
+        "set",
+        "alice",
+        "--expires",
+        yesterday,
+        "--state",
+        relayState.toString());
+    assertThat(eventually(() -> download().text().contains("access key expired on " + yesterday)))
+        .isTrue();
+    jar(serverJar, "users", "set", "alice", "--expires", "none", "--state", relayState.toString());
+
+    jar(serverJar, "users", "set", "alice", "--max-conns", "1", "--state", relayState.toString());
+    assertThat(eventually(() -> download().body().length == BIG)).isTrue();
+    try (Socket held = heldTunnel()) {
+      assertThat(eventually(() -> download().text().contains("too many connections: at most 1")))
+          .isTrue();
+    }
+  }
+
+  /** A CONNECT through the client's door to the origin, kept open: one of alice's connections. */
+  private Socket heldTunnel() throws IOException {
+    Socket s = new Socket("127.0.0.1", clientPort);
+    s.setSoTimeout(20_000);
+    String authority = "localhost:" + origin.getAddress().getPort();
+    s.getOutputStream()
+        .write(
+            ("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+    InputStream in = s.getInputStream();
+    String head = new String(in.readNBytes(12), StandardCharsets.US_ASCII);
+    assertThat(head).startsWith("HTTP/1.1 200");
+    return s;
+  }
+
+  private record Fetch(int exit, byte[] body, String err) {
+    String text() {
+      return new String(body, StandardCharsets.UTF_8) + err;
+    }
+
+    @Override
+    public String toString() {
+      return "curl exit " + exit + ", " + body.length + " bytes: " + Cmd.tail(text(), 600);
+    }
+  }
+
+  private Fetch download() throws IOException {
+    Path out = Files.createTempFile(dir, "body", ".bin");
+    Cmd.Result r =
+        Cmd.run(
+            Duration.ofSeconds(40),
+            "curl",
+            "-sS",
+            "--max-time",
+            "30",
+            "--proxy",
+            "http://127.0.0.1:" + clientPort,
+            "-o",
+            out.toString(),
+            "http://localhost:" + origin.getAddress().getPort() + "/files/big.bin");
+    byte[] body = Files.readAllBytes(out);
+    Files.delete(out);
+    return new Fetch(r.exit(), body, r.err());
+  }
+
+  private interface Check {
+    boolean ok() throws Exception;
+  }
+
+  /** Whether {@code check} holds within 10 s (the relay applies user changes within a second). */
+  private static boolean eventually(Check check) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      if (check.ok()) {
+        return true;
+      }
+      Daemon.sleep(200);
+    }
+    return check.ok();
+  }
+
+  private Daemon startRelay(String name) throws IOException {
+    Daemon d =
+        Daemon.start(
+            name,
+            null,
+            List.of(
+                RelayHost.java(),
+                "-jar",
+                serverJar.toString(),
+                "run",
+                "--listen",
+                "127.0.0.1:" + relayPort,
+                "--state",
+                relayState.toString(),
+                "--allow-destination",
+                "127.0.0.1/32"),
+            dir.resolve(name + ".log"));
+    d.awaitReady("its port", Duration.ofSeconds(60), () -> open(relayPort));
+    return d;
+  }
+
+  private static String jar(Path jar, String... args) {
+    List<String> argv = new ArrayList<>(List.of(RelayHost.java(), "-jar", jar.toString()));
+    argv.addAll(List.of(args));
+    return Cmd.run(Duration.ofSeconds(60), argv).orThrow().out();
+  }
+
+  private static String lastLine(String s) {
+    List<String> lines = s.strip().lines().toList();
+    return lines.get(lines.size() - 1).strip();
+  }
+
+  private static boolean open(int port) {
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+}
