@@ -51,11 +51,18 @@ public final class Http2Link {
     connection.config().setAutoRead(true);
   }
 
+  /**
+   * Streams one connection may have open at once: {@value}. Every tunnel of a user is a stream on
+   * one connection, and an idle tunnel costs a stream little (its window is credit, not memory), so
+   * this is far above what a browser opens; beyond it the client cannot open a tunnel.
+   */
+  public static final int MAX_STREAMS = 100_000;
+
   private static Http2Settings serverSettings() {
     return Http2Settings.defaultSettings()
         .initialWindowSize(STREAM_WINDOW)
         .maxHeaderListSize(MAX_HEADER_LIST)
-        .maxConcurrentStreams(1000);
+        .maxConcurrentStreams(MAX_STREAMS);
   }
 
   /**
