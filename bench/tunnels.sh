@@ -10,6 +10,9 @@
 # SIDESTEP_BENCH_JAVA_OPTS is passed to both Sidestep JVMs, SIDESTEP_BENCH_CLIENT_OPTS to the
 # client's only (e.g. -XX:StartFlightRecording=filename=client.jfr to profile it). SIDESTEP_BENCH_PATHS, a regular
 # expression, keeps only the paths whose names match (e.g. 'http-direct|squid-connect').
+# SIDESTEP_BENCH_BASE=DIR adds the paths socks-base and http-base through a second relay and client
+# run from DIR's jars (another build, to compare with in the same run). SIDESTEP_BENCH_JFR=DIR
+# records each Sidestep JVM with Java Flight Recorder into DIR/NAME.jfr.
 #
 # Paths (every tunnel carries plain HTTP from bench/TunnelBench.java to the origin):
 #   direct         the origin itself, no tunnel
@@ -81,6 +84,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+jfr() { # name: the JVM option recording that JVM, if asked for
+  [ -z "${SIDESTEP_BENCH_JFR:-}" ] || echo "-XX:StartFlightRecording=filename=$SIDESTEP_BENCH_JFR/$1.jfr,settings=profile"
+}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { # [host] port
   local host=127.0.0.1; [ $# -gt 1 ] && { host=$1; shift; }
@@ -90,6 +96,7 @@ wait_port() { # [host] port
 
 origin=$(free_port); hold=$(free_port)
 relay=$(free_port); http=$(free_port); socks=$(free_port)
+base_relay=$(free_port); base_http=$(free_port); base_socks=$(free_port)
 st_web=$(free_port); st_hold=$(free_port); st_srv_web=$(free_port); st_srv_hold=$(free_port)
 ss_srv=$(free_port); ss_local=$(free_port)
 tj_srv=$(free_port); tj_client=$(free_port)
@@ -125,7 +132,7 @@ SIDESTEP_RELAY=$(tail -n 1 "$work/key.txt"); export SIDESTEP_RELAY
 # Every client tunnel comes from 127.0.0.1, so the relay's per-source limits (made for strangers,
 # 100 new connections a second by default) are lifted here, as an operator would for a known NAT.
 # shellcheck disable=SC2086  # options are words
-java ${SIDESTEP_BENCH_JAVA_OPTS:-} -Dsidestep.log.level=WARN -jar "$root/server/target/sidestep-server.jar" run \
+java ${SIDESTEP_BENCH_JAVA_OPTS:-} $(jfr relay) -Dsidestep.log.level=WARN -jar "$root/server/target/sidestep-server.jar" run \
   --listen "127.0.0.1:$relay" --state "$work/relay" --allow-destination 127.0.0.0/8 \
   --accepts-per-second-per-source 1000000 --max-unauthenticated-per-source 1000000 > "$work/relay.log" 2>&1 &
 pids+=($!); relay_pid=$!
@@ -134,10 +141,31 @@ IP-CIDR,127.0.0.2/32,DIRECT
 MATCH,RELAY
 RULES
 # shellcheck disable=SC2086
-java ${SIDESTEP_BENCH_JAVA_OPTS:-} ${SIDESTEP_BENCH_CLIENT_OPTS:-} -Dsidestep.log.level=WARN -jar "$root/client/target/sidestep-client.jar" run \
+java ${SIDESTEP_BENCH_JAVA_OPTS:-} ${SIDESTEP_BENCH_CLIENT_OPTS:-} $(jfr client) -Dsidestep.log.level=WARN -jar "$root/client/target/sidestep-client.jar" run \
   --http "127.0.0.1:$http" --socks "127.0.0.1:$socks" --state "$work/client" --rules "$work/client/rules.txt" > "$work/client.log" 2>&1 &
 pids+=($!); client_pid=$!
 unset SIDESTEP_RELAY
+base_paths=""
+if [ -n "${SIDESTEP_BENCH_BASE:-}" ]; then
+  base=$(cd "$SIDESTEP_BENCH_BASE" && pwd)
+  mkdir -p "$work/base-relay" "$work/base-client"
+  cp "$work/client/rules.txt" "$work/base-client/rules.txt"
+  java -jar "$base/server/target/sidestep-server.jar" users add bench --state "$work/base-relay" \
+    --address "127.0.0.1:$base_relay" > "$work/base-key.txt"
+  # shellcheck disable=SC2086
+  java ${SIDESTEP_BENCH_JAVA_OPTS:-} $(jfr base-relay) -Dsidestep.log.level=WARN -jar "$base/server/target/sidestep-server.jar" run \
+    --listen "127.0.0.1:$base_relay" --state "$work/base-relay" --allow-destination 127.0.0.0/8 \
+    --accepts-per-second-per-source 1000000 --max-unauthenticated-per-source 1000000 > "$work/base-relay.log" 2>&1 &
+  pids+=($!); base_relay_pid=$!
+  # shellcheck disable=SC2086
+  SIDESTEP_RELAY=$(tail -n 1 "$work/base-key.txt") java ${SIDESTEP_BENCH_JAVA_OPTS:-} $(jfr base-client) -Dsidestep.log.level=WARN \
+    -jar "$base/client/target/sidestep-client.jar" run --http "127.0.0.1:$base_http" --socks "127.0.0.1:$base_socks" \
+    --state "$work/base-client" --rules "$work/base-client/rules.txt" > "$work/base-client.log" 2>&1 &
+  pids+=($!); base_client_pid=$!
+  wait_port "$base_relay"; wait_port "$base_http"; wait_port "$base_socks"
+  base_paths="socks-base    socks5  127.0.0.1:$base_socks 127.0.0.1:$origin  127.0.0.1:$base_socks 127.0.0.1:$hold $base_client_pid $base_relay_pid
+http-base     connect 127.0.0.1:$base_http  127.0.0.1:$origin   127.0.0.1:$base_http  127.0.0.1:$hold $base_client_pid $base_relay_pid"
+fi
 
 # stunnel: one service to the origin, one to the idle origin (it forwards to a fixed address). Its
 # server logs "No trusted certificates found": it asks for no client certificate.
@@ -234,8 +262,8 @@ ss-libev      socks5  127.0.0.1:$ss_local   127.0.0.1:$origin   127.0.0.1:$ss_lo
 trojan        socks5  127.0.0.1:$tj_client  127.0.0.1:$origin   127.0.0.1:$tj_client 127.0.0.1:$hold  $tj_client_pid  $tj_srv_pid
 squid-connect connect 127.0.0.1:$squid_port 127.0.0.1:$origin   127.0.0.1:$squid_port 127.0.0.1:$hold $squid_pid      -
 squid-plain   absolute 127.0.0.1:$squid_port 127.0.0.1:$origin  -                    -                $squid_pid      -
+$base_paths
 PATHS
-
 if [ -n "${SIDESTEP_BENCH_PATHS:-}" ]; then
   awk -v keep="^(${SIDESTEP_BENCH_PATHS})$" '$1 ~ keep' "$work/paths.txt" > "$work/paths.kept"
   mv "$work/paths.kept" "$work/paths.txt"

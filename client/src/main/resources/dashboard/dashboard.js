@@ -72,6 +72,7 @@ loaders.status = async () => {
     cell(row, r.label);
     cell(row, r.address);
     cell(row, r.up ? t("status.up") : t("status.down"), r.up ? "up-state" : "down-state");
+    cell(row, r.rtt_ms == null ? "" : r.rtt_ms + " ms", "rtt");
     cell(row, r.reason);
   }
   $("no-relays").hidden = s.relays.length > 0;

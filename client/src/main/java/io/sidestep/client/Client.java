@@ -103,7 +103,15 @@ public final class Client implements AutoCloseable {
           b.relays.isEmpty()
               ? null
               : new RelayTransport(
-                  b.relays, b.relayConnectTimeout, b.relayDownFor, resolver, b.tlsHello);
+                  b.relays,
+                  b.relayConnectTimeout,
+                  b.relayDownFor,
+                  resolver,
+                  b.tlsHello,
+                  b.relayLink);
+      if (relayClient != null) {
+        relayClient.warm(group); // the first tunnel finds its relay connection ready
+      }
       if (b.stateDir != null) {
         network = new CurrentNetwork(b.networkSource);
         LOG.info(
@@ -257,7 +265,10 @@ public final class Client implements AutoCloseable {
                                   ? "a connection failed; skipped for "
                                       + b.relayDownFor.toSeconds()
                                       + " s"
-                                  : "");
+                                  : "",
+                              transport == null
+                                  ? Optional.<Duration>empty()
+                                  : transport.roundTrip(k));
                         })
                     .toList(),
             () -> new Prober(keys, resolver, b.detection, trust, Clock.systemUTC()),
@@ -429,6 +440,7 @@ public final class Client implements AutoCloseable {
     private Duration relayConnectTimeout = RelayTransport.DEFAULT_CONNECT_TIMEOUT;
     private Duration relayDownFor = RelayTransport.DEFAULT_DOWN_FOR;
     private TlsHello tlsHello = TlsHello.fromSystemProperty();
+    private RelayTransport.Link relayLink = RelayTransport.Link.DEFAULT;
     private Duration handshakeTimeout = SocksDoor.DEFAULT_HANDSHAKE_TIMEOUT;
     private HttpDoor.HostResolverHook httpHostResolverHook = HttpDoor.HostResolverHook.NONE;
     private int threads = 0;
@@ -585,6 +597,12 @@ public final class Client implements AutoCloseable {
      */
     public Builder tlsHello(TlsHello hello) {
       this.tlsHello = Objects.requireNonNull(hello, "tlsHello");
+      return this;
+    }
+
+    /** How each relay's connection is kept alive and rotated (see {@link RelayTransport.Link}). */
+    public Builder relayLink(RelayTransport.Link link) {
+      this.relayLink = Objects.requireNonNull(link, "relayLink");
       return this;
     }
 

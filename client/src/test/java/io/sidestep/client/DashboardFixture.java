@@ -89,6 +89,10 @@ final class DashboardFixture implements AutoCloseable {
             .http(new InetSocketAddress("127.0.0.1", 0))
             .socks(new InetSocketAddress("127.0.0.1", 0))
             .relay(key)
+            // PINGs soon after a quiet spell, so that the relay's round trip is known quickly.
+            .relayLink(
+                new io.sidestep.client.relay.RelayTransport.Link(
+                    java.time.Duration.ofMillis(200), java.time.Duration.ofMinutes(10)))
             .resolver(new FakeResolver().answer("localhost", "127.0.0.1"))
             .stateDir(state)
             .networkSource(() -> HOME_FACTS)

@@ -265,6 +265,21 @@ class DashboardTest {
   }
 
   @Test
+  void statusShowsTheRelaysRoundTripOnceALinkPingWasAnswered() throws Exception {
+    JsonNode rtt = null;
+    for (long end = System.nanoTime() + 20_000_000_000L; System.nanoTime() < end; ) {
+      rtt = body(f.raw("GET", "/api/status", host())).get("relays").get(0).get("rtt_ms");
+      if (rtt != null && rtt.isNumber()) {
+        break;
+      }
+      Thread.sleep(50); // the link PINGs 200 ms after its last read
+    }
+    assertThat(rtt).as("rtt_ms, once the relay answered a PING").isNotNull();
+    assertThat(rtt.isNumber()).as("rtt_ms is a number: %s", rtt).isTrue();
+    assertThat(rtt.asDouble()).isGreaterThanOrEqualTo(0).isLessThan(5_000);
+  }
+
+  @Test
   void rulesShowTheFileAndItsError() throws Exception {
     JsonNode ok = body(f.raw("GET", "/api/rules", host()));
     assertThat(ok.get("file").asText()).isEqualTo(f.rulesFile.toString());

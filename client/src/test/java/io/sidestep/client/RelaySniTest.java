@@ -89,6 +89,15 @@ class RelaySniTest {
       return server.getLocalPort();
     }
 
+    /** The names recorded, once the first handshake is (the client may be done before this). */
+    List<String> awaitNames() throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (names.isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      return names;
+    }
+
     @Override
     public void close() throws IOException {
       server.close();
@@ -129,7 +138,7 @@ class RelaySniTest {
               Destination.of("localhost", relay.port()),
               Optional.of(relay.identity.pin()),
               "n"));
-      assertThat(relay.names).containsExactly("localhost");
+      assertThat(relay.awaitNames()).containsExactly("localhost");
     }
   }
 
@@ -143,7 +152,7 @@ class RelaySniTest {
               Destination.of("127.0.0.1", relay.port()),
               Optional.of(relay.identity.pin()),
               "n"));
-      assertThat(relay.names).containsExactly("");
+      assertThat(relay.awaitNames()).containsExactly("");
     }
   }
 
@@ -159,7 +168,7 @@ class RelaySniTest {
               Optional.of(relay.identity.pin()),
               "n"),
           true);
-      assertThat(relay.names).containsExactly("localhost");
+      assertThat(relay.awaitNames()).containsExactly("localhost");
     }
   }
 
@@ -174,7 +183,7 @@ class RelaySniTest {
               Optional.of(relay.identity.pin()),
               "n"),
           true);
-      assertThat(relay.names).containsExactly("");
+      assertThat(relay.awaitNames()).containsExactly("");
     }
   }
 }

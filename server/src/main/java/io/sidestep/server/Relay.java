@@ -793,8 +793,9 @@ public final class Relay implements AutoCloseable {
                     .ciphers(TLS12_SUITES)
                     .option(OpenSslContextOption.GROUPS, new String[] {"X25519", "P-256", "P-384"})
                     .sessionTimeout(300)
-                    // Like nginx without http2: pick http/1.1 when a client offers it via ALPN. A
-                    // client that offers only others gets alert 120 (see TlsSniffer).
+                    // Like nginx with http2: h2 when a client offers it (the relay link's tunnels
+                    // are HTTP/2 streams), else http/1.1. A client that offers only others gets
+                    // alert 120 (see TlsSniffer).
                     .applicationProtocolConfig(
                         new ApplicationProtocolConfig(
                             ApplicationProtocolConfig.Protocol.ALPN,

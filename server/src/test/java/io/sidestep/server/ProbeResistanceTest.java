@@ -174,7 +174,7 @@ class ProbeResistanceTest {
   }
 
   @Test
-  void alpnPicksHttp11LikeNginx() throws Exception {
+  void alpnPicksH2LikeNginxWithHttp2() throws Exception {
     javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
     ctx.init(null, new javax.net.ssl.TrustManager[] {RelayClient.TRUST_ALL}, null);
     try (javax.net.ssl.SSLSocket s =
@@ -186,7 +186,7 @@ class ProbeResistanceTest {
       p.setApplicationProtocols(new String[] {"h2", "http/1.1"});
       s.setSSLParameters(p);
       s.startHandshake();
-      assertThat(s.getApplicationProtocol()).isEqualTo("http/1.1");
+      assertThat(s.getApplicationProtocol()).isEqualTo("h2");
     }
   }
 

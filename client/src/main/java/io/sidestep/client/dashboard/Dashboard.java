@@ -36,6 +36,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
@@ -62,7 +63,13 @@ import java.util.regex.Pattern;
 public final class Dashboard implements HttpDoor.OwnPages, AutoCloseable {
 
   /** A relay as the status view shows it. */
-  public record RelayStatus(String label, String address, boolean up, String reason) {}
+  public record RelayStatus(
+      String label, String address, boolean up, String reason, Optional<Duration> roundTrip) {
+
+    public RelayStatus(String label, String address, boolean up, String reason) {
+      this(label, address, up, reason, Optional.empty());
+    }
+  }
 
   /**
    * What the dashboard reads and changes.
@@ -319,6 +326,10 @@ public final class Dashboard implements HttpDoor.OwnPages, AutoCloseable {
       one.put("address", r.address());
       one.put("up", r.up());
       one.put("reason", r.reason());
+      // Milliseconds to 0.01, null until the link has measured it.
+      one.put(
+          "rtt_ms",
+          r.roundTrip().map(d -> Math.round(d.toNanos() / 10_000.0) / 100.0).orElse(null));
       relays.add(one);
     }
     m.put("relays", relays);

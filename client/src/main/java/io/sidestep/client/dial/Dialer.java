@@ -54,4 +54,12 @@ public interface Dialer {
    * sent to the relay as it is and never resolved locally.
    */
   Future<Channel> connectRelay(EventLoop loop, Destination destination);
+
+  /**
+   * The event loop of the relay connection that the next tunnel will most likely use, when one is
+   * open; null otherwise (the default). A tunnel's other side is best on the same loop.
+   */
+  default EventLoop relayLoop() {
+    return null;
+  }
 }

@@ -15,6 +15,11 @@ public interface RelayConnector {
 
   Future<Channel> connect(EventLoop loop, Destination destination);
 
+  /** As {@link Dialer#relayLoop}: null unless a relay connection is open. */
+  default EventLoop loop() {
+    return null;
+  }
+
   /** For a client started without {@code --relay}: every relay route fails with a clear reason. */
   RelayConnector NONE =
       (loop, destination) ->

@@ -7,10 +7,12 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.sidestep.core.netty.Channels;
 import io.sidestep.core.netty.DialException;
 import io.sidestep.core.netty.HeldBytes;
 import io.sidestep.core.netty.Splice;
@@ -210,17 +212,38 @@ public final class Session {
               } else {
                 ReferenceCountUtil.release(firstFlight);
               }
-              Splice.start(inbound, outbound, n -> up += n, n -> down += n);
-              int[] open = {2};
-              Runnable closed =
-                  () -> {
-                    if (--open[0] == 0) {
-                      end("closed");
-                    }
-                  };
-              inbound.closeFuture().addListener(x -> closed.run());
-              outbound.closeFuture().addListener(x -> closed.run());
+              if (outbound.eventLoop() == inbound.eventLoop()
+                  || !(inbound instanceof SocketChannel)) {
+                join(outbound);
+                return;
+              }
+              // A relay tunnel is a stream on its connection's thread: the user's connection moves
+              // there, so that the tunnel's bytes cross no thread (what a connection of its own on
+              // the inbound's thread did).
+              Channels.moveTo(inbound, outbound.eventLoop())
+                  .addListener(
+                      m -> {
+                        if (m.isSuccess()) {
+                          join(outbound);
+                        } else {
+                          outbound.close();
+                          end("could not move the connection to its tunnel's thread: " + m.cause());
+                        }
+                      });
             });
+  }
+
+  private void join(Channel outbound) {
+    Splice.start(inbound, outbound, n -> up += n, n -> down += n);
+    int[] open = {2};
+    Runnable closed =
+        () -> {
+          if (--open[0] == 0) {
+            end("closed");
+          }
+        };
+    inbound.closeFuture().addListener(x -> closed.run());
+    outbound.closeFuture().addListener(x -> closed.run());
   }
 
   /**
@@ -229,6 +252,25 @@ public final class Session {
    */
   public void routeRelay() {
     route = "relay";
+    EventLoop relayLoop = dialer.relayLoop();
+    if (relayLoop != null && relayLoop != loop() && inbound instanceof SocketChannel) {
+      // The tunnel will be a stream on that loop: move there first, so that opening it, its
+      // answer, the door's reply and the bytes all happen on one thread.
+      Channels.moveTo(inbound, relayLoop)
+          .addListener(
+              m -> {
+                if (m.isSuccess()) {
+                  connectRelay();
+                } else {
+                  end("could not move the connection to its relay's thread: " + m.cause());
+                }
+              });
+      return;
+    }
+    connectRelay();
+  }
+
+  private void connectRelay() {
     dialer
         .connectRelay(loop(), destination)
         .addListener(

@@ -3,6 +3,8 @@ package io.sidestep.client.relay;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -24,7 +26,8 @@ import javax.net.ssl.X509TrustManager;
  * with a pin in the key, exactly the pinned public key and nothing else ({@link
  * PinnedTrustManager}); without one, a chain the trust anchors (the JVM trust store) validate whose
  * leaf names the key's host ({@link WebPkiTrustManager}). SNI carries the key's host name, also one
- * without a dot, and nothing for an IP literal. Tunnels and DNS-over-HTTPS both use it.
+ * without a dot, and nothing for an IP literal. ALPN offers {@code h2} and {@code http/1.1}.
+ * Tunnels and DNS-over-HTTPS both use it.
  *
  * <p>The hello is {@link TlsHello}'s choice: Chrome's ({@link ChromeTlsHandler}, Bouncy Castle) or
  * the fast one (Netty's {@code SslHandler} on the engine {@link TlsEngines} picks). Both call the
@@ -72,6 +75,14 @@ final class RelayTls {
       SslContextBuilder b =
           SslContextBuilder.forClient()
               .protocols("TLSv1.3", "TLSv1.2")
+              // as a browser offers them; the relay link itself speaks h2 only
+              .applicationProtocolConfig(
+                  new ApplicationProtocolConfig(
+                      ApplicationProtocolConfig.Protocol.ALPN,
+                      ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                      ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                      ApplicationProtocolNames.HTTP_2,
+                      ApplicationProtocolNames.HTTP_1_1))
               .trustManager(trust)
               .endpointIdentificationAlgorithm(null); // the trust manager checks the name
       return new RelayTls(key, hello, TlsEngines.build(b), trust);

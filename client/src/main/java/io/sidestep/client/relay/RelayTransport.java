@@ -3,20 +3,31 @@ package io.sidestep.client.relay;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.dns.DnsRecordType;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sidestep.client.detect.RelayResolver;
 import io.sidestep.client.dial.RelayConnector;
 import io.sidestep.core.detect.Lookup;
+import io.sidestep.core.dns.DnsAnswer;
 import io.sidestep.core.dns.DnsOverHttps;
 import io.sidestep.core.net.Resolver;
 import io.sidestep.core.netty.DialException;
+import io.sidestep.core.netty.Http2Link;
 import io.sidestep.core.netty.Splice;
+import io.sidestep.core.netty.StreamBytes;
 import io.sidestep.core.netty.TunnelOptions;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
@@ -26,8 +37,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +48,14 @@ import org.slf4j.LoggerFactory;
  * The client's one way to its relays, given by access keys in the order given: it opens tunnels
  * ({@code CONNECT}) and resolves names through the relay's DNS-over-HTTPS endpoint, with one
  * failover and one memory of relays that are down.
+ *
+ * <p>Each relay has one HTTP/2 connection (RFC 9113), opened by {@link #warm} before the first
+ * tunnel needs it, or by the first tunnel. Every tunnel is a {@code CONNECT} stream on it and every
+ * look-up an ordinary request stream; a tunnel stream reads with {@code AUTO_READ} off, so a slow
+ * reader holds back only its own stream's window (see {@link Http2Link} for the sizes). The
+ * connection is kept as {@link Link} says: PINGs when quiet (a dead one is closed, failing its
+ * streams, and the next tunnel fails over), and a fresh connection after a random lifetime, the old
+ * one drained with a GOAWAY. A relay that does not offer h2 is refused as unusable.
  *
  * <p>A relay is blamed, marked down for a while (30 s by default) and the next key tried, only for
  * its own failures: TCP or TLS to it, a certificate other than the pinned one, its connection
@@ -63,19 +84,24 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
   /** Budget per relay for a DNS-over-HTTPS look-up: 4 s, OONI's DNS budget. */
   static final Duration DNS_TIMEOUT = Duration.ofSeconds(4);
 
-  /** The CONNECT answer may have at most this much in its status line and headers. */
-  static final int MAX_STATUS_LINE = 4096;
-
-  static final int MAX_HEADERS = 8192;
+  /**
+   * How each relay's connection is kept: after {@code ping} without a byte from the relay an HTTP/2
+   * PING goes out, and after twice that the connection counts as dead; after a random time between
+   * {@code lifetime} and twice that it is replaced (a GOAWAY, no tunnel cut). Default: 3 s, 10 min.
+   */
+  public record Link(Duration ping, Duration lifetime) {
+    public static final Link DEFAULT = new Link(Duration.ofSeconds(3), Duration.ofMinutes(10));
+  }
 
   private final List<Endpoint> endpoints;
   private final Duration connectTimeout;
   private final Duration downFor;
   private final Resolver resolver;
+  private final Link link;
 
   public RelayTransport(
       List<AccessKey> keys, Duration connectTimeout, Duration downFor, Resolver resolver) {
-    this(keys, connectTimeout, downFor, resolver, TlsHello.fromSystemProperty());
+    this(keys, connectTimeout, downFor, resolver, TlsHello.fromSystemProperty(), Link.DEFAULT);
   }
 
   /** With {@code hello} as the ClientHello to every relay. */
@@ -85,6 +111,28 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
       Duration downFor,
       Resolver resolver,
       TlsHello hello) {
+    this(keys, connectTimeout, downFor, resolver, hello, Link.DEFAULT);
+  }
+
+  /** With {@code link} keeping each relay's connection alive and rotating it. */
+  public RelayTransport(
+      List<AccessKey> keys,
+      Duration connectTimeout,
+      Duration downFor,
+      Resolver resolver,
+      Link link) {
+    this(keys, connectTimeout, downFor, resolver, TlsHello.fromSystemProperty(), link);
+  }
+
+  /** With {@code hello} as the ClientHello to every relay and {@code link} for its connection. */
+  public RelayTransport(
+      List<AccessKey> keys,
+      Duration connectTimeout,
+      Duration downFor,
+      Resolver resolver,
+      TlsHello hello,
+      Link link) {
+    this.link = link;
     if (keys.isEmpty()) {
       throw new IllegalArgumentException("relays: none given (expected: at least one access key)");
     }
@@ -101,6 +149,17 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
         hello == TlsHello.CHROME
             ? "a Chrome-shaped hello (Bouncy Castle)"
             : "the fast hello, " + TlsEngines.describe());
+  }
+
+  /**
+   * The round-trip time to the relay of {@code key}, from the latest answer to an HTTP/2 PING on
+   * its connection (sent after a quiet spell, see {@link Link}); empty before the first.
+   */
+  public Optional<Duration> roundTrip(AccessKey key) {
+    return endpoints.stream()
+        .filter(e -> e.key.equals(key) && e.roundTrip >= 0)
+        .findFirst()
+        .map(e -> Duration.ofNanos(e.roundTrip));
   }
 
   /** Whether the relay of {@code key} is currently marked down. */
@@ -129,6 +188,21 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
                     ? (Lookup) f.getNow()
                     : Lookup.failed("relay DNS: " + f.cause().getMessage())));
     return result;
+  }
+
+  /** The loop of the first relay's connection that takes streams, if any is open. */
+  @Override
+  public EventLoop loop() {
+    for (Endpoint e : order()) {
+      Future<Channel> link;
+      synchronized (e) {
+        link = e.link;
+      }
+      if (link != null && link.isSuccess() && takesStreams(link.getNow())) {
+        return link.getNow().eventLoop();
+      }
+    }
+    return null;
   }
 
   /** Relays that are up in the order of their keys, then those marked down, soonest-back first. */
@@ -230,14 +304,15 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
 
   private void tunnel(
       EventLoop loop, Endpoint endpoint, Destination destination, Promise<Channel> one) {
-    AccessKey key = endpoint.key;
-    open(
+    stream(
         loop,
         endpoint,
-        connectTimeout,
         one,
-        new HttpClientCodec(MAX_STATUS_LINE, MAX_HEADERS, 8192),
-        new RelayConnectHandler(key, destination, one, connectTimeout));
+        (ch, attempt) ->
+            ch.pipeline()
+                .addLast(StreamBytes.NAME, new StreamBytes())
+                .addLast(new ConnectStream(endpoint.key, destination, attempt)),
+        true);
   }
 
   private void resolve(EventLoop loop, Endpoint endpoint, String host, Promise<Lookup> one) {
@@ -255,14 +330,189 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
             DNS_TIMEOUT.toMillis(),
             TimeUnit.MILLISECONDS);
     one.addListener(x -> timer.cancel(false));
-    open(
-        loop,
-        endpoint,
-        DNS_TIMEOUT,
-        one,
-        new HttpClientCodec(MAX_STATUS_LINE, MAX_HEADERS, 8192),
-        new HttpObjectAggregator(DnsOverHttps.MAX_MESSAGE + 1),
-        new DohExchange(endpoint.key, host, one));
+    // A and AAAA at once, each on its own stream; the first failure is the look-up's.
+    List<DnsAnswer> answers = new ArrayList<>();
+    for (DnsRecordType type : List.of(DnsRecordType.A, DnsRecordType.AAAA)) {
+      Promise<DnsAnswer> answer = loop.newPromise();
+      answer.addListener(
+          f -> {
+            if (!f.isSuccess()) {
+              one.tryFailure(f.cause());
+              return;
+            }
+            answers.add(answer.getNow());
+            if (answers.size() == 2) {
+              one.trySuccess(DohExchange.combine(endpoint.key, answers));
+            }
+          });
+      stream(
+          loop,
+          endpoint,
+          answer,
+          (ch, attempt) ->
+              ch.pipeline()
+                  .addLast(new Http2StreamFrameToHttpObjectCodec(false))
+                  .addLast(new HttpObjectAggregator(DnsOverHttps.MAX_MESSAGE + 1))
+                  .addLast(new DohExchange(endpoint.key, host, type, attempt)),
+          true);
+    }
+  }
+
+  /**
+   * Opens a stream on the relay's connection (opening the connection if it has none) with the
+   * handlers {@code handlers} puts on it for one attempt. A stream that cannot be opened fails
+   * {@code promise} as the relay's failure. An attempt that fails on a connection that stopped
+   * taking streams meanwhile (rotated, or told to go away) is made once more on its successor.
+   */
+  private <T> void stream(
+      EventLoop loop,
+      Endpoint endpoint,
+      Promise<T> promise,
+      BiConsumer<Channel, Promise<T>> handlers,
+      boolean retry) {
+    link(loop, endpoint)
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                promise.tryFailure(f.cause());
+                return;
+              }
+              Channel connection = (Channel) f.getNow();
+              Promise<T> attempt = loop.newPromise();
+              attempt.addListener(
+                  a -> {
+                    if (a.isSuccess()) {
+                      if (!promise.trySuccess(attempt.getNow())
+                          && attempt.getNow() instanceof Channel c) {
+                        c.close();
+                      }
+                    } else if (retry && !promise.isDone() && !takesStreams(connection)) {
+                      stream(loop, endpoint, promise, handlers, false);
+                    } else {
+                      promise.tryFailure(a.cause());
+                    }
+                  });
+              promise.addListener(
+                  p -> {
+                    if (!p.isSuccess()) {
+                      attempt.tryFailure(p.cause());
+                    }
+                  });
+              // Checked on the connection's loop, where a rotation happens too: no stream starts
+              // on a connection that has just sent its GOAWAY.
+              connection
+                  .eventLoop()
+                  .execute(
+                      () -> {
+                        if (!takesStreams(connection)) {
+                          attempt.tryFailure(
+                              new DialException(
+                                  DialException.Kind.RELAY_UNAVAILABLE,
+                                  "relay '"
+                                      + endpoint.key.label()
+                                      + "': its connection is going away"));
+                          return;
+                        }
+                        new Http2StreamChannelBootstrap(connection)
+                            .option(ChannelOption.AUTO_READ, false)
+                            .handler(
+                                new ChannelInitializer<Channel>() {
+                                  @Override
+                                  protected void initChannel(Channel ch) {
+                                    Http2Link.readInBatches(ch);
+                                    handlers.accept(ch, attempt);
+                                  }
+                                })
+                            .open()
+                            .addListener(
+                                s -> {
+                                  if (!s.isSuccess()) {
+                                    attempt.tryFailure(
+                                        new DialException(
+                                            DialException.Kind.RELAY_UNAVAILABLE,
+                                            "relay '"
+                                                + endpoint.key.label()
+                                                + "': cannot open a stream: "
+                                                + s.cause(),
+                                            s.cause()));
+                                  } else {
+                                    Channel ch = (Channel) s.getNow();
+                                    attempt.addListener(
+                                        p -> {
+                                          if (!p.isSuccess()) {
+                                            ch.close();
+                                          }
+                                        });
+                                  }
+                                });
+                      });
+            });
+  }
+
+  /**
+   * Opens every relay's connection now, so that the first tunnel finds it ready. Failures are
+   * remembered as usual.
+   */
+  public void warm(EventLoopGroup group) {
+    for (Endpoint e : endpoints) {
+      link(group.next(), e)
+          .addListener(
+              f -> {
+                if (!f.isSuccess()) {
+                  markDown(e, DialException.of(f.cause(), "relay " + e.key.label()));
+                }
+              });
+    }
+  }
+
+  /**
+   * The relay's one HTTP/2 connection: the current one while it takes new streams (it is open and
+   * has neither sent nor received a GOAWAY), else a new one opened on {@code loop}.
+   */
+  private Future<Channel> link(EventLoop loop, Endpoint endpoint) {
+    synchronized (endpoint) {
+      Future<Channel> current = endpoint.link;
+      if (current != null
+          && (!current.isDone() || (current.isSuccess() && takesStreams(current.getNow())))) {
+        return current;
+      }
+      Promise<Channel> next = loop.newPromise();
+      endpoint.link = next;
+      IdleStateHandler idle =
+          new IdleStateHandler(link.ping().toMillis(), 0, 0, TimeUnit.MILLISECONDS);
+      Http2FrameCodec codec = Http2Link.codec(false);
+      open(
+          loop,
+          endpoint,
+          connectTimeout,
+          next,
+          idle,
+          new LinkKeeper(link.lifetime(), () -> rotate(endpoint, next)),
+          codec,
+          Http2Link.connectionWindow(codec),
+          new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()),
+          new PingAnswers(nanos -> endpoint.roundTrip = nanos),
+          new LinkHandshake(endpoint.key, next));
+      return next;
+    }
+  }
+
+  /** A rotated connection takes no more streams; its successor is opened at once, warm. */
+  private void rotate(Endpoint endpoint, Future<Channel> old) {
+    synchronized (endpoint) {
+      if (endpoint.link == old) {
+        endpoint.link = null;
+      }
+    }
+    link(((Channel) old.getNow()).eventLoop(), endpoint);
+  }
+
+  private static boolean takesStreams(Channel ch) {
+    Http2FrameCodec codec = ch.pipeline().get(Http2FrameCodec.class);
+    return ch.isActive()
+        && codec != null
+        && !codec.connection().goAwaySent()
+        && !codec.connection().goAwayReceived();
   }
 
   /**
@@ -339,6 +589,8 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
     final AccessKey key;
     final RelayTls tls;
     volatile long downUntil = System.nanoTime() - 1;
+    volatile long roundTrip = -1; // nanoseconds, from the latest PING answer
+    Future<Channel> link; // guarded by this
 
     Endpoint(AccessKey key, RelayTls tls) {
       this.key = key;

@@ -95,10 +95,12 @@ class ChromeTlsHandlerTest {
                               alpn.complete(RelayTls.applicationProtocol(ctx.pipeline()));
                               handshake.complete(done);
                               if (done.isSuccess()) {
+                                // HTTP/2's preface and an empty SETTINGS frame
                                 ctx.writeAndFlush(
                                     Unpooled.copiedBuffer(
-                                        "GET / HTTP/1.1\r\nHost: relay\r\n\r\n",
-                                        StandardCharsets.US_ASCII));
+                                        "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+                                            + "\0\0\0\u0004\0\0\0\0\0",
+                                        StandardCharsets.ISO_8859_1));
                               }
                             }
                           }
@@ -106,7 +108,7 @@ class ChromeTlsHandlerTest {
                           @Override
                           public void channelRead(ChannelHandlerContext ctx, Object msg) {
                             ByteBuf b = (ByteBuf) msg;
-                            first.complete(b.toString(StandardCharsets.US_ASCII));
+                            first.complete(b.toString(StandardCharsets.ISO_8859_1));
                             b.release();
                             ctx.close();
                           }
@@ -123,12 +125,15 @@ class ChromeTlsHandlerTest {
     Seen seen = connect(relay.pin());
     assertThat(seen.handshake().get(10, TimeUnit.SECONDS).isSuccess()).isTrue();
     assertThat(seen.tls().applicationProtocol())
-        .as("the relay picks http/1.1 of the offered h2, http/1.1")
-        .isEqualTo("http/1.1");
+        .as("the relay picks h2 of the offered h2, http/1.1")
+        .isEqualTo("h2");
     assertThat(seen.alpnSeenByThePipeline().get(10, TimeUnit.SECONDS))
         .as("ALPN's choice is known when the handshake event arrives")
-        .isEqualTo("http/1.1");
-    assertThat(seen.firstBytes().get(10, TimeUnit.SECONDS)).startsWith("HTTP/1.1 ");
+        .isEqualTo("h2");
+    assertThat(seen.firstBytes().get(10, TimeUnit.SECONDS))
+        .as("the relay's first HTTP/2 frame is its SETTINGS (type 4)")
+        .hasSizeGreaterThanOrEqualTo(9)
+        .satisfies(b -> assertThat((int) b.charAt(3)).isEqualTo(4));
   }
 
   @Test

@@ -192,7 +192,7 @@ class WebPkiRelayTlsTest {
         .contains("certificate does not name localhost (its subjectAltName: relay.example)");
     AccessKey key =
         new AccessKey("alice", "token", Destination.of("localhost", 443), Optional.empty(), "t");
-    assertThat(RelayConnectHandler.tlsFailure(key, e.cause()).getMessage())
+    assertThat(LinkHandshake.tlsFailure(key, e.cause()).getMessage())
         .as("what the user is told")
         .isEqualTo(
             "relay 't' at localhost:443: certificate refused: certificate does not name localhost"

@@ -3,6 +3,7 @@ package io.sidestep.core.netty;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 
@@ -39,6 +40,19 @@ public final class HeldBytes extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /**
+   * The end of the input (a FIN, an HTTP/2 END_STREAM) waits behind the bytes held before it: an
+   * HTTP/2 stream may hand both over within one read.
+   */
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof ChannelInputShutdownEvent) {
+      held.add(evt);
+    } else {
+      ctx.fireUserEventTriggered(evt);
+    }
+  }
+
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
     // Swallowed: whoever takes over decides when to read next.
@@ -49,7 +63,13 @@ public final class HeldBytes extends ChannelInboundHandlerAdapter {
     Object msg;
     boolean any = false;
     while ((msg = held.poll()) != null) {
-      if (ctx.channel().isRegistered()) {
+      if (msg instanceof ChannelInputShutdownEvent) {
+        if (any) {
+          ctx.fireChannelReadComplete();
+          any = false;
+        }
+        ctx.fireUserEventTriggered(msg);
+      } else if (ctx.channel().isRegistered()) {
         ctx.fireChannelRead(msg);
         any = true;
       } else {

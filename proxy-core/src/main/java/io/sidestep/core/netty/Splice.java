@@ -1,21 +1,27 @@
 package io.sidestep.core.netty;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.Http2ResetFrame;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import java.util.function.LongConsumer;
 
 /**
  * Copies bytes one way, from the channel it sits on to a peer, with backpressure: it reads one
  * batch, writes it to the peer and reads again only once that write succeeded (both channels have
- * {@code AUTO_READ} off). When its channel closes it closes the peer after a flush. A pair of them,
- * one on each channel, makes a tunnel; {@link #start} installs the pair. The client and the relay
- * both use it.
+ * {@code AUTO_READ} off). A batch is whatever one read delivered up to its read-complete (one
+ * buffer from a socket, up to 16 DATA frames from an HTTP/2 stream), written with one flush. When
+ * its channel closes it closes the peer after a flush. A pair of them, one on each channel, makes a
+ * tunnel; {@link #start} installs the pair. The client and the relay both use it.
  */
 public final class Splice extends ChannelInboundHandlerAdapter {
 
@@ -32,6 +38,12 @@ public final class Splice extends ChannelInboundHandlerAdapter {
 
   private final Channel peer;
   private final LongConsumer counter;
+  private boolean peerEnded;
+  private boolean inputEnded;
+  private ByteBuf batch; // read since the last read-complete, not yet written
+
+  /** Buffers in one batch before a composite would copy them together; far more than one read. */
+  private static final int MAX_BATCH = 1024;
 
   /**
    * One direction on its own: bytes read on the channel this is added to are counted with {@code
@@ -45,7 +57,8 @@ public final class Splice extends ChannelInboundHandlerAdapter {
   /**
    * Joins {@code inbound} and {@code outbound}: bytes read on {@code inbound} are counted with
    * {@code up} and written to {@code outbound}, and the other way with {@code down}. Any bytes held
-   * by a {@link HeldBytes} handler on either channel go first. Call on the channels' event loop.
+   * by a {@link HeldBytes} handler on either channel go first. Each side is installed on its own
+   * channel's event loop.
    */
   public static void start(Channel inbound, Channel outbound, LongConsumer up, LongConsumer down) {
     install(outbound, inbound, down);
@@ -53,6 +66,13 @@ public final class Splice extends ChannelInboundHandlerAdapter {
   }
 
   private static void install(Channel channel, Channel peer, LongConsumer counter) {
+    if (!channel.eventLoop().inEventLoop()) {
+      // An HTTP/2 stream lives on its connection's loop, which need not be its peer's. Installed
+      // there, the splice's first read (which on a stream hands over queued frames at once) finds
+      // the held bytes still in front of it.
+      channel.eventLoop().execute(() -> install(channel, peer, counter));
+      return;
+    }
     Splice splice = new Splice(peer, counter);
     channel.pipeline().addLast(NAME, splice);
     if (channel.pipeline().get(HeldBytes.NAME) != null) {
@@ -66,11 +86,23 @@ public final class Splice extends ChannelInboundHandlerAdapter {
 
   /**
    * This side finished sending (a TCP half-close): finish the peer's output too, after what was
-   * written, so that a request-then-shutdown client still gets its answer. A TLS peer (a relay)
-   * cannot half-close, so it is closed after a flush instead.
+   * written, so that a request-then-shutdown client still gets its answer. An HTTP/2 stream peer
+   * (the relay link) gets END_STREAM. A TLS peer cannot half-close, so it is closed after a flush.
    */
   private void inputEnded(Channel channel) {
-    if (peer instanceof DuplexChannel d
+    if (inputEnded) {
+      return; // seen at install and again as the event a hold kept back
+    }
+    inputEnded = true;
+    if (peer instanceof Http2StreamChannel) {
+      // END_STREAM is the stream's FIN: the peer may still answer on it.
+      peerEnded = true;
+      peer.writeAndFlush(new DefaultHttp2DataFrame(true))
+          .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+      if (channel instanceof DuplexChannel self && self.isOutputShutdown()) {
+        channel.close();
+      }
+    } else if (peer instanceof DuplexChannel d
         && peer.pipeline().get(io.netty.handler.ssl.SslHandler.class) == null
         && peer.pipeline().get(TLS) == null) {
       peer.writeAndFlush(Unpooled.EMPTY_BUFFER)
@@ -98,14 +130,35 @@ public final class Splice extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    writeBatch(ctx); // what came before the end goes before it
     if (evt instanceof ChannelInputShutdownEvent) {
       inputEnded(ctx.channel());
+    } else if (evt instanceof Http2ResetFrame) {
+      reset(peer);
     }
     ctx.fireUserEventTriggered(evt);
   }
 
+  /**
+   * The other side reset its stream: reset the peer too, a TCP peer with an RST (SO_LINGER 0), a
+   * stream peer with RST_STREAM (closing a stream that has not ended sends one).
+   */
+  private static void reset(Channel peer) {
+    if (peer instanceof DuplexChannel && peer.isActive()) {
+      peer.config().setOption(ChannelOption.SO_LINGER, 0);
+    }
+    peer.close();
+  }
+
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
+    if (ctx.channel() instanceof DuplexChannel
+        && ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class) == null) {
+      // A FIN from here on is a ChannelInputShutdownEvent, passed on as the peer's half-close.
+      ctx.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+    } else if (ctx.channel() instanceof Http2StreamChannel) {
+      ctx.channel().attr(StreamBytes.HALF_CLOSURE).set(true);
+    }
     if (ctx.channel().isActive()) {
       ctx.read();
     } else {
@@ -115,7 +168,13 @@ public final class Splice extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    Channels.closeOnFlush(peer);
+    writeBatch(ctx);
+    if (!peerEnded) {
+      // A stream that got no END_STREAM from here is reset by its close: this side is gone.
+      Channels.closeOnFlush(peer);
+    }
+    // Otherwise the stream ends when its other side ends it; more bytes on it find this side
+    // closed and reset it.
   }
 
   @Override
@@ -132,7 +191,30 @@ public final class Splice extends ChannelInboundHandlerAdapter {
       ctx.close();
       return;
     }
-    peer.writeAndFlush(msg)
+    if (batch == null) {
+      batch = b;
+    } else {
+      if (!(batch instanceof CompositeByteBuf)) {
+        batch = ctx.alloc().compositeBuffer(MAX_BATCH).addComponent(true, batch);
+      }
+      ((CompositeByteBuf) batch).addComponent(true, b);
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    writeBatch(ctx);
+    ctx.fireChannelReadComplete();
+  }
+
+  /** Writes what was read since the last read-complete with one flush; reads on once it is out. */
+  private void writeBatch(ChannelHandlerContext ctx) {
+    ByteBuf b = batch;
+    if (b == null) {
+      return;
+    }
+    batch = null;
+    peer.writeAndFlush(b)
         .addListener(
             (ChannelFutureListener)
                 f -> {
@@ -144,6 +226,14 @@ public final class Splice extends ChannelInboundHandlerAdapter {
                     ctx.channel().close();
                   }
                 });
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    if (batch != null) {
+      batch.release();
+      batch = null;
+    }
   }
 
   @Override

@@ -79,8 +79,8 @@ final class RunCommand implements Callable<Integer> {
       converter = Options.AddressConverter.class,
       description =
           "Hand every TLS connection that is not a user's proxy request to this plain-HTTP web"
-              + " server, byte for byte, so strangers see its own answers. Default: none (the"
-              + " decoy site answers).")
+              + " server, byte for byte, so strangers see its own answers; over HTTP/2 each"
+              + " stranger's request is passed to it. Default: none (the decoy site answers).")
   Destination fallback;
 
   @Option(

@@ -2,6 +2,7 @@ package io.sidestep.server.internal;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.sidestep.server.Limits;
 import io.sidestep.server.fleet.SignedToken;
 import java.nio.file.Path;
@@ -115,33 +116,42 @@ public final class Accounts {
       metrics.tunnel("over-limit");
       return over;
     }
+    // An HTTP/2 stream is a request on its connection: the connection is what is admitted (and
+    // counts against the user's connections), each stream's bytes are counted and rate-limited.
     Channel ch = ctx.channel();
+    Channel connection = ch instanceof Http2StreamChannel ? ch.parent() : ch;
     if (who.signed() != null) {
       Map<Channel, SignedToken> mine =
           signedOpen.computeIfAbsent(user, u -> new ConcurrentHashMap<>());
       synchronized (mine) {
-        if (!mine.containsKey(ch)) {
+        boolean admitted = mine.containsKey(connection);
+        if (!admitted) {
           int max = limits.maxConns();
           if (max > 0 && mine.size() >= max) {
             metrics.tunnel("over-limit");
             return "too many connections: at most " + max + " at once";
           }
-          mine.put(ch, who.signed());
-          ch.closeFuture().addListener(f -> mine.remove(ch));
+          mine.put(connection, who.signed());
+          connection.closeFuture().addListener(f -> mine.remove(connection));
+        }
+        if (!admitted || connection != ch) {
           admitted(user, limits, ctx, record, signedBuckets, "signed " + user);
         }
       }
     } else {
       Set<Channel> mine = open.computeIfAbsent(user, u -> ConcurrentHashMap.newKeySet());
       synchronized (mine) {
-        if (!mine.contains(ch)) {
+        boolean admitted = mine.contains(connection);
+        if (!admitted) {
           int max = limits.maxConns();
           if (max > 0 && mine.size() >= max) {
             metrics.tunnel("over-limit");
             return "too many connections: at most " + max + " at once";
           }
-          mine.add(ch);
-          ch.closeFuture().addListener(f -> mine.remove(ch));
+          mine.add(connection);
+          connection.closeFuture().addListener(f -> mine.remove(connection));
+        }
+        if (!admitted || connection != ch) {
           admitted(user, limits, ctx, record, buckets, user);
         }
       }
@@ -161,7 +171,8 @@ public final class Accounts {
       ConnectionRecord record,
       Map<String, RateLimit.Bucket> rateBuckets,
       String bucketKey) {
-    SourceLimits.authenticated(ctx.channel());
+    Channel ch = ctx.channel();
+    SourceLimits.authenticated(ch instanceof Http2StreamChannel ? ch.parent() : ch);
     var up = metrics.bytes(user, true);
     var down = metrics.bytes(user, false);
     record.meter(

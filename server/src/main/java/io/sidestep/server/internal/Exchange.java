@@ -295,7 +295,12 @@ final class Exchange {
     }
     state = State.WAITING;
     if (ctx.pipeline().get(ChunkedWriteHandler.class) == null) {
-      ctx.pipeline().addBefore("http-encoder", "chunked", new ChunkedWriteHandler());
+      if (ctx.pipeline().get("http-encoder") != null) {
+        ctx.pipeline().addBefore("http-encoder", "chunked", new ChunkedWriteHandler());
+      } else {
+        // An HTTP/2 stream: the chunks are made HTTP contents, which its codec makes DATA frames.
+        ctx.pipeline().addAfter(Http2Front.CONTENTS, "chunked", new ChunkedWriteHandler());
+      }
     }
     if (RequestGuard.http09(ctx)) {
       ChannelHandlerContext below = ctx.pipeline().context(HttpResponseEncoder.class);

@@ -1,8 +1,10 @@
 package io.sidestep.server.internal;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
@@ -15,10 +17,14 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import io.sidestep.core.netty.Splice;
+import io.sidestep.core.netty.TunnelOptions;
 import io.sidestep.core.route.Destination;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -86,6 +92,42 @@ final class ForwardRoute {
     responseEnded = null;
     ex.pause();
     ex.rc().dialer().dial(ex.ctx().channel().eventLoop(), dest).addListener(f -> dialled(f, out));
+  }
+
+  /**
+   * Passes a stranger's request on an HTTP/2 stream to the fallback web server, the stream's part
+   * of what a connection gets over HTTP/1.1: the request as it came (origin form, its own Host),
+   * over a new HTTP/1.1 connection, and that server's response back on the stream.
+   */
+  void toFallback(HttpRequest r, InetSocketAddress fallback) {
+    ex.record().result("fallback", null);
+    HttpRequest out = new DefaultHttpRequest(r.protocolVersion(), r.method(), r.uri());
+    out.headers().set(r.headers());
+    stripHopByHop(out.headers());
+    out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    keepAlive = true; // the stream ends with its response, whatever the fallback server says
+    requestSent = false;
+    responseEnded = null;
+    ex.pause();
+    Channel inbound = ex.ctx().channel();
+    Promise<Channel> dialled = inbound.eventLoop().newPromise();
+    ChannelFuture connected =
+        TunnelOptions.outbound(inbound.eventLoop(), Duration.ofSeconds(10))
+            .handler(
+                new ChannelInitializer<>() {
+                  @Override
+                  protected void initChannel(Channel ch) {}
+                })
+            .connect(fallback);
+    connected.addListener(
+        f -> {
+          if (f.isSuccess()) {
+            dialled.setSuccess(connected.channel());
+          } else {
+            dialled.setFailure(f.cause());
+          }
+        });
+    dialled.addListener(f -> dialled(f, out));
   }
 
   private static String hostForHeader(Destination d) {

@@ -9,14 +9,17 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.sidestep.core.dns.DnsOverHttps;
 
 /**
  * Takes each decoded HTTP request and decides what the connection becomes. With valid {@code
  * Proxy-Authorization}: a CONNECT tunnel ({@link ConnectRoute}), a forwarded absolute-form request
  * ({@link ForwardRoute}), or a DNS-over-HTTPS answer ({@link DohRoute}). Without: the decoy web
- * site ({@link DecoyRoute}), exactly as for any other visitor. The connection's plumbing (queue,
- * backpressure, bodies, responses, timers) lives in its {@link Exchange}.
+ * site ({@link DecoyRoute}), exactly as for any other visitor, or with a fallback web server, that
+ * server ({@link FallbackRoute} for a connection's first request, {@link ForwardRoute} for each
+ * stream of an HTTP/2 connection). The connection's plumbing (queue, backpressure, bodies,
+ * responses, timers) lives in its {@link Exchange}.
  */
 public final class FrontHandler extends ChannelInboundHandlerAdapter {
 
@@ -172,6 +175,11 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
             r.headers().contains(HttpHeaderNames.PROXY_AUTHORIZATION)
                 ? "wrong_credentials"
                 : "no_credentials");
+    if (rc.fallback() != null && ex.ctx().channel() instanceof Http2StreamChannel) {
+      // Over HTTP/2 each stream decides on its own: a stranger's goes to the fallback server.
+      forward.toFallback(r, rc.fallback());
+      return;
+    }
     decoy.start(r);
   }
 }

@@ -10,8 +10,9 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Assembles a client connection's pipeline: idle timeout, TLS sniffing (then TLS), the request
- * guard, the HTTP codec with size limits, and the front handler.
+ * Assembles a client connection's pipeline: idle timeout, TLS sniffing (then TLS), the switch to
+ * HTTP/2 when ALPN chose it, the request guard, the HTTP codec with size limits, and the front
+ * handler.
  */
 public final class RelayInitializer extends ChannelInitializer<SocketChannel> {
 
@@ -48,6 +49,7 @@ public final class RelayInitializer extends ChannelInitializer<SocketChannel> {
         .addLast("idle-close", IdleCloser.INSTANCE)
         .addLast("alert-version", new AlertVersion())
         .addLast("sniff", new TlsSniffer(sslContext, handshakeTimeoutMillis))
+        .addLast(Http2Front.NAME, new Http2Front(rc)) // ALPN h2: HTTP/2 in place of what follows
         .addLast("guard", new RequestGuard())
         .addLast(
             "http-decoder",

@@ -5,9 +5,14 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.stream.ChunkedInput;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.sidestep.core.netty.StreamBytes;
 import io.sidestep.core.relay.SpeedSample;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
@@ -40,19 +45,32 @@ final class SpeedSampleRoute {
     }
     ex.pause();
     ChannelHandlerContext ctx = ex.ctx();
-    ctx.pipeline().remove("http-decoder");
-    ctx.pipeline().remove("http-encoder");
+    boolean h2 = ctx.channel() instanceof Http2StreamChannel;
+    if (!h2) {
+      ctx.pipeline().remove("http-decoder");
+      ctx.pipeline().remove("http-encoder");
+    }
     ex.record().result("ok", "speed sample");
     // Whatever the client sends from here on is dropped; it is not expected to send anything.
     ex.stream(ReferenceCountUtil::release, true);
+    if (h2) {
+      // As a tunnel on an HTTP/2 stream: a 200 HEADERS frame, the bytes as DATA, END_STREAM.
+      ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")));
+      ctx.pipeline().remove(Http2Front.CONTENTS);
+      ctx.pipeline().replace("h2-http", StreamBytes.NAME, new StreamBytes());
+    } else {
+      ctx.write(
+          Unpooled.copiedBuffer(
+              "HTTP/1.1 200 Connection established\r\n\r\n", StandardCharsets.US_ASCII));
+    }
     if (ctx.pipeline().get("chunked") == null) {
       ctx.pipeline().addBefore(ctx.name(), "chunked", new ChunkedWriteHandler());
     }
-    ctx.write(
-        Unpooled.copiedBuffer(
-            "HTTP/1.1 200 Connection established\r\n\r\n", StandardCharsets.US_ASCII));
     ctx.writeAndFlush(new RandomBytes(kib * 1024L, ex.record()))
-        .addListener(ChannelFutureListener.CLOSE);
+        .addListener(
+            h2
+                ? f -> ctx.writeAndFlush(new DefaultHttp2DataFrame(true))
+                : ChannelFutureListener.CLOSE);
     ex.drain();
   }
 

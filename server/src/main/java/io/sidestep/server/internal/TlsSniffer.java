@@ -24,8 +24,8 @@ public final class TlsSniffer extends ByteToMessageDecoder {
   /** Set on a connection that did not start with TLS. */
   public static final AttributeKey<Boolean> PLAIN = AttributeKey.valueOf("sidestep.plain");
 
-  /** The application protocols the relay speaks, as offered in ALPN. */
-  public static final List<String> PROTOCOLS = List.of("http/1.1");
+  /** The application protocols the relay speaks, as offered in ALPN, in its order of preference. */
+  public static final List<String> PROTOCOLS = List.of("h2", "http/1.1");
 
   private final SslContext sslContext;
   private final long handshakeTimeoutMillis;
@@ -93,7 +93,7 @@ public final class TlsSniffer extends ByteToMessageDecoder {
       }
       // The bytes read so far go on to the new handler.
       ctx.pipeline()
-          .replace(this, "alpn", new AlpnGate(sslContext, PROTOCOLS, handshakeTimeoutMillis));
+          .replace(this, "alpn-gate", new AlpnGate(sslContext, PROTOCOLS, handshakeTimeoutMillis));
       return;
     }
     if ((first & 0x80) != 0) {

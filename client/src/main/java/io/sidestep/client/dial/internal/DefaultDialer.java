@@ -117,4 +117,9 @@ public final class DefaultDialer implements Dialer {
   public Future<Channel> connectRelay(EventLoop loop, Destination destination) {
     return relays.connect(loop, destination);
   }
+
+  @Override
+  public EventLoop relayLoop() {
+    return relays.loop();
+  }
 }

@@ -1,0 +1,207 @@
+package io.sidestep.client.relay;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sidestep.client.dial.Dialer;
+import io.sidestep.core.netty.DialException;
+import io.sidestep.core.netty.FirstFlightPadding;
+import io.sidestep.core.netty.HeldBytes;
+import io.sidestep.core.relay.AccessKey;
+import io.sidestep.core.route.Destination;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Asks the relay for a tunnel on a new HTTP/2 stream: {@code CONNECT} with {@code :authority
+ * host:port} and Basic credentials (RFC 9113 §8.5), and reads the answer's status. On 200 it leaves
+ * the stream to the tunnel (bytes arriving meanwhile wait in a {@link HeldBytes}); otherwise it
+ * fails the promise with what the status means and resets the stream.
+ */
+final class ConnectStream extends ChannelInboundHandlerAdapter {
+
+  /** How long to wait for the CONNECT answer: longer than the relay's 10 s connect timeout. */
+  static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(15);
+
+  private final AccessKey key;
+  private final Destination destination;
+  private final Promise<Channel> promise;
+  private ScheduledFuture<?> timer;
+
+  ConnectStream(AccessKey key, Destination destination, Promise<Channel> promise) {
+    this.key = key;
+    this.destination = destination;
+    this.promise = promise;
+  }
+
+  private String relay() {
+    return LinkHandshake.describe(key);
+  }
+
+  static String basic(AccessKey key) {
+    return "Basic "
+        + Base64.getEncoder()
+            .encodeToString((key.user() + ":" + key.token()).getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    // A late answer means the destination is slow or down, not the relay (a dead relay
+    // connection is noticed by its PINGs): this does not fail the relay over.
+    timer =
+        ctx.executor()
+            .schedule(
+                () ->
+                    fail(
+                        ctx,
+                        new DialException(
+                            DialException.Kind.RELAY_UNREACHABLE_DESTINATION,
+                            "relay "
+                                + relay()
+                                + ": no answer about "
+                                + destination
+                                + " within "
+                                + ANSWER_TIMEOUT.toMillis()
+                                + " ms")),
+                ANSWER_TIMEOUT.toMillis(),
+                TimeUnit.MILLISECONDS);
+    Http2Headers headers =
+        new DefaultHttp2Headers()
+            .method("CONNECT")
+            .authority(destination.authority())
+            .set("proxy-authorization", basic(key))
+            // Offered on every tunnel; used when the relay's 200 offers it too.
+            .set(PADDING, FirstFlightPadding.filler());
+    ctx.writeAndFlush(new DefaultHttp2HeadersFrame(headers))
+        .addListener(
+            f -> {
+              if (f.isSuccess()) {
+                ctx.read();
+              } else {
+                fail(ctx, LinkHandshake.relayFailure(key, f.cause()));
+              }
+            });
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (promise.isDone()) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    try {
+      if (msg instanceof Http2HeadersFrame answer) {
+        answered(ctx, answer.headers());
+      }
+    } finally {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  /** {@link FirstFlightPadding#HEADER} as HTTP/2 writes header names. */
+  static final String PADDING = FirstFlightPadding.HEADER.toLowerCase(java.util.Locale.ROOT);
+
+  /** The header in which a relay says why it refused the user (a limit, an expiry). */
+  static final String REFUSED_HEADER = "sidestep-refused";
+
+  private void answered(ChannelHandlerContext ctx, Http2Headers headers) {
+    int status;
+    try {
+      status = Integer.parseInt(String.valueOf(headers.status()));
+    } catch (NumberFormatException e) {
+      status = -1;
+    }
+    if (status == 200) {
+      timer.cancel(false);
+      ctx.channel().attr(Dialer.VIA).set("relay '" + key.label() + "'");
+      ctx.pipeline().addAfter(ctx.name(), HeldBytes.NAME, new HeldBytes());
+      if (headers.contains(PADDING)) {
+        // Between the stream's bytes and the tunnel: the first flights each way are padded.
+        ctx.pipeline().addAfter(ctx.name(), FirstFlightPadding.NAME, new FirstFlightPadding());
+      }
+      ctx.pipeline().remove(this);
+      if (!promise.trySuccess(ctx.channel())) {
+        ctx.channel().close();
+      }
+    } else if (status == 403 && headers.contains(REFUSED_HEADER)) {
+      // The relay refused the user, not the destination: over a limit, expired, too many
+      // connections. Its reason is shown as it came (escaped: it is the relay's text).
+      CharSequence reason = headers.get(REFUSED_HEADER);
+      String text = reason.length() > 200 ? reason.subSequence(0, 200) + "..." : reason.toString();
+      fail(
+          ctx,
+          new DialException(
+              DialException.Kind.RELAY_UNAVAILABLE,
+              "relay "
+                  + relay()
+                  + " refused user '"
+                  + key.user()
+                  + "': "
+                  + io.sidestep.core.net.Printable.escape(text)));
+    } else if (status == 403) {
+      fail(
+          ctx,
+          new DialException(
+              DialException.Kind.RELAY_REFUSED,
+              "relay " + relay() + " refused " + destination + " (403: its destination policy)"));
+    } else if (status == 502 || status == 504) {
+      fail(
+          ctx,
+          new DialException(
+              DialException.Kind.RELAY_UNREACHABLE_DESTINATION,
+              "relay " + relay() + " could not reach " + destination + " (" + status + ")"));
+    } else {
+      fail(
+          ctx,
+          new DialException(
+              DialException.Kind.RELAY_UNAVAILABLE,
+              "relay "
+                  + relay()
+                  + " did not accept the access key: it answered "
+                  + headers.status()
+                  + " like an ordinary web site (wrong or removed user, or a wrong token)"));
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (!promise.isDone()) {
+      ctx.read();
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    fail(
+        ctx,
+        new DialException(
+            DialException.Kind.RELAY_UNAVAILABLE,
+            "relay " + relay() + " ended the stream before answering the CONNECT"));
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    fail(ctx, LinkHandshake.relayFailure(key, cause));
+  }
+
+  private void fail(ChannelHandlerContext ctx, DialException e) {
+    if (timer != null) {
+      timer.cancel(false);
+    }
+    if (promise.tryFailure(e)) {
+      ctx.close();
+    }
+  }
+}
