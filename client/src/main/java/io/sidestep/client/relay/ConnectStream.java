@@ -78,9 +78,11 @@ final class ConnectStream extends ChannelInboundHandlerAdapter {
         new DefaultHttp2Headers()
             .method("CONNECT")
             .authority(destination.authority())
-            .set("proxy-authorization", basic(key))
-            // Offered on every tunnel; used when the relay's 200 offers it too.
-            .set(PADDING, FirstFlightPadding.filler());
+            .set("proxy-authorization", basic(key));
+    if (Boolean.getBoolean(PADDING_PROPERTY)) {
+      // Used when the relay's 200 offers it too.
+      headers.set(PADDING, FirstFlightPadding.filler());
+    }
     ctx.writeAndFlush(new DefaultHttp2HeadersFrame(headers))
         .addListener(
             f -> {
@@ -107,6 +109,13 @@ final class ConnectStream extends ChannelInboundHandlerAdapter {
       ReferenceCountUtil.release(msg);
     }
   }
+
+  /**
+   * The system property that makes the client offer padding ({@code -Dsidestep.padding=true}). Off
+   * by default for now: with padding on a stream, detection's race of a silent direct connection
+   * against a relay replay loses the relay's answer (PrivateComparisonTest), not yet understood.
+   */
+  static final String PADDING_PROPERTY = "sidestep.padding";
 
   /** {@link FirstFlightPadding#HEADER} as HTTP/2 writes header names. */
   static final String PADDING = FirstFlightPadding.HEADER.toLowerCase(java.util.Locale.ROOT);

@@ -383,7 +383,17 @@ public final class TestOrigin implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(0);
+    // Handlers first: one still writing a body nobody reads (a download the test abandoned) holds
+    // the TLS engine's lock that stop() needs, and an interrupt closes its channel. stop() then
+    // runs on a thread of its own, waited for a bounded time, so a close can never hang a run.
     executor.shutdownNow();
+    Thread stopper = new Thread(() -> server.stop(0), "test origin stop");
+    stopper.setDaemon(true);
+    stopper.start();
+    try {
+      stopper.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
