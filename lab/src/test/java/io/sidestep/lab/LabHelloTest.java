@@ -49,11 +49,13 @@ class LabHelloTest {
   void aCensorOfNonBrowserHellosStopsOnlyTheFastHello(Lab lab) {
     lab.assumeJars();
     Site open = lab.plan.site("open");
-    SidestepClient chrome = lab.client(CHROME);
-    SidestepClient fast = lab.client(FAST);
     SoftAssertions soft = new SoftAssertions();
+    // The censor is in place before the clients start: each opens its relay connection at once
+    // and keeps it, so a rule added later would never see a hello.
     censor(true);
     try {
+      SidestepClient chrome = lab.client(CHROME);
+      SidestepClient fast = lab.client(FAST);
       long before = resets();
       int mark = fast.logMark();
       Visit refused = lab.visits.viaClient(fast, SOCKS, open.url("hello-fast-1"));
