@@ -48,6 +48,9 @@ import javax.net.ssl.X509TrustManager;
  */
 public final class Prober implements AutoCloseable {
 
+  /** The most one host's probe may take, all steps together: 2 minutes. */
+  static final Duration WHOLE_PROBE = Duration.ofMinutes(2);
+
   /** How long a relay link may take to come up: 10 s. */
   static final Duration RELAY_CONNECT = Duration.ofSeconds(10);
 
@@ -89,7 +92,20 @@ public final class Prober implements AutoCloseable {
       slots.acquire();
       CompletableFuture<ProbeResult> f =
           probe(t)
-              .exceptionally(e -> ProbeResult.down(t.host(), "probe failed: " + e, Duration.ZERO))
+              // Each step has its own timeout; this bounds the whole, so that one step that never
+              // completes costs a verdict, never a hang.
+              .orTimeout(WHOLE_PROBE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+              .exceptionally(
+                  e -> {
+                    Throwable c =
+                        e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
+                    return ProbeResult.down(
+                        t.host(),
+                        c instanceof java.util.concurrent.TimeoutException
+                            ? "probe did not finish within " + WHOLE_PROBE.toSeconds() + " s"
+                            : "probe failed: " + c,
+                        Duration.ZERO);
+                  })
               .whenComplete(
                   (r, e) -> {
                     slots.release();

@@ -443,6 +443,19 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
                                             ch.close();
                                           }
                                         });
+                                    // A stream that ends before its handlers answered (its
+                                    // connection died, a reset) fails the attempt: nothing waits
+                                    // on a stream that is gone.
+                                    ch.closeFuture()
+                                        .addListener(
+                                            c ->
+                                                attempt.tryFailure(
+                                                    new DialException(
+                                                        DialException.Kind.RELAY_UNAVAILABLE,
+                                                        "relay '"
+                                                            + endpoint.key.label()
+                                                            + "': its stream closed before an"
+                                                            + " answer")));
                                   }
                                 });
                       });
