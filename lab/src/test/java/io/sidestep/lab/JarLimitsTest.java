@@ -153,6 +153,24 @@ class JarLimitsTest {
           .isTrue();
       assertThat(download().body()).as("the first device still works").hasSize(BIG);
     }
+
+    // A lifetime limit under what alice has used so far: refused at once, and after a restart.
+    jar(
+        serverJar,
+        "users",
+        "set",
+        "alice",
+        "--max-conns",
+        "none",
+        "--lifetime-limit",
+        "1MB",
+        "--state",
+        relayState.toString());
+    assertThat(eventually(() -> download().text().contains("over the lifetime data limit of 1MB")))
+        .isTrue();
+    relay.close();
+    relay = startRelay("relay-3");
+    assertThat(download().text()).contains("over the lifetime data limit of 1MB");
   }
 
   private record Fetch(int exit, byte[] body, String err) {
