@@ -29,7 +29,9 @@ final class LimitOptions {
   @Option(
       names = "--max-conns",
       paramLabel = "N",
-      description = "Most connections the user may have open at once.")
+      description =
+          "Most connections the user may have open at once. A client keeps one connection for"
+              + " all its tunnels, so this is the number of devices using the key.")
   String maxConns;
 
   @Option(
