@@ -118,7 +118,7 @@ final class ConnectStream extends ChannelInboundHandlerAdapter {
   static final String PADDING_PROPERTY = "sidestep.padding";
 
   /** {@link FirstFlightPadding#HEADER} as HTTP/2 writes header names. */
-  static final String PADDING = FirstFlightPadding.HEADER.toLowerCase(java.util.Locale.ROOT);
+  static final String PADDING = FirstFlightPadding.H2_HEADER;
 
   /** The header in which a relay says why it refused the user (a limit, an expiry). */
   static final String REFUSED_HEADER = "sidestep-refused";

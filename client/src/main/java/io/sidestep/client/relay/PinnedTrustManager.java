@@ -1,20 +1,17 @@
 package io.sidestep.client.relay;
 
 import io.sidestep.core.tls.Pins;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * Trusts exactly one public key: the relay certificate whose SubjectPublicKeyInfo has the pin of
  * the access key, whatever its issuer, names or dates (the relay's certificate is self-signed by
  * design; the pin is what authenticates it). Anything else is refused with both pins named.
  */
-final class PinnedTrustManager extends X509ExtendedTrustManager {
+final class PinnedTrustManager extends RelayTrustManager {
 
   private final String pin;
   private final String relay;
@@ -24,7 +21,8 @@ final class PinnedTrustManager extends X509ExtendedTrustManager {
     this.relay = relay;
   }
 
-  private void check(X509Certificate[] chain) throws CertificateException {
+  @Override
+  void check(X509Certificate[] chain, String authType) throws CertificateException {
     if (chain == null || chain.length == 0) {
       throw new PinMismatchException("relay " + relay + " presented no certificate");
     }
@@ -40,42 +38,6 @@ final class PinnedTrustManager extends X509ExtendedTrustManager {
               + pin
               + ")");
     }
-  }
-
-  @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType)
-      throws CertificateException {
-    check(chain);
-  }
-
-  @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-      throws CertificateException {
-    check(chain);
-  }
-
-  @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-      throws CertificateException {
-    check(chain);
-  }
-
-  @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType)
-      throws CertificateException {
-    throw new CertificateException("a relay client does not accept client certificates");
-  }
-
-  @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-      throws CertificateException {
-    checkClientTrusted(chain, authType);
-  }
-
-  @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-      throws CertificateException {
-    checkClientTrusted(chain, authType);
   }
 
   @Override

@@ -1,15 +1,12 @@
 package io.sidestep.client.relay;
 
 import io.sidestep.core.tls.HostNameCheck;
-import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 
 /**
@@ -18,7 +15,7 @@ import javax.net.ssl.X509TrustManager;
  * HostNameCheck}: subjectAltName only, never the common name). The same check whichever TLS
  * implementation asks, so both hellos trust exactly the same relays.
  */
-final class WebPkiTrustManager extends X509ExtendedTrustManager {
+final class WebPkiTrustManager extends RelayTrustManager {
 
   private final X509TrustManager anchors;
   private final String host;
@@ -45,48 +42,13 @@ final class WebPkiTrustManager extends X509ExtendedTrustManager {
     }
   }
 
-  private void check(X509Certificate[] chain, String authType) throws CertificateException {
+  @Override
+  void check(X509Certificate[] chain, String authType) throws CertificateException {
     if (chain == null || chain.length == 0) {
       throw new CertificateException("relay " + host + " presented no certificate");
     }
     anchors.checkServerTrusted(chain, authType);
     HostNameCheck.check(chain[0], host);
-  }
-
-  @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType)
-      throws CertificateException {
-    check(chain, authType);
-  }
-
-  @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-      throws CertificateException {
-    check(chain, authType);
-  }
-
-  @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-      throws CertificateException {
-    check(chain, authType);
-  }
-
-  @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType)
-      throws CertificateException {
-    throw new CertificateException("a relay client does not accept client certificates");
-  }
-
-  @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-      throws CertificateException {
-    checkClientTrusted(chain, authType);
-  }
-
-  @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-      throws CertificateException {
-    checkClientTrusted(chain, authType);
   }
 
   @Override

@@ -34,6 +34,9 @@ public final class FirstFlightPadding extends ChannelDuplexHandler {
   /** The header that offers padding in a CONNECT request and accepts it in the answer. */
   public static final String HEADER = "Padding";
 
+  /** {@link #HEADER} as HTTP/2 writes header names (lower case). */
+  public static final String H2_HEADER = "padding";
+
   /** Frames padded each way: {@value}. */
   public static final int FRAMES = 8;
 

@@ -81,9 +81,7 @@ final class ConnectRoute {
       DefaultHttp2Headers ok = new DefaultHttp2Headers();
       ok.status("200");
       if (padded) {
-        ok.set(
-            FirstFlightPadding.HEADER.toLowerCase(java.util.Locale.ROOT),
-            FirstFlightPadding.filler());
+        ok.set(FirstFlightPadding.H2_HEADER, FirstFlightPadding.filler());
       }
       ctx.writeAndFlush(new DefaultHttp2HeadersFrame(ok))
           .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
