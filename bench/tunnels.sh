@@ -12,7 +12,9 @@
 # expression, keeps only the paths whose names match (e.g. 'http-direct|squid-connect').
 # SIDESTEP_BENCH_BASE=DIR adds the paths socks-base and http-base through a second relay and client
 # run from DIR's jars (another build, to compare with in the same run). SIDESTEP_BENCH_JFR=DIR
-# records each Sidestep JVM with Java Flight Recorder into DIR/NAME.jfr.
+# records each Sidestep JVM with Java Flight Recorder into DIR/NAME.jfr, with the settings
+# SIDESTEP_BENCH_JFC names (default: profile; a copy of the JDK's profile.jfc with a 1 ms
+# jdk.ExecutionSample period sees short per-connection work better).
 #
 # Paths (every tunnel carries plain HTTP from bench/TunnelBench.java to the origin):
 #   direct         the origin itself, no tunnel
