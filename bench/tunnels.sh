@@ -12,7 +12,9 @@
 # expression, keeps only the paths whose names match (e.g. 'http-direct|squid-connect').
 # SIDESTEP_BENCH_BASE=DIR adds the paths socks-base and http-base through a second relay and client
 # run from DIR's jars (another build, to compare with in the same run). SIDESTEP_BENCH_JFR=DIR
-# records each Sidestep JVM with Java Flight Recorder into DIR/NAME.jfr.
+# records each Sidestep JVM with Java Flight Recorder into DIR/NAME.jfr, with the settings
+# SIDESTEP_BENCH_JFC names (default: profile; a copy of the JDK's profile.jfc with a 1 ms
+# jdk.ExecutionSample period sees short per-connection work better).
 #
 # Paths (every tunnel carries plain HTTP from bench/TunnelBench.java to the origin):
 #   direct         the origin itself, no tunnel
@@ -59,10 +61,13 @@ if [ ${#need[@]} -gt 0 ]; then
   [ -z "$made_policy" ] || rm -f /usr/sbin/policy-rc.d
 fi
 
-# Each idle tunnel costs a relaying process two descriptors.
+# Each idle tunnel costs every process on its path one descriptor per socket it holds: one in
+# Sidestep's client and relay (the relay link is one connection for all), two in a peer's
+# processes that accept and connect per tunnel (stunnel, ss-local, trojan, squid). Counts over
+# what a peer fits fail for that peer only, and say so; give SIDESTEP_BENCH_PATHS to skip them.
 ulimit -n 65536 2> /dev/null || ulimit -n "$(ulimit -Hn)"
 fds=$(ulimit -n)
-max_idle=$(((fds - 512) / 2))
+max_idle=$((fds - 512))
 idle_counts=()
 for n in ${idle//,/ }; do
   if [ "$n" -gt "$max_idle" ]; then
@@ -85,7 +90,7 @@ cleanup() {
 trap cleanup EXIT
 
 jfr() { # name: the JVM option recording that JVM, if asked for
-  [ -z "${SIDESTEP_BENCH_JFR:-}" ] || echo "-XX:StartFlightRecording=filename=$SIDESTEP_BENCH_JFR/$1.jfr,settings=profile"
+  [ -z "${SIDESTEP_BENCH_JFR:-}" ] || echo "-XX:StartFlightRecording=filename=$SIDESTEP_BENCH_JFR/$1.jfr,settings=${SIDESTEP_BENCH_JFC:-profile}"
 }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { # [host] port

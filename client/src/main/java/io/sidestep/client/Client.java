@@ -177,6 +177,7 @@ public final class Client implements AutoCloseable {
               router,
               new DefaultDialer(resolver, relays, b.connectTimeout, b.directLocalAddress),
               autoRoute);
+      dispatcher.fastOpen(b.fastOpen);
       if (b.dashboard) {
         dashboard = dashboard(b, router, rules, lists, detection, relayClient, network);
       }
@@ -451,6 +452,7 @@ public final class Client implements AutoCloseable {
     private X509TrustManager trust;
     private boolean dashboard = true;
     private boolean neverDirect;
+    private boolean fastOpen = true;
     private Duration listTick = ListUpdater.TICK;
     private NetworkSource networkSource = NetworkSource.system();
     private Duration networkPoll = CurrentNetwork.DEFAULT_POLL;
@@ -494,6 +496,15 @@ public final class Client implements AutoCloseable {
      */
     public Builder neverDirect(boolean on) {
       this.neverDirect = on;
+      return this;
+    }
+
+    /**
+     * Whether relayed tunnels open fast ({@link io.sidestep.client.dial.EarlyData}): the door
+     * answers at once and the user's first bytes go with the relay's CONNECT. Default: on.
+     */
+    public Builder fastOpen(boolean on) {
+      this.fastOpen = on;
       return this;
     }
 

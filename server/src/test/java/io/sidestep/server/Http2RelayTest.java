@@ -206,6 +206,40 @@ class Http2RelayTest {
   }
 
   @Test
+  void removingAUserCutsItsOpenTunnelsOnTheConnectionNotOnlyItsNewStreams() throws Exception {
+    AccessKey ivy = relay.addUser("ivy");
+    Channel own = open(group, relay.address());
+    try (java.net.ServerSocket quiet =
+        new java.net.ServerSocket(0, 5, http.address().getAddress())) {
+      // A tunnel to a server that says nothing: it stays open until someone cuts it.
+      CompletableFuture<Http2Headers> answered = new CompletableFuture<>();
+      Http2StreamChannel tunnel =
+          new Http2StreamChannelBootstrap(own)
+              .handler(
+                  new SimpleChannelInboundHandler<Http2StreamFrame>() {
+                    @Override
+                    protected void channelRead0(ChannelHandlerContext ctx, Http2StreamFrame f) {
+                      if (f instanceof Http2HeadersFrame h) {
+                        answered.complete(h.headers());
+                      }
+                    }
+                  })
+              .open()
+              .sync()
+              .getNow();
+      tunnel.writeAndFlush(
+          new DefaultHttp2HeadersFrame(connect("127.0.0.1:" + quiet.getLocalPort(), ivy)));
+      assertThat(answered.get(10, TimeUnit.SECONDS).status().toString()).isEqualTo("200");
+      assertThat(relay.removeUser("ivy")).isTrue();
+      // A graceful close would wait for the tunnel to end first, which it never does.
+      assertThat(tunnel.closeFuture().await(10, TimeUnit.SECONDS)).as("tunnel cut").isTrue();
+      assertThat(own.closeFuture().await(10, TimeUnit.SECONDS)).as("connection cut").isTrue();
+    } finally {
+      own.close();
+    }
+  }
+
+  @Test
   void aStrangerGetsTheDecoySiteAsOverHttp1() throws Exception {
     Answer h2 =
         exchange(

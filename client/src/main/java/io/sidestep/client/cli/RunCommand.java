@@ -83,6 +83,16 @@ final class RunCommand implements Callable<Integer> {
   boolean neverDirect;
 
   @Option(
+      names = "--no-fast-open",
+      description = {
+        "Answer the browser only once the relay has answered. By default a relayed connection is",
+        "answered at once and its first bytes go to the relay with the request for the tunnel,",
+        "one round trip sooner; a refusal by the relay then shows as a closed connection (the",
+        "log and the dashboard still say why) instead of the door's error code."
+      })
+  boolean noFastOpen;
+
+  @Option(
       names = "--open",
       description = "Open the dashboard in the desktop's browser once the client runs (xdg-open).")
   boolean open;
@@ -206,6 +216,7 @@ final class RunCommand implements Callable<Integer> {
             .stateDir(stateDir)
             .rulesFile(rulesFile)
             .neverDirect(neverDirect)
+            .fastOpen(!noFastOpen)
             .resolver(OptionValues.resolver(dns))
             .start();
     String dashboard = "http://localhost:" + client.httpAddress().getPort() + "/";

@@ -82,6 +82,9 @@ final class Live implements ConnectionListener {
         counts[2]++;
       }
     }
+    if (streams.isEmpty()) {
+      return; // no page is watching: nothing to write
+    }
     String frame = "id: " + event.get("id") + "\ndata: " + json.write(event) + "\n\n";
     for (Channel ch : streams) {
       // A page that stops reading misses events rather than filling memory; a reload catches up.

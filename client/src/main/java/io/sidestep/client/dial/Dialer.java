@@ -56,10 +56,27 @@ public interface Dialer {
   Future<Channel> connectRelay(EventLoop loop, Destination destination);
 
   /**
+   * As {@link #connectRelay(EventLoop, Destination)}, with the user's first bytes going out right
+   * behind the CONNECT ({@link EarlyData#attach}) where the relay client can do so. The default
+   * ignores {@code early}: its bytes then follow the answer.
+   */
+  default Future<Channel> connectRelay(EventLoop loop, Destination destination, EarlyData early) {
+    return connectRelay(loop, destination);
+  }
+
+  /**
    * The event loop of the relay connection that the next tunnel will most likely use, when one is
    * open; null otherwise (the default). A tunnel's other side is best on the same loop.
    */
   default EventLoop relayLoop() {
     return null;
+  }
+
+  /**
+   * Whether a relay tunnel would most likely open now: a relay's connection is up and the relay has
+   * taken the key. The fast open ({@link EarlyData}) is used only then. Default: false.
+   */
+  default boolean relayReady() {
+    return false;
   }
 }

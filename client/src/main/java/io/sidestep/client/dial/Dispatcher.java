@@ -22,6 +22,7 @@ public final class Dispatcher {
   private final Dialer dialer;
   private final AutoRoute auto;
   private volatile ConnectionListener listener = ConnectionListener.NONE;
+  private volatile boolean fastOpen = true;
 
   public Dispatcher(Router router, Dialer dialer, AutoRoute auto) {
     this.router = Objects.requireNonNull(router, "router");
@@ -32,6 +33,15 @@ public final class Dispatcher {
   /** Tells {@code listener} about every connection when it ends (replacing any before). */
   public void onConnection(ConnectionListener listener) {
     this.listener = Objects.requireNonNull(listener, "listener");
+  }
+
+  /**
+   * Whether relayed tunnels open fast (on by default): a door that can ({@link
+   * DoorReply#answersEarly}) is answered at once and the user's first bytes go right behind the
+   * relay's CONNECT ({@link EarlyData}). Off, the door answers when the relay has.
+   */
+  public void fastOpen(boolean on) {
+    this.fastOpen = on;
   }
 
   public Dialer dialer() {
@@ -53,6 +63,7 @@ public final class Dispatcher {
     }
     Session session =
         new Session(router, dialer, inbound, destination, door, reply, decision, listener);
+    session.fastOpen = fastOpen;
     switch (decision.action()) {
       case REJECT -> session.reject();
       case RELAY, NEVER_DIRECT -> session.routeRelay();

@@ -25,4 +25,14 @@ public interface DoorReply {
    * @param decision where the router sent the connection; null when the router itself failed
    */
   void fail(Decision decision, DialException cause);
+
+  /**
+   * Whether the door may tell its client that the tunnel is up before a relay has answered ({@link
+   * EarlyData}, the "fast open"). Then a relay's refusal reaches the client as a closed connection
+   * instead of a reply code or an error page. Doors whose failure answer someone reads in full (the
+   * HTTP door's internal hop, whose failure becomes a page) say no.
+   */
+  default boolean answersEarly() {
+    return false;
+  }
 }

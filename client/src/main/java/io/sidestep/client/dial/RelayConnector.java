@@ -15,6 +15,16 @@ public interface RelayConnector {
 
   Future<Channel> connect(EventLoop loop, Destination destination);
 
+  /** As {@link Dialer#connectRelay(EventLoop, Destination, EarlyData)}. */
+  default Future<Channel> connect(EventLoop loop, Destination destination, EarlyData early) {
+    return connect(loop, destination);
+  }
+
+  /** As {@link Dialer#relayReady}. */
+  default boolean ready() {
+    return false;
+  }
+
   /** As {@link Dialer#relayLoop}: null unless a relay connection is open. */
   default EventLoop loop() {
     return null;

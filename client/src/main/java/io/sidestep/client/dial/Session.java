@@ -58,6 +58,12 @@ public final class Session {
   private long down;
   private boolean ended;
 
+  /**
+   * Whether a relay route may answer the door before the relay ({@link EarlyData}), once the relay
+   * is known to take the key ({@link Dialer#relayReady}).
+   */
+  boolean fastOpen;
+
   Session(
       Router router,
       Dialer dialer,
@@ -271,6 +277,10 @@ public final class Session {
   }
 
   private void connectRelay() {
+    if (fastOpen && reply.answersEarly() && dialer.relayReady()) {
+      connectRelayEarly();
+      return;
+    }
     dialer
         .connectRelay(loop(), destination)
         .addListener(
@@ -281,6 +291,43 @@ public final class Session {
                 fail("relay", relayFailure(f.cause()));
               }
             });
+  }
+
+  /**
+   * The relay route's fast open: the door is answered now, and the user's first bytes go to the
+   * relay right behind the CONNECT ({@link EarlyData}). A failure then closes the user's connection
+   * (there is no reply left to give); it is logged with its reason as any other.
+   */
+  private void connectRelayEarly() {
+    ChannelFuture answered = succeed();
+    EarlyData early = EarlyData.of(inbound);
+    if (answered.isDone()) {
+      startEarly(answered, early);
+    } else {
+      answered.addListener(f -> startEarly(answered, early));
+    }
+    dialer
+        .connectRelay(loop(), destination, early)
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                fail("relay", relayFailure(f.cause()));
+                return;
+              }
+              Channel tunnel = (Channel) f.getNow();
+              if (answered.isDone() && !answered.isSuccess()) {
+                tunnel.close();
+                end("could not answer the door: " + answered.cause());
+                return;
+              }
+              splice(tunnel, "relay", early.finish(tunnel, n -> up += n));
+            });
+  }
+
+  private void startEarly(ChannelFuture answered, EarlyData early) {
+    if (answered.isSuccess() && inbound.isActive()) {
+      early.start();
+    }
   }
 
   /**

@@ -115,6 +115,12 @@ final class HandOff {
       return channel.writeAndFlush(Unpooled.wrappedBuffer(ESTABLISHED));
     }
 
+    /** A browser shows no page for a failed CONNECT anyway: it gets the tunnel at once. */
+    @Override
+    public boolean answersEarly() {
+      return true;
+    }
+
     @Override
     public void fail(Decision decision, DialException cause) {
       FullHttpResponse page =

@@ -1,6 +1,7 @@
 package io.sidestep.client.relay;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
@@ -11,6 +12,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sidestep.client.dial.Dialer;
+import io.sidestep.client.dial.EarlyData;
 import io.sidestep.core.netty.DialException;
 import io.sidestep.core.netty.FirstFlightPadding;
 import io.sidestep.core.netty.HeldBytes;
@@ -35,12 +37,14 @@ final class ConnectStream extends ChannelInboundHandlerAdapter {
   private final AccessKey key;
   private final Destination destination;
   private final Promise<Channel> promise;
+  private final EarlyData early; // may be null
   private ScheduledFuture<?> timer;
 
-  ConnectStream(AccessKey key, Destination destination, Promise<Channel> promise) {
+  ConnectStream(AccessKey key, Destination destination, Promise<Channel> promise, EarlyData early) {
     this.key = key;
     this.destination = destination;
     this.promise = promise;
+    this.early = early;
   }
 
   private String relay() {
@@ -79,19 +83,24 @@ final class ConnectStream extends ChannelInboundHandlerAdapter {
             .method("CONNECT")
             .authority(destination.authority())
             .set("proxy-authorization", basic(key));
-    if (Boolean.getBoolean(PADDING_PROPERTY)) {
+    boolean padding = Boolean.getBoolean(PADDING_PROPERTY);
+    if (padding) {
       // Used when the relay's 200 offers it too.
       headers.set(PADDING, FirstFlightPadding.filler());
     }
-    ctx.writeAndFlush(new DefaultHttp2HeadersFrame(headers))
-        .addListener(
-            f -> {
-              if (f.isSuccess()) {
-                ctx.read();
-              } else {
-                fail(ctx, LinkHandshake.relayFailure(key, f.cause()));
-              }
-            });
+    ChannelFuture written = ctx.writeAndFlush(new DefaultHttp2HeadersFrame(headers));
+    if (early != null && !padding) {
+      // The fast open: the user's first bytes follow the CONNECT as DATA on the same stream.
+      early.attach(ctx.channel());
+    }
+    written.addListener(
+        f -> {
+          if (f.isSuccess()) {
+            ctx.read();
+          } else {
+            fail(ctx, LinkHandshake.relayFailure(key, f.cause()));
+          }
+        });
     ctx.fireChannelActive();
   }
 

@@ -19,6 +19,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sidestep.client.detect.RelayResolver;
+import io.sidestep.client.dial.EarlyData;
 import io.sidestep.client.dial.RelayConnector;
 import io.sidestep.core.detect.Lookup;
 import io.sidestep.core.dns.DnsAnswer;
@@ -170,8 +171,23 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
 
   @Override
   public Future<Channel> connect(EventLoop loop, Destination destination) {
+    return connect(loop, destination, null);
+  }
+
+  /**
+   * A tunnel whose user's first bytes go right behind each attempt's CONNECT ({@code early} may be
+   * null). A stream that offers padding sends them only after the answer, padded.
+   */
+  @Override
+  public Future<Channel> connect(EventLoop loop, Destination destination, EarlyData early) {
     Promise<Channel> promise = loop.newPromise();
-    failover(loop, order(), 0, (e, one) -> tunnel(loop, e, destination, one), promise, destination);
+    failover(
+        loop,
+        order(),
+        0,
+        (e, one) -> tunnel(loop, e, destination, one, early),
+        promise,
+        destination);
     return promise;
   }
 
@@ -203,6 +219,29 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
       }
     }
     return null;
+  }
+
+  /**
+   * Whether the next tunnel will most likely open: the first relay in order has an open connection
+   * that takes streams, and has taken this key since it was last down. Only then does a door answer
+   * before the relay ({@link EarlyData}): a relay that is unreachable, refuses the key or has not
+   * been tried yet is reported by the door's own failure answer.
+   */
+  @Override
+  public boolean ready() {
+    List<Endpoint> order = order();
+    if (order.isEmpty()) {
+      return false;
+    }
+    Endpoint e = order.get(0);
+    if (!e.proven || e.downUntil - System.nanoTime() > 0) {
+      return false;
+    }
+    Future<Channel> link;
+    synchronized (e) {
+      link = e.link;
+    }
+    return link != null && link.isSuccess() && takesStreams(link.getNow());
   }
 
   /** Relays that are up in the order of their keys, then those marked down, soonest-back first. */
@@ -258,6 +297,7 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
         f -> {
           if (f.isSuccess()) {
             endpoint.downUntil = System.nanoTime() - 1;
+            endpoint.proven = true;
             @SuppressWarnings("unchecked")
             T value = (T) f.getNow();
             if (!promise.trySuccess(value) && value instanceof Channel c) {
@@ -287,6 +327,7 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
   }
 
   private void markDown(Endpoint endpoint, DialException e) {
+    endpoint.proven = false;
     boolean wasUp = endpoint.downUntil - System.nanoTime() <= 0;
     endpoint.downUntil = System.nanoTime() + downFor.toNanos();
     if (wasUp) {
@@ -303,7 +344,11 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
   }
 
   private void tunnel(
-      EventLoop loop, Endpoint endpoint, Destination destination, Promise<Channel> one) {
+      EventLoop loop,
+      Endpoint endpoint,
+      Destination destination,
+      Promise<Channel> one,
+      EarlyData early) {
     stream(
         loop,
         endpoint,
@@ -311,7 +356,7 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
         (ch, attempt) ->
             ch.pipeline()
                 .addLast(StreamBytes.NAME, new StreamBytes())
-                .addLast(new ConnectStream(endpoint.key, destination, attempt)),
+                .addLast(new ConnectStream(endpoint.key, destination, attempt, early)),
         true);
   }
 
@@ -603,6 +648,10 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
     final RelayTls tls;
     volatile long downUntil = System.nanoTime() - 1;
     volatile long roundTrip = -1; // nanoseconds, from the latest PING answer
+
+    /** The relay has taken this key (answered a CONNECT or a look-up) since it was last down. */
+    volatile boolean proven;
+
     Future<Channel> link; // guarded by this
 
     Endpoint(AccessKey key, RelayTls tls) {

@@ -267,6 +267,12 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
       return f;
     }
 
+    /** The internal hop of the HTTP door (a listener of its own) turns failures into pages. */
+    @Override
+    public boolean answersEarly() {
+      return listener == SocksLogin.FailureListener.NONE;
+    }
+
     @Override
     public void fail(Decision decision, DialException cause) {
       listener.failed(decision, cause);

@@ -34,7 +34,8 @@ class ConnectStreamPaddingTest {
   }
 
   private static void start(EmbeddedChannel ch, Promise<Channel> promise) {
-    ch.pipeline().addLast(new ConnectStream(KEY, Destination.of("site.example", 443), promise));
+    ch.pipeline()
+        .addLast(new ConnectStream(KEY, Destination.of("site.example", 443), promise, null));
     ch.pipeline().fireChannelActive();
   }
 

@@ -83,6 +83,23 @@ public final class Http2Link {
    * connection cuts no tunnel.
    */
   public static Http2FrameCodec codec(boolean server) {
+    return codecBuilder(server);
+  }
+
+  /**
+   * Closes {@code connection} now, with every stream on it (after a GOAWAY), rather than when its
+   * last stream ends as a graceful close would: for a user who was removed, went over a limit or
+   * whose key was revoked. A connection without HTTP/2 just closes.
+   */
+  public static io.netty.channel.ChannelFuture closeNow(io.netty.channel.Channel connection) {
+    Http2FrameCodec codec = connection.pipeline().get(Http2FrameCodec.class);
+    if (codec != null) {
+      codec.gracefulShutdownTimeoutMillis(0);
+    }
+    return connection.close();
+  }
+
+  private static Http2FrameCodec codecBuilder(boolean server) {
     return (server ? Http2FrameCodecBuilder.forServer() : Http2FrameCodecBuilder.forClient())
         .initialSettings(server ? serverSettings() : clientSettings())
         .gracefulShutdownTimeoutMillis(-1)

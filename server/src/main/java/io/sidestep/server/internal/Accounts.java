@@ -3,6 +3,7 @@ package io.sidestep.server.internal;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.sidestep.core.netty.Http2Link;
 import io.sidestep.server.Limits;
 import io.sidestep.server.fleet.SignedToken;
 import java.nio.file.Path;
@@ -266,7 +267,7 @@ public final class Accounts {
                 }
                 if (why != null) {
                   log.info("closing a connection of user {} (signed key): {}", name, why);
-                  ch.close();
+                  Http2Link.closeNow(ch);
                 }
               });
         });
@@ -300,7 +301,7 @@ public final class Accounts {
     }
     log.info("closing {} connections of user {}: {}", channels.size(), name, why);
     for (Channel c : channels) {
-      c.close();
+      Http2Link.closeNow(c); // an HTTP/2 connection's tunnels too, not only its new streams
     }
   }
 }

@@ -6,6 +6,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.sidestep.client.dial.Dialer;
+import io.sidestep.client.dial.EarlyData;
 import io.sidestep.client.dial.RelayConnector;
 import io.sidestep.core.net.IpLiterals;
 import io.sidestep.core.net.Resolver;
@@ -116,6 +117,16 @@ public final class DefaultDialer implements Dialer {
   @Override
   public Future<Channel> connectRelay(EventLoop loop, Destination destination) {
     return relays.connect(loop, destination);
+  }
+
+  @Override
+  public Future<Channel> connectRelay(EventLoop loop, Destination destination, EarlyData early) {
+    return relays.connect(loop, destination, early);
+  }
+
+  @Override
+  public boolean relayReady() {
+    return relays.ready();
   }
 
   @Override
