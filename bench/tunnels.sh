@@ -8,7 +8,8 @@
 # stunnel4, shadowsocks-libev, trojan and squid with apt-get if they are missing (as root).
 # Everything listens on 127.0.0.1 (and 127.0.0.2 for the HTTP door's DIRECT path) only.
 # SIDESTEP_BENCH_JAVA_OPTS is passed to both Sidestep JVMs, SIDESTEP_BENCH_CLIENT_OPTS to the
-# client's only (e.g. -XX:StartFlightRecording=filename=client.jfr to profile it). SIDESTEP_BENCH_PATHS, a regular
+# client's only (e.g. -XX:StartFlightRecording=filename=client.jfr to profile it), and
+# SIDESTEP_BENCH_CLIENT_ARGS to its run command (e.g. --tls-hello chrome). SIDESTEP_BENCH_PATHS, a regular
 # expression, keeps only the paths whose names match (e.g. 'http-direct|squid-connect').
 # SIDESTEP_BENCH_BASE=DIR adds the paths socks-base and http-base through a second relay and client
 # run from DIR's jars (another build, to compare with in the same run). SIDESTEP_BENCH_JFR=DIR
@@ -147,7 +148,8 @@ MATCH,RELAY
 RULES
 # shellcheck disable=SC2086
 java ${SIDESTEP_BENCH_JAVA_OPTS:-} ${SIDESTEP_BENCH_CLIENT_OPTS:-} $(jfr client) -Dsidestep.log.level=WARN -jar "$root/client/target/sidestep-client.jar" run \
-  --http "127.0.0.1:$http" --socks "127.0.0.1:$socks" --state "$work/client" --rules "$work/client/rules.txt" > "$work/client.log" 2>&1 &
+  --http "127.0.0.1:$http" --socks "127.0.0.1:$socks" --state "$work/client" --rules "$work/client/rules.txt" \
+  ${SIDESTEP_BENCH_CLIENT_ARGS:-} > "$work/client.log" 2>&1 &
 pids+=($!); client_pid=$!
 unset SIDESTEP_RELAY
 base_paths=""

@@ -59,14 +59,11 @@ class TunnelPaddingTest {
             .allowDestination(Cidr.parse("127.0.0.0/8"))
             .ioThreads(1)
             .start();
-    key = relay.addUser("alice");
-    // The client offers padding only when asked (see ConnectStream.PADDING_PROPERTY).
-    System.setProperty("sidestep.padding", "true");
+    key = relay.addUser("alice"); // the client offers padding by default
   }
 
   @AfterAll
   static void stop() throws Exception {
-    System.clearProperty("sidestep.padding");
     relay.close();
     echo.close();
   }

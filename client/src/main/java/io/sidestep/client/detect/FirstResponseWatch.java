@@ -3,6 +3,7 @@ package io.sidestep.client.detect;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.sidestep.core.detect.DirectOutcome.StreamFailure;
 import io.sidestep.core.netty.HeldBytes;
@@ -47,6 +48,14 @@ final class FirstResponseWatch extends ChannelInboundHandlerAdapter {
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (Silence.is(evt)) {
       report(null, StreamFailure.SILENCE, "silence");
+    } else if (evt instanceof ChannelInputShutdownEvent) {
+      if (!reported) {
+        report(null, StreamFailure.EOF, "closed"); // a half-close before any byte
+      } else if (!held.isEmpty()) {
+        held.add(evt); // the end of an answer that came whole: after its bytes, for the splice
+      } else {
+        ctx.fireUserEventTriggered(evt);
+      }
     } else {
       ctx.fireUserEventTriggered(evt);
     }
@@ -116,7 +125,11 @@ final class FirstResponseWatch extends ChannelInboundHandlerAdapter {
     ctx.pipeline().replace(this, HeldBytes.NAME, holder);
     ChannelHandlerContext hctx = ctx.pipeline().context(holder);
     for (Object m : msgs) {
-      holder.channelRead(hctx, m);
+      if (m instanceof ChannelInputShutdownEvent) {
+        holder.userEventTriggered(hctx, m);
+      } else {
+        holder.channelRead(hctx, m);
+      }
     }
   }
 

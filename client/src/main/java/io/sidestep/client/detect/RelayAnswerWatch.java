@@ -44,6 +44,15 @@ final class RelayAnswerWatch extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent && !reported) {
+      fail(ctx, "the relay tunnel ended before any byte");
+      if (control) {
+        ctx.close();
+      } else {
+        ctx.fireUserEventTriggered(evt);
+      }
+      return;
+    }
     if (!Silence.is(evt)) {
       ctx.fireUserEventTriggered(evt);
       return;

@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sidestep.core.detect.DirectOutcome.StreamFailure;
@@ -120,6 +121,18 @@ final class ResponseCapture extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof ChannelInputShutdownEvent) {
+      // The far end finished (a FIN, an END_STREAM): the response is whole. The end is kept
+      // behind its bytes for whoever gets them.
+      held.add(evt);
+      if (!reported) {
+        if (response.read() == 0) {
+          failure = StreamFailure.EOF;
+        }
+        report();
+      }
+      return;
+    }
     if (!Silence.is(evt)) {
       ctx.fireUserEventTriggered(evt);
       return;
@@ -172,13 +185,23 @@ final class ResponseCapture extends ChannelInboundHandlerAdapter {
    * whatever comes next, so that a splice carries on from here.
    */
   void deliverTo(Channel user) {
+    boolean ended = false;
     for (Object m : held) {
-      user.write(m);
+      if (m instanceof ChannelInputShutdownEvent) {
+        ended = true;
+      } else {
+        user.write(m);
+      }
     }
     held.clear();
     user.flush();
     if (ctx.pipeline().context(this) != null) {
-      ctx.pipeline().replace(this, HeldBytes.NAME, new HeldBytes());
+      HeldBytes holder = new HeldBytes();
+      ctx.pipeline().replace(this, HeldBytes.NAME, holder);
+      if (ended) {
+        holder.userEventTriggered(
+            ctx.pipeline().context(holder), ChannelInputShutdownEvent.INSTANCE);
+      }
     }
   }
 
@@ -189,14 +212,19 @@ final class ResponseCapture extends ChannelInboundHandlerAdapter {
   void rewrite(Function<byte[], Optional<byte[]>> rewrite) {
     if (!response.whole()
         || response.read() > ResponseBytes.MAX_BYTES
-        || !held.stream().allMatch(m -> m instanceof ByteBuf)) {
+        || !held.stream()
+            .allMatch(m -> m instanceof ByteBuf || m instanceof ChannelInputShutdownEvent)) {
       return;
     }
     Optional<byte[]> out = rewrite.apply(response.bytes());
     if (out.isPresent()) {
+      boolean ended = held.contains(ChannelInputShutdownEvent.INSTANCE);
       held.forEach(ReferenceCountUtil::release);
       held.clear();
       held.add(Unpooled.wrappedBuffer(out.get()));
+      if (ended) {
+        held.add(ChannelInputShutdownEvent.INSTANCE);
+      }
     }
   }
 

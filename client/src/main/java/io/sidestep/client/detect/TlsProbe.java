@@ -185,6 +185,11 @@ public final class TlsProbe {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent
+          && !watch.promise.isDone()) {
+        watch.failed(null, true); // the far end finished (a relay stream's END_STREAM) first
+        return;
+      }
       if (evt instanceof SslHandshakeCompletionEvent done) {
         if (done.isSuccess()) {
           List<X509Certificate> chain = new ArrayList<>();

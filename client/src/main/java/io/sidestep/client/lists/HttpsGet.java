@@ -163,6 +163,15 @@ final class HttpsGet {
       promise.tryFailure(new FetchException("the connection closed before a whole answer"));
     }
 
+    /** The tunnel ended (END_STREAM): the decoders below finished first, so an answer came. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+        promise.tryFailure(new FetchException("the connection closed before a whole answer"));
+      }
+      ctx.fireUserEventTriggered(evt);
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       Throwable c =

@@ -16,12 +16,14 @@ import io.sidestep.client.dial.EarlyData;
 import io.sidestep.core.netty.DialException;
 import io.sidestep.core.netty.FirstFlightPadding;
 import io.sidestep.core.netty.HeldBytes;
+import io.sidestep.core.netty.StreamBytes;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Asks the relay for a tunnel on a new HTTP/2 stream: {@code CONNECT} with {@code :authority
@@ -38,13 +40,46 @@ final class ConnectStream extends ChannelInboundHandlerAdapter {
   private final Destination destination;
   private final Promise<Channel> promise;
   private final EarlyData early; // may be null
+  private final AtomicBoolean relayPads;
+  private boolean offered;
+  private boolean padEarly;
   private ScheduledFuture<?> timer;
 
-  ConnectStream(AccessKey key, Destination destination, Promise<Channel> promise, EarlyData early) {
+  /**
+   * @param early the user's bytes to send behind the CONNECT (the fast open), or null
+   * @param relayPads whether this relay's last answer accepted padding: then the early bytes go
+   *     padded at once; learned from every answer
+   */
+  ConnectStream(
+      AccessKey key,
+      Destination destination,
+      Promise<Channel> promise,
+      EarlyData early,
+      AtomicBoolean relayPads) {
     this.key = key;
     this.destination = destination;
     this.promise = promise;
     this.early = early;
+    this.relayPads = relayPads;
+  }
+
+  /**
+   * Sets up a new stream {@code ch} for a tunnel: bytes as DATA frames ({@link StreamBytes}) and
+   * this handler to ask for it. The stream is half-closable from the start: an answer that ends at
+   * once (END_STREAM right behind its bytes, before the splice has taken over) is held with its end
+   * rather than taken for a close that would drop the bytes held with it.
+   */
+  static void install(
+      Channel ch,
+      AccessKey key,
+      Destination destination,
+      Promise<Channel> attempt,
+      EarlyData early,
+      AtomicBoolean relayPads) {
+    ch.attr(StreamBytes.HALF_CLOSURE).set(true);
+    ch.pipeline()
+        .addLast(StreamBytes.NAME, new StreamBytes())
+        .addLast(new ConnectStream(key, destination, attempt, early, relayPads));
   }
 
   private String relay() {
@@ -83,13 +118,19 @@ final class ConnectStream extends ChannelInboundHandlerAdapter {
             .method("CONNECT")
             .authority(destination.authority())
             .set("proxy-authorization", basic(key));
-    boolean padding = Boolean.getBoolean(PADDING_PROPERTY);
-    if (padding) {
+    offered = offersPadding();
+    if (offered) {
       // Used when the relay's 200 offers it too.
       headers.set(PADDING, FirstFlightPadding.filler());
+      // A relay that padded last time pads now: the bytes sent before its answer are padded
+      // already (below this handler, so that the answer's HEADERS pass it untouched).
+      padEarly = early != null && relayPads.get();
+      if (padEarly) {
+        ctx.pipeline().addBefore(ctx.name(), FirstFlightPadding.NAME, new FirstFlightPadding());
+      }
     }
     ChannelFuture written = ctx.writeAndFlush(new DefaultHttp2HeadersFrame(headers));
-    if (early != null && !padding) {
+    if (early != null && (!offered || padEarly)) {
       // The fast open: the user's first bytes follow the CONNECT as DATA on the same stream.
       early.attach(ctx.channel());
     }
@@ -120,11 +161,14 @@ final class ConnectStream extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * The system property that makes the client offer padding ({@code -Dsidestep.padding=true}). Off
-   * by default for now: with padding on a stream, detection's race of a silent direct connection
-   * against a relay replay loses the relay's answer (PrivateComparisonTest), not yet understood.
+   * The system property that stops the client from offering padding ({@code
+   * -Dsidestep.padding=false}); it offers it by default.
    */
   static final String PADDING_PROPERTY = "sidestep.padding";
+
+  static boolean offersPadding() {
+    return !"false".equalsIgnoreCase(System.getProperty(PADDING_PROPERTY));
+  }
 
   /** {@link FirstFlightPadding#HEADER} as HTTP/2 writes header names. */
   static final String PADDING = FirstFlightPadding.H2_HEADER;
@@ -141,9 +185,28 @@ final class ConnectStream extends ChannelInboundHandlerAdapter {
     }
     if (status == 200) {
       timer.cancel(false);
+      boolean pads = headers.contains(PADDING);
+      if (offered) {
+        relayPads.set(pads);
+      }
+      if (padEarly && !pads) {
+        // Our first bytes went padded and the relay will not take them apart: this tunnel is
+        // lost (the next one asks first). Only a relay that stopped padding since its last
+        // answer does this.
+        fail(
+            ctx,
+            new DialException(
+                DialException.Kind.RELAY_UNREACHABLE_DESTINATION,
+                "relay "
+                    + relay()
+                    + " stopped padding; the tunnel to "
+                    + destination
+                    + " is given up"));
+        return;
+      }
       ctx.channel().attr(Dialer.VIA).set("relay '" + key.label() + "'");
       ctx.pipeline().addAfter(ctx.name(), HeldBytes.NAME, new HeldBytes());
-      if (headers.contains(PADDING)) {
+      if (pads && !padEarly) {
         // Between the stream's bytes and the tunnel: the first flights each way are padded.
         ctx.pipeline().addAfter(ctx.name(), FirstFlightPadding.NAME, new FirstFlightPadding());
       }
@@ -197,6 +260,19 @@ final class ConnectStream extends ChannelInboundHandlerAdapter {
       ctx.read();
     }
     ctx.fireChannelReadComplete();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent && !promise.isDone()) {
+      fail(
+          ctx,
+          new DialException(
+              DialException.Kind.RELAY_UNAVAILABLE,
+              "relay " + relay() + " ended the stream before answering the CONNECT"));
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
   }
 
   @Override

@@ -28,7 +28,6 @@ import io.sidestep.core.net.Resolver;
 import io.sidestep.core.netty.DialException;
 import io.sidestep.core.netty.Http2Link;
 import io.sidestep.core.netty.Splice;
-import io.sidestep.core.netty.StreamBytes;
 import io.sidestep.core.netty.TunnelOptions;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
@@ -354,9 +353,7 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
         endpoint,
         one,
         (ch, attempt) ->
-            ch.pipeline()
-                .addLast(StreamBytes.NAME, new StreamBytes())
-                .addLast(new ConnectStream(endpoint.key, destination, attempt, early)),
+            ConnectStream.install(ch, endpoint.key, destination, attempt, early, endpoint.pads),
         true);
   }
 
@@ -651,6 +648,10 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
 
     /** The relay has taken this key (answered a CONNECT or a look-up) since it was last down. */
     volatile boolean proven;
+
+    /** The relay's last answer to a CONNECT accepted padding. */
+    final java.util.concurrent.atomic.AtomicBoolean pads =
+        new java.util.concurrent.atomic.AtomicBoolean();
 
     Future<Channel> link; // guarded by this
 

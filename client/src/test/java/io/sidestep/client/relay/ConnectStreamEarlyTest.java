@@ -19,6 +19,7 @@ import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,7 +32,136 @@ class ConnectStreamEarlyTest {
       new AccessKey("alice", "token", Destination.of("relay.example", 443), Optional.empty(), "r");
 
   @Test
+  void anAnswerThatEndsAtOnceWaitsWithItsEndForTheSplice() {
+    System.setProperty(ConnectStream.PADDING_PROPERTY, "false");
+    EmbeddedChannel stream = new EmbeddedChannel();
+    try {
+      Promise<Channel> promise = stream.eventLoop().newPromise();
+      ConnectStream.install(
+          stream, KEY, Destination.of("mail.example", 25), promise, null, new AtomicBoolean());
+      stream.pipeline().fireChannelActive();
+      Http2HeadersFrame connect = stream.readOutbound();
+      assertThat(connect.headers().method().toString()).isEqualTo("CONNECT");
+      // A server that speaks first and hangs up: its banner and the stream's end come with the 200.
+      stream.writeInbound(
+          new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")),
+          new io.netty.handler.codec.http2.DefaultHttp2DataFrame(
+              Unpooled.copiedBuffer("220 hello\r\n", StandardCharsets.US_ASCII), true));
+      assertThat(promise.isSuccess()).isTrue();
+      assertThat((Object) stream.readOutbound()).as("no END_STREAM of ours yet").isNull();
+      // The splice comes later (its connection was moving to this thread meanwhile).
+      java.util.List<Object> seen = new java.util.ArrayList<>();
+      stream
+          .pipeline()
+          .addLast(
+              new io.netty.channel.ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                  seen.add(((ByteBuf) msg).toString(StandardCharsets.US_ASCII));
+                  ((ByteBuf) msg).release();
+                }
+
+                @Override
+                public void userEventTriggered(
+                    io.netty.channel.ChannelHandlerContext ctx, Object evt) {
+                  seen.add(evt);
+                }
+              });
+      stream.pipeline().remove(io.sidestep.core.netty.HeldBytes.NAME);
+      assertThat(seen)
+          .containsExactly(
+              "220 hello\r\n", io.netty.channel.socket.ChannelInputShutdownEvent.INSTANCE);
+    } finally {
+      System.clearProperty(ConnectStream.PADDING_PROPERTY);
+      stream.finishAndReleaseAll();
+    }
+  }
+
+  @Test
+  void withARelayThatPaddedLastTimeTheEarlyBytesGoPaddedAndItsAnswerIsTakenApart() {
+    EmbeddedChannel user = new EmbeddedChannel();
+    user.config().setOption(ChannelOption.AUTO_READ, false);
+    EarlyData early = EarlyDataAccess.started(user);
+    user.writeInbound(Unpooled.copiedBuffer("hello", StandardCharsets.US_ASCII));
+    AtomicBoolean relayPads = new AtomicBoolean(true);
+    EmbeddedChannel stream = new EmbeddedChannel();
+    Promise<Channel> promise = stream.eventLoop().newPromise();
+    stream
+        .pipeline()
+        .addLast(StreamBytes.NAME, new StreamBytes())
+        .addLast(
+            new ConnectStream(KEY, Destination.of("site.example", 443), promise, early, relayPads));
+    stream.pipeline().fireChannelActive();
+
+    Http2HeadersFrame connect = stream.readOutbound();
+    assertThat(connect.headers().contains(ConnectStream.PADDING)).isTrue();
+    Http2DataFrame data = stream.readOutbound();
+    ByteBuf framed = data.content();
+    assertThat(framed.readUnsignedShort()).as("payload length").isEqualTo(5);
+    int padding = framed.readUnsignedByte();
+    assertThat(framed.readCharSequence(5, StandardCharsets.US_ASCII).toString()).isEqualTo("hello");
+    assertThat(framed.readableBytes()).as("then the padding").isEqualTo(padding);
+    data.release();
+
+    stream.writeInbound(
+        new DefaultHttp2HeadersFrame(
+            new DefaultHttp2Headers().status("200").set(ConnectStream.PADDING, "~~~~~~~~")));
+    assertThat(promise.isSuccess()).isTrue();
+    // The relay's first flight, padded: 2 bytes, then 1 byte of zeros.
+    stream.writeInbound(
+        new io.netty.handler.codec.http2.DefaultHttp2DataFrame(
+            Unpooled.wrappedBuffer(new byte[] {0, 2, 1, 'o', 'k', 0})));
+    stream.pipeline().remove(io.sidestep.core.netty.HeldBytes.NAME);
+    ByteBuf answer = stream.readInbound();
+    assertThat(answer.toString(StandardCharsets.US_ASCII)).isEqualTo("ok");
+    answer.release();
+    assertThat(relayPads).isTrue();
+    assertThat(EarlyDataAccess.finish(early, stream)).isNull();
+    stream.finishAndReleaseAll();
+    user.finishAndReleaseAll();
+  }
+
+  @Test
+  void aRelayThatDoesNotPadIsRememberedAndGetsItsEarlyBytesOnlyAfterItsAnswer() {
+    EmbeddedChannel user = new EmbeddedChannel();
+    user.config().setOption(ChannelOption.AUTO_READ, false);
+    EarlyData early = EarlyDataAccess.started(user);
+    user.writeInbound(Unpooled.copiedBuffer("hello", StandardCharsets.US_ASCII));
+    AtomicBoolean relayPads = new AtomicBoolean(false);
+    EmbeddedChannel stream = new EmbeddedChannel();
+    Promise<Channel> promise = stream.eventLoop().newPromise();
+    stream
+        .pipeline()
+        .addLast(StreamBytes.NAME, new StreamBytes())
+        .addLast(
+            new ConnectStream(KEY, Destination.of("site.example", 443), promise, early, relayPads));
+    stream.pipeline().fireChannelActive();
+    Http2HeadersFrame connect = stream.readOutbound();
+    assertThat(connect.headers().contains(ConnectStream.PADDING)).as("still offered").isTrue();
+    assertThat((Object) stream.readOutbound()).as("nothing before the answer").isNull();
+    stream.writeInbound(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")));
+    assertThat(promise.isSuccess()).isTrue();
+    ByteBuf unsent = EarlyDataAccess.finish(early, stream);
+    assertThat(unsent.toString(StandardCharsets.US_ASCII))
+        .as("for the splice to send")
+        .isEqualTo("hello");
+    unsent.release();
+    assertThat(relayPads).isFalse();
+    stream.finishAndReleaseAll();
+    user.finishAndReleaseAll();
+  }
+
+  @Test
   void theUsersFirstBytesFollowTheConnectBeforeTheAnswer() {
+    System.setProperty(ConnectStream.PADDING_PROPERTY, "false");
+    try {
+      theUsersFirstBytesFollowTheConnectUnpadded();
+    } finally {
+      System.clearProperty(ConnectStream.PADDING_PROPERTY);
+    }
+  }
+
+  private void theUsersFirstBytesFollowTheConnectUnpadded() {
     EmbeddedChannel user = new EmbeddedChannel();
     user.config().setOption(ChannelOption.AUTO_READ, false);
     EarlyData early = EarlyDataAccess.started(user);
@@ -42,7 +172,9 @@ class ConnectStreamEarlyTest {
     stream
         .pipeline()
         .addLast(StreamBytes.NAME, new StreamBytes())
-        .addLast(new ConnectStream(KEY, Destination.of("site.example", 443), promise, early));
+        .addLast(
+            new ConnectStream(
+                KEY, Destination.of("site.example", 443), promise, early, new AtomicBoolean()));
     stream.pipeline().fireChannelActive();
 
     Http2HeadersFrame connect = stream.readOutbound();

@@ -12,6 +12,7 @@ import io.sidestep.core.netty.FirstFlightPadding;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,19 +24,11 @@ class ConnectStreamPaddingTest {
   private static final AccessKey KEY =
       new AccessKey("alice", "token", Destination.of("relay.example", 443), Optional.empty(), "r");
 
-  @org.junit.jupiter.api.BeforeAll
-  static void offer() {
-    System.setProperty(ConnectStream.PADDING_PROPERTY, "true");
-  }
-
-  @org.junit.jupiter.api.AfterAll
-  static void stopOffering() {
-    System.clearProperty(ConnectStream.PADDING_PROPERTY);
-  }
-
   private static void start(EmbeddedChannel ch, Promise<Channel> promise) {
     ch.pipeline()
-        .addLast(new ConnectStream(KEY, Destination.of("site.example", 443), promise, null));
+        .addLast(
+            new ConnectStream(
+                KEY, Destination.of("site.example", 443), promise, null, new AtomicBoolean()));
     ch.pipeline().fireChannelActive();
   }
 
