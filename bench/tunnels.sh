@@ -9,7 +9,9 @@
 # Everything listens on 127.0.0.1 (and 127.0.0.2 for the HTTP door's DIRECT path) only.
 # SIDESTEP_BENCH_JAVA_OPTS is passed to both Sidestep JVMs, SIDESTEP_BENCH_CLIENT_OPTS to the
 # client's only (e.g. -XX:StartFlightRecording=filename=client.jfr to profile it), and
-# SIDESTEP_BENCH_CLIENT_ARGS to its run command (e.g. --tls-hello chrome). SIDESTEP_BENCH_PATHS, a regular
+# SIDESTEP_BENCH_CLIENT_ARGS to its run command (e.g. --tls-hello chrome); SIDESTEP_BENCH_LOG_LEVEL
+# sets the client's log level (default WARN) and SIDESTEP_BENCH_KEEP=1 keeps the work directory
+# with every process's log. SIDESTEP_BENCH_PATHS, a regular
 # expression, keeps only the paths whose names match (e.g. 'http-direct|squid-connect').
 # SIDESTEP_BENCH_BASE=DIR adds the paths socks-base and http-base through a second relay and client
 # run from DIR's jars (another build, to compare with in the same run). SIDESTEP_BENCH_JFR=DIR
@@ -86,7 +88,7 @@ cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
   wait 2>/dev/null || true
-  rm -rf "$work"
+  if [ -n "${SIDESTEP_BENCH_KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
@@ -147,7 +149,7 @@ IP-CIDR,127.0.0.2/32,DIRECT
 MATCH,RELAY
 RULES
 # shellcheck disable=SC2086
-java ${SIDESTEP_BENCH_JAVA_OPTS:-} ${SIDESTEP_BENCH_CLIENT_OPTS:-} $(jfr client) -Dsidestep.log.level=WARN -jar "$root/client/target/sidestep-client.jar" run \
+java ${SIDESTEP_BENCH_JAVA_OPTS:-} ${SIDESTEP_BENCH_CLIENT_OPTS:-} $(jfr client) -Dsidestep.log.level="${SIDESTEP_BENCH_LOG_LEVEL:-WARN}" -jar "$root/client/target/sidestep-client.jar" run \
   --http "127.0.0.1:$http" --socks "127.0.0.1:$socks" --state "$work/client" --rules "$work/client/rules.txt" \
   ${SIDESTEP_BENCH_CLIENT_ARGS:-} > "$work/client.log" 2>&1 &
 pids+=($!); client_pid=$!

@@ -603,8 +603,8 @@ public final class Client implements AutoCloseable {
     }
 
     /**
-     * The ClientHello sent to every relay. Default: {@link TlsHello#FAST}, unless the system
-     * property {@code sidestep.tls.engine} says {@code chrome}.
+     * The ClientHello sent to every relay. Default: {@link TlsHello#CHROME}, unless the system
+     * property {@code sidestep.tls.engine} says {@code openssl} or {@code jdk}.
      */
     public Builder tlsHello(TlsHello hello) {
       this.tlsHello = Objects.requireNonNull(hello, "tlsHello");

@@ -152,7 +152,7 @@ class RunCommandTest {
     }
     assertThat(buf.toString(StandardCharsets.UTF_8))
         .contains("--tls-hello=HELLO")
-        .contains("default: fast")
+        .contains("default: chrome")
         .contains("-Dsidestep.tls.engine=chrome");
   }
 

@@ -13,6 +13,8 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.X509TrustManager;
@@ -35,6 +37,8 @@ final class ChromeTlsHandler extends ChannelDuplexHandler {
   private final byte[] scratch = new byte[16 * 1024];
   private ChannelHandlerContext ctx;
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+  private io.netty.buffer.CompositeByteBuf queued; // written since the last flush
+  private final List<ChannelPromise> queuedPromises = new ArrayList<>();
   private ScheduledFuture<?> timer;
   private boolean started;
   private boolean handshakeDone;
@@ -143,7 +147,7 @@ final class ChromeTlsHandler extends ChannelDuplexHandler {
         for (Pending p; (p = pending.poll()) != null; ) {
           write(ctx, p.buf, p.promise);
         }
-        ctx.flush();
+        flush(ctx);
       }
     }
     int available;
@@ -192,26 +196,70 @@ final class ChromeTlsHandler extends ChannelDuplexHandler {
       pending.add(new Pending(buf, promise));
       return;
     }
+    // Kept until the flush, then sealed together: what is written between two flushes (an HTTP/2
+    // frame's header and its payload, say) goes out in full records, as a browser's TLS sends it,
+    // not a small record per write.
+    if (queued == null) {
+      queued = ctx.alloc().compositeBuffer(64);
+    }
+    queued.addComponent(true, buf);
+    if (!promise.isVoid()) {
+      queuedPromises.add(promise);
+    }
+    if (queued.readableBytes() >= 4 * scratch.length) {
+      seal(ctx); // a large write need not wait for its flush to be sealed
+    }
+  }
+
+  @Override
+  public void flush(ChannelHandlerContext ctx) {
+    seal(ctx);
+    ctx.flush();
+  }
+
+  /** Seals what was written since the last flush into records, in pieces of at most 16 KiB. */
+  private void seal(ChannelHandlerContext ctx) {
+    ByteBuf all = queued;
+    if (all == null) {
+      return;
+    }
+    queued = null;
+    List<ChannelPromise> promises = new ArrayList<>(queuedPromises);
+    queuedPromises.clear();
     try {
-      while (buf.isReadable()) {
-        int n = Math.min(buf.readableBytes(), scratch.length);
-        buf.readBytes(scratch, 0, n);
+      while (all.isReadable()) {
+        int n = Math.min(all.readableBytes(), scratch.length);
+        all.readBytes(scratch, 0, n);
         protocol.writeApplicationData(scratch, 0, n);
       }
     } catch (IOException | RuntimeException e) {
-      promise.setFailure(e);
+      promises.forEach(p -> p.tryFailure(e));
       fail(ctx, e);
       return;
     } finally {
-      buf.release();
+      all.release();
     }
-    writeOutput(ctx, promise);
+    ChannelPromise written = ctx.newPromise();
+    if (!promises.isEmpty()) {
+      written.addListener(
+          f -> {
+            for (ChannelPromise p : promises) {
+              if (f.isSuccess()) {
+                p.trySuccess();
+              } else {
+                p.tryFailure(f.cause());
+              }
+            }
+          });
+    }
+    writeOutput(ctx, written);
   }
 
   @Override
   public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
     failPending(new ClosedChannelException());
     if (started && !failed && !protocol.isClosed()) {
+      seal(ctx); // what was written before the close goes before the close_notify
       try {
         protocol.close(); // close_notify
       } catch (IOException e) {
@@ -246,6 +294,12 @@ final class ChromeTlsHandler extends ChannelDuplexHandler {
       p.buf.release();
       p.promise.tryFailure(cause);
     }
+    if (queued != null) {
+      queued.release();
+      queued = null;
+    }
+    queuedPromises.forEach(p -> p.tryFailure(cause));
+    queuedPromises.clear();
   }
 
   private record Pending(ByteBuf buf, ChannelPromise promise) {}

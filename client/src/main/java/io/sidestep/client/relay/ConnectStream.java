@@ -187,7 +187,9 @@ final class ConnectStream extends ChannelInboundHandlerAdapter {
       timer.cancel(false);
       boolean pads = headers.contains(PADDING);
       if (offered) {
-        relayPads.set(pads);
+        if (!io.sidestep.core.relay.SpeedSample.is(destination)) {
+          relayPads.set(pads); // (a speed sample is never padded: it says nothing of tunnels)
+        }
       }
       if (padEarly && !pads) {
         // Our first bytes went padded and the relay will not take them apart: this tunnel is

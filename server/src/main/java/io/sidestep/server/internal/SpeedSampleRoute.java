@@ -3,6 +3,7 @@ package io.sidestep.server.internal;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
@@ -66,23 +67,29 @@ final class SpeedSampleRoute {
     if (ctx.pipeline().get("chunked") == null) {
       ctx.pipeline().addBefore(ctx.name(), "chunked", new ChunkedWriteHandler());
     }
-    ctx.writeAndFlush(new RandomBytes(kib * 1024L, ex.record()))
-        .addListener(
-            h2
-                ? f -> ctx.writeAndFlush(new DefaultHttp2DataFrame(true))
-                : ChannelFutureListener.CLOSE);
+    // Over HTTP/2 the last chunk is a DATA frame with END_STREAM, so that the end can never
+    // overtake the bytes before it.
+    ChannelFuture sent = ctx.writeAndFlush(new RandomBytes(kib * 1024L, ex.record(), h2));
+    if (!h2) {
+      sent.addListener(ChannelFutureListener.CLOSE);
+    }
     ex.drain();
   }
 
-  /** {@code length} random bytes, a chunk at a time. */
-  private static final class RandomBytes implements ChunkedInput<ByteBuf> {
+  /**
+   * {@code length} random bytes, a chunk at a time; with {@code endStream}, the last one as an
+   * HTTP/2 DATA frame that ends the stream (the others as bytes, which become DATA frames below).
+   */
+  private static final class RandomBytes implements ChunkedInput<Object> {
     private final long length;
     private final ConnectionRecord record;
+    private final boolean endStream;
     private long sent;
 
-    RandomBytes(long length, ConnectionRecord record) {
+    RandomBytes(long length, ConnectionRecord record, boolean endStream) {
       this.length = length;
       this.record = record;
+      this.endStream = endStream;
     }
 
     @Override
@@ -95,12 +102,12 @@ final class SpeedSampleRoute {
 
     @Deprecated
     @Override
-    public ByteBuf readChunk(ChannelHandlerContext ctx) {
+    public Object readChunk(ChannelHandlerContext ctx) {
       return readChunk(ctx.alloc());
     }
 
     @Override
-    public ByteBuf readChunk(ByteBufAllocator allocator) {
+    public Object readChunk(ByteBufAllocator allocator) {
       if (isEndOfInput()) {
         return null;
       }
@@ -109,7 +116,8 @@ final class SpeedSampleRoute {
       ThreadLocalRandom.current().nextBytes(bytes);
       sent += n;
       record.down(n);
-      return Unpooled.wrappedBuffer(bytes);
+      ByteBuf chunk = Unpooled.wrappedBuffer(bytes);
+      return endStream && isEndOfInput() ? new DefaultHttp2DataFrame(chunk, true) : chunk;
     }
 
     @Override
