@@ -122,6 +122,7 @@ public final class HttpDoor implements AutoCloseable {
               .withProxyAlias(DoorFilters.VIA_ALIAS)
               .withServerGroup(new CoreLoops(group));
       HttpProxyServer server = bootstrap.start();
+      dropShutdownHook(server);
       return new HttpDoor(server, internal);
     } catch (RuntimeException e) {
       internal.close();
@@ -129,6 +130,41 @@ public final class HttpDoor implements AutoCloseable {
           new java.io.IOException(
               "http door: cannot listen on " + address + ": " + e.getMessage(), e));
     }
+  }
+
+  /**
+   * LittleProxy registers a JVM shutdown hook of its own that stops the server. The client's close
+   * stops this door in its order (its own hook, for {@code run}); LittleProxy's, running beside it
+   * at exit, closed channels on event loops already stopped and logged an ERROR with a stack trace
+   * at every exit. So it is taken away. LittleProxy has no option for this; where its field is not
+   * found (another version), the hook stays, with that log line.
+   */
+  static void dropShutdownHook(HttpProxyServer server) {
+    Thread hook = shutdownHook(server);
+    if (hook != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // the JVM is exiting already
+      }
+    }
+  }
+
+  /** LittleProxy's shutdown hook for {@code server}, or null if it cannot be found. */
+  static Thread shutdownHook(HttpProxyServer server) {
+    try {
+      java.lang.reflect.Field f = server.getClass().getDeclaredField("jvmShutdownHook");
+      f.setAccessible(true);
+      return (Thread) f.get(server);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LOG.debug("http door: LittleProxy's shutdown hook not found: {}", e.toString());
+      return null;
+    }
+  }
+
+  /** The LittleProxy server behind the door (tests). */
+  HttpProxyServer server() {
+    return server;
   }
 
   /** Where the door listens, with the actual port when bound to port 0. */
