@@ -14,7 +14,6 @@ import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.util.concurrent.Promise;
 import io.sidestep.client.dial.EarlyData;
 import io.sidestep.client.dial.EarlyDataAccess;
-import io.sidestep.core.netty.StreamBytes;
 import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +29,23 @@ class ConnectStreamEarlyTest {
 
   private static final AccessKey KEY =
       new AccessKey("alice", "token", Destination.of("relay.example", 443), Optional.empty(), "r");
+
+  /** The user's side: a connection that reads only when asked, as a door leaves it. */
+  private static EmbeddedChannel user() {
+    EmbeddedChannel user = new EmbeddedChannel();
+    user.config().setOption(ChannelOption.AUTO_READ, false);
+    return user;
+  }
+
+  /** Sets {@code stream} up as the relay client does and sends its CONNECT. */
+  private static Promise<Channel> connect(
+      EmbeddedChannel stream, EarlyData early, AtomicBoolean relayPads) {
+    Promise<Channel> promise = stream.eventLoop().newPromise();
+    ConnectStream.install(
+        stream, KEY, Destination.of("site.example", 443), promise, early, relayPads);
+    stream.pipeline().fireChannelActive();
+    return promise;
+  }
 
   @Test
   void anAnswerThatEndsAtOnceWaitsWithItsEndForTheSplice() {
@@ -79,19 +95,12 @@ class ConnectStreamEarlyTest {
 
   @Test
   void withARelayThatPaddedLastTimeTheEarlyBytesGoPaddedAndItsAnswerIsTakenApart() {
-    EmbeddedChannel user = new EmbeddedChannel();
-    user.config().setOption(ChannelOption.AUTO_READ, false);
+    EmbeddedChannel user = user();
     EarlyData early = EarlyDataAccess.started(user);
     user.writeInbound(Unpooled.copiedBuffer("hello", StandardCharsets.US_ASCII));
     AtomicBoolean relayPads = new AtomicBoolean(true);
     EmbeddedChannel stream = new EmbeddedChannel();
-    Promise<Channel> promise = stream.eventLoop().newPromise();
-    stream
-        .pipeline()
-        .addLast(StreamBytes.NAME, new StreamBytes())
-        .addLast(
-            new ConnectStream(KEY, Destination.of("site.example", 443), promise, early, relayPads));
-    stream.pipeline().fireChannelActive();
+    Promise<Channel> promise = connect(stream, early, relayPads);
 
     Http2HeadersFrame connect = stream.readOutbound();
     assertThat(connect.headers().contains(ConnectStream.PADDING)).isTrue();
@@ -123,19 +132,12 @@ class ConnectStreamEarlyTest {
 
   @Test
   void aRelayThatDoesNotPadIsRememberedAndGetsItsEarlyBytesOnlyAfterItsAnswer() {
-    EmbeddedChannel user = new EmbeddedChannel();
-    user.config().setOption(ChannelOption.AUTO_READ, false);
+    EmbeddedChannel user = user();
     EarlyData early = EarlyDataAccess.started(user);
     user.writeInbound(Unpooled.copiedBuffer("hello", StandardCharsets.US_ASCII));
     AtomicBoolean relayPads = new AtomicBoolean(false);
     EmbeddedChannel stream = new EmbeddedChannel();
-    Promise<Channel> promise = stream.eventLoop().newPromise();
-    stream
-        .pipeline()
-        .addLast(StreamBytes.NAME, new StreamBytes())
-        .addLast(
-            new ConnectStream(KEY, Destination.of("site.example", 443), promise, early, relayPads));
-    stream.pipeline().fireChannelActive();
+    Promise<Channel> promise = connect(stream, early, relayPads);
     Http2HeadersFrame connect = stream.readOutbound();
     assertThat(connect.headers().contains(ConnectStream.PADDING)).as("still offered").isTrue();
     assertThat((Object) stream.readOutbound()).as("nothing before the answer").isNull();
@@ -162,20 +164,12 @@ class ConnectStreamEarlyTest {
   }
 
   private void theUsersFirstBytesFollowTheConnectUnpadded() {
-    EmbeddedChannel user = new EmbeddedChannel();
-    user.config().setOption(ChannelOption.AUTO_READ, false);
+    EmbeddedChannel user = user();
     EarlyData early = EarlyDataAccess.started(user);
     user.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\n\r\n", StandardCharsets.US_ASCII));
 
     EmbeddedChannel stream = new EmbeddedChannel();
-    Promise<Channel> promise = stream.eventLoop().newPromise();
-    stream
-        .pipeline()
-        .addLast(StreamBytes.NAME, new StreamBytes())
-        .addLast(
-            new ConnectStream(
-                KEY, Destination.of("site.example", 443), promise, early, new AtomicBoolean()));
-    stream.pipeline().fireChannelActive();
+    Promise<Channel> promise = connect(stream, early, new AtomicBoolean());
 
     Http2HeadersFrame connect = stream.readOutbound();
     assertThat(connect.headers().method().toString()).isEqualTo("CONNECT");
