@@ -77,9 +77,12 @@ final class HandOff {
               dispatcher.dispatch(
                   channel, destination, "http", new Reply(channel, request, destination));
             });
+    // A 502, though nobody sees it: LittleProxy rewrites the headers of any other short-circuit
+    // answer "as if proxied" (a Date header formatted anew each time, Via), about a tenth of the
+    // door's CPU per CONNECT, for an answer that goes into the discard.
     FullHttpResponse unseen =
         new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER);
+            HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_GATEWAY, Unpooled.EMPTY_BUFFER);
     HttpUtil.setKeepAlive(unseen, true); // or LittleProxy would close the connection
     return unseen;
   }
