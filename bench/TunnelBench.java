@@ -375,6 +375,8 @@ public final class TunnelBench {
     final List<Double> rate4 = new ArrayList<>();
     final List<Long> ttfb1 = new ArrayList<>(); // nanoseconds
     final List<Long> ttfb4 = new ArrayList<>();
+    final List<Double> cpuPerConn = new ArrayList<>(); // seconds per connection, one at a time
+    final List<Double> clientCpuPerConn = new ArrayList<>(); // the client side's share of it
     final Map<Integer, double[]> idle = new LinkedHashMap<>(); // n -> client, relay KiB/tunnel
     int failures;
     String firstFailure;
@@ -555,7 +557,15 @@ public final class TunnelBench {
         } catch (Exception e) {
           r.fail(e);
         }
+        long cpu0 = cpuTicks(p.allPids());
+        long clientCpu0 = cpuTicks(p.clientPids);
+        int done0 = r.ttfb1.size();
         r.rate1.add(requests(p, 1, count, maxSeconds, r.ttfb1, r));
+        int made = r.ttfb1.size() - done0;
+        if (made > 0 && !p.allPids().isEmpty()) {
+          r.cpuPerConn.add((cpuTicks(p.allPids()) - cpu0) / (double) tick / made);
+          r.clientCpuPerConn.add((cpuTicks(p.clientPids) - clientCpu0) / (double) tick / made);
+        }
         r.rate4.add(requests(p, 4, count, maxSeconds, r.ttfb4, r));
       }
     }
@@ -631,8 +641,17 @@ public final class TunnelBench {
     StringBuilder h = new StringBuilder();
     h.append(
         String.format(
-            "%-14s %8s %7s %8s %6s %6s %8s %6s %6s",
-            "path", "MB/s", "CPUs/GiB", "conn/s1", "p50ms", "p99ms", "conn/s4", "p50ms", "p99ms"));
+            "%-14s %8s %7s %8s %6s %6s %6s %8s %6s %6s",
+            "path",
+            "MB/s",
+            "CPUs/GiB",
+            "conn/s1",
+            "p50ms",
+            "p99ms",
+            "CPUus",
+            "conn/s4",
+            "p50ms",
+            "p99ms"));
     for (int n : idleCounts) {
       h.append(String.format(" %9s", "KiB@" + n));
     }
@@ -643,13 +662,14 @@ public final class TunnelBench {
       StringBuilder row = new StringBuilder();
       row.append(
           String.format(
-              "%-14s %8s %8s %8s %6s %6s %8s %6s %6s",
+              "%-14s %8s %8s %8s %6s %6s %6s %8s %6s %6s",
               p.name,
               num(median(r.bulk) / 1e6, "%.0f"),
               p.allPids().isEmpty() ? "-" : num(median(r.cpuPerGib), "%.2f"),
               num(median(r.rate1), "%.0f"),
               num(percentileMs(r.ttfb1, 0.50), "%.2f"),
               num(percentileMs(r.ttfb1, 0.99), "%.2f"),
+              p.allPids().isEmpty() ? "-" : num(median(r.cpuPerConn) * 1e6, "%.0f"),
               num(median(r.rate4), "%.0f"),
               num(percentileMs(r.ttfb4, 0.50), "%.2f"),
               num(percentileMs(r.ttfb4, 0.99), "%.2f")));
@@ -679,6 +699,19 @@ public final class TunnelBench {
         }
         System.out.println(row);
       }
+    }
+
+    System.out.printf(
+        "%nCPU microseconds per new connection, one at a time: client side + relay side%n");
+    for (Spec p : paths) {
+      Result r = results.get(p.name);
+      if (p.allPids().isEmpty() || r.cpuPerConn.isEmpty()) {
+        continue;
+      }
+      double client = median(r.clientCpuPerConn) * 1e6;
+      String relay =
+          p.relayPids.isEmpty() ? "-" : num(median(r.cpuPerConn) * 1e6 - client, "%.0f");
+      System.out.printf("%-14s  %.0f + %s%n", p.name, client, relay);
     }
 
     System.out.printf("%nratios (same run)%n");

@@ -32,7 +32,8 @@
 # Per path, in rounds that take the paths in turn after one warm-up each: bulk MB/s (10^6 bytes/s)
 # of one SIZE_MIB download (median of RUNS); CPU seconds per GiB of that download, client plus
 # relay processes (utime + stime from /proc, children included); a new connection per 1 KiB
-# request, one at a time (conn/s1) and four at a time (conn/s4), REQUESTS each or MAX_SECONDS,
+# request, one at a time (conn/s1, with the CPU microseconds per connection, client plus relay) and
+# four at a time (conn/s4), REQUESTS each or MAX_SECONDS,
 # whichever ends first: requests per second (median of RUNS) and time to the first response byte
 # from the start of the connect (p50 and p99 over all requests); then, once per count in IDLE,
 # memory per idle tunnel: RSS growth of client plus relay processes while that many tunnels through
