@@ -35,10 +35,15 @@ final class Live implements ConnectionListener {
   private final Clock clock;
   private final ZoneId zone;
   private final Json json;
-  private final ArrayDeque<Map<String, Object>> recent = new ArrayDeque<>();
+
+  /** A finished connection and its number; turned into JSON only when a page asks. */
+  private record Entry(long id, Ended c) {}
+
+  private final ArrayDeque<Entry> recent = new ArrayDeque<>();
   private final Set<Channel> streams = ConcurrentHashMap.newKeySet();
   private long sequence;
   private LocalDate day;
+  private long dayEndsMillis; // the clock's millis at which `day` is over
   private final long[] direct = new long[3]; // up, down, connections
   private final long[] relayed = new long[3];
 
@@ -51,21 +56,10 @@ final class Live implements ConnectionListener {
 
   @Override
   public void ended(Ended c) {
-    Map<String, Object> event = new LinkedHashMap<>();
+    Entry entry;
     synchronized (this) {
-      event.put("id", ++sequence);
-      event.put("at", c.at().toString());
-      event.put("door", c.door());
-      event.put("destination", c.destination().authority());
-      event.put("route", c.route());
-      event.put("reason", c.reason());
-      event.put("via", c.via());
-      event.put("up", c.up());
-      event.put("down", c.down());
-      event.put("ms", c.millis());
-      event.put("result", c.result());
-      event.put("notes", c.notes());
-      recent.addLast(event);
+      entry = new Entry(++sequence, c);
+      recent.addLast(entry);
       if (recent.size() > KEPT) {
         recent.removeFirst();
       }
@@ -85,6 +79,7 @@ final class Live implements ConnectionListener {
     if (streams.isEmpty()) {
       return; // no page is watching: nothing to write
     }
+    Map<String, Object> event = event(entry);
     String frame = "id: " + event.get("id") + "\ndata: " + json.write(event) + "\n\n";
     for (Channel ch : streams) {
       // A page that stops reading misses events rather than filling memory; a reload catches up.
@@ -95,18 +90,49 @@ final class Live implements ConnectionListener {
     }
   }
 
+  private static Map<String, Object> event(Entry e) {
+    Ended c = e.c();
+    Map<String, Object> event = new LinkedHashMap<>();
+    event.put("id", e.id());
+    event.put("at", c.at().toString());
+    event.put("door", c.door());
+    event.put("destination", c.destination().authority());
+    event.put("route", c.route());
+    event.put("reason", c.reason());
+    event.put("via", c.via());
+    event.put("up", c.up());
+    event.put("down", c.down());
+    event.put("ms", c.millis());
+    event.put("result", c.result());
+    event.put("notes", c.notes());
+    return event;
+  }
+
+  /** Starts today's counts again when the local day changed (or the clock went back). */
   private void rollDay() {
+    long now = clock.millis();
+    if (day != null && now < dayEndsMillis && now >= dayEndsMillis - DAY_MILLIS_MAX) {
+      return; // still the same day: no calendar work per connection
+    }
     LocalDate today = LocalDate.now(clock.withZone(zone));
     if (!today.equals(day)) {
       day = today;
       java.util.Arrays.fill(direct, 0);
       java.util.Arrays.fill(relayed, 0);
     }
+    dayEndsMillis = today.plusDays(1).atStartOfDay(zone).toInstant().toEpochMilli();
   }
+
+  /** The longest a local day lasts (25 hours, when clocks go back). */
+  private static final long DAY_MILLIS_MAX = TimeUnit.HOURS.toMillis(25);
 
   /** The last connections, oldest first. */
   synchronized List<Map<String, Object>> recent() {
-    return new ArrayList<>(recent);
+    List<Map<String, Object>> list = new ArrayList<>(recent.size());
+    for (Entry e : recent) {
+      list.add(event(e));
+    }
+    return list;
   }
 
   /** Today's bytes and connections, direct and relayed. */

@@ -415,26 +415,28 @@ public final class Session {
     }
     ended = true;
     long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
-    StringBuilder b =
-        new StringBuilder()
-            .append("door=")
-            .append(door)
-            .append(" dest=")
-            .append(destination)
-            .append(" route=")
-            .append(route)
-            .append(" reason=\"")
-            .append(reasonText())
-            .append('"');
-    if (!via.isEmpty()) {
-      b.append(" via=\"").append(via).append('"');
+    if (LOG.isInfoEnabled()) {
+      StringBuilder b =
+          new StringBuilder()
+              .append("door=")
+              .append(door)
+              .append(" dest=")
+              .append(destination)
+              .append(" route=")
+              .append(route)
+              .append(" reason=\"")
+              .append(reasonText())
+              .append('"');
+      if (!via.isEmpty()) {
+        b.append(" via=\"").append(via).append('"');
+      }
+      b.append(" up=").append(up).append(" down=").append(down).append(" ms=").append(ms);
+      b.append(" result=\"").append(outcome).append('"');
+      if (notes.length() > 0) {
+        b.append(" notes=\"").append(notes).append('"');
+      }
+      LOG.info(b.toString());
     }
-    b.append(" up=").append(up).append(" down=").append(down).append(" ms=").append(ms);
-    b.append(" result=\"").append(outcome).append('"');
-    if (notes.length() > 0) {
-      b.append(" notes=\"").append(notes).append('"');
-    }
-    LOG.info(b.toString());
     try {
       listener.ended(
           new ConnectionListener.Ended(
