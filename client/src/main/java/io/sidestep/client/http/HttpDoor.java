@@ -62,6 +62,9 @@ public final class HttpDoor implements AutoCloseable {
     OwnPages NONE = (request, ctx) -> null;
   }
 
+  /** How long a connection may wait between requests: 120 s. */
+  static final Duration IDLE = Duration.ofSeconds(120);
+
   private final HttpProxyServer server;
   private final SocksDoor internal;
 
@@ -92,6 +95,7 @@ public final class HttpDoor implements AutoCloseable {
             Optional.of(hops.login()),
             SocksDoor.DEFAULT_HANDSHAKE_TIMEOUT);
     InetSocketAddress core = internal.address();
+    DoorFilters filters = new DoorFilters(publicSocks, hops, dispatcher, pages, credentials);
     try {
       var bootstrap =
           DefaultHttpProxyServer.bootstrap()
@@ -110,7 +114,7 @@ public final class HttpDoor implements AutoCloseable {
                     throw new UnknownHostException(
                         host + ": the HTTP door never resolves names itself");
                   })
-              .withFiltersSource(new DoorFilters(publicSocks, hops, dispatcher, pages, credentials))
+              .withFiltersSource(filters)
               .withMaxInitialLineLength(8192)
               .withMaxHeaderSize(32768)
               // Not a limit: the most body one HttpContent carries. LittleProxy writes and flushes
@@ -118,9 +122,10 @@ public final class HttpDoor implements AutoCloseable {
               // system call and a thread hand-off per 8 KiB; 64 KiB matches a read's size.
               .withMaxChunkSize(65536)
               .withConnectTimeout(10_000)
-              .withIdleConnectionTimeout(Duration.ofSeconds(120))
+              .withIdleConnectionTimeout(IDLE)
               .withProxyAlias(DoorFilters.VIA_ALIAS)
-              .withServerGroup(new CoreLoops(group));
+              .withServerGroup(
+                  new CoreLoops(group, new ConnectFront.Loops(group, filters, dispatcher)));
       HttpProxyServer server = bootstrap.start();
       dropShutdownHook(server);
       return new HttpDoor(server, internal);
@@ -191,10 +196,13 @@ public final class HttpDoor implements AutoCloseable {
    */
   private static final class CoreLoops extends ServerGroup {
     private final EventLoopGroup group;
+    private final EventLoopGroup fronted;
 
-    CoreLoops(EventLoopGroup group) {
+    /** {@code fronted}: the same loops, with {@link ConnectFront} before each connection. */
+    CoreLoops(EventLoopGroup group, EventLoopGroup fronted) {
       super("sidestep-http", 0, 0, 0, false);
       this.group = group;
+      this.fronted = fronted;
     }
 
     @Override
@@ -204,7 +212,7 @@ public final class HttpDoor implements AutoCloseable {
 
     @Override
     public EventLoopGroup getClientToProxyWorkerPoolForTransport(TransportProtocol protocol) {
-      return group;
+      return fronted;
     }
 
     @Override
