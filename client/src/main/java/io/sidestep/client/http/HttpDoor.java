@@ -17,17 +17,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP proxy door. LittleProxy parses every request; the door's filters check the door
- * credentials (see {@link DoorFilters}). A CONNECT then leaves it: the core answers it and splices
- * the tunnel on the connection itself, as for the SOCKS5 door (see {@link HandOff}). Plain HTTP
- * stays LittleProxy's (absolute-form, keep-alive, hop-by-hop headers), and its upstream is an
- * internal SOCKS5 listener of the core on 127.0.0.1 (random port, random credential; one hop per
- * upstream connection, see {@link Hops}); while a hop connects, no thread waits for it (see {@link
- * Paused}). LittleProxy runs on the core's event loops. LittleProxy sends the destination to a
- * SOCKS5 upstream as a name and does not look it up (its SOCKS5 CONNECT uses an unresolved address,
- * and with a chained proxy it resolves only the proxy's own address, which is a literal here); its
- * resolver is nevertheless replaced by one that refuses, so no name can reach a resolver through
- * it.
+ * The HTTP proxy door. A plain CONNECT as a connection's first request is taken before LittleProxy
+ * decodes it (see {@link ConnectFront}); LittleProxy parses every other request, and the door's
+ * filters check the door credentials (see {@link DoorFilters}). A CONNECT then leaves it: the core
+ * answers it and splices the tunnel on the connection itself, as for the SOCKS5 door (see {@link
+ * HandOff}). Plain HTTP stays LittleProxy's (absolute-form, keep-alive, hop-by-hop headers), and
+ * its upstream is an internal SOCKS5 listener of the core on 127.0.0.1 (random port, random
+ * credential; one hop per upstream connection, see {@link Hops}); while a hop connects, no thread
+ * waits for it (see {@link Paused}). LittleProxy runs on the core's event loops. LittleProxy sends
+ * the destination to a SOCKS5 upstream as a name and does not look it up (its SOCKS5 CONNECT uses
+ * an unresolved address, and with a chained proxy it resolves only the proxy's own address, which
+ * is a literal here); its resolver is nevertheless replaced by one that refuses, so no name can
+ * reach a resolver through it.
  *
  * <p>Limits: request line 8 KiB, headers 32 KiB (a longer one gets 400 and the connection closes),
  * idle connections closed after 120 s (not a CONNECT's tunnel: like a SOCKS5 one, it lasts as long
