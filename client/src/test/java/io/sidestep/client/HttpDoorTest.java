@@ -146,6 +146,96 @@ class HttpDoorTest {
   }
 
   @Test
+  void aConnectHeadInPiecesWithBytesBehindIsTakenWhole() throws Exception {
+    try (Socket s = new Socket()) {
+      s.setTcpNoDelay(true);
+      s.connect(client.httpAddress(), 5000);
+      s.setSoTimeout(10_000);
+      String target = "127.0.0.1:" + echo.port();
+      OutputStream out = s.getOutputStream();
+      InputStream in = s.getInputStream();
+      // The door's front decides on "CONNECT " and then waits for the blank line; pauses between
+      // the pieces make them separate reads (and if they are not, the test still holds).
+      for (String piece :
+          new String[] {
+            "CONN", "ECT " + target + " HTTP/1.1\r\nHost: ", target + "\r\n", "\r\nabc"
+          }) {
+        out.write(piece.getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        Thread.sleep(30);
+      }
+      assertThat(readHead(in)).startsWith("HTTP/1.1 200");
+      assertThat(new String(in.readNBytes(3), StandardCharsets.US_ASCII)).isEqualTo("abc");
+    }
+  }
+
+  @Test
+  void aConnectTooLongForTheFrontIsLittleProxysAndStillTunnels() throws IOException {
+    // A 10 KB header: over the 8 KiB the door's front reads, within LittleProxy's 32 KiB.
+    try (Socket s = new Socket()) {
+      s.connect(client.httpAddress(), 5000);
+      s.setSoTimeout(10_000);
+      String target = "127.0.0.1:" + echo.port();
+      OutputStream out = s.getOutputStream();
+      InputStream in = s.getInputStream();
+      out.write(
+          ("CONNECT "
+                  + target
+                  + " HTTP/1.1\r\nHost: "
+                  + target
+                  + "\r\nX-Long: "
+                  + "a".repeat(10_000)
+                  + "\r\n\r\n")
+              .getBytes());
+      out.flush();
+      assertThat(readHead(in)).startsWith("HTTP/1.1 200");
+      out.write("via LittleProxy".getBytes());
+      out.flush();
+      assertThat(new String(in.readNBytes(15))).isEqualTo("via LittleProxy");
+    }
+  }
+
+  @Test
+  void aBareLfConnectGetsLittleProxysAnswerAtOnce() throws IOException {
+    // The front must not wait for a CR LF CR LF that never comes: LittleProxy answers.
+    try (Socket s = new Socket()) {
+      s.connect(client.httpAddress(), 5000);
+      s.setSoTimeout(5_000);
+      String target = "127.0.0.1:" + echo.port();
+      s.getOutputStream()
+          .write(("CONNECT " + target + " HTTP/1.1\nHost: " + target + "\n\n").getBytes());
+      assertThat(readHead(s.getInputStream())).startsWith("HTTP/1.1 400");
+    }
+  }
+
+  @Test
+  void aConnectAfterAPlainRequestOnTheSameConnectionTunnels() throws IOException {
+    try (Socket s = new Socket()) {
+      s.connect(client.httpAddress(), 5000);
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      InputStream in = s.getInputStream();
+      String page = "origin.test:" + origin.getAddress().getPort();
+      out.write(("GET http://" + page + "/page HTTP/1.1\r\nHost: " + page + "\r\n\r\n").getBytes());
+      out.flush();
+      String head = readHead(in);
+      assertThat(head).startsWith("HTTP/1.1 200");
+      java.util.regex.Matcher length =
+          java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+      assertThat(length.find()).as(head).isTrue();
+      assertThat(new String(in.readNBytes(Integer.parseInt(length.group(1)))))
+          .isEqualTo("hello from the origin");
+      String target = "127.0.0.1:" + echo.port();
+      out.write(("CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\n\r\n").getBytes());
+      out.flush();
+      assertThat(readHead(in)).startsWith("HTTP/1.1 200");
+      out.write("second request".getBytes());
+      out.flush();
+      assertThat(new String(in.readNBytes(14))).isEqualTo("second request");
+    }
+  }
+
+  @Test
   void rejectRuleGets403() throws Exception {
     HttpResponse<String> r = get("http://blocked.test/");
     assertThat(r.statusCode()).isEqualTo(403);

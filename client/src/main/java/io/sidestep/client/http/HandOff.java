@@ -74,8 +74,7 @@ final class HandOff {
         .execute(
             () -> {
               pipeline.remove(Discard.NAME);
-              dispatcher.dispatch(
-                  channel, destination, "http", new Reply(channel, request, destination));
+              dispatch(channel, request, destination, dispatcher);
             });
     // A 502, though nobody sees it: LittleProxy rewrites the headers of any other short-circuit
     // answer "as if proxied" (a Date header formatted anew each time, Via), about a tenth of the
@@ -85,6 +84,15 @@ final class HandOff {
             HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_GATEWAY, Unpooled.EMPTY_BUFFER);
     HttpUtil.setKeepAlive(unseen, true); // or LittleProxy would close the connection
     return unseen;
+  }
+
+  /**
+   * Gives {@code channel}, whose pipeline holds nothing but the bytes behind the CONNECT ({@link
+   * HeldBytes}), to the core, which answers the CONNECT.
+   */
+  static void dispatch(
+      Channel channel, HttpRequest request, Destination destination, Dispatcher dispatcher) {
+    dispatcher.dispatch(channel, destination, "http", new Reply(channel, request, destination));
   }
 
   /** Drops what LittleProxy writes while it finishes with a request it no longer serves. */

@@ -17,17 +17,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP proxy door. LittleProxy parses every request; the door's filters check the door
- * credentials (see {@link DoorFilters}). A CONNECT then leaves it: the core answers it and splices
- * the tunnel on the connection itself, as for the SOCKS5 door (see {@link HandOff}). Plain HTTP
- * stays LittleProxy's (absolute-form, keep-alive, hop-by-hop headers), and its upstream is an
- * internal SOCKS5 listener of the core on 127.0.0.1 (random port, random credential; one hop per
- * upstream connection, see {@link Hops}); while a hop connects, no thread waits for it (see {@link
- * Paused}). LittleProxy runs on the core's event loops. LittleProxy sends the destination to a
- * SOCKS5 upstream as a name and does not look it up (its SOCKS5 CONNECT uses an unresolved address,
- * and with a chained proxy it resolves only the proxy's own address, which is a literal here); its
- * resolver is nevertheless replaced by one that refuses, so no name can reach a resolver through
- * it.
+ * The HTTP proxy door. A plain CONNECT as a connection's first request is taken before LittleProxy
+ * decodes it (see {@link ConnectFront}); LittleProxy parses every other request, and the door's
+ * filters check the door credentials (see {@link DoorFilters}). A CONNECT then leaves it: the core
+ * answers it and splices the tunnel on the connection itself, as for the SOCKS5 door (see {@link
+ * HandOff}). Plain HTTP stays LittleProxy's (absolute-form, keep-alive, hop-by-hop headers), and
+ * its upstream is an internal SOCKS5 listener of the core on 127.0.0.1 (random port, random
+ * credential; one hop per upstream connection, see {@link Hops}); while a hop connects, no thread
+ * waits for it (see {@link Paused}). LittleProxy runs on the core's event loops. LittleProxy sends
+ * the destination to a SOCKS5 upstream as a name and does not look it up (its SOCKS5 CONNECT uses
+ * an unresolved address, and with a chained proxy it resolves only the proxy's own address, which
+ * is a literal here); its resolver is nevertheless replaced by one that refuses, so no name can
+ * reach a resolver through it.
  *
  * <p>Limits: request line 8 KiB, headers 32 KiB (a longer one gets 400 and the connection closes),
  * idle connections closed after 120 s (not a CONNECT's tunnel: like a SOCKS5 one, it lasts as long
@@ -62,6 +63,9 @@ public final class HttpDoor implements AutoCloseable {
     OwnPages NONE = (request, ctx) -> null;
   }
 
+  /** How long a connection may wait between requests: 120 s. */
+  static final Duration IDLE = Duration.ofSeconds(120);
+
   private final HttpProxyServer server;
   private final SocksDoor internal;
 
@@ -92,6 +96,7 @@ public final class HttpDoor implements AutoCloseable {
             Optional.of(hops.login()),
             SocksDoor.DEFAULT_HANDSHAKE_TIMEOUT);
     InetSocketAddress core = internal.address();
+    DoorFilters filters = new DoorFilters(publicSocks, hops, dispatcher, pages, credentials);
     try {
       var bootstrap =
           DefaultHttpProxyServer.bootstrap()
@@ -110,7 +115,7 @@ public final class HttpDoor implements AutoCloseable {
                     throw new UnknownHostException(
                         host + ": the HTTP door never resolves names itself");
                   })
-              .withFiltersSource(new DoorFilters(publicSocks, hops, dispatcher, pages, credentials))
+              .withFiltersSource(filters)
               .withMaxInitialLineLength(8192)
               .withMaxHeaderSize(32768)
               // Not a limit: the most body one HttpContent carries. LittleProxy writes and flushes
@@ -118,9 +123,10 @@ public final class HttpDoor implements AutoCloseable {
               // system call and a thread hand-off per 8 KiB; 64 KiB matches a read's size.
               .withMaxChunkSize(65536)
               .withConnectTimeout(10_000)
-              .withIdleConnectionTimeout(Duration.ofSeconds(120))
+              .withIdleConnectionTimeout(IDLE)
               .withProxyAlias(DoorFilters.VIA_ALIAS)
-              .withServerGroup(new CoreLoops(group));
+              .withServerGroup(
+                  new CoreLoops(group, new ConnectFront.Loops(group, filters, dispatcher)));
       HttpProxyServer server = bootstrap.start();
       dropShutdownHook(server);
       return new HttpDoor(server, internal);
@@ -191,10 +197,13 @@ public final class HttpDoor implements AutoCloseable {
    */
   private static final class CoreLoops extends ServerGroup {
     private final EventLoopGroup group;
+    private final EventLoopGroup fronted;
 
-    CoreLoops(EventLoopGroup group) {
+    /** {@code fronted}: the same loops, with {@link ConnectFront} before each connection. */
+    CoreLoops(EventLoopGroup group, EventLoopGroup fronted) {
       super("sidestep-http", 0, 0, 0, false);
       this.group = group;
+      this.fronted = fronted;
     }
 
     @Override
@@ -204,7 +213,7 @@ public final class HttpDoor implements AutoCloseable {
 
     @Override
     public EventLoopGroup getClientToProxyWorkerPoolForTransport(TransportProtocol protocol) {
-      return group;
+      return fronted;
     }
 
     @Override
