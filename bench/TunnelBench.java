@@ -344,6 +344,15 @@ public final class TunnelBench {
     return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
   }
 
+  /**
+   * Half a second between measurements: what the last one left behind (closing connections, a
+   * collection, the JIT compiling what it just ran hot) is not counted in the next, of whatever
+   * path.
+   */
+  static void settle() throws InterruptedException {
+    Thread.sleep(500);
+  }
+
   /** User plus system CPU time in clock ticks, of the processes and their children. */
   static long cpuTicks(List<Integer> pids) throws IOException {
     long ticks = 0;
@@ -541,7 +550,7 @@ public final class TunnelBench {
     for (Spec p : paths) {
       try {
         bulk(p, null, tick);
-        requests(p, 4, Math.min(count, 500), maxSeconds, null, null);
+        requests(p, 4, Math.min(count, 2000), maxSeconds, null, null);
       } catch (Exception e) {
         results.get(p.name).fail(e);
         log(p.name + " warm-up failed: " + e);
@@ -553,10 +562,12 @@ public final class TunnelBench {
       for (Spec p : paths) {
         Result r = results.get(p.name);
         try {
+          settle();
           bulk(p, r, tick);
         } catch (Exception e) {
           r.fail(e);
         }
+        settle();
         long cpu0 = cpuTicks(p.allPids());
         long clientCpu0 = cpuTicks(p.clientPids);
         int done0 = r.ttfb1.size();
@@ -566,6 +577,7 @@ public final class TunnelBench {
           r.cpuPerConn.add((cpuTicks(p.allPids()) - cpu0) / (double) tick / made);
           r.clientCpuPerConn.add((cpuTicks(p.clientPids) - clientCpu0) / (double) tick / made);
         }
+        settle();
         r.rate4.add(requests(p, 4, count, maxSeconds, r.ttfb4, r));
       }
     }
