@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Checks {@code Proxy-Authorization: Basic base64(NAME:TOKEN)} against the current users, and, with
@@ -21,6 +22,19 @@ public final class Authenticator {
 
   private volatile Map<String, byte[]> hashes = Map.of();
   private final FleetTrust fleet;
+
+  /**
+   * Headers that named a user of the users file, with the table they were checked against: a user's
+   * client presents the same header on every tunnel, so it is decoded and hashed once. An entry
+   * counts only while its table is the current one, so a removed user or a changed token is refused
+   * at once. A header that names nobody is never kept (a stranger's wrong token costs what it
+   * always cost). Emptied when it reaches {@value #KNOWN_MAX} entries.
+   */
+  private final Map<String, Known> known = new ConcurrentHashMap<>();
+
+  private static final int KNOWN_MAX = 4096;
+
+  private record Known(Map<String, byte[]> table, Principal principal) {}
 
   /** Users of the users file only. */
   public Authenticator() {
@@ -43,6 +57,7 @@ public final class Authenticator {
     Map<String, byte[]> m = new HashMap<>();
     users.forEach((name, e) -> m.put(name, e.tokenHash()));
     hashes = Map.copyOf(m);
+    known.clear();
   }
 
   public int size() {
@@ -75,6 +90,11 @@ public final class Authenticator {
     if (header == null || header.length() < 7 || header.length() > 1024) {
       return null;
     }
+    Map<String, byte[]> table = hashes;
+    Known k = known.get(header);
+    if (k != null && k.table() == table) {
+      return k.principal();
+    }
     if (!header.regionMatches(true, 0, "Basic ", 0, 6)) {
       return null;
     }
@@ -97,8 +117,16 @@ public final class Authenticator {
       return fleet.check(name, token).map(t -> new Principal(name, t)).orElse(null);
     }
     byte[] presented = UsersFile.hash(token);
-    byte[] expected = hashes.get(name);
+    byte[] expected = table.get(name);
     boolean ok = MessageDigest.isEqual(presented, expected == null ? DUMMY : expected);
-    return ok && expected != null ? new Principal(name, null) : null;
+    if (!ok || expected == null) {
+      return null;
+    }
+    Principal p = new Principal(name, null);
+    if (known.size() >= KNOWN_MAX) {
+      known.clear();
+    }
+    known.put(header, new Known(table, p));
+    return p;
   }
 }

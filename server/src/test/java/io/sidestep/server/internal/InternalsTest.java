@@ -54,6 +54,25 @@ class InternalsTest {
   }
 
   @Test
+  void aHeaderCheckedBeforeCountsOnlyWhileItsUserIsUnchanged() {
+    Authenticator a = new Authenticator();
+    a.replace(Map.of("alice", new UsersFile.Entry("alice", UsersFile.hash("old"), Instant.EPOCH)));
+    for (int i = 0; i < 3; i++) {
+      assertThat(a.authenticate(basic("alice:old"))).as("try " + i).isEqualTo("alice");
+    }
+    a.replace(Map.of("alice", new UsersFile.Entry("alice", UsersFile.hash("new"), Instant.EPOCH)));
+    assertThat(a.authenticate(basic("alice:old"))).as("a changed token").isNull();
+    assertThat(a.authenticate(basic("alice:new"))).isEqualTo("alice");
+    assertThat(a.authenticate(basic("alice:new"))).isEqualTo("alice");
+    a.replace(Map.of("bob", new UsersFile.Entry("bob", UsersFile.hash("new"), Instant.EPOCH)));
+    assertThat(a.authenticate(basic("alice:new"))).as("alice removed").isNull();
+    for (int i = 0; i < 3; i++) {
+      assertThat(a.authenticate(basic("bob:new"))).isEqualTo("bob");
+      assertThat(a.authenticate(basic("bob:newx"))).as("a wrong token, again").isNull();
+    }
+  }
+
+  @Test
   void usersFileRoundTripsAndReportsBadLinesWithoutEchoingThem(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("users");
     UsersFile.write(
