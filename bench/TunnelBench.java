@@ -563,11 +563,13 @@ public final class TunnelBench {
         Result r = results.get(p.name);
         try {
           settle();
+          log(p.name + ": download");
           bulk(p, r, tick);
         } catch (Exception e) {
           r.fail(e);
         }
         settle();
+        log(p.name + ": requests one at a time, then four");
         long cpu0 = cpuTicks(p.allPids());
         long clientCpu0 = cpuTicks(p.clientPids);
         int done0 = r.ttfb1.size();
@@ -609,7 +611,7 @@ public final class TunnelBench {
   }
 
   static void log(String s) {
-    System.err.println("# " + s);
+    System.err.println("# " + java.time.LocalTime.now().withNano(0) + " " + s);
   }
 
   static double median(List<Double> xs) {
