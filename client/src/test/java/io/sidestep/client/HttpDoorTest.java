@@ -147,51 +147,43 @@ class HttpDoorTest {
 
   @Test
   void aConnectHeadInPiecesWithBytesBehindIsTakenWhole() throws Exception {
-    try (Socket s = new Socket()) {
+    try (Socket s = door()) {
       s.setTcpNoDelay(true);
-      s.connect(client.httpAddress(), 5000);
-      s.setSoTimeout(10_000);
       String target = "127.0.0.1:" + echo.port();
-      OutputStream out = s.getOutputStream();
-      InputStream in = s.getInputStream();
       // The door's front decides on "CONNECT " and then waits for the blank line; pauses between
       // the pieces make them separate reads (and if they are not, the test still holds).
       for (String piece :
           new String[] {
             "CONN", "ECT " + target + " HTTP/1.1\r\nHost: ", target + "\r\n", "\r\nabc"
           }) {
-        out.write(piece.getBytes(StandardCharsets.US_ASCII));
-        out.flush();
+        s.getOutputStream().write(piece.getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
         Thread.sleep(30);
       }
-      assertThat(readHead(in)).startsWith("HTTP/1.1 200");
-      assertThat(new String(in.readNBytes(3), StandardCharsets.US_ASCII)).isEqualTo("abc");
+      assertThat(readHead(s.getInputStream())).startsWith("HTTP/1.1 200");
+      assertThat(new String(s.getInputStream().readNBytes(3), StandardCharsets.US_ASCII))
+          .as("the bytes behind the head")
+          .isEqualTo("abc");
     }
   }
 
   @Test
   void aConnectTooLongForTheFrontIsLittleProxysAndStillTunnels() throws IOException {
     // A 10 KB header: over the 8 KiB the door's front reads, within LittleProxy's 32 KiB.
-    try (Socket s = new Socket()) {
-      s.connect(client.httpAddress(), 5000);
-      s.setSoTimeout(10_000);
+    try (Socket s = door()) {
       String target = "127.0.0.1:" + echo.port();
-      OutputStream out = s.getOutputStream();
-      InputStream in = s.getInputStream();
-      out.write(
-          ("CONNECT "
-                  + target
-                  + " HTTP/1.1\r\nHost: "
-                  + target
-                  + "\r\nX-Long: "
-                  + "a".repeat(10_000)
-                  + "\r\n\r\n")
-              .getBytes());
-      out.flush();
-      assertThat(readHead(in)).startsWith("HTTP/1.1 200");
-      out.write("via LittleProxy".getBytes());
-      out.flush();
-      assertThat(new String(in.readNBytes(15))).isEqualTo("via LittleProxy");
+      String longHeader = "X-Long: " + "a".repeat(10_000);
+      s.getOutputStream()
+          .write(
+              ("CONNECT "
+                      + target
+                      + " HTTP/1.1\r\nHost: "
+                      + target
+                      + "\r\n"
+                      + longHeader
+                      + "\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      tunnelEchoes(s, "via LittleProxy");
     }
   }
 
@@ -210,14 +202,11 @@ class HttpDoorTest {
 
   @Test
   void aConnectAfterAPlainRequestOnTheSameConnectionTunnels() throws IOException {
-    try (Socket s = new Socket()) {
-      s.connect(client.httpAddress(), 5000);
-      s.setSoTimeout(10_000);
+    try (Socket s = door()) {
       OutputStream out = s.getOutputStream();
       InputStream in = s.getInputStream();
       String page = "origin.test:" + origin.getAddress().getPort();
       out.write(("GET http://" + page + "/page HTTP/1.1\r\nHost: " + page + "\r\n\r\n").getBytes());
-      out.flush();
       String head = readHead(in);
       assertThat(head).startsWith("HTTP/1.1 200");
       java.util.regex.Matcher length =
@@ -227,11 +216,7 @@ class HttpDoorTest {
           .isEqualTo("hello from the origin");
       String target = "127.0.0.1:" + echo.port();
       out.write(("CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\n\r\n").getBytes());
-      out.flush();
-      assertThat(readHead(in)).startsWith("HTTP/1.1 200");
-      out.write("second request".getBytes());
-      out.flush();
-      assertThat(new String(in.readNBytes(14))).isEqualTo("second request");
+      tunnelEchoes(s, "second request");
     }
   }
 
@@ -348,6 +333,23 @@ class HttpDoorTest {
       assertThat(head).startsWith("HTTP/1.1 200");
       assertThat(head.toLowerCase(java.util.Locale.ROOT)).doesNotContain("via:");
     }
+  }
+
+  /** A socket to the door with a read timeout. */
+  static Socket door() throws IOException {
+    Socket s = new Socket();
+    s.connect(client.httpAddress(), 5000);
+    s.setSoTimeout(10_000);
+    return s;
+  }
+
+  /** Expects the door's 200 on {@code s}, then {@code text} sent through and echoed back. */
+  static void tunnelEchoes(Socket s, String text) throws IOException {
+    assertThat(readHead(s.getInputStream())).startsWith("HTTP/1.1 200");
+    s.getOutputStream().write(text.getBytes(StandardCharsets.US_ASCII));
+    s.getOutputStream().flush();
+    assertThat(new String(s.getInputStream().readNBytes(text.length()), StandardCharsets.US_ASCII))
+        .isEqualTo(text);
   }
 
   static String readHead(InputStream in) throws IOException {
