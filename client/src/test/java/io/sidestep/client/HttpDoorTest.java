@@ -190,9 +190,7 @@ class HttpDoorTest {
   @Test
   void aBareLfConnectGetsLittleProxysAnswerAtOnce() throws IOException {
     // The front must not wait for a CR LF CR LF that never comes: LittleProxy answers.
-    try (Socket s = new Socket()) {
-      s.connect(client.httpAddress(), 5000);
-      s.setSoTimeout(5_000);
+    try (Socket s = door()) {
       String target = "127.0.0.1:" + echo.port();
       s.getOutputStream()
           .write(("CONNECT " + target + " HTTP/1.1\nHost: " + target + "\n\n").getBytes());

@@ -26,17 +26,16 @@ import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The first handler of every HTTP door connection, in front of LittleProxy. A plain CONNECT (the
- * request a browser makes for every HTTPS site) is taken by the door itself and given to the core
- * as {@link HandOff} does, before LittleProxy builds anything for the connection: its nine
- * handlers, its request objects and its filters cost about a fifth of the door's CPU per tunnel.
- * Everything else, from the first byte that is not {@code CONNECT }, goes to LittleProxy as if it
- * had been there from the start: plain HTTP, the door's own pages, and every CONNECT this front
- * does not take whole (one without the door credentials, with a bad host, an unusual head). So
- * LittleProxy still gives every answer it gave before, and this front only ever says yes.
- *
- * <p>A connection that has not decided within the door's idle time is closed, as LittleProxy closes
- * an idle one.
+ * The first handler of every HTTP door connection, in front of LittleProxy's. A plain CONNECT as
+ * the connection's first request (what a browser sends for every HTTPS site) is taken by the door
+ * itself and given to the core as {@link HandOff} does, before LittleProxy decodes it: its request
+ * objects, its filters and the hand-off's pipeline surgery cost about an eighth of the door's CPU
+ * per tunnel (bench/tunnels.sh). Everything else goes to LittleProxy from the first byte that is
+ * not {@code CONNECT }, as if this front were not there: plain HTTP, the door's own pages, and
+ * every CONNECT this front does not take whole (without the door credentials, with a bad host, with
+ * an unusual head). So LittleProxy still gives every answer it gave before, and this front only
+ * ever says yes. LittleProxy's handlers are in place behind the front from the start, so its idle
+ * timeout still closes a connection that sends nothing.
  */
 final class ConnectFront extends ChannelInboundHandlerAdapter {
   static final String NAME = "sidestep-connect-front";
@@ -220,9 +219,9 @@ final class ConnectFront extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * LittleProxy's worker threads, which are the core's: each connection it accepts gets this front
-   * in place of LittleProxy's own initializer, which the front keeps for the connections it gives
-   * to LittleProxy.
+   * LittleProxy's worker threads, which are the core's: each connection LittleProxy accepts gets
+   * this front first in its pipeline as it registers, before LittleProxy's initializer adds its own
+   * handlers behind it.
    */
   static final class Loops extends AbstractEventExecutorGroup implements EventLoopGroup {
     private final EventLoopGroup group;

@@ -63,9 +63,6 @@ public final class HttpDoor implements AutoCloseable {
     OwnPages NONE = (request, ctx) -> null;
   }
 
-  /** How long a connection may wait between requests: 120 s. */
-  static final Duration IDLE = Duration.ofSeconds(120);
-
   private final HttpProxyServer server;
   private final SocksDoor internal;
 
@@ -123,7 +120,7 @@ public final class HttpDoor implements AutoCloseable {
               // system call and a thread hand-off per 8 KiB; 64 KiB matches a read's size.
               .withMaxChunkSize(65536)
               .withConnectTimeout(10_000)
-              .withIdleConnectionTimeout(IDLE)
+              .withIdleConnectionTimeout(Duration.ofSeconds(120))
               .withProxyAlias(DoorFilters.VIA_ALIAS)
               .withServerGroup(
                   new CoreLoops(group, new ConnectFront.Loops(group, filters, dispatcher)));
