@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.security.SecureRandom;
 import java.util.Random;
 import org.slf4j.Logger;
@@ -44,7 +45,7 @@ public final class FirstFlightPadding extends ChannelDuplexHandler {
   static final int MAX_PADDING = 0xff;
 
   private static final Logger LOG = LoggerFactory.getLogger(FirstFlightPadding.class);
-  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Random RANDOM = new Drawn();
 
   private enum Part {
     HEADER,
@@ -181,6 +182,44 @@ public final class FirstFlightPadding extends ChannelDuplexHandler {
     } else if (part != Part.BROKEN && !ctx.channel().config().isAutoRead()) {
       // Only framing came in (a header, padding): nobody above will ask for more, so ask here.
       ctx.read();
+    }
+  }
+
+  /**
+   * Padding lengths from {@link SecureRandom}, drawn {@value #BATCH} bytes at a time per thread:
+   * asking the shared generator for every frame (sixteen and more draws per tunnel) took its lock
+   * and read the system's random source once per tunnel. The lengths stay as unpredictable; only
+   * the draws are batched.
+   */
+  static final class Drawn extends Random {
+    static final int BATCH = 512;
+    private static final SecureRandom SOURCE = new SecureRandom();
+    private static final FastThreadLocal<Batch> BATCHES =
+        new FastThreadLocal<>() {
+          @Override
+          protected Batch initialValue() {
+            return new Batch();
+          }
+        };
+
+    private static final class Batch {
+      final byte[] bytes = new byte[BATCH];
+      int used = BATCH;
+    }
+
+    @Override
+    protected int next(int bits) {
+      Batch b = BATCHES.get();
+      if (b.used > BATCH - 4) {
+        SOURCE.nextBytes(b.bytes);
+        b.used = 0;
+      }
+      byte[] x = b.bytes;
+      int i = b.used;
+      b.used = i + 4;
+      int v =
+          (x[i] & 0xff) << 24 | (x[i + 1] & 0xff) << 16 | (x[i + 2] & 0xff) << 8 | x[i + 3] & 0xff;
+      return v >>> (32 - bits);
     }
   }
 }

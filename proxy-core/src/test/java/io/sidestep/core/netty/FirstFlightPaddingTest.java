@@ -186,4 +186,17 @@ class FirstFlightPaddingTest {
     a.finishAndReleaseAll();
     b.finishAndReleaseAll();
   }
+
+  @Test
+  void paddingLengthsAreDrawnEvenlyFromNoneTo255AcrossManyBatches() {
+    java.util.Random drawn = new FirstFlightPadding.Drawn();
+    int[] seen = new int[FirstFlightPadding.MAX_PADDING + 1];
+    int draws = seen.length * 400; // 800 batches of the thread's random bytes
+    for (int i = 0; i < draws; i++) {
+      seen[drawn.nextInt(seen.length)]++;
+    }
+    // 400 expected per length, standard deviation 20: these bounds are seven of those away.
+    assertThat(java.util.Arrays.stream(seen).min().getAsInt()).isGreaterThan(260);
+    assertThat(java.util.Arrays.stream(seen).max().getAsInt()).isLessThan(540);
+  }
 }
