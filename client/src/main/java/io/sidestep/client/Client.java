@@ -72,6 +72,16 @@ public final class Client implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Client.class);
 
+  /**
+   * Event-loop threads by default: one. Every new connection is then accepted, answered, routed and
+   * spliced on one thread, with no hand-over between threads; a relayed one also finds its relay's
+   * connection on that thread (an HTTP/2 connection and its streams live on one thread whatever the
+   * count). One thread carries far more than a user's network does (over 1 GB/s direct, in {@code
+   * bench/tunnels.sh}), as one thread does in Chrome's network service, ss-local and squid;
+   * blocking work (system DNS look-ups, files) runs on threads of its own.
+   */
+  public static final int DEFAULT_THREADS = 1;
+
   private final EventLoopGroup group;
   private final Resolver resolver;
   private final SocksDoor socks;
@@ -444,7 +454,7 @@ public final class Client implements AutoCloseable {
     private RelayTransport.Link relayLink = RelayTransport.Link.DEFAULT;
     private Duration handshakeTimeout = SocksDoor.DEFAULT_HANDSHAKE_TIMEOUT;
     private HttpDoor.HostResolverHook httpHostResolverHook = HttpDoor.HostResolverHook.NONE;
-    private int threads = 0;
+    private int threads = DEFAULT_THREADS;
     private java.net.InetAddress directLocalAddress;
     private Path stateDir;
     private Path rulesFile;
@@ -645,8 +655,15 @@ public final class Client implements AutoCloseable {
       return this;
     }
 
-    /** Event-loop threads; 0 means Netty's default (twice the cores). */
+    /**
+     * Event-loop threads for the doors, direct connections and relay connections ({@value
+     * #DEFAULT_THREADS} by default; 0 means Netty's default, twice the cores).
+     */
     public Builder threads(int threads) {
+      if (threads < 0) {
+        throw new IllegalArgumentException(
+            "event-loop threads: " + threads + " (expected 0 or more)");
+      }
       this.threads = threads;
       return this;
     }

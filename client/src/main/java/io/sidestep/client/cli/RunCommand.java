@@ -93,6 +93,16 @@ final class RunCommand implements Callable<Integer> {
   boolean noFastOpen;
 
   @Option(
+      names = "--io-threads",
+      paramLabel = "N",
+      description = {
+        "Threads that carry connections (default: ${DEFAULT-VALUE}). One keeps every new connection",
+        "on one thread, which is fastest for a browser's many short connections; more only help",
+        "many large transfers at once on a fast network. 0: twice the processors."
+      })
+  int ioThreads = Client.DEFAULT_THREADS;
+
+  @Option(
       names = "--open",
       description = "Open the dashboard in the desktop's browser once the client runs (xdg-open).")
   boolean open;
@@ -217,6 +227,7 @@ final class RunCommand implements Callable<Integer> {
             .rulesFile(rulesFile)
             .neverDirect(neverDirect)
             .fastOpen(!noFastOpen)
+            .threads(ioThreads)
             .resolver(OptionValues.resolver(dns))
             .start();
     String dashboard = "http://localhost:" + client.httpAddress().getPort() + "/";
