@@ -239,6 +239,113 @@ class Http2RelayTest {
     }
   }
 
+  /**
+   * Opens a tunnel stream to {@code port} that sends {@code first} with its CONNECT, in one flush
+   * (a fast open), and lists what arrives: "200" for the answer, the text of each DATA frame, "END"
+   * for END_STREAM and "|" where a read of the connection ended.
+   */
+  static java.util.List<String> fastOpen(int port, String first, int until) throws Exception {
+    java.util.List<String> seen =
+        java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    java.util.concurrent.CountDownLatch enough = new java.util.concurrent.CountDownLatch(until);
+    Http2StreamChannel tunnel =
+        new Http2StreamChannelBootstrap(connection)
+            .handler(
+                new SimpleChannelInboundHandler<Http2StreamFrame>() {
+                  @Override
+                  protected void channelRead0(ChannelHandlerContext ctx, Http2StreamFrame f) {
+                    if (f instanceof Http2HeadersFrame h) {
+                      seen.add(h.headers().status().toString());
+                      enough.countDown();
+                    } else if (f instanceof Http2DataFrame d) {
+                      if (d.content().isReadable()) {
+                        seen.add(d.content().toString(StandardCharsets.ISO_8859_1));
+                        enough.countDown();
+                      }
+                      if (d.isEndStream()) {
+                        seen.add("END");
+                        enough.countDown();
+                      }
+                    }
+                  }
+
+                  @Override
+                  public void channelReadComplete(ChannelHandlerContext ctx) {
+                    seen.add("|");
+                  }
+                })
+            .open()
+            .sync()
+            .getNow();
+    try {
+      tunnel.write(new DefaultHttp2HeadersFrame(connect("127.0.0.1:" + port, alice)));
+      tunnel.writeAndFlush(
+          new DefaultHttp2DataFrame(Unpooled.copiedBuffer(first, StandardCharsets.ISO_8859_1)));
+      assertThat(enough.await(10, TimeUnit.SECONDS)).as("what arrived: %s", seen).isTrue();
+      synchronized (seen) {
+        return new java.util.ArrayList<>(seen);
+      }
+    } finally {
+      tunnel.close();
+    }
+  }
+
+  @Test
+  void aFastOpensAnswerGoesOutWithTheDestinationsFirstBytes() throws Exception {
+    try (java.net.ServerSocket greeter =
+        new java.net.ServerSocket(0, 5, http.address().getAddress())) {
+      Thread t =
+          new Thread(
+              () -> {
+                try (java.net.Socket s = greeter.accept()) {
+                  s.getInputStream().readNBytes(5); // "hello"
+                  s.getOutputStream().write("welcome".getBytes(StandardCharsets.US_ASCII));
+                  s.getOutputStream().flush();
+                  Thread.sleep(200); // then a pause before the server hangs up
+                } catch (Exception e) {
+                  // the test fails on what it did not get
+                }
+              });
+      t.start();
+      java.util.List<String> seen = fastOpen(greeter.getLocalPort(), "hello", 3);
+      // One record, so one read: the 200 is not on its own in front of the first bytes.
+      assertThat(String.join(" ", seen)).startsWith("200 welcome |");
+      assertThat(seen).contains("END");
+      t.join(5000);
+    }
+  }
+
+  @Test
+  void aFastOpensAnswerDoesNotWaitForADestinationThatSaysNothingOrHangsUp() throws Exception {
+    try (java.net.ServerSocket quiet =
+        new java.net.ServerSocket(0, 5, http.address().getAddress())) {
+      // Accepted by the system and never read or answered: the 200 goes out on its own, soon.
+      long start = System.nanoTime();
+      java.util.List<String> seen = fastOpen(quiet.getLocalPort(), "hello", 1);
+      assertThat(seen.get(0)).isEqualTo("200");
+      assertThat(System.nanoTime() - start)
+          .as("well within the client's wait for an answer")
+          .isLessThan(TimeUnit.SECONDS.toNanos(5));
+    }
+    try (java.net.ServerSocket closing =
+        new java.net.ServerSocket(0, 5, http.address().getAddress())) {
+      Thread t =
+          new Thread(
+              () -> {
+                try (java.net.Socket s = closing.accept()) {
+                  s.getInputStream().readNBytes(5);
+                } catch (Exception e) {
+                  // the test fails on what it did not get
+                }
+              });
+      t.start();
+      // A destination that hangs up without a word: the 200, then END_STREAM (not a reset).
+      java.util.List<String> seen = fastOpen(closing.getLocalPort(), "hello", 2);
+      assertThat(seen).containsSubsequence("200", "END");
+      t.join(5000);
+    }
+  }
+
   @Test
   void aStrangerGetsTheDecoySiteAsOverHttp1() throws Exception {
     Answer h2 =

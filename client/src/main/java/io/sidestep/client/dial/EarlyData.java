@@ -71,7 +71,8 @@ public final class EarlyData extends ChannelInboundHandlerAdapter {
 
   /**
    * The relay client wrote its CONNECT on {@code stream}: the bytes kept so far go right behind it,
-   * and later ones as they come. A later call (the next relay's stream) replaces it.
+   * and later ones as they come, each time flushing what the stream holds (the CONNECT, too, if it
+   * is still waiting for them). A later call (the next relay's stream) replaces it.
    */
   public void attach(Channel stream) {
     if (!inbound.eventLoop().inEventLoop()) {
@@ -82,6 +83,9 @@ public final class EarlyData extends ChannelInboundHandlerAdapter {
       return;
     }
     this.stream = stream;
+    if (kept.isEmpty()) {
+      return; // the first bytes, when they come, take the CONNECT with them (channelReadComplete)
+    }
     for (ByteBuf b : kept) {
       stream.write(b.retainedDuplicate()).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     }

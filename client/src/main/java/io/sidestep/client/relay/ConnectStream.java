@@ -36,6 +36,13 @@ final class ConnectStream extends ChannelInboundHandlerAdapter {
   /** How long to wait for the CONNECT answer: longer than the relay's 10 s connect timeout. */
   static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(15);
 
+  /**
+   * How long, at most, the CONNECT of a fast open waits for the user's first bytes to go out in one
+   * record with them: {@value} ms. Only a protocol in which the server speaks first waits that
+   * long.
+   */
+  static final long FIRST_BYTES_WAIT_MS = 2;
+
   private final AccessKey key;
   private final Destination destination;
   private final Promise<Channel> promise;
@@ -129,10 +136,22 @@ final class ConnectStream extends ChannelInboundHandlerAdapter {
         ctx.pipeline().addBefore(ctx.name(), FirstFlightPadding.NAME, new FirstFlightPadding());
       }
     }
-    ChannelFuture written = ctx.writeAndFlush(new DefaultHttp2HeadersFrame(headers));
+    ChannelFuture written = ctx.write(new DefaultHttp2HeadersFrame(headers));
     if (early != null && (!offered || padEarly)) {
-      // The fast open: the user's first bytes follow the CONNECT as DATA on the same stream.
+      // The fast open: the user's first bytes follow the CONNECT as DATA on the same stream, in
+      // one record with it when they come within FIRST_BYTES_WAIT_MS (they are usually there
+      // already, or a moment away: a browser writes as soon as the door answers).
       early.attach(ctx.channel());
+      // (A timer left to run out would cost more than the record it saves: the event loop polls
+      // without sleeping for the last half millisecond before a timer.)
+      Channel stream = ctx.channel();
+      ScheduledFuture<?> wait =
+          stream
+              .eventLoop()
+              .schedule(() -> stream.flush(), FIRST_BYTES_WAIT_MS, TimeUnit.MILLISECONDS);
+      written.addListener(f -> wait.cancel(false));
+    } else {
+      ctx.flush();
     }
     written.addListener(
         f -> {

@@ -18,6 +18,7 @@ import io.sidestep.core.relay.AccessKey;
 import io.sidestep.core.route.Destination;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
@@ -191,5 +192,56 @@ class ConnectStreamEarlyTest {
     assertThat(unsent).as("the tunnel had every early byte").isNull();
     stream.finishAndReleaseAll();
     user.finishAndReleaseAll();
+  }
+
+  @Test
+  void theConnectWaitsForTheUsersFirstBytesAndGoesOutWithThem() {
+    System.setProperty(ConnectStream.PADDING_PROPERTY, "false");
+    EmbeddedChannel user = user();
+    EmbeddedChannel stream = new EmbeddedChannel();
+    try {
+      EarlyData early = EarlyDataAccess.started(user);
+      connect(stream, early, new AtomicBoolean());
+      assertThat((Object) stream.readOutbound()).as("nothing flushed yet").isNull();
+
+      user.writeInbound(Unpooled.copiedBuffer("hello", StandardCharsets.US_ASCII));
+      Http2HeadersFrame connect = stream.readOutbound();
+      assertThat(connect.headers().method().toString()).isEqualTo("CONNECT");
+      Http2DataFrame data = stream.readOutbound();
+      assertThat(data.content().toString(StandardCharsets.US_ASCII))
+          .as("in the same flush")
+          .isEqualTo("hello");
+      data.release();
+    } finally {
+      System.clearProperty(ConnectStream.PADDING_PROPERTY);
+      stream.finishAndReleaseAll();
+      user.finishAndReleaseAll();
+    }
+  }
+
+  @Test
+  void whenTheUserSaysNothingTheConnectGoesAloneAfterItsWait() {
+    // A protocol in which the server speaks first: the user waits for the banner.
+    System.setProperty(ConnectStream.PADDING_PROPERTY, "false");
+    EmbeddedChannel user = user();
+    EmbeddedChannel stream = new EmbeddedChannel();
+    try {
+      stream.freezeTime();
+      EarlyData early = EarlyDataAccess.started(user);
+      connect(stream, early, new AtomicBoolean());
+      stream.advanceTimeBy(ConnectStream.FIRST_BYTES_WAIT_MS - 1, TimeUnit.MILLISECONDS);
+      stream.runScheduledPendingTasks();
+      assertThat((Object) stream.readOutbound()).as("still waiting").isNull();
+
+      stream.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+      stream.runScheduledPendingTasks();
+      Http2HeadersFrame connect = stream.readOutbound();
+      assertThat(connect.headers().method().toString()).isEqualTo("CONNECT");
+      assertThat((Object) stream.readOutbound()).isNull();
+    } finally {
+      System.clearProperty(ConnectStream.PADDING_PROPERTY);
+      stream.finishAndReleaseAll();
+      user.finishAndReleaseAll();
+    }
   }
 }

@@ -5,6 +5,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
@@ -12,9 +14,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.sidestep.core.netty.FirstFlightPadding;
 import io.sidestep.core.netty.HeldBytes;
 import io.sidestep.core.netty.Splice;
@@ -22,6 +26,7 @@ import io.sidestep.core.netty.StreamBytes;
 import io.sidestep.core.relay.SpeedSample;
 import io.sidestep.core.route.Destination;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Sets up a user's CONNECT tunnel: stops decoding HTTP, dials the destination, answers 200 and then
@@ -63,6 +68,10 @@ final class ConnectRoute {
     ChannelHandlerContext ctx = ex.ctx();
     if (!(ctx.channel() instanceof Http2StreamChannel)) {
       ctx.pipeline().remove("http-decoder");
+    } else {
+      // DATA that came with the CONNECT (a client's fast open) is taken into the queue now, one
+      // read's worth, so that the answer knows the client is not waiting for it (dialled).
+      ctx.read();
     }
     ex.rc().dialer().dial(ctx.channel().eventLoop(), dest).addListener(f -> dialled(f));
   }
@@ -83,8 +92,15 @@ final class ConnectRoute {
       if (padded) {
         ok.set(FirstFlightPadding.H2_HEADER, FirstFlightPadding.filler());
       }
-      ctx.writeAndFlush(new DefaultHttp2HeadersFrame(ok))
-          .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+      DefaultHttp2HeadersFrame answer = new DefaultHttp2HeadersFrame(ok);
+      if (ex.hasQueued()) {
+        // The client's first bytes came with its CONNECT: it is not waiting for this answer (a
+        // fast open). The 200 goes out with the destination's first bytes, one record where
+        // there were two.
+        ctx.pipeline().addFirst(AnswerWithBytes.NAME, new AnswerWithBytes(answer));
+      } else {
+        ctx.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+      }
       ctx.pipeline().remove(Http2Front.CONTENTS);
       ctx.pipeline().replace("h2-http", StreamBytes.NAME, new StreamBytes());
       if (padded) {
@@ -144,5 +160,76 @@ final class ConnectRoute {
     outbound.pipeline().addLast(Splice.NAME, new Splice(ctx.channel(), record::down));
     ctx.pipeline().replace(ctx.handler(), Splice.NAME, new Splice(outbound, record::up));
     HeldBytes.passOn(ctx.pipeline());
+  }
+
+  /**
+   * Holds a stream's 200 until the first frame written behind it (the destination's first bytes, or
+   * the end of the stream), and writes it just before that frame, so that both go in one record; or
+   * on its own after {@link #WAIT_MS}, or when the stream closes. It sits at the head of the
+   * stream's pipeline, below every handler that writes, and leaves once the answer is out.
+   */
+  static final class AnswerWithBytes extends ChannelOutboundHandlerAdapter {
+    static final String NAME = "answer-with-bytes";
+
+    /**
+     * How long, at most, the 200 waits for the destination's first bytes: {@value} ms. The client
+     * does not wait for it (its first bytes went with its CONNECT).
+     */
+    static final long WAIT_MS = 5;
+
+    private Http2HeadersFrame answer;
+    private ScheduledFuture<?> timer;
+
+    AnswerWithBytes(Http2HeadersFrame answer) {
+      this.answer = answer;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      timer =
+          ctx.executor()
+              .schedule(
+                  () -> {
+                    if (answer != null) {
+                      answer(ctx);
+                      ctx.flush();
+                    }
+                  },
+                  WAIT_MS,
+                  TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+      timer.cancel(false); // (a stream reset by the client: its pipeline is taken apart)
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+      answer(ctx);
+      ctx.write(msg, promise);
+    }
+
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+      if (answer != null) {
+        answer(ctx);
+        ctx.flush();
+      }
+      ctx.close(promise);
+    }
+
+    /** Writes the held 200 (once), stops the timer, and leaves the pipeline. */
+    private void answer(ChannelHandlerContext ctx) {
+      if (answer == null) {
+        return;
+      }
+      Http2HeadersFrame a = answer;
+      answer = null;
+      ctx.write(a).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+      ctx.pipeline().remove(this); // (and the timer is stopped: a timer left to run out costs
+      // more than the record saved, as the event loop polls without sleeping for the last half
+      // millisecond before it)
+    }
   }
 }

@@ -180,6 +180,11 @@ final class Exchange {
     }
   }
 
+  /** Whether messages wait in the queue (bytes that came behind a request, say). */
+  boolean hasQueued() {
+    return !queue.isEmpty();
+  }
+
   /** Nothing is dispatched until {@link #stream} or a response lets the queue move again. */
   void pause() {
     state = State.WAITING;
