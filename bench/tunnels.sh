@@ -29,8 +29,9 @@
 #   trojan         trojan client SOCKS5 -> trojan server (TLS) -> origin
 #   squid-connect  squid forward proxy, CONNECT -> origin
 #   squid-plain    squid forward proxy, absolute-form GET -> origin
-# Per path, in rounds that take the paths in turn after one warm-up each, with half a second of
-# rest before each measurement: bulk MB/s (10^6 bytes/s)
+# Per path, in rounds that take the paths in turn after two warm-up passes over all paths (each
+# path run as it is measured), with half a second of rest before each measurement: bulk MB/s
+# (10^6 bytes/s)
 # of one SIZE_MIB download (median of RUNS); CPU seconds per GiB of that download, client plus
 # relay processes (utime + stime from /proc, children included); a new connection per 1 KiB
 # request, one at a time (conn/s1, with the CPU microseconds per connection, client plus relay) and
