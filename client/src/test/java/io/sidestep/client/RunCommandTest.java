@@ -80,6 +80,16 @@ class RunCommandTest {
   }
 
   @Test
+  void aNegativeThreadCountIsNamed() {
+    Result r = run("run", "--state", state.toString(), "--io-threads", "-1");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("--io-threads: -1 (expected 1 or more");
+    Result word = run("run", "--state", state.toString(), "--io-threads", "many");
+    assertThat(word.code()).isEqualTo(2);
+    assertThat(word.err()).contains("--io-threads");
+  }
+
+  @Test
   void badDoorAddressIsNamed() {
     Result r = run("run", "--state", state.toString(), "--http", "somewhere");
     assertThat(r.code()).isEqualTo(1);

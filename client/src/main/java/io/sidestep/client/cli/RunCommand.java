@@ -196,6 +196,10 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (ioThreads < 0) {
+      throw new IllegalArgumentException(
+          "--io-threads: " + ioThreads + " (expected 1 or more, or 0 for twice the processors)");
+    }
     Client.Builder builder =
         Client.builder()
             .http(OptionValues.address("--http", http))
