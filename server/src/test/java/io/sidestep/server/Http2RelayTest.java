@@ -347,6 +347,54 @@ class Http2RelayTest {
   }
 
   @Test
+  void anHttp2ConnectionOutlivesTheWaitForAFirstRequestHead(@TempDir Path own) throws Exception {
+    // The HTTP/1.1 front that waits for a request head (60 s by default, 1 s here) is replaced by
+    // the HTTP/2 codec once ALPN says h2; its timer used to stay and close the whole connection,
+    // with every tunnel on it, a minute after it opened.
+    try (Relay quick =
+            TestRelays.reachingLoopback(own)
+                .requestTimeout(java.time.Duration.ofSeconds(1))
+                .start();
+        java.net.ServerSocket quiet =
+            new java.net.ServerSocket(0, 5, http.address().getAddress())) {
+      AccessKey bob = quick.addUser("bob");
+      Channel link = open(group, quick.address());
+      try {
+        CompletableFuture<Http2Headers> answered = new CompletableFuture<>();
+        Http2StreamChannel tunnel =
+            new Http2StreamChannelBootstrap(link)
+                .handler(
+                    new SimpleChannelInboundHandler<Http2StreamFrame>() {
+                      @Override
+                      protected void channelRead0(ChannelHandlerContext ctx, Http2StreamFrame f) {
+                        if (f instanceof Http2HeadersFrame h) {
+                          answered.complete(h.headers());
+                        }
+                      }
+                    })
+                .open()
+                .sync()
+                .getNow();
+        tunnel.writeAndFlush(
+            new DefaultHttp2HeadersFrame(connect("127.0.0.1:" + quiet.getLocalPort(), bob)));
+        assertThat(answered.get(10, TimeUnit.SECONDS).status().toString()).isEqualTo("200");
+        assertThat(link.closeFuture().await(3, TimeUnit.SECONDS))
+            .as("the connection is still open three request timeouts later")
+            .isFalse();
+        assertThat(tunnel.isActive()).as("and so is its tunnel").isTrue();
+        Answer a =
+            exchange(
+                link,
+                connect("127.0.0.1:" + http.port(), bob),
+                "GET /later HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        assertThat(a.body()).endsWith(TestOrigin.BODY);
+      } finally {
+        link.close();
+      }
+    }
+  }
+
+  @Test
   void aStrangerGetsTheDecoySiteAsOverHttp1() throws Exception {
     Answer h2 =
         exchange(

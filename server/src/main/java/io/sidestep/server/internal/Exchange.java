@@ -453,6 +453,13 @@ final class Exchange {
    * within {@code millis} (the request timeout for a connection's first request, the keep-alive
    * timeout for later ones), however slowly its bytes trickle in.
    */
+  /** No more waiting for a request head (the front handler has left the connection). */
+  void stopHeadTimer() {
+    if (headTimer != null) {
+      headTimer.cancel(false);
+    }
+  }
+
   private void armHeadTimer(long millis) {
     if (headTimer != null) {
       headTimer.cancel(false);

@@ -45,6 +45,16 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
     fallback = new FallbackRoute(ex);
   }
 
+  /**
+   * Taken out of the pipeline: the connection turned out to speak HTTP/2 (each stream gets a front
+   * of its own), or a route took its place. The wait for a request head ends with it; left running,
+   * it closed an HTTP/2 connection, and every tunnel on it, when the request timeout ran out.
+   */
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    ex.stopHeadTimer();
+  }
+
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     ex.active();
