@@ -548,8 +548,64 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
           new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()),
           new PingAnswers(nanos -> endpoint.roundTrip = nanos),
           new LinkHandshake(endpoint.key, next));
+      next.addListener(
+          f -> {
+            if (f.isSuccess()) {
+              openAgainIfLost(endpoint, next, (Channel) f.getNow());
+            }
+          });
       return next;
     }
+  }
+
+  /**
+   * Keeps the relay's connection warm after a loss: when the current connection closes without
+   * having been rotated (the relay restarted, the network dropped it, its PINGs went unanswered), a
+   * new one is opened at once, so that the next tunnel does not wait for a handshake. Only a
+   * connection that lived at least two PING intervals is replaced so: a relay that keeps closing
+   * new connections is tried again by the next tunnel, not in a loop. A failure marks the relay
+   * down, as any failed connection does.
+   */
+  private void openAgainIfLost(Endpoint endpoint, Future<Channel> lost, Channel ch) {
+    long opened = System.nanoTime();
+    ch.closeFuture()
+        .addListener(
+            c -> {
+              EventLoop loop = ch.eventLoop();
+              long now = System.nanoTime();
+              if (loop.isShuttingDown()
+                  || now - opened < 2 * link.ping().toNanos()
+                  || endpoint.downUntil - now > 0) {
+                return;
+              }
+              synchronized (endpoint) {
+                if (endpoint.link != lost) {
+                  return; // rotated: its successor is there already
+                }
+              }
+              link(loop, endpoint)
+                  .addListener(
+                      f -> {
+                        if (!f.isSuccess()) {
+                          markDown(
+                              endpoint,
+                              DialException.of(f.cause(), "relay " + endpoint.key.label()));
+                        }
+                      });
+            });
+  }
+
+  /** The relay connection for {@code key} when one is open (tests). */
+  Channel openLink(AccessKey key) {
+    for (Endpoint e : endpoints) {
+      if (e.key.equals(key)) {
+        synchronized (e) {
+          Future<Channel> f = e.link;
+          return f != null && f.isSuccess() && f.getNow().isActive() ? f.getNow() : null;
+        }
+      }
+    }
+    return null;
   }
 
   /** A rotated connection takes no more streams; its successor is opened at once, warm. */

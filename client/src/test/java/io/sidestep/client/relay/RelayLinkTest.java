@@ -246,6 +246,35 @@ class RelayLinkTest {
   }
 
   @Test
+  void aLostConnectionIsReplacedBeforeATunnelAsksForOne() throws Exception {
+    RelayTransport t =
+        transport(
+            List.of(key), new RelayTransport.Link(Duration.ofMillis(200), Duration.ofMinutes(10)));
+    Channel first = tunnel(t, origin.port());
+    Channel lost = first.parent();
+    first.close();
+    Thread.sleep(500); // the connection grows older than two PING intervals
+    lost.close(); // as a network or a restarting relay would drop it
+    Channel replaced = null;
+    long deadline = System.nanoTime() + SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline) {
+      replaced = t.openLink(key);
+      if (replaced != null && replaced != lost) {
+        break;
+      }
+      Thread.sleep(20); // polling for the new connection
+    }
+    assertThat(replaced)
+        .as("a new connection, with no tunnel asking")
+        .isNotNull()
+        .isNotSameAs(lost);
+    Channel next = tunnel(t, origin.port());
+    assertThat(next.parent()).as("the next tunnel rides it").isSameAs(replaced);
+    Reader ok = read(next, get("/ok"), true);
+    assertThat(ok.ended.get(20, SECONDS)).startsWith("HTTP/1.1 200");
+  }
+
+  @Test
   void aKilledRelayIsNoticedAndTheNextOneTakesOver() throws Exception {
     Relay doomed = startRelay(state2);
     AccessKey first = doomed.addUser("bob");
