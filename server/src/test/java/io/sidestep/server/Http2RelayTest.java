@@ -166,6 +166,29 @@ class Http2RelayTest {
     return answer.get(20, TimeUnit.SECONDS);
   }
 
+  /** A tunnel stream on {@code connection} to {@code authority}, once the relay answered 200. */
+  static Http2StreamChannel openTunnel(Channel connection, String authority, AccessKey key)
+      throws Exception {
+    CompletableFuture<Http2Headers> answered = new CompletableFuture<>();
+    Http2StreamChannel tunnel =
+        new Http2StreamChannelBootstrap(connection)
+            .handler(
+                new SimpleChannelInboundHandler<Http2StreamFrame>() {
+                  @Override
+                  protected void channelRead0(ChannelHandlerContext ctx, Http2StreamFrame f) {
+                    if (f instanceof Http2HeadersFrame h) {
+                      answered.complete(h.headers());
+                    }
+                  }
+                })
+            .open()
+            .sync()
+            .getNow();
+    tunnel.writeAndFlush(new DefaultHttp2HeadersFrame(connect(authority, key)));
+    assertThat(answered.get(10, TimeUnit.SECONDS).status().toString()).isEqualTo("200");
+    return tunnel;
+  }
+
   static Http2Headers connect(String authority, AccessKey key) {
     Http2Headers h = new DefaultHttp2Headers().method("CONNECT").authority(authority);
     if (key != null) {
@@ -212,24 +235,7 @@ class Http2RelayTest {
     try (java.net.ServerSocket quiet =
         new java.net.ServerSocket(0, 5, http.address().getAddress())) {
       // A tunnel to a server that says nothing: it stays open until someone cuts it.
-      CompletableFuture<Http2Headers> answered = new CompletableFuture<>();
-      Http2StreamChannel tunnel =
-          new Http2StreamChannelBootstrap(own)
-              .handler(
-                  new SimpleChannelInboundHandler<Http2StreamFrame>() {
-                    @Override
-                    protected void channelRead0(ChannelHandlerContext ctx, Http2StreamFrame f) {
-                      if (f instanceof Http2HeadersFrame h) {
-                        answered.complete(h.headers());
-                      }
-                    }
-                  })
-              .open()
-              .sync()
-              .getNow();
-      tunnel.writeAndFlush(
-          new DefaultHttp2HeadersFrame(connect("127.0.0.1:" + quiet.getLocalPort(), ivy)));
-      assertThat(answered.get(10, TimeUnit.SECONDS).status().toString()).isEqualTo("200");
+      Http2StreamChannel tunnel = openTunnel(own, "127.0.0.1:" + quiet.getLocalPort(), ivy);
       assertThat(relay.removeUser("ivy")).isTrue();
       // A graceful close would wait for the tunnel to end first, which it never does.
       assertThat(tunnel.closeFuture().await(10, TimeUnit.SECONDS)).as("tunnel cut").isTrue();
@@ -360,24 +366,7 @@ class Http2RelayTest {
       AccessKey bob = quick.addUser("bob");
       Channel link = open(group, quick.address());
       try {
-        CompletableFuture<Http2Headers> answered = new CompletableFuture<>();
-        Http2StreamChannel tunnel =
-            new Http2StreamChannelBootstrap(link)
-                .handler(
-                    new SimpleChannelInboundHandler<Http2StreamFrame>() {
-                      @Override
-                      protected void channelRead0(ChannelHandlerContext ctx, Http2StreamFrame f) {
-                        if (f instanceof Http2HeadersFrame h) {
-                          answered.complete(h.headers());
-                        }
-                      }
-                    })
-                .open()
-                .sync()
-                .getNow();
-        tunnel.writeAndFlush(
-            new DefaultHttp2HeadersFrame(connect("127.0.0.1:" + quiet.getLocalPort(), bob)));
-        assertThat(answered.get(10, TimeUnit.SECONDS).status().toString()).isEqualTo("200");
+        Http2StreamChannel tunnel = openTunnel(link, "127.0.0.1:" + quiet.getLocalPort(), bob);
         assertThat(link.closeFuture().await(3, TimeUnit.SECONDS))
             .as("the connection is still open three request timeouts later")
             .isFalse();

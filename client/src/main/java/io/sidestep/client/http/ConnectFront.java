@@ -5,7 +5,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
@@ -119,9 +118,7 @@ final class ConnectFront extends ChannelInboundHandlerAdapter {
     head = null;
     Channel channel = ctx.channel();
     ChannelPipeline pipeline = ctx.pipeline();
-    channel.config().setAutoRead(false);
-    // As on the SOCKS5 door: a browser's half-close is passed on, not taken for a close.
-    channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+    HandOff.readAsTunnel(channel);
     // LittleProxy's handlers leave, as in HandOff; it has seen the connection open and nothing
     // more, and an idle connection is all it thinks it had.
     while (pipeline.last() != this) {

@@ -56,9 +56,7 @@ final class HandOff {
       Dispatcher dispatcher) {
     Channel channel = ctx.channel();
     ChannelPipeline pipeline = channel.pipeline();
-    channel.config().setAutoRead(false);
-    // As on the SOCKS5 door: a browser's half-close is passed on, not taken for a close.
-    channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+    readAsTunnel(channel);
     ChannelHandlerContext decoder = pipeline.context(HttpRequestDecoder.class);
     // The decoder, removed, passes the bytes it has not decoded yet on to the hold.
     pipeline.addAfter(decoder.name(), HeldBytes.NAME, new HeldBytes());
@@ -84,6 +82,16 @@ final class HandOff {
             HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_GATEWAY, Unpooled.EMPTY_BUFFER);
     HttpUtil.setKeepAlive(unseen, true); // or LittleProxy would close the connection
     return unseen;
+  }
+
+  /**
+   * Sets a browser connection taken from LittleProxy up as the core's tunnels read: only when asked
+   * ({@code AUTO_READ} off), and, as on the SOCKS5 door, with a half-close passed on rather than
+   * taken for a close.
+   */
+  static void readAsTunnel(Channel channel) {
+    channel.config().setAutoRead(false);
+    channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
   }
 
   /**

@@ -510,14 +510,19 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
    */
   public void warm(EventLoopGroup group) {
     for (Endpoint e : endpoints) {
-      link(group.next(), e)
-          .addListener(
-              f -> {
-                if (!f.isSuccess()) {
-                  markDown(e, DialException.of(f.cause(), "relay " + e.key.label()));
-                }
-              });
+      warm(group.next(), e);
     }
+  }
+
+  /** Opens {@code endpoint}'s connection ahead of need; a failure marks the relay down. */
+  private void warm(EventLoop loop, Endpoint endpoint) {
+    link(loop, endpoint)
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                markDown(endpoint, DialException.of(f.cause(), "relay " + endpoint.key.label()));
+              }
+            });
   }
 
   /**
@@ -583,15 +588,7 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
                   return; // rotated: its successor is there already
                 }
               }
-              link(loop, endpoint)
-                  .addListener(
-                      f -> {
-                        if (!f.isSuccess()) {
-                          markDown(
-                              endpoint,
-                              DialException.of(f.cause(), "relay " + endpoint.key.label()));
-                        }
-                      });
+              warm(loop, endpoint);
             });
   }
 

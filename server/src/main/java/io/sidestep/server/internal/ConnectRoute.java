@@ -186,17 +186,7 @@ final class ConnectRoute {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-      timer =
-          ctx.executor()
-              .schedule(
-                  () -> {
-                    if (answer != null) {
-                      answer(ctx);
-                      ctx.flush();
-                    }
-                  },
-                  WAIT_MS,
-                  TimeUnit.MILLISECONDS);
+      timer = ctx.executor().schedule(() -> answerNow(ctx), WAIT_MS, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -212,14 +202,22 @@ final class ConnectRoute {
 
     @Override
     public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+      answerNow(ctx);
+      ctx.close(promise);
+    }
+
+    private void answerNow(ChannelHandlerContext ctx) {
       if (answer != null) {
         answer(ctx);
         ctx.flush();
       }
-      ctx.close(promise);
     }
 
-    /** Writes the held 200 (once), stops the timer, and leaves the pipeline. */
+    /**
+     * Writes the held 200 (once) and leaves the pipeline, which stops the timer: a timer left to
+     * run out costs more than the record saved, as the event loop polls without sleeping for the
+     * last half millisecond before it.
+     */
     private void answer(ChannelHandlerContext ctx) {
       if (answer == null) {
         return;
@@ -227,9 +225,7 @@ final class ConnectRoute {
       Http2HeadersFrame a = answer;
       answer = null;
       ctx.write(a).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
-      ctx.pipeline().remove(this); // (and the timer is stopped: a timer left to run out costs
-      // more than the record saved, as the event loop polls without sleeping for the last half
-      // millisecond before it)
+      ctx.pipeline().remove(this);
     }
   }
 }

@@ -120,9 +120,7 @@ final class Exchange {
 
   void inactive() {
     state = State.CLOSED;
-    if (headTimer != null) {
-      headTimer.cancel(false);
-    }
+    stopHeadTimer();
     releaseQueue();
     if (outbound != null) {
       Channels.closeOnFlush(outbound);
@@ -166,7 +164,7 @@ final class Exchange {
     switch (state) {
       case REQUEST -> {
         if (m instanceof HttpRequest r) {
-          headTimer.cancel(false);
+          stopHeadTimer();
           onRequest.accept(r);
           if (m instanceof LastHttpContent && state == State.BODY) {
             endBody(); // a full request (a decoder failure) carries its own end
@@ -449,21 +447,21 @@ final class Exchange {
   }
 
   /**
-   * Slowloris defence, and nginx's keep-alive timeout: the next request head must be complete
-   * within {@code millis} (the request timeout for a connection's first request, the keep-alive
-   * timeout for later ones), however slowly its bytes trickle in.
+   * No more waiting for a request head (a request came, the connection ends, or the front left).
    */
-  /** No more waiting for a request head (the front handler has left the connection). */
   void stopHeadTimer() {
     if (headTimer != null) {
       headTimer.cancel(false);
     }
   }
 
+  /**
+   * Slowloris defence, and nginx's keep-alive timeout: the next request head must be complete
+   * within {@code millis} (the request timeout for a connection's first request, the keep-alive
+   * timeout for later ones), however slowly its bytes trickle in.
+   */
   private void armHeadTimer(long millis) {
-    if (headTimer != null) {
-      headTimer.cancel(false);
-    }
+    stopHeadTimer();
     headTimer =
         ctx.executor()
             .schedule(
@@ -484,9 +482,7 @@ final class Exchange {
       return;
     }
     state = State.CLOSED;
-    if (headTimer != null) {
-      headTimer.cancel(false);
-    }
+    stopHeadTimer();
     releaseQueue();
     ctx.writeAndFlush(resp).addListener(f -> LingeringClose.drain(ctx.channel()));
   }
@@ -497,9 +493,7 @@ final class Exchange {
       return;
     }
     state = State.CLOSED;
-    if (headTimer != null) {
-      headTimer.cancel(false);
-    }
+    stopHeadTimer();
     releaseQueue();
     LingeringClose.close(ctx.channel());
   }
@@ -509,9 +503,7 @@ final class Exchange {
       return;
     }
     state = State.CLOSED;
-    if (headTimer != null) {
-      headTimer.cancel(false);
-    }
+    stopHeadTimer();
     releaseQueue();
     ctx.close();
   }
