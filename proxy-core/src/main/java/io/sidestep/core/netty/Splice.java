@@ -108,7 +108,9 @@ public final class Splice extends ChannelInboundHandlerAdapter {
       peer.writeAndFlush(Unpooled.EMPTY_BUFFER)
           .addListener(
               f -> {
-                if (!f.isSuccess()) {
+                if (!f.isSuccess() || d.isInputShutdown()) {
+                  // Failed, or both ways have ended: a close sends the FIN, without the
+                  // shutdown call and the exception Netty makes to fail writes behind it.
                   peer.close();
                   return;
                 }
