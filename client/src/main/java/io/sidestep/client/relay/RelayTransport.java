@@ -488,16 +488,21 @@ public final class RelayTransport implements RelayConnector, RelayResolver {
                                     // A stream that ends before its handlers answered (its
                                     // connection died, a reset) fails the attempt: nothing waits
                                     // on a stream that is gone.
+                                    // (Checked first: every answered stream closes too, and
+                                    // an exception's stack trace is dear to make for nothing.)
                                     ch.closeFuture()
                                         .addListener(
-                                            c ->
+                                            c -> {
+                                              if (!attempt.isDone()) {
                                                 attempt.tryFailure(
                                                     new DialException(
                                                         DialException.Kind.RELAY_UNAVAILABLE,
                                                         "relay '"
                                                             + endpoint.key.label()
                                                             + "': its stream closed before an"
-                                                            + " answer")));
+                                                            + " answer"));
+                                              }
+                                            });
                                   }
                                 });
                       });
