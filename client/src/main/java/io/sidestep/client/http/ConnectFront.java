@@ -23,6 +23,7 @@ import io.sidestep.core.route.Destination;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * The first handler of every HTTP door connection, in front of LittleProxy's. A plain CONNECT as
@@ -43,6 +44,11 @@ final class ConnectFront extends ChannelInboundHandlerAdapter {
   static final int MAX_HEAD = 8192;
 
   private static final byte[] CONNECT = "CONNECT ".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * A head's line ends (compiled once: {@code String.split} compiles a two-char pattern per call).
+   */
+  private static final Pattern LINES = Pattern.compile("\r\n");
 
   private final DoorFilters filters;
   private final Dispatcher dispatcher;
@@ -173,7 +179,7 @@ final class ConnectFront extends ChannelInboundHandlerAdapter {
         return null;
       }
     }
-    String[] lines = head.split("\r\n", -1);
+    String[] lines = LINES.split(head, -1);
     String[] first = lines[0].split(" ", -1);
     if (first.length != 3 || !first[0].equals("CONNECT") || first[1].isEmpty()) {
       return null;
