@@ -128,6 +128,7 @@ public final class TunnelBench {
     int pos;
     int lim;
     long firstByteNanos;
+    long openedNanos; // when the door's answer had come (the tunnel was open)
 
     Conn(Socket socket, int bufferSize) throws IOException {
       this.socket = socket;
@@ -235,6 +236,7 @@ public final class TunnelBench {
         default -> throw new IllegalArgumentException("mode: " + mode);
       }
       c.firstByteNanos = 0;
+      c.openedNanos = System.nanoTime();
       return c;
     } catch (IOException | RuntimeException e) {
       s.close();
@@ -383,6 +385,7 @@ public final class TunnelBench {
     final List<Double> rate1 = new ArrayList<>();
     final List<Double> rate4 = new ArrayList<>();
     final List<Long> ttfb1 = new ArrayList<>(); // nanoseconds
+    final List<Long> door1 = new ArrayList<>(); // of which: the connect and the door's answer
     final List<Long> ttfb4 = new ArrayList<>();
     final List<Double> cpuPerConn = new ArrayList<>(); // seconds per connection, one at a time
     final List<Double> clientCpuPerConn = new ArrayList<>(); // the client side's share of it
@@ -414,14 +417,25 @@ public final class TunnelBench {
     return bytes / seconds;
   }
 
-  /** New connection per 1 KiB request, {@code workers} at a time; returns requests per second. */
+  /**
+   * New connection per 1 KiB request, {@code workers} at a time; returns requests per second. Adds
+   * each request's TTFB to {@code ttfbs} and, when not null, the part of it up to the door's answer
+   * to {@code doors}.
+   */
   static double requests(
-      Spec p, int workers, int count, double maxSeconds, List<Long> ttfbs, Result r)
+      Spec p,
+      int workers,
+      int count,
+      double maxSeconds,
+      List<Long> ttfbs,
+      List<Long> doors,
+      Result r)
       throws InterruptedException {
     AtomicInteger left = new AtomicInteger(count);
     AtomicInteger done = new AtomicInteger();
     long deadline = System.nanoTime() + (long) (maxSeconds * 1e9);
     ConcurrentLinkedQueue<long[]> all = new ConcurrentLinkedQueue<>();
+    ConcurrentLinkedQueue<long[]> allDoors = new ConcurrentLinkedQueue<>();
     AtomicReference<Exception> failure = new AtomicReference<>();
     AtomicInteger failures = new AtomicInteger();
     Thread[] threads = new Thread[workers];
@@ -431,11 +445,13 @@ public final class TunnelBench {
           new Thread(
               () -> {
                 long[] mine = new long[count];
+                long[] myDoors = new long[count];
                 int n = 0;
                 while (left.getAndDecrement() > 0 && System.nanoTime() < deadline) {
                   long start = System.nanoTime();
                   try (Conn c = open(p.mode, p.entry, p.target, 8192)) {
                     get(p, "/small.bin", c);
+                    myDoors[n] = c.openedNanos - start;
                     mine[n++] = c.firstByteNanos - start;
                     done.incrementAndGet();
                   } catch (IOException | RuntimeException e) {
@@ -444,6 +460,7 @@ public final class TunnelBench {
                   }
                 }
                 all.add(Arrays.copyOf(mine, n));
+                allDoors.add(Arrays.copyOf(myDoors, n));
               });
       threads[w].start();
     }
@@ -452,11 +469,10 @@ public final class TunnelBench {
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     if (ttfbs != null) {
-      for (long[] a : all) {
-        for (long v : a) {
-          ttfbs.add(v);
-        }
-      }
+      all.forEach(a -> Arrays.stream(a).forEach(ttfbs::add));
+    }
+    if (doors != null) {
+      allDoors.forEach(a -> Arrays.stream(a).forEach(doors::add));
     }
     if (r != null && failures.get() > 0) {
       for (int i = 0; i < failures.get(); i++) {
@@ -558,8 +574,8 @@ public final class TunnelBench {
         }
         try {
           bulk(p, null, tick);
-          requests(p, 1, Math.min(count, 1000), maxSeconds, null, null);
-          requests(p, 4, Math.min(count, 2000), maxSeconds, null, null);
+          requests(p, 1, Math.min(count, 1000), maxSeconds, null, null, null);
+          requests(p, 4, Math.min(count, 2000), maxSeconds, null, null, null);
         } catch (Exception e) {
           warmUpFailed.add(p.name);
           results.get(p.name).fail(e);
@@ -584,14 +600,14 @@ public final class TunnelBench {
         long cpu0 = cpuTicks(p.allPids());
         long clientCpu0 = cpuTicks(p.clientPids);
         int done0 = r.ttfb1.size();
-        r.rate1.add(requests(p, 1, count, maxSeconds, r.ttfb1, r));
+        r.rate1.add(requests(p, 1, count, maxSeconds, r.ttfb1, r.door1, r));
         int made = r.ttfb1.size() - done0;
         if (made > 0 && !p.allPids().isEmpty()) {
           r.cpuPerConn.add((cpuTicks(p.allPids()) - cpu0) / (double) tick / made);
           r.clientCpuPerConn.add((cpuTicks(p.clientPids) - clientCpu0) / (double) tick / made);
         }
         settle();
-        r.rate4.add(requests(p, 4, count, maxSeconds, r.ttfb4, r));
+        r.rate4.add(requests(p, 4, count, maxSeconds, r.ttfb4, null, r));
       }
     }
     for (int n : idleCounts) {
@@ -737,6 +753,19 @@ public final class TunnelBench {
       String relay =
           p.relayPids.isEmpty() ? "-" : num(median(r.cpuPerConn) * 1e6 - client, "%.0f");
       System.out.printf("%-14s  %.0f + %s%n", p.name, client, relay);
+    }
+
+    System.out.printf(
+        "%nTTFB p50 one at a time, ms: up to the door's answer (connect, SOCKS or CONNECT"
+            + " handshake) + the rest (request to first byte)%n");
+    for (Spec p : paths) {
+      Result r = results.get(p.name);
+      if (p.mode.equals("plain") || p.mode.equals("absolute") || r.door1.isEmpty()) {
+        continue;
+      }
+      double door = percentileMs(r.door1, 0.50);
+      System.out.printf(
+          "%-14s  %.2f + %.2f%n", p.name, door, percentileMs(r.ttfb1, 0.50) - door);
     }
 
     System.out.printf("%nratios (same run)%n");

@@ -37,7 +37,9 @@
 # request, one at a time (conn/s1, with the CPU microseconds per connection, client plus relay) and
 # four at a time (conn/s4), REQUESTS each or MAX_SECONDS,
 # whichever ends first: requests per second (median of RUNS) and time to the first response byte
-# from the start of the connect (p50 and p99 over all requests); then, once per count in IDLE,
+# from the start of the connect (p50 and p99 over all requests; one at a time, the p50 is also split
+# at the door's answer: connect plus SOCKS or CONNECT handshake, then the rest); then, once per
+# count in IDLE,
 # memory per idle tunnel: RSS growth of client plus relay processes while that many tunnels through
 # the path are held open to an origin that keeps them idle, divided by the count.
 set -euo pipefail
