@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -168,6 +169,19 @@ class SocksDoorTest {
       s.out.flush();
       assertThat(s.reply()).isEqualTo(8);
     }
+  }
+
+  @Test
+  void aNameThatIsNoHostNameGetsGeneralFailure() throws IOException {
+    // Control characters (Sidestep's own check), a label over 63 characters (Netty's decoder's).
+    for (String name : List.of("evil\r\nname.example", "a".repeat(255))) {
+      try (Socks5 s = open()) {
+        assertThat(s.greet()).isZero();
+        assertThat(s.connectName(name, 80)).as("%.20s", name).isEqualTo(1);
+        assertThat(s.closedByPeer()).isTrue();
+      }
+    }
+    assertStillServing();
   }
 
   @Test

@@ -157,6 +157,10 @@ final class SocksHandshake extends ChannelInboundHandlerAdapter {
           "{} door: bad request: {}", door, Printable.escape(String.valueOf(why.getMessage())));
       if (Failures.kindOf(why) == Failure.UNSUPPORTED_ADDRESS_TYPE) {
         refuse(ctx, Socks5CommandStatus.ADDRESS_UNSUPPORTED);
+      } else if (why.getCause() instanceof IllegalArgumentException) {
+        // A well-formed request for a name Netty will not take (a label over 63 characters, say):
+        // answered as a destination that cannot be used, like a name with control characters.
+        refuse(ctx, Socks5CommandStatus.FAILURE);
       } else {
         ctx.close();
       }
