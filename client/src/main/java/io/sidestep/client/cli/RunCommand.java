@@ -21,8 +21,8 @@ import picocli.CommandLine.Option;
     name = "run",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs the client: an HTTP proxy door and a SOCKS5 door on loopback, routing each",
-      "connection by the rules: direct, through a relay, or refused.",
+      "Runs the client: an HTTP proxy door and a SOCKS5 door on loopback, routing each "
+          + "connection by the rules: direct, through a relay, or refused.",
       "The PAC file is served at http://HTTP-DOOR/proxy.pac."
     })
 final class RunCommand implements Callable<Integer> {
@@ -59,8 +59,8 @@ final class RunCommand implements Callable<Integer> {
       names = "--relay-file",
       paramLabel = "FILE",
       description = {
-        "Relay access keys, one a line ('#' comments and blank lines allowed), tried after the",
-        "--relay keys; the file must not be readable by group or others (mode 600 or 400).",
+        "Relay access keys, one a line ('#' comments and blank lines allowed), tried after the "
+            + "--relay keys; the file must not be readable by group or others (mode 600 or 400).",
         "Keys in the environment variable "
             + RelayKeys.ENVIRONMENT
             + " (separated by whitespace) come last."
@@ -76,19 +76,19 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--never-direct",
       description = {
-        "Send AUTO destinations (what no rule names, MATCH,AUTO) only through the relay: never",
-        "tried direct, never looked up locally (a direct attempt can itself be logged). With no",
-        "relay usable the connection fails. DIRECT rules still go direct."
+        "Send AUTO destinations (what no rule names, MATCH,AUTO) only through the relay: never "
+            + "tried direct, never looked up locally (a direct attempt can itself be logged). With no "
+            + "relay usable the connection fails. DIRECT rules still go direct."
       })
   boolean neverDirect;
 
   @Option(
       names = "--no-fast-open",
       description = {
-        "Answer the browser only once the relay has answered. By default a relayed connection is",
-        "answered at once and its first bytes go to the relay with the request for the tunnel,",
-        "one round trip sooner; a refusal by the relay then shows as a closed connection (the",
-        "log and the dashboard still say why) instead of the door's error code."
+        "Answer the browser only once the relay has answered. By default a relayed connection is "
+            + "answered at once and its first bytes go to the relay with the request for the tunnel, "
+            + "one round trip sooner; a refusal by the relay then shows as a closed connection (the "
+            + "log and the dashboard still say why) instead of the door's error code."
       })
   boolean noFastOpen;
 
@@ -96,9 +96,9 @@ final class RunCommand implements Callable<Integer> {
       names = "--io-threads",
       paramLabel = "N",
       description = {
-        "Threads that carry connections (default: ${DEFAULT-VALUE}). One keeps every new connection",
-        "on one thread, which is fastest for a browser's many short connections; more only help",
-        "many large transfers at once on a fast network. 0: twice the processors."
+        "Threads that carry connections (default: ${DEFAULT-VALUE}). One keeps every new connection "
+            + "on one thread, which is fastest for a browser's many short connections; more only help "
+            + "many large transfers at once on a fast network. 0: twice the processors."
       })
   int ioThreads = Client.DEFAULT_THREADS;
 
@@ -123,8 +123,8 @@ final class RunCommand implements Callable<Integer> {
       names = "--door-credentials",
       paramLabel = "USER:PASSWORD",
       description = {
-        "Require these credentials at both doors (SOCKS5 user/password, HTTP Basic proxy",
-        "authentication). Required to bind a door to a non-loopback address."
+        "Require these credentials at both doors (SOCKS5 user/password, HTTP Basic proxy "
+            + "authentication). Required to bind a door to a non-loopback address."
       })
   String doorCredentials;
 
@@ -185,11 +185,11 @@ final class RunCommand implements Callable<Integer> {
       paramLabel = "HELLO",
       description = {
         "The TLS ClientHello sent to relays (default: chrome).",
-        "chrome: current desktop Chrome's (its JA4, GREASE, a fresh extension order on each",
-        "connection), so the link looks like a browser's to a censor that blocks by TLS",
-        "fingerprint; it moves bulk at about 0.9 of fast's rate.",
-        "fast: the TLS library's own hello, a little cheaper, but no browser sends it and a",
-        "censor can block it by its fingerprint.",
+        "chrome: current desktop Chrome's (its JA4, GREASE, a fresh extension order on each "
+            + "connection), so the link looks like a browser's to a censor that blocks by TLS "
+            + "fingerprint; it moves bulk at about 0.9 of fast's rate.",
+        "fast: the TLS library's own hello, a little cheaper, but no browser sends it and a "
+            + "censor can block it by its fingerprint.",
         "Older alias: -Dsidestep.tls.engine=chrome|openssl|jdk"
       })
   String tlsHello;
