@@ -32,6 +32,19 @@ public final class Printable {
     return b == null ? text.toString() : b.toString();
   }
 
+  /**
+   * Whether {@code text} holds a control, format or separator character (one that escape hides).
+   */
+  public static boolean hasHidden(CharSequence text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c != '\\' && escape(c) != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static String escape(char c) {
     return switch (c) {
       case '\n' -> "\\n";

@@ -31,6 +31,7 @@ class RulesErrorsTest {
           DOMAIN,192.0.2.1,RELAY           | 8  | DOMAIN value '192.0.2.1' is an IP address (expected: a host name such as example.com; for addresses write IP-CIDR,192.0.2.1/32)
           DOMAIN-SUFFIX,+.,RELAY           | 17 | invalid domain '': empty domain
           DOMAIN-REGEX,^(ab,RELAY          | 18 | invalid regex '^(ab': Unclosed group
+          DOMAIN-REGEX,\\d(,RELAY          | 17 | invalid regex '\\d(': Unclosed group
           IP-CIDR,10.0.0.0/33,DIRECT       | 9  | invalid address block '10.0.0.0/33' (expected: ADDRESS/PREFIX
           IP-CIDR6,fe80::/zz,DIRECT        | 10 | invalid address block 'fe80::/zz'
           IP-CIDR,10.0.0.0/8,DIRECT,resolve| 27 | unexpected 'resolve' (expected: no-resolve)
@@ -67,6 +68,20 @@ class RulesErrorsTest {
     assertThat(r.ruleCount()).isEqualTo(2);
     assertThat(r.decide(io.sidestep.core.route.Destination.parse("a.example", 443)).reason())
         .endsWith(":3: DOMAIN,a.example,RELAY");
+  }
+
+  @org.junit.jupiter.api.Test
+  void controlCharactersInABadLineAreEscapedInTheMessage() throws IOException {
+    Path f = dir.resolve("rules.txt");
+    Files.writeString(f, "DOMAIN,\u0001bad\u001b[31m.example,DIRECT\n");
+    assertThatThrownBy(() -> Rules.load(f, null))
+        .isInstanceOf(RulesException.class)
+        .hasMessageStartingWith(f + ":1:8: invalid domain '\\u0001bad\\u001b[31m.example'")
+        .satisfies(
+            e ->
+                assertThat(e.getMessage().chars().filter(c -> c < 0x20 || c == 0x7f))
+                    .as("no control character reaches a terminal or the log")
+                    .isEmpty());
   }
 
   @org.junit.jupiter.api.Test
