@@ -93,6 +93,13 @@ class ServerCliTest {
         .contains("--cert and --key go together");
     assertThat(run("users", "add", "bad name!", "--state", state, "--address", "h:1").err())
         .contains("user name: 'bad name!'");
+    // A control character in a value is printed as an escape, never raw to the terminal.
+    Result escape = run("users", "add", "evil\u001b[31m", "--state", state, "--address", "h:1");
+    assertThat(escape.code()).isEqualTo(2);
+    assertThat(escape.err()).contains("user name: 'evil\\u001b[31m'").doesNotContain("\u001b");
+    Result missing = run("users", "remove", "x\u001by", "--state", state);
+    assertThat(missing.code()).isEqualTo(1);
+    assertThat(missing.err()).contains("x\\u001by").doesNotContain("\u001b");
   }
 
   @Test
