@@ -46,11 +46,11 @@ final class DecoyRoute {
     String uri = r.uri();
     HttpHeaders h = r.headers();
     // What nginx refuses before it looks for a file, closing the connection, in nginx's order: a
-    // target that is neither a path nor absolute (400), another HTTP major version (505),
+    // target its request-line parser does not take (400), another HTTP major version (505),
     // HTTP/1.1 without Host, two Host headers or a Host no server can have, a path that climbs
     // above the root or has a bad escape (400), TRACE (405), a declared body over 1 MiB (413).
     HttpResponseStatus refused = null;
-    if (!(uri.startsWith("/") || ForwardRoute.isAbsolute(uri))) {
+    if (!parsableTarget(uri)) {
       refused = HttpResponseStatus.BAD_REQUEST;
     } else if (r.protocolVersion().majorVersion() != 1) {
       refused = HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED;
@@ -86,6 +86,89 @@ final class DecoyRoute {
       return;
     }
     ex.expectBody(false, () -> serve(r, again));
+  }
+
+  /**
+   * Whether nginx's request-line parser takes {@code uri} as a target. No control character (nor
+   * DEL) anywhere, as nginx 1.21.1 and later require. Then either a path, or nginx's absolute form:
+   *
+   * <ul>
+   *   <li>a scheme of letters, digits, {@code +}, {@code -} and {@code .} that starts with a letter
+   *       (any scheme, not only http), then {@code ://};
+   *   <li>a host of letters, digits, {@code .} and {@code -}, or a bracketed literal of letters,
+   *       digits and {@code :._~!$&'()*+,;=-};
+   *   <li>after the host the end, a {@code /} or a {@code ?}, or a {@code :} with a port of digits
+   *       (maybe none) and then the end or a {@code /};
+   *   <li>and a host that passes {@link #validHost}.
+   * </ul>
+   */
+  static boolean parsableTarget(String uri) {
+    int n = uri.length();
+    for (int i = 0; i < n; i++) {
+      char c = uri.charAt(i);
+      if (c <= 0x20 || c == 0x7f) {
+        return false;
+      }
+    }
+    if (uri.startsWith("/")) {
+      return true;
+    }
+    if (n == 0 || !isLetter(uri.charAt(0))) {
+      return false;
+    }
+    int i = 1;
+    while (i < n
+        && (isLetter(uri.charAt(i))
+            || isDigit(uri.charAt(i))
+            || "+-.".indexOf(uri.charAt(i)) >= 0)) {
+      i++;
+    }
+    if (!uri.startsWith("://", i)) {
+      return false;
+    }
+    int host = i + 3;
+    i = host;
+    if (i < n && uri.charAt(i) == '[') {
+      int close = uri.indexOf(']', i);
+      if (close < 0) {
+        return false;
+      }
+      for (int j = i + 1; j < close; j++) {
+        char c = uri.charAt(j);
+        if (!isLetter(c) && !isDigit(c) && ":._~!$&'()*+,;=-".indexOf(c) < 0) {
+          return false;
+        }
+      }
+      i = close + 1;
+    } else {
+      while (i < n
+          && (isLetter(uri.charAt(i))
+              || isDigit(uri.charAt(i))
+              || uri.charAt(i) == '.'
+              || uri.charAt(i) == '-')) {
+        i++;
+      }
+    }
+    if (i < n && uri.charAt(i) == ':') {
+      i++;
+      while (i < n && isDigit(uri.charAt(i))) {
+        i++;
+      }
+      if (i < n && uri.charAt(i) != '/') {
+        return false;
+      }
+    } else if (i < n && uri.charAt(i) != '/' && uri.charAt(i) != '?') {
+      return false;
+    }
+    return validHost(uri.substring(host, i));
+  }
+
+  private static boolean isLetter(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  }
+
+  private static boolean isDigit(char c) {
+    return c >= '0' && c <= '9';
   }
 
   /**

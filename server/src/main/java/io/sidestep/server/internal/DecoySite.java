@@ -246,10 +246,15 @@ public final class DecoySite {
   /** The target's path, still percent-encoded, without scheme, authority, query or fragment. */
   static String rawPath(String uri) {
     String u = uri;
-    int scheme = u.indexOf("://");
-    if (scheme > 0 && scheme < 10) {
-      int slash = u.indexOf('/', scheme + 3);
-      u = slash < 0 ? "/" : u.substring(slash);
+    int scheme = u.startsWith("/") ? -1 : u.indexOf("://");
+    if (scheme > 0) {
+      // The path starts at the first '/' after the host; a query or fragment right after the
+      // host ("http://a?x/y") belongs to the path "/".
+      int end = scheme + 3;
+      while (end < u.length() && "/?#".indexOf(u.charAt(end)) < 0) {
+        end++;
+      }
+      u = end < u.length() && u.charAt(end) == '/' ? u.substring(end) : "/" + u.substring(end);
     }
     int q = u.indexOf('?');
     if (q >= 0) {

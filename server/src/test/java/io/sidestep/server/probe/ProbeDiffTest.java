@@ -293,6 +293,42 @@ class ProbeDiffTest {
             "Expect: 100-continue",
             "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc"));
     // More of our own.
+    // Control characters in the request target, which nginx refuses (400) since 1.21.1; bytes over
+    // 0x7f are allowed.
+    p.add(Probe.tls("control byte in path", get("/index.html\u0001")));
+    p.add(Probe.tls("escape in path", get("/\u001b[31m")));
+    p.add(Probe.tls("tab in path", get("/a\tb")));
+    p.add(Probe.tls("DEL in query", get("/?\u007f")));
+    p.add(Probe.tls("byte 0xff in path", get("/\u00ff")));
+    // Absolute-form targets: nginx's scheme, host and port syntax, then its Host check.
+    for (String target :
+        List.of(
+            "http://a_b/",
+            "http://a..b/",
+            "http:///index.html",
+            "http://:80/",
+            "http://a%41/",
+            "http://a@b/",
+            "http://a:x/",
+            "http://a:/",
+            "http://a#x",
+            "http://a/#x",
+            "http://a?x",
+            "http://a?x/index.html",
+            "http://a",
+            "http://.a/",
+            "http://a./index.html",
+            "http://-/",
+            "1http://a/",
+            "http:/a/",
+            "h2c://a/index.html",
+            "HTTPS://A.B/",
+            "http://[a_b]/",
+            "http://[::1/",
+            "http://[::1]:8080/",
+            "http://a\u0001b/")) {
+      p.add(Probe.tls("absolute " + target, get(target)));
+    }
     p.add(Probe.tls("two ranges", "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=0-1,5-6\r\n\r\n"));
     p.add(
         Probe.tls("range past the end", "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=500-\r\n\r\n"));
