@@ -48,7 +48,8 @@ final class DecoyRoute {
     // What nginx refuses before it looks for a file, closing the connection, in nginx's order: a
     // target its request-line parser does not take (400), another HTTP major version (505),
     // HTTP/1.1 without Host, two Host headers or a Host no server can have, a path that climbs
-    // above the root or has a bad escape (400), TRACE (405), a declared body over 1 MiB (413).
+    // above the root or has a bad escape (400), a transfer coding other than chunked (501), TRACE
+    // (405), a declared body over 1 MiB (413).
     HttpResponseStatus refused = null;
     if (!parsableTarget(uri)) {
       refused = HttpResponseStatus.BAD_REQUEST;
@@ -60,6 +61,9 @@ final class DecoyRoute {
         || (h.contains(HttpHeaderNames.HOST) && !validHost(h.get(HttpHeaderNames.HOST)))
         || DecoySite.refusedPath(uri)) {
       refused = HttpResponseStatus.BAD_REQUEST;
+    } else if (h.contains(HttpHeaderNames.TRANSFER_ENCODING)
+        && !h.get(HttpHeaderNames.TRANSFER_ENCODING).equalsIgnoreCase("chunked")) {
+      refused = HttpResponseStatus.NOT_IMPLEMENTED; // nginx knows no other transfer coding
     } else if (m.equals(HttpMethod.TRACE)) {
       refused = HttpResponseStatus.METHOD_NOT_ALLOWED;
     } else if (HttpUtil.getContentLength(r, 0L) > MAX_BODY) {

@@ -56,24 +56,28 @@ public final class RequestGuard extends ByteToMessageDecoder {
         boolean ok = (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
         methodLength++;
         if (!ok) {
-          // A request that failed to decode: the front handler answers it (or hands the
-          // connection to the fallback server), and whatever follows is dropped here.
-          rejected = true;
-          in.skipBytes(in.readableBytes());
-          DefaultFullHttpRequest bad =
-              new DefaultFullHttpRequest(
-                  HttpVersion.HTTP_1_1, HttpMethod.GET, "/", Unpooled.EMPTY_BUFFER);
-          bad.setDecoderResult(
-              DecoderResult.failure(new IllegalArgumentException("not an HTTP method")));
-          out.add(bad);
+          reject(in, out, "not an HTTP method");
           return;
         }
       } else if (c == '\n') {
         String line = in.toString(start, i - start, StandardCharsets.ISO_8859_1).strip();
-        if (line.split(" +").length == 2) {
+        String[] parts = line.split(" +");
+        if (parts.length == 2) {
           ctx.channel().attr(HTTP_09).set(Boolean.TRUE);
           in.skipBytes(in.readableBytes()); // nginx reads nothing after an HTTP/0.9 request
           out.add(Unpooled.copiedBuffer(line + " HTTP/1.0\r\n\r\n", StandardCharsets.ISO_8859_1));
+        } else if (parts.length == 3) {
+          String version = version(parts[2]);
+          if (version == null) {
+            reject(in, out, "not an HTTP version");
+            return;
+          }
+          // The line as the decoder reads it: nginx's reading of the version, and no spaces
+          // around the parts (nginx allows more than one, and after the version too).
+          in.skipBytes(i + 1 - start);
+          out.add(
+              Unpooled.copiedBuffer(
+                  parts[0] + " " + parts[1] + " " + version + "\r\n", StandardCharsets.ISO_8859_1));
         }
         ctx.pipeline().remove(this); // what is left goes on to the HTTP decoder
         return;
@@ -83,5 +87,59 @@ public final class RequestGuard extends ByteToMessageDecoder {
     if (scanned > RelayInitializer.MAX_INITIAL_LINE) {
       ctx.pipeline().remove(this); // the decoder answers a line this long with 414
     }
+  }
+
+  /**
+   * A request that failed to decode: the front handler answers it (or hands the connection to the
+   * fallback server), and whatever follows is dropped here.
+   */
+  private void reject(ByteBuf in, List<Object> out, String why) {
+    rejected = true;
+    in.skipBytes(in.readableBytes());
+    DefaultFullHttpRequest bad =
+        new DefaultFullHttpRequest(
+            HttpVersion.HTTP_1_1, HttpMethod.GET, "/", Unpooled.EMPTY_BUFFER);
+    bad.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(why)));
+    out.add(bad);
+  }
+
+  /**
+   * nginx's reading of a request line's version: {@code HTTP/}, in capitals, a major number that
+   * does not start with 0, a dot and a minor number up to 99; null for anything else. HTTP/1 with
+   * any minor number above 0 reads as {@code HTTP/1.1} ({@code HTTP/1.01} and {@code HTTP/1.10}
+   * too), with minor 0 as {@code HTTP/1.0}; another major number is left as it is, for the front
+   * handler's 505.
+   */
+  static String version(String token) {
+    if (!token.startsWith("HTTP/")) {
+      return null;
+    }
+    int dot = token.indexOf('.', 5);
+    if (dot < 0
+        || !digits(token, 5, dot)
+        || token.charAt(5) == '0'
+        || !digits(token, dot + 1, token.length())) {
+      return null;
+    }
+    if (dot - 5 > 1 || token.charAt(5) != '1') {
+      return token;
+    }
+    int minor = Integer.parseInt(token, dot + 1, token.length(), 10);
+    if (minor > 99) {
+      return null;
+    }
+    return minor == 0 ? "HTTP/1.0" : "HTTP/1.1";
+  }
+
+  private static boolean digits(String s, int from, int to) {
+    if (to <= from || to - from > 9) {
+      return false;
+    }
+    for (int i = from; i < to; i++) {
+      if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 }
