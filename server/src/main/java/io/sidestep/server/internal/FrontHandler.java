@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -116,10 +117,18 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
     }
     if (r.decoderResult().isFailure()) {
       Throwable c = r.decoderResult().cause();
+      String coding = r.headers().get(HttpHeaderNames.TRANSFER_ENCODING);
       HttpResponseStatus status =
           c instanceof TooLongHttpLineException
               ? HttpResponseStatus.REQUEST_URI_TOO_LONG
-              : HttpResponseStatus.BAD_REQUEST;
+              // The decoder refuses a request whose last transfer coding is not chunked; nginx
+              // knows no coding but chunked, and says so with 501.
+              : coding != null
+                      && !coding.equalsIgnoreCase("chunked")
+                      && !TlsSniffer.plain(ex.ctx())
+                      && r.protocolVersion().equals(HttpVersion.HTTP_1_1)
+                  ? HttpResponseStatus.NOT_IMPLEMENTED
+                  : HttpResponseStatus.BAD_REQUEST;
       byte[] page =
           c instanceof TooLongHttpHeaderException
               ? HttpResponses.errorPage(
