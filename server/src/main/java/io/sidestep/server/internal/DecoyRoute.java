@@ -61,9 +61,8 @@ final class DecoyRoute {
         || (h.contains(HttpHeaderNames.HOST) && !validHost(h.get(HttpHeaderNames.HOST)))
         || DecoySite.refusedPath(uri)) {
       refused = HttpResponseStatus.BAD_REQUEST;
-    } else if (h.contains(HttpHeaderNames.TRANSFER_ENCODING)
-        && !h.get(HttpHeaderNames.TRANSFER_ENCODING).equalsIgnoreCase("chunked")) {
-      refused = HttpResponseStatus.NOT_IMPLEMENTED; // nginx knows no other transfer coding
+    } else if (otherTransferCoding(h)) {
+      refused = HttpResponseStatus.NOT_IMPLEMENTED;
     } else if (m.equals(HttpMethod.TRACE)) {
       refused = HttpResponseStatus.METHOD_NOT_ALLOWED;
     } else if (HttpUtil.getContentLength(r, 0L) > MAX_BODY) {
@@ -165,6 +164,15 @@ final class DecoyRoute {
       return false;
     }
     return validHost(uri.substring(host, i));
+  }
+
+  /**
+   * Whether the request names a transfer coding other than chunked, which nginx, knowing no other,
+   * answers with 501.
+   */
+  static boolean otherTransferCoding(HttpHeaders h) {
+    String coding = h.get(HttpHeaderNames.TRANSFER_ENCODING);
+    return coding != null && !coding.equalsIgnoreCase("chunked");
   }
 
   private static boolean isLetter(char c) {

@@ -117,14 +117,12 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
     }
     if (r.decoderResult().isFailure()) {
       Throwable c = r.decoderResult().cause();
-      String coding = r.headers().get(HttpHeaderNames.TRANSFER_ENCODING);
       HttpResponseStatus status =
           c instanceof TooLongHttpLineException
               ? HttpResponseStatus.REQUEST_URI_TOO_LONG
-              // The decoder refuses a request whose last transfer coding is not chunked; nginx
-              // knows no coding but chunked, and says so with 501.
-              : coding != null
-                      && !coding.equalsIgnoreCase("chunked")
+              // The decoder refuses a request whose last transfer coding is not chunked, where
+              // nginx answers 501 as the decoy does for the codings the decoder lets through.
+              : DecoyRoute.otherTransferCoding(r.headers())
                       && !TlsSniffer.plain(ex.ctx())
                       && r.protocolVersion().equals(HttpVersion.HTTP_1_1)
                   ? HttpResponseStatus.NOT_IMPLEMENTED
