@@ -168,6 +168,47 @@ class RelayLinkTest {
   }
 
   /**
+   * A relay's first SETTINGS are nginx's, 128 streams at most; a user's first request lifts that. A
+   * browser may open more tunnels than that at once on a fresh connection: those past the limit
+   * wait for room, and the relay's later SETTINGS give it.
+   */
+  @Test
+  void moreTunnelsAtOnceThanTheRelaysFirstStreamLimitAllGetThrough() throws Exception {
+    RelayTransport t = transport(List.of(key), RelayTransport.Link.DEFAULT);
+    int n = 300;
+    List<io.netty.util.concurrent.Future<Channel>> opening = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      opening.add(t.connect(group.next(), Destination.of("127.0.0.1", origin.port())));
+    }
+    List<Channel> tunnels = new ArrayList<>();
+    List<Reader> readers = new ArrayList<>();
+    for (var f : opening) {
+      Channel ch = f.get(30, SECONDS);
+      tunnels.add(ch);
+      readers.add(read(ch, get("/bytes?n=100000"), true));
+    }
+    for (Reader r : readers) {
+      assertThat(r.ended.get(60, SECONDS)).startsWith("HTTP/1.1 200");
+      assertThat(r.count).isGreaterThan(100_000);
+    }
+    assertThat(tunnels).allSatisfy(ch -> assertThat(ch.parent()).isSameAs(tunnels.get(0).parent()));
+    io.netty.handler.codec.http2.Http2Connection h2 =
+        tunnels
+            .get(0)
+            .parent()
+            .pipeline()
+            .get(io.netty.handler.codec.http2.Http2FrameCodec.class)
+            .connection();
+    assertThat(h2.local().maxActiveStreams())
+        .as("the relay's stream limit for a user")
+        .isEqualTo(io.sidestep.core.netty.Http2Link.MAX_STREAMS);
+    assertThat(h2.remote().flowController().initialWindowSize())
+        .as("the relay's stream window for a user")
+        .isEqualTo(io.sidestep.core.netty.Http2Link.STREAM_WINDOW);
+    tunnels.forEach(Channel::close);
+  }
+
+  /**
    * An origin for one connection that reads to EOF (a FIN), then answers {@code got <what it read>}
    * and ends its side; {@code got} completes with what it read.
    */

@@ -8,18 +8,24 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.DefaultMaxMessagesRecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http2.DefaultHttp2LocalFlowController;
+import io.netty.handler.codec.http2.DefaultHttp2SettingsFrame;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2ConnectionPrefaceAndSettingsFrameWrittenEvent;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2LocalFlowController;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.util.AttributeKey;
 
 /**
  * The HTTP/2 settings both ends of the relay link use, sized for throughput as Chrome sizes them: 6
- * MiB per stream and 15 MiB for the connection. A stream's window is given back only as its reader
- * takes the bytes (tunnel streams read with {@code AUTO_READ} off), so a slow reader stalls its own
- * stream and holds at most its window; the connection holds at most its own window in all.
+ * MiB per stream, and 15 MiB for the connection the client receives on. A stream's window is given
+ * back only as its reader takes the bytes (tunnel streams read with {@code AUTO_READ} off), so a
+ * slow reader stalls its own stream and holds at most its window. The relay opens its connection
+ * window as nginx does (to 2^31 - 1), so what it holds for one connection is bounded by its
+ * streams' windows: 64 KiB each for strangers, {@link #STREAM_WINDOW} for users' streams.
  */
 public final class Http2Link {
   private Http2Link() {}
@@ -58,11 +64,52 @@ public final class Http2Link {
    */
   public static final int MAX_STREAMS = 100_000;
 
+  /** Streams a relay's first SETTINGS allow, as nginx's do: {@value}. */
+  public static final int FIRST_STREAMS = 128;
+
+  /**
+   * What the relay sends first, to anyone: nginx 1.22's SETTINGS, in its order
+   * (MAX_CONCURRENT_STREAMS 128, INITIAL_WINDOW_SIZE 65536, MAX_FRAME_SIZE 16777215), so that an
+   * HTTP/2 client without credentials sees what an nginx web site sends. A user's connection gets
+   * {@link #userSettings} once a request of theirs was let in (see {@link #admitted}).
+   */
   private static Http2Settings serverSettings() {
-    return Http2Settings.defaultSettings()
+    return new Http2Settings()
+        .maxConcurrentStreams(FIRST_STREAMS)
+        .initialWindowSize(65536)
+        .maxFrameSize(Http2CodecUtil.MAX_FRAME_SIZE_UPPER_BOUND);
+  }
+
+  /**
+   * The settings a relay sends on a connection once a user's request on it was let in: the relay
+   * link's stream window ({@link #STREAM_WINDOW}), {@link #MAX_STREAMS} streams, and header lists
+   * up to {@link #MAX_HEADER_LIST} (Netty's 8 KiB holds until then, unannounced, as nginx announces
+   * none). A client applies them on arrival, so tunnels already open get the larger window too (RFC
+   * 9113 §6.9.2).
+   */
+  static Http2Settings userSettings() {
+    return new Http2Settings()
+        .maxConcurrentStreams(MAX_STREAMS)
         .initialWindowSize(STREAM_WINDOW)
-        .maxHeaderListSize(MAX_HEADER_LIST)
-        .maxConcurrentStreams(MAX_STREAMS);
+        .maxHeaderListSize(MAX_HEADER_LIST);
+  }
+
+  private static final AttributeKey<Boolean> ADMITTED =
+      AttributeKey.valueOf("sidestep.h2.admitted");
+
+  /**
+   * Marks {@code connection} (a relay's HTTP/2 connection) as a user's and sends it {@link
+   * #USER_SETTINGS}, the first time only. Call it on the connection's event loop.
+   */
+  public static void admitted(Channel connection) {
+    if (connection.attr(ADMITTED).setIfAbsent(Boolean.TRUE) == null) {
+      connection.writeAndFlush(new DefaultHttp2SettingsFrame(userSettings()));
+    }
+  }
+
+  /** Whether a user's request was let in on {@code connection} (see {@link #admitted}). */
+  public static boolean isAdmitted(Channel connection) {
+    return connection.hasAttr(ADMITTED);
   }
 
   /**
@@ -83,7 +130,13 @@ public final class Http2Link {
    * connection cuts no tunnel.
    */
   public static Http2FrameCodec codec(boolean server) {
-    return codecBuilder(server);
+    Http2FrameCodec codec = codecBuilder(server);
+    if (!server) {
+      // Until the relay says otherwise, a client keeps to the relay's first limit: streams opened
+      // before the relay's SETTINGS arrive wait for room rather than being refused past it.
+      codec.connection().local().maxActiveStreams(FIRST_STREAMS);
+    }
+    return codec;
   }
 
   /**
@@ -102,6 +155,9 @@ public final class Http2Link {
   private static Http2FrameCodec codecBuilder(boolean server) {
     return (server ? Http2FrameCodecBuilder.forServer() : Http2FrameCodecBuilder.forClient())
         .initialSettings(server ? serverSettings() : clientSettings())
+        // A client may open streams before the relay's USER_SETTINGS lift its first limit (128):
+        // those past it wait for room instead of failing.
+        .encoderEnforceMaxConcurrentStreams(!server)
         .gracefulShutdownTimeoutMillis(-1)
         // Every tunnel a browser gives up on is a reset; Netty's default (200 in 30 s) would take
         // the whole connection down with all its tunnels on a busy page.
@@ -110,21 +166,30 @@ public final class Http2Link {
   }
 
   /**
-   * Opens the connection's receive window to {@link #CONNECTION_WINDOW} once the codec has sent its
-   * preface; add it right after {@link #codec}. A client sends one WINDOW_UPDATE of 15663105, as
-   * Chrome does, where the codec by itself would send twice the stream window's growth (12451842):
-   * the connection's update ratio is held near zero until then, so the codec's own growth writes
-   * nothing, and restoring it writes the whole growth at once.
+   * Opens the connection's receive window once the codec has sent its preface; add it right after
+   * {@link #codec}. A client opens it to {@link #CONNECTION_WINDOW} with one WINDOW_UPDATE of
+   * 15663105, as Chrome does, where the codec by itself would send twice the stream window's growth
+   * (12451842): the connection's update ratio is held near zero until then, so the codec's own
+   * growth writes nothing, and restoring it writes the whole growth at once. A relay opens it to
+   * 2^31 - 1, with nginx's WINDOW_UPDATE of 2147418112.
+   *
+   * <p>On a client the handler stays, to keep the DATA frames it writes at 16 KiB, as Chrome's are,
+   * whatever frame size the relay allows (nginx's settings allow 16 MiB): a relay reads a frame
+   * whole before passing any of it on.
    */
   public static ChannelHandler connectionWindow(Http2FrameCodec codec) {
+    boolean server = codec.connection().isServer();
     return new ChannelInboundHandlerAdapter() {
       private Float ratio; // the connection's update ratio while it is held, on a client
 
       @Override
       public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
-        if (!codec.connection().isServer()
-            && codec.connection().local().flowController()
-                instanceof DefaultHttp2LocalFlowController flow) {
+        if (server) {
+          // A relay adds the codec once TLS is up: the codec's handlerAdded has sent its SETTINGS.
+          open(ctx);
+          ctx.pipeline().remove(this);
+        } else if (codec.connection().local().flowController()
+            instanceof DefaultHttp2LocalFlowController flow) {
           Http2Stream connection = codec.connection().connectionStream();
           ratio = flow.windowUpdateRatio(connection);
           flow.windowUpdateRatio(connection, 0.001f);
@@ -134,19 +199,36 @@ public final class Http2Link {
       @Override
       public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof Http2ConnectionPrefaceAndSettingsFrameWrittenEvent) {
-          Http2Stream connection = codec.connection().connectionStream();
-          Http2LocalFlowController flow = codec.connection().local().flowController();
-          int missing = CONNECTION_WINDOW - flow.initialWindowSize(connection);
-          if (missing > 0) {
-            flow.incrementWindowSize(connection, missing);
-          }
-          if (ratio != null) {
-            ((DefaultHttp2LocalFlowController) flow).windowUpdateRatio(connection, ratio);
-          }
-          ctx.flush();
-          ctx.pipeline().remove(this);
+          open(ctx);
         }
         ctx.fireUserEventTriggered(evt);
+      }
+
+      private void open(ChannelHandlerContext ctx) throws Exception {
+        Http2Stream connection = codec.connection().connectionStream();
+        Http2LocalFlowController flow = codec.connection().local().flowController();
+        long target = server ? Integer.MAX_VALUE : CONNECTION_WINDOW;
+        long missing = target - flow.initialWindowSize(connection);
+        if (missing > 0) {
+          flow.incrementWindowSize(connection, (int) missing);
+        }
+        if (ratio != null) {
+          ((DefaultHttp2LocalFlowController) flow).windowUpdateRatio(connection, ratio);
+        }
+        ctx.flush();
+      }
+
+      @Override
+      public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (msg instanceof Http2SettingsFrame) {
+          // The codec has applied the peer's settings by now, its MAX_FRAME_SIZE with them.
+          codec
+              .encoder()
+              .configuration()
+              .frameSizePolicy()
+              .maxFrameSize(Http2CodecUtil.DEFAULT_MAX_FRAME_SIZE);
+        }
+        ctx.fireChannelRead(msg);
       }
     };
   }

@@ -12,12 +12,19 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.local.LocalAddress;
 import io.netty.channel.local.LocalChannel;
 import io.netty.channel.local.LocalIoHandler;
 import io.netty.channel.local.LocalServerChannel;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -106,6 +113,127 @@ class Http2LinkTest {
       assertThat(out.readableBytes()).as("nothing else before the first request").isZero();
     } finally {
       out.release();
+    }
+  }
+
+  /** Every byte {@code ch} has written so far. */
+  private static ByteBuf written(EmbeddedChannel ch) {
+    ByteBuf all = Unpooled.buffer();
+    for (ByteBuf b; (b = ch.readOutbound()) != null; ) {
+      all.writeBytes(b);
+      b.release();
+    }
+    return all;
+  }
+
+  /**
+   * The frames in {@code in}, as "type:stream:length" and, for SETTINGS and WINDOW_UPDATE, values.
+   */
+  private static List<String> frames(ByteBuf in) {
+    List<String> out = new ArrayList<>();
+    while (in.readableBytes() >= 9) {
+      int length = in.readUnsignedMedium();
+      int type = in.readUnsignedByte();
+      int flags = in.readUnsignedByte();
+      int stream = in.readInt();
+      ByteBuf payload = in.readSlice(length);
+      StringBuilder f = new StringBuilder(type + ":" + stream + ":" + length);
+      if (type == 4 && (flags & 1) == 0) {
+        while (payload.isReadable()) {
+          f.append(' ')
+              .append(payload.readUnsignedShort())
+              .append('=')
+              .append(payload.readUnsignedInt());
+        }
+      } else if (type == 8) {
+        f.append(" +").append(payload.readUnsignedInt());
+      }
+      out.add(f.toString());
+    }
+    return out;
+  }
+
+  private static ByteBuf settingsFrame(int... idsAndValues) {
+    ByteBuf b = Unpooled.buffer();
+    b.writeMedium(idsAndValues.length * 3).writeByte(4).writeByte(0).writeInt(0);
+    for (int i = 0; i < idsAndValues.length; i += 2) {
+      b.writeShort(idsAndValues[i]).writeInt(idsAndValues[i + 1]);
+    }
+    return b;
+  }
+
+  @Test
+  void theRelayOpensAsNginxDoes() {
+    // As on a relay: the codec is added to a connection that is up, once TLS chose h2.
+    EmbeddedChannel ch = new EmbeddedChannel();
+    Http2FrameCodec codec = Http2Link.codec(true);
+    ch.pipeline().addLast(codec);
+    ch.pipeline().addLast(Http2Link.connectionWindow(codec));
+    ByteBuf out = written(ch);
+    try {
+      assertThat(frames(out))
+          .as("nginx 1.22's SETTINGS in its order, then its WINDOW_UPDATE, and nothing else")
+          .containsExactly("4:0:18 3=128 4=65536 5=16777215", "8:0:4 +2147418112");
+    } finally {
+      out.release();
+      ch.finishAndReleaseAll();
+    }
+  }
+
+  @Test
+  void aUsersConnectionGetsTheLinksSettingsOnce() {
+    EmbeddedChannel ch = new EmbeddedChannel();
+    Http2FrameCodec codec = Http2Link.codec(true);
+    ch.pipeline().addLast(codec);
+    written(ch).release();
+    assertThat(Http2Link.isAdmitted(ch)).isFalse();
+
+    Http2Link.admitted(ch);
+    Http2Link.admitted(ch);
+    ByteBuf out = written(ch);
+    try {
+      assertThat(Http2Link.isAdmitted(ch)).isTrue();
+      assertThat(frames(out))
+          .as("one SETTINGS frame: the link's stream count, stream window and header list size")
+          .containsExactly("4:0:18 3=100000 4=6291456 6=16384");
+    } finally {
+      out.release();
+      ch.finishAndReleaseAll();
+    }
+  }
+
+  @Test
+  void theClientWrites16KiBFramesWhateverTheRelayAllows() {
+    Http2FrameCodec codec = Http2Link.codec(false);
+    EmbeddedChannel ch =
+        new EmbeddedChannel(
+            codec,
+            Http2Link.connectionWindow(codec),
+            new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+    written(ch).release();
+    // The relay's SETTINGS, which allow frames of up to 16 MiB.
+    ch.writeInbound(settingsFrame(3, 128, 4, 65536, 5, 16777215));
+    written(ch).release(); // the SETTINGS ACK
+
+    Http2StreamChannel stream =
+        new Http2StreamChannelBootstrap(ch)
+            .handler(new ChannelInboundHandlerAdapter())
+            .open()
+            .syncUninterruptibly()
+            .getNow();
+    stream.write(
+        new DefaultHttp2HeadersFrame(
+            new DefaultHttp2Headers().method("CONNECT").authority("example.com:443"), false));
+    stream.writeAndFlush(
+        new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(new byte[40_000]), false));
+    ch.runPendingTasks();
+    ByteBuf out = written(ch);
+    try {
+      List<String> data = frames(out).stream().filter(f -> f.startsWith("0:")).toList();
+      assertThat(data).containsExactly("0:3:16384", "0:3:16384", "0:3:7232");
+    } finally {
+      out.release();
+      ch.finishAndReleaseAll();
     }
   }
 }

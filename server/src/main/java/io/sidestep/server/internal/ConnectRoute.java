@@ -102,7 +102,7 @@ final class ConnectRoute {
         ctx.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
       }
       ctx.pipeline().remove(Http2Front.CONTENTS);
-      ctx.pipeline().replace("h2-http", StreamBytes.NAME, new StreamBytes());
+      ctx.pipeline().replace(Http2Front.STREAM_CODEC, StreamBytes.NAME, new StreamBytes());
       if (padded) {
         splicePadded(ctx, outbound, record);
         return;

@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -51,7 +52,9 @@ final class DecoyRoute {
     // above the root or has a bad escape (400), a transfer coding other than chunked (501), TRACE
     // (405), a declared body over 1 MiB (413).
     HttpResponseStatus refused = null;
-    if (!parsableTarget(uri)) {
+    if (!parsableTarget(uri)
+        // Over HTTP/2 a path is a path: nginx refuses an absolute URI in :path.
+        || (ex.ctx().channel() instanceof Http2StreamChannel && !uri.startsWith("/"))) {
       refused = HttpResponseStatus.BAD_REQUEST;
     } else if (r.protocolVersion().majorVersion() != 1) {
       refused = HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED;

@@ -301,8 +301,12 @@ final class Exchange {
       if (ctx.pipeline().get("http-encoder") != null) {
         ctx.pipeline().addBefore("http-encoder", "chunked", new ChunkedWriteHandler());
       } else {
-        // An HTTP/2 stream: the chunks are made HTTP contents, which its codec makes DATA frames.
+        // An HTTP/2 stream: the chunks are made HTTP contents, which its codec makes DATA frames;
+        // the last of them ends the stream.
         ctx.pipeline().addAfter(Http2Front.CONTENTS, "chunked", new ChunkedWriteHandler());
+        if (ctx.pipeline().get(LastDataEndsStream.class) == null) {
+          ctx.pipeline().addBefore(Http2Front.STREAM_CODEC, "h2-last", new LastDataEndsStream());
+        }
       }
     }
     if (RequestGuard.http09(ctx)) {

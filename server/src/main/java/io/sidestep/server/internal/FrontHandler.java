@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.sidestep.core.dns.DnsOverHttps;
+import io.sidestep.core.netty.Http2Link;
 
 /**
  * Takes each decoded HTTP request and decides what the connection becomes. With valid {@code
@@ -173,6 +174,11 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
         ex.record().result("over-limit", refused);
         ex.respond(Accounts.refusal(ex.alloc(), refused), false);
         return;
+      }
+      if (ex.ctx().channel() instanceof Http2StreamChannel stream) {
+        // A user's connection: from now on it gets the relay link's windows and stream count
+        // (strangers' connections keep nginx's).
+        Http2Link.admitted(stream.parent());
       }
       if (r.method().equals(HttpMethod.CONNECT)) {
         connect.start(r);

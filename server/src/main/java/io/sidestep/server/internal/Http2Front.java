@@ -38,6 +38,9 @@ public final class Http2Front extends ChannelInboundHandlerAdapter {
    */
   public static final String CONTENTS = "h2-contents";
 
+  /** The name of a request stream's HTTP/2-frames-to-HTTP/1-messages codec. */
+  public static final String STREAM_CODEC = "h2-http";
+
   /** The HTTP/1.1 handlers an h2 connection does without. */
   private static final String[] HTTP1 = {
     "recorder", "guard", "http-decoder", "http-encoder", "front"
@@ -61,9 +64,12 @@ public final class Http2Front extends ChannelInboundHandlerAdapter {
           }
         }
         Http2FrameCodec codec = Http2Link.codec(true);
-        p.addAfter(NAME, "h2", codec)
-            .addAfter("h2", "h2-window", Http2Link.connectionWindow(codec))
-            .addAfter("h2-window", "h2-streams", new Http2MultiplexHandler(new Streams(rc)));
+        p.addAfter(NAME, "h2-goaway", new NginxGoAway(codec.connection()))
+            .addAfter("h2-goaway", "h2", codec)
+            .addAfter("h2", "h2-streams", new Http2MultiplexHandler(new Streams(rc)))
+            .addAfter("h2-streams", "h2-errors", Errors.INSTANCE)
+            // Sends nginx's WINDOW_UPDATE after the codec's SETTINGS, then leaves.
+            .addAfter("h2", "h2-window", Http2Link.connectionWindow(codec));
         Http2Link.connection(ctx.channel());
       }
       p.remove(this);
@@ -84,9 +90,28 @@ public final class Http2Front extends ChannelInboundHandlerAdapter {
       ch.config().setAutoRead(false);
       Http2Link.readInBatches(ch);
       ch.pipeline()
-          .addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(true))
+          .addLast(STREAM_CODEC, new Http2StreamFrameToHttpObjectCodec(true))
           .addLast(CONTENTS, new Contents())
           .addLast("front", new FrontHandler(rc));
+    }
+  }
+
+  /**
+   * The end of an HTTP/2 connection's pipeline: the codec has answered a connection error (GOAWAY,
+   * then the close) before passing it on, so it is only logged, at debug level. Left to Netty's
+   * pipeline tail, every stranger who sent HTTP/1 bytes after choosing h2 wrote a warning with a
+   * stack trace to the log.
+   */
+  @io.netty.channel.ChannelHandler.Sharable
+  private static final class Errors extends ChannelInboundHandlerAdapter {
+    static final Errors INSTANCE = new Errors();
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Http2Front.class);
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      log.debug(
+          "HTTP/2 connection error: {}",
+          io.sidestep.core.net.Printable.escape(String.valueOf(cause.getMessage())));
     }
   }
 

@@ -58,7 +58,7 @@ final class SpeedSampleRoute {
       // As a tunnel on an HTTP/2 stream: a 200 HEADERS frame, the bytes as DATA, END_STREAM.
       ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")));
       ctx.pipeline().remove(Http2Front.CONTENTS);
-      ctx.pipeline().replace("h2-http", StreamBytes.NAME, new StreamBytes());
+      ctx.pipeline().replace(Http2Front.STREAM_CODEC, StreamBytes.NAME, new StreamBytes());
     } else {
       ctx.write(
           Unpooled.copiedBuffer(

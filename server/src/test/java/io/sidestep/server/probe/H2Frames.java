@@ -1,0 +1,217 @@
+package io.sidestep.server.probe;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.DefaultHttp2FrameReader;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2FrameAdapter;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2Settings;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * HTTP/2 for probes: a client's first flight (preface, SETTINGS, requests), and a server's answer
+ * as a list of frames a person can read and compare. Header blocks are compared decoded, as an
+ * HTTP/2 client sees them, not as HPACK's bytes (which nginx and Netty encode differently); the
+ * Date header is masked. Frames of each stream are listed after the connection's own frames, stream
+ * by stream, so that two servers answering streams in another order still compare equal.
+ */
+public final class H2Frames {
+  private H2Frames() {}
+
+  /** One request: its header list, pseudo-headers first, in order. */
+  public static String[] request(String... namesAndValues) {
+    return namesAndValues;
+  }
+
+  /** A GET for {@code path} as a browser sends it. */
+  public static String[] get(String path) {
+    return request(
+        ":method", "GET", ":authority", "example.com", ":scheme", "https", ":path", path);
+  }
+
+  /**
+   * The connection preface, an empty SETTINGS frame, and each request as a HEADERS frame with
+   * END_STREAM on streams 1, 3, 5...
+   */
+  public static byte[] flight(String[]... requests) {
+    ByteBuf out = Unpooled.buffer();
+    out.writeBytes(Http2CodecUtil.connectionPrefaceBuf());
+    frameHead(out, 0, 4, 0, 0);
+    DefaultHttp2HeadersEncoder hpack = new DefaultHttp2HeadersEncoder();
+    int stream = 1;
+    for (String[] r : requests) {
+      Http2Headers h = new DefaultHttp2Headers(false);
+      for (int i = 0; i < r.length; i += 2) {
+        h.add(r[i], r[i + 1]);
+      }
+      ByteBuf block = Unpooled.buffer();
+      try {
+        hpack.encodeHeaders(stream, h, block);
+      } catch (Http2Exception e) {
+        throw new IllegalArgumentException(e);
+      }
+      frameHead(out, block.readableBytes(), 1, 0x1 | 0x4, stream);
+      out.writeBytes(block);
+      block.release();
+      stream += 2;
+    }
+    byte[] b = ByteBufUtil.getBytes(out);
+    out.release();
+    return b;
+  }
+
+  /** One frame of any kind: a 9-byte head and {@code payload}. */
+  public static byte[] frame(int type, int flags, int stream, byte[] payload) {
+    ByteBuf out = Unpooled.buffer();
+    frameHead(out, payload.length, type, flags, stream);
+    out.writeBytes(payload);
+    byte[] b = ByteBufUtil.getBytes(out);
+    out.release();
+    return b;
+  }
+
+  private static void frameHead(ByteBuf out, int length, int type, int flags, int stream) {
+    out.writeMedium(length).writeByte(type).writeByte(flags).writeInt(stream);
+  }
+
+  /**
+   * The frames in {@code bytes}, one per line; anything that is not a whole frame ends the list.
+   */
+  public static String describe(byte[] bytes) {
+    List<String> connection = new ArrayList<>();
+    Map<Integer, List<String>> streams = new TreeMap<>();
+    ByteBuf in = Unpooled.wrappedBuffer(bytes);
+    DefaultHttp2FrameReader reader = new DefaultHttp2FrameReader(false);
+    Http2FrameAdapter listener =
+        new Http2FrameAdapter() {
+          private List<String> of(int stream) {
+            return streams.computeIfAbsent(stream, s -> new ArrayList<>());
+          }
+
+          @Override
+          public int onDataRead(
+              ChannelHandlerContext ctx, int stream, ByteBuf data, int padding, boolean end) {
+            of(stream)
+                .add(
+                    "DATA "
+                        + (end ? "END_STREAM " : "")
+                        + data.readableBytes()
+                        + " bytes: "
+                        + data.toString(StandardCharsets.ISO_8859_1));
+            return data.readableBytes() + padding;
+          }
+
+          @Override
+          public void onHeadersRead(
+              ChannelHandlerContext ctx,
+              int stream,
+              Http2Headers headers,
+              int padding,
+              boolean end) {
+            List<String> list = new ArrayList<>();
+            for (Map.Entry<CharSequence, CharSequence> h : headers) {
+              list.add(
+                  h.getKey()
+                      + ": "
+                      + ("date".contentEquals(h.getKey()) ? "(masked)" : h.getValue().toString()));
+            }
+            of(stream).add("HEADERS " + (end ? "END_STREAM " : "") + list);
+          }
+
+          @Override
+          public void onHeadersRead(
+              ChannelHandlerContext ctx,
+              int stream,
+              Http2Headers headers,
+              int dependency,
+              short weight,
+              boolean exclusive,
+              int padding,
+              boolean end) {
+            onHeadersRead(ctx, stream, headers, padding, end);
+          }
+
+          @Override
+          public void onRstStreamRead(ChannelHandlerContext ctx, int stream, long error) {
+            of(stream).add("RST_STREAM " + error);
+          }
+
+          @Override
+          public void onSettingsRead(ChannelHandlerContext ctx, Http2Settings settings) {
+            Map<Integer, Long> byNumber = new TreeMap<>();
+            settings.forEach((id, value) -> byNumber.put((int) id, value));
+            connection.add("SETTINGS " + byNumber);
+          }
+
+          @Override
+          public void onSettingsAckRead(ChannelHandlerContext ctx) {
+            connection.add("SETTINGS ACK");
+          }
+
+          @Override
+          public void onPingRead(ChannelHandlerContext ctx, long data) {
+            connection.add("PING " + data);
+          }
+
+          @Override
+          public void onPingAckRead(ChannelHandlerContext ctx, long data) {
+            connection.add("PING ACK " + data);
+          }
+
+          @Override
+          public void onGoAwayRead(
+              ChannelHandlerContext ctx, int last, long error, ByteBuf debugData) {
+            connection.add(
+                "GOAWAY last "
+                    + last
+                    + " error "
+                    + error
+                    + " debug '"
+                    + debugData.toString(StandardCharsets.ISO_8859_1)
+                    + "'");
+          }
+
+          @Override
+          public void onWindowUpdateRead(ChannelHandlerContext ctx, int stream, int increment) {
+            (stream == 0 ? connection : of(stream)).add("WINDOW_UPDATE " + increment);
+          }
+        };
+    // The reader takes a context for its buffers only.
+    io.netty.channel.embedded.EmbeddedChannel channel =
+        new io.netty.channel.embedded.EmbeddedChannel(
+            new io.netty.channel.ChannelHandlerAdapter() {});
+    ChannelHandlerContext ctx = channel.pipeline().firstContext();
+    try {
+      while (in.readableBytes() >= 9
+          && in.readableBytes() >= 9 + in.getUnsignedMedium(in.readerIndex())) {
+        int before = in.readerIndex();
+        reader.readFrame(ctx, in, listener);
+        if (in.readerIndex() == before) {
+          break;
+        }
+      }
+    } catch (Http2Exception e) {
+      connection.add("unreadable frame: " + e.getMessage());
+    }
+    StringBuilder b = new StringBuilder();
+    connection.forEach(s -> b.append(s).append('\n'));
+    streams.forEach(
+        (id, list) -> list.forEach(s -> b.append(id).append(' ').append(s).append('\n')));
+    if (in.isReadable()) {
+      b.append("and ").append(in.readableBytes()).append(" bytes more\n");
+    }
+    reader.close();
+    channel.finishAndReleaseAll();
+    return b.toString();
+  }
+}
