@@ -14,13 +14,13 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * Reads a connection's first request line as nginx does before the HTTP decoder sees it. The method
+ * Reads a connection's first request head as nginx does before the HTTP decoder sees it. The method
  * must be characters of {@code A-Z}, {@code _} or {@code -} followed by a space (leading empty
  * lines are allowed); anything else gets 400 and a close at once, instead of the decoder waiting
  * for a line end that garbage may never send. A line with no version is an HTTP/0.9 request: it is
  * handed on as HTTP/1.0 and the connection is marked {@link #HTTP_09}, so that the answer goes out
- * without a status line or headers, as nginx's does. Once the line is complete the guard removes
- * itself.
+ * without a status line or headers, as nginx's does. The header lines are read as nginx reads them
+ * too (see {@link #headers}). Once the head is complete the guard removes itself.
  */
 public final class RequestGuard extends ByteToMessageDecoder {
 
@@ -30,10 +30,18 @@ public final class RequestGuard extends ByteToMessageDecoder {
   /** Between a request line's parts (compiled once: {@code String.split} would per line). */
   private static final Pattern SPACES = Pattern.compile(" +");
 
+  /** Header names whose odd values the decoder refuses with 400, as nginx does. */
+  private static final java.util.Set<String> LEFT_TO_THE_DECODER =
+      java.util.Set.of("host", "content-length", "transfer-encoding");
+
   private int methodLength;
   private boolean inTarget;
   private int scanned;
   private boolean rejected;
+  private String requestLine; // once read: the request line as the decoder gets it
+  private int headersFrom; // where the header lines start, from the reader index
+  private List<String> lines = new java.util.ArrayList<>();
+  private boolean changed;
 
   /** Whether {@code ctx}'s connection asked in HTTP/0.9. */
   public static boolean http09(ChannelHandlerContext ctx) {
@@ -44,6 +52,10 @@ public final class RequestGuard extends ByteToMessageDecoder {
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
     if (rejected) {
       in.skipBytes(in.readableBytes());
+      return;
+    }
+    if (requestLine != null) {
+      headers(ctx, in, out);
       return;
     }
     int start = in.readerIndex();
@@ -70,6 +82,8 @@ public final class RequestGuard extends ByteToMessageDecoder {
           ctx.channel().attr(HTTP_09).set(Boolean.TRUE);
           in.skipBytes(in.readableBytes()); // nginx reads nothing after an HTTP/0.9 request
           out.add(Unpooled.copiedBuffer(line + " HTTP/1.0\r\n\r\n", StandardCharsets.ISO_8859_1));
+          ctx.pipeline().remove(this);
+          return;
         } else if (parts.length == 3) {
           String version = version(parts[2]);
           if (version == null) {
@@ -78,10 +92,11 @@ public final class RequestGuard extends ByteToMessageDecoder {
           }
           // The line as the decoder reads it: nginx's reading of the version, and no spaces
           // around the parts (nginx allows more than one, and after the version too).
-          in.skipBytes(i + 1 - start);
-          out.add(
-              Unpooled.copiedBuffer(
-                  parts[0] + " " + parts[1] + " " + version + "\r\n", StandardCharsets.ISO_8859_1));
+          requestLine = parts[0] + " " + parts[1] + " " + version + "\r\n";
+          headersFrom = i + 1 - start;
+          scanned = headersFrom;
+          headers(ctx, in, out);
+          return;
         }
         ctx.pipeline().remove(this); // what is left goes on to the HTTP decoder
         return;
@@ -91,6 +106,113 @@ public final class RequestGuard extends ByteToMessageDecoder {
     if (scanned > RelayInitializer.MAX_INITIAL_LINE) {
       ctx.pipeline().remove(this); // the decoder answers a line this long with 414
     }
+  }
+
+  /**
+   * Reads the header lines after the request line as nginx does, up to the empty line that ends
+   * them, and hands the decoder the head it should read:
+   *
+   * <ul>
+   *   <li>a line that starts with a space or a tab (a folded line, obsolete since RFC 7230) gets
+   *       400, where the decoder would join it to the line before;
+   *   <li>a line without a colon is left out when it is one word, as nginx ignores it, and gets 400
+   *       when it holds a space or a control character;
+   *   <li>a NUL in a line gets 400;
+   *   <li>another control character in a value (the decoder refuses any; nginx takes them) becomes
+   *       byte 0xFF, which no value the decoy reads can hold either, so the request means the same
+   *       to the decoy as to nginx. Host, Content-Length and Transfer-Encoding are left as they
+   *       are: the decoder refuses them with 400, as nginx does.
+   * </ul>
+   *
+   * A head whose lines need none of this goes to the decoder as it came. A head longer than the
+   * decoder takes goes to it unread, for its 400.
+   */
+  private void headers(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    int start = in.readerIndex();
+    for (int i = start + scanned; i < in.writerIndex(); i++) {
+      if (in.getByte(i) != '\n') {
+        continue;
+      }
+      int from = start + scanned;
+      int to = i > from && in.getByte(i - 1) == '\r' ? i - 1 : i;
+      scanned = i + 1 - start;
+      if (to == from) {
+        finish(ctx, in, out, start + scanned);
+        return;
+      }
+      String line = in.toString(from, to - from, StandardCharsets.ISO_8859_1);
+      String why = headerLine(line);
+      if (why != null) {
+        reject(in, out, why);
+        return;
+      }
+    }
+    if (in.writerIndex() - start
+        > RelayInitializer.MAX_HEADER_SIZE + RelayInitializer.MAX_INITIAL_LINE) {
+      lines = null;
+      finish(ctx, in, out, -1);
+    }
+  }
+
+  /** Takes one header line into {@link #lines}; the reason for a 400, or null. */
+  private String headerLine(String line) {
+    char first = line.charAt(0);
+    if (first == ' ' || first == '\t') {
+      return "a folded header line";
+    }
+    if (line.indexOf('\0') >= 0) {
+      return "NUL in a header line";
+    }
+    int colon = line.indexOf(':');
+    if (colon < 0) {
+      for (int k = 0; k < line.length(); k++) {
+        if (line.charAt(k) <= ' ' || line.charAt(k) == 0x7f) {
+          return "a header line without a colon";
+        }
+      }
+      changed = true; // one word: nginx ignores it
+      return null;
+    }
+    String name = line.substring(0, colon);
+    if (!LEFT_TO_THE_DECODER.contains(name.strip().toLowerCase(java.util.Locale.ROOT))) {
+      StringBuilder value = null;
+      for (int k = colon + 1; k < line.length(); k++) {
+        char c = line.charAt(k);
+        if ((c < ' ' && c != '\t') || c == 0x7f) {
+          if (value == null) {
+            value = new StringBuilder(line);
+          }
+          value.setCharAt(k, (char) 0xff);
+        }
+      }
+      if (value != null) {
+        changed = true;
+        line = value.toString();
+      }
+    }
+    lines.add(line);
+    return null;
+  }
+
+  /**
+   * Hands the decoder the request line and, when a header line was changed or left out, the head as
+   * read ({@code end}: where the head ends in {@code in}); otherwise the header lines as they came.
+   * Then leaves the pipeline.
+   */
+  private void finish(ChannelHandlerContext ctx, ByteBuf in, List<Object> out, int end) {
+    if (changed && lines != null && end >= 0) {
+      StringBuilder head = new StringBuilder(requestLine);
+      for (String l : lines) {
+        head.append(l).append("\r\n");
+      }
+      head.append("\r\n");
+      in.readerIndex(end);
+      out.add(Unpooled.copiedBuffer(head, StandardCharsets.ISO_8859_1));
+    } else {
+      in.skipBytes(headersFrom);
+      out.add(Unpooled.copiedBuffer(requestLine, StandardCharsets.ISO_8859_1));
+    }
+    ctx.pipeline().remove(this); // what is left goes on to the HTTP decoder
   }
 
   /**

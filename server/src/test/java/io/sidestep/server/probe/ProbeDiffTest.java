@@ -54,8 +54,6 @@ class ProbeDiffTest {
   /** Probes the relay is known to answer differently, and why; they are reported as skipped. */
   static final Map<String, String> KNOWN =
       Map.of(
-          "header without colon",
-          "Netty's HTTP decoder refuses a header line without a colon (400); nginx ignores it",
           "ClientHello with ALPN h2 alone, raw",
           "both now pick h2 and answer with a ServerHello, whose random differs every time; the"
               + " refusal this probe was for is 'ClientHello with unknown ALPN, raw'",
@@ -297,9 +295,7 @@ class ProbeDiffTest {
     p.add(Probe.tls("tab in path", get("/a\tb")));
     p.add(Probe.tls("DEL in query", get("/?\u007f")));
     p.add(Probe.tls("byte 0xff in path", get("/\u00ff")));
-    // Odd request lines and headers. Two differ still, from Netty's HTTP decoder, and are left
-    // out: a control character in a header value (nginx takes it; the decoder refuses it, 400), a
-    // folded header line (nginx: 400; the decoder joins it).
+    // Odd request lines and headers.
     for (String head :
         List.of(
             "GET  / HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -322,7 +318,24 @@ class ProbeDiffTest {
             "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
             "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n",
             "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-            "GET / HTTP/1.1\r\nHost: x\r\nX: \u00ff\u00fe\r\n\r\n")) {
+            "GET / HTTP/1.1\r\nHost: x\r\nX: \u00ff\u00fe\r\n\r\n",
+            // Header lines nginx reads otherwise than Netty's decoder: control characters in a
+            // value, folded lines, lines without a colon.
+            "GET / HTTP/1.1\r\nHost: x\r\nX: a\u0001b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nX:\u0001\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nX: a\u007fb\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nX: a\u0000b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nX: a\tb\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\u0001b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\u0001\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n folded\r\n\r\n",
+            "GET / HTTP/1.1\r\n folded: x\r\nHost: x\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\n\tX: y\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nX\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nNoColon\u0001\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nX y: z\r\n\r\n",
+            "GET / HTTP/1.1\nHost: x\nX: a\u0001b\n\n",
+            "POST / HTTP/1.1\r\nHost: x\r\nX: \u0001\r\nContent-Length: 3\r\n\r\nabc")) {
       p.add(Probe.tls("head " + head, head)); // the whole head: probes are told apart by name
     }
     // Absolute-form targets: nginx's scheme, host and port syntax, then its Host check.
