@@ -447,55 +447,99 @@ final class DecoyRoute {
 
   /**
    * The byte ranges asked for, each as [start, end), with {@link #UNSATISFIABLE} alone when none
-   * can be served; null to send the whole body (no Range header, or one that does not parse).
+   * can be served; null to send the whole body. Read as nginx's range filter reads them: {@code
+   * bytes=} in any case, then specs of digits and spaces; anything else in a spec (a letter, a
+   * control character, a range whose end is before its start) makes the whole header unsatisfiable
+   * (416), where a lenient parser would send the whole body. A first range that starts at 0 but
+   * holds nothing, or ranges that add up to more than the body, send the whole body.
    */
   static long[][] ranges(String header, long length) {
-    if (header == null || !header.startsWith("bytes=")) {
+    if (header == null || header.length() < 7 || !header.regionMatches(true, 0, "bytes=", 0, 6)) {
       return null;
     }
+    long[][] unsatisfiable = {UNSATISFIABLE};
     List<long[]> out = new ArrayList<>();
-    for (String spec : header.substring(6).split(",")) {
-      long[] r = range(spec.trim(), length);
-      if (r == null) {
-        return null;
-      }
-      if (r != UNSATISFIABLE) {
-        out.add(r);
-      }
-    }
-    return out.isEmpty() ? new long[][] {UNSATISFIABLE} : out.toArray(new long[0][]);
-  }
-
-  private static long[] range(String spec, long length) {
-    int dash = spec.indexOf('-');
-    if (dash < 0) {
-      return null;
-    }
-    try {
-      String a = spec.substring(0, dash).trim();
-      String b = spec.substring(dash + 1).trim();
-      long start;
+    long size = 0;
+    int[] at = {6};
+    for (; ; ) {
+      long start = 0;
       long end;
-      if (a.isEmpty()) {
-        if (b.isEmpty()) {
-          return null;
+      boolean suffix = false;
+      boolean toTheEnd = false;
+      skipSpaces(header, at);
+      if (charAt(header, at[0]) != '-') {
+        start = number(header, at);
+        if (start < 0) {
+          return unsatisfiable;
         }
-        long suffix = Long.parseLong(b);
-        if (suffix == 0) {
-          return UNSATISFIABLE;
+        skipSpaces(header, at);
+        if (charAt(header, at[0]++) != '-') {
+          return unsatisfiable;
         }
-        start = Math.max(0, length - suffix);
+        skipSpaces(header, at);
+        toTheEnd = charAt(header, at[0]) == ',' || charAt(header, at[0]) == 0;
+      } else {
+        suffix = true;
+        at[0]++;
+      }
+      if (toTheEnd) {
         end = length;
       } else {
-        start = Long.parseLong(a);
-        if (!b.isEmpty() && Long.parseLong(b) < start) {
-          return null;
+        end = number(header, at);
+        if (end < 0) {
+          return unsatisfiable;
         }
-        end = b.isEmpty() ? length : Math.min(length, Long.parseLong(b) + 1);
+        skipSpaces(header, at);
+        if (charAt(header, at[0]) != ',' && charAt(header, at[0]) != 0) {
+          return unsatisfiable;
+        }
+        if (suffix) {
+          start = end < length ? length - end : 0;
+          end = length - 1;
+        }
+        end = end >= length ? length : end + 1;
       }
-      return start >= length ? UNSATISFIABLE : new long[] {start, end};
-    } catch (NumberFormatException e) {
-      return null;
+      if (start < end) {
+        out.add(new long[] {start, end});
+        size += end - start;
+      } else if (start == 0) {
+        return null;
+      }
+      if (charAt(header, at[0]++) != ',') {
+        break;
+      }
     }
+    if (out.isEmpty()) {
+      return unsatisfiable;
+    }
+    return size > length ? null : out.toArray(new long[0][]);
+  }
+
+  /** The character at {@code i}, or 0 past the end (as nginx reads the value's closing NUL). */
+  private static char charAt(String s, int i) {
+    return i < s.length() ? s.charAt(i) : 0;
+  }
+
+  private static void skipSpaces(String s, int[] at) {
+    while (charAt(s, at[0]) == ' ') {
+      at[0]++;
+    }
+  }
+
+  /** Digits at {@code at}, read and passed; -1 if there are none or they overflow. */
+  private static long number(String s, int[] at) {
+    char c = charAt(s, at[0]);
+    if (c < '0' || c > '9') {
+      return -1;
+    }
+    long n = 0;
+    while ((c = charAt(s, at[0])) >= '0' && c <= '9') {
+      if (n > (Long.MAX_VALUE - (c - '0')) / 10) {
+        return -1;
+      }
+      n = n * 10 + (c - '0');
+      at[0]++;
+    }
+    return n;
   }
 }

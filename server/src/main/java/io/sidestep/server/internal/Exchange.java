@@ -10,11 +10,11 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.stream.ChunkedInput;
 import io.netty.handler.stream.ChunkedWriteHandler;
@@ -206,8 +206,30 @@ final class Exchange {
 
   /** Notes what the response to {@code r} depends on: keep-alive and HEAD. */
   void begin(HttpRequest r) {
-    keepAlive = HttpUtil.isKeepAlive(r) && ++requests < MAX_REQUESTS;
+    keepAlive = keptAlive(r) && ++requests < MAX_REQUESTS;
     head = r.method().equals(HttpMethod.HEAD);
+  }
+
+  /**
+   * Whether a request asks for its connection to stay open, as nginx reads it: each Connection
+   * header in turn says close if it holds "close" anywhere, in any case, and keep-alive if it holds
+   * "keep-alive" (so "Connection: close\u0001" and "Connection: foo-close" close, where a
+   * token-by-token reading would not). Without either, HTTP/1.1 stays open and HTTP/1.0 closes.
+   */
+  static boolean keptAlive(HttpRequest r) {
+    Boolean close = null;
+    for (String v : r.headers().getAll(HttpHeaderNames.CONNECTION)) {
+      String lower = v.toLowerCase(java.util.Locale.ROOT);
+      if (lower.contains("close")) {
+        close = Boolean.TRUE;
+      } else if (lower.contains("keep-alive")) {
+        close = Boolean.FALSE;
+      }
+    }
+    if (close != null) {
+      return !close;
+    }
+    return r.protocolVersion().isKeepAliveDefault();
   }
 
   boolean keepAlive() {

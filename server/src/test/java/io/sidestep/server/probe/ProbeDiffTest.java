@@ -328,6 +328,8 @@ class ProbeDiffTest {
             "GET / HTTP/1.1\r\nHost: x\r\nX: a\tb\r\n\r\n",
             "GET / HTTP/1.1\r\nHost: a\u0001b\r\n\r\n",
             "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\u0001\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=0-1\u0001\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\u0001\r\n\r\n",
             "GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n folded\r\n\r\n",
             "GET / HTTP/1.1\r\n folded: x\r\nHost: x\r\n\r\n",
             "GET / HTTP/1.1\r\nHost: x\r\n\tX: y\r\n\r\n",
@@ -335,7 +337,22 @@ class ProbeDiffTest {
             "GET / HTTP/1.1\r\nHost: x\r\nNoColon\u0001\r\n\r\n",
             "GET / HTTP/1.1\r\nHost: x\r\nX y: z\r\n\r\n",
             "GET / HTTP/1.1\nHost: x\nX: a\u0001b\n\n",
-            "POST / HTTP/1.1\r\nHost: x\r\nX: \u0001\r\nContent-Length: 3\r\n\r\nabc")) {
+            "POST / HTTP/1.1\r\nHost: x\r\nX: \u0001\r\nContent-Length: 3\r\n\r\nabc",
+            "GET / HTTP/1.1\r\nHost: x\r\nConnection: foo-close\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nConnection: keep-alive\r\n\r\n",
+            "GET / HTTP/1.0\r\nConnection: Keep-Alive, x\r\n\r\n",
+            // Range headers as nginx's range filter reads them.
+            "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=0-1x\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=5-2\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nRange: BYTES=0-9\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes= 0 - 9 \r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=0-9,\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=-0\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=0-0,0-200\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=99999999999999999999-\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=a\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=500-600,0-1\r\n\r\n")) {
       p.add(Probe.tls("head " + head, head)); // the whole head: probes are told apart by name
     }
     // Absolute-form targets: nginx's scheme, host and port syntax, then its Host check.
