@@ -385,8 +385,22 @@ final class Exchange {
   void nextRequest() {
     if (state == State.WAITING) {
       state = State.REQUEST;
+      guardNextRequest();
       armHeadTimer(rc.keepAliveTimeoutMillis());
       drain();
+    }
+  }
+
+  /**
+   * Reads the next request of a kept-alive HTTP/1.1 connection as nginx reads it, as the first was:
+   * the {@link RequestGuard} wakes when the decoder stands between two requests. A request already
+   * decoded or begun (pipelined behind the last) is the decoder's alone.
+   */
+  private void guardNextRequest() {
+    RequestGuard guard = ctx.pipeline().get(RequestGuard.class);
+    RequestDecoder decoder = ctx.pipeline().get(RequestDecoder.class);
+    if (guard != null && decoder != null && queue.isEmpty() && decoder.betweenRequests()) {
+      guard.wake();
     }
   }
 

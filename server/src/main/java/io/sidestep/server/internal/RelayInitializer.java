@@ -3,7 +3,6 @@ package io.sidestep.server.internal;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -53,7 +52,7 @@ public final class RelayInitializer extends ChannelInitializer<SocketChannel> {
         .addLast("guard", new RequestGuard())
         .addLast(
             "http-decoder",
-            new HttpRequestDecoder(
+            new RequestDecoder(
                 new HttpDecoderConfig()
                     .setMaxInitialLineLength(MAX_INITIAL_LINE)
                     .setMaxHeaderSize(MAX_HEADER_SIZE)

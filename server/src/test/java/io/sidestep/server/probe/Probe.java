@@ -95,6 +95,17 @@ public record Probe(
     return new Probe(name, tls, alpn, sni, all, listenMillis, suite);
   }
 
+  /**
+   * Writes {@code more} once the server has answered the bytes before it (its answer read to a
+   * quiet moment), as a client does that waits for one response before the next request.
+   */
+  public Probe afterAnswer(byte[] more) {
+    return then(WAIT).then(more);
+  }
+
+  /** In {@link #sends}: read the answer so far before the next write. */
+  private static final byte[] WAIT = new byte[0];
+
   /** Sends the probe to {@code server} and listens. */
   public Outcome run(InetSocketAddress server) throws Exception {
     Socket raw = new Socket();
@@ -140,8 +151,25 @@ public record Probe(
         s = ssl;
       }
       OutputStream out = s.getOutputStream();
+      InputStream in = s.getInputStream();
+      ByteArrayOutputStream got = new ByteArrayOutputStream();
+      byte[] buf = new byte[65536];
       try {
         for (byte[] b : sends) {
+          if (b == WAIT) {
+            s.setSoTimeout(5_000);
+            int n = in.read(buf); // the answer's first bytes
+            while (n > 0) {
+              got.write(buf, 0, n);
+              s.setSoTimeout(300);
+              try {
+                n = in.read(buf);
+              } catch (SocketTimeoutException quiet) {
+                n = 0;
+              }
+            }
+            continue;
+          }
           out.write(b);
           out.flush();
         }
@@ -149,9 +177,6 @@ public record Probe(
         // The server closed while the probe was still writing; what it sent first still counts.
       }
       long sent = System.nanoTime();
-      InputStream in = s.getInputStream();
-      ByteArrayOutputStream got = new ByteArrayOutputStream();
-      byte[] buf = new byte[65536];
       long deadline = sent + listenMillis * 1_000_000L;
       while (true) {
         long left = (deadline - System.nanoTime()) / 1_000_000L;

@@ -355,6 +355,21 @@ class ProbeDiffTest {
             "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=500-600,0-1\r\n\r\n")) {
       p.add(Probe.tls("head " + head, head)); // the whole head: probes are told apart by name
     }
+    // The second request of a kept-alive connection, sent once the first is answered, is read as
+    // the first is.
+    for (String second :
+        List.of(
+            "GET / HTTP/1.01\r\nHost: x\r\n\r\n",
+            "GET / http/1.1\r\nHost: x\r\n\r\n",
+            "GET / HTTP/1.1 \r\nHost: x\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nX: a\u0001b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n folded\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n",
+            "GET /\r\n",
+            "get / HTTP/1.1\r\nHost: x\r\n\r\n",
+            "\u0016\u0003\u0001\u0000\u0005hello")) {
+      p.add(Probe.tls("after a first answer: " + second, get("/")).afterAnswer(bytes(second)));
+    }
     // Absolute-form targets: nginx's scheme, host and port syntax, then its Host check.
     for (String target :
         List.of(
@@ -674,6 +689,16 @@ class ProbeDiffTest {
     return probe.contains("tickets") ? outcome : outcome.replaceAll("session ticket[^\n]*\n", "");
   }
 
+  /**
+   * BoringSSL gives a TLS 1.2 ticket the session's time left, counted in whole seconds since the
+   * session began: a handshake that spans a second's turn gets a hint of 299, not 300. It happens
+   * to a few handshakes in a thousand and netty-tcnative cannot change it; OpenSSL (nginx) always
+   * says 300. Read as 300 here, and named as a difference in the relay's notes.
+   */
+  static String secondsTicked(String relayOutcome) {
+    return relayOutcome.replace("lifetime hint: 299\n", "lifetime hint: 300\n");
+  }
+
   @TestFactory
   Stream<DynamicTest> theTlsLayerMatchesNginxs() throws Exception {
     assumeTrue(OpenSslProbe.installed(), "openssl is installed");
@@ -696,7 +721,7 @@ class ProbeDiffTest {
                 e.getKey(),
                 () -> {
                   assumeFalse(KNOWN_TLS.containsKey(e.getKey()), KNOWN_TLS.get(e.getKey()));
-                  assertThat(ticketsOnlyIfAsked(e.getKey(), relayO))
+                  assertThat(secondsTicked(ticketsOnlyIfAsked(e.getKey(), relayO)))
                       .as(e.getKey())
                       .isEqualTo(ticketsOnlyIfAsked(e.getKey(), nginxO));
                 }));
