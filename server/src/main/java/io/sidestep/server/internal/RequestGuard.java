@@ -47,8 +47,8 @@ public final class RequestGuard extends ChannelInboundHandlerAdapter {
   private boolean rejected;
   private String requestLine; // once read: the request line as the decoder gets it
   private int headersFrom; // where the header lines start, from the reader index
-  private long[] spans =
-      new long[16]; // header lines: offsets from the head's start, from << 32 | to
+  // Header lines: offsets from the head's start, as from << 32 | to.
+  private long[] spans = new long[16];
   private String[] replaced = new String[16]; // what replaces each, or null
   private int kept;
   private String lastLine; // set by headerLine: the line as it stays, or DROPPED
@@ -125,7 +125,7 @@ public final class RequestGuard extends ChannelInboundHandlerAdapter {
     if (held != null) {
       ByteBuf rest = held;
       held = null;
-      if (rest.isReadable()) {
+      if (rest.isReadable() && ctx.channel().isActive()) {
         ctx.fireChannelRead(rest);
       } else {
         rest.release();

@@ -33,10 +33,12 @@ public final class H2Frames {
     return namesAndValues;
   }
 
-  /** A GET for {@code path} as a browser sends it. */
-  public static String[] get(String path) {
-    return request(
-        ":method", "GET", ":authority", "example.com", ":scheme", "https", ":path", path);
+  /** A GET for {@code path} as a browser sends it, with {@code more} headers (names and values). */
+  public static String[] get(String path, String... more) {
+    String[] r = {":method", "GET", ":authority", "example.com", ":scheme", "https", ":path", path};
+    String[] all = java.util.Arrays.copyOf(r, r.length + more.length);
+    System.arraycopy(more, 0, all, r.length, more.length);
+    return all;
   }
 
   /**
