@@ -20,5 +20,7 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 grep -q '"relays"' "$state/status" || { cat "$state/log"; echo "dashboard did not answer" >&2; exit 1; }
-curl -fsS http://localhost:18080/ | grep -q 'sidestep-token'
+# Into a file first: `curl | grep -q` fails under pipefail when grep stops reading early (curl 23).
+curl -fsS http://localhost:18080/ >"$state/page"
+grep -q 'sidestep-token' "$state/page" || { echo "dashboard page has no token" >&2; exit 1; }
 echo "installed package runs; dashboard answers on 127.0.0.1:18080"
