@@ -12,7 +12,8 @@ import io.sidestep.core.netty.Http2Link;
  * relay took, and no debug data. Netty's codec says why in debug data (for example "Unexpected
  * HTTP/1.x request: GET /") and names stream 2^31 - 1 on some errors; nginx sends 8 bytes of
  * payload, with the last stream it processed. A user's connection (see {@link Http2Link#admitted})
- * keeps the codec's frames as they are, for a graceful close's meaning.
+ * keeps the codec's frames as they are, for a graceful close's meaning: the handler leaves its
+ * pipeline at the first write after the user's request was let in.
  *
  * <p>Sits between TLS and the codec, and reads the bytes the codec writes: Netty's frame writer
  * writes a GOAWAY's 17-byte head and its debug data as two writes.
@@ -31,7 +32,14 @@ final class NginxGoAway extends ChannelOutboundHandlerAdapter {
 
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    if (msg instanceof ByteBuf buf && !Http2Link.isAdmitted(ctx.channel())) {
+    if (Http2Link.isAdmitted(ctx.channel())) {
+      // A user's connection: every byte of its tunnels would pass here and be looked at for
+      // nothing.
+      ctx.pipeline().remove(this);
+      ctx.write(msg, promise);
+      return;
+    }
+    if (msg instanceof ByteBuf buf) {
       if (debugToDrop > 0 && buf.readableBytes() <= debugToDrop) {
         debugToDrop -= buf.readableBytes();
         buf.release();
