@@ -64,7 +64,7 @@ public final class Http2Front extends ChannelInboundHandlerAdapter {
           }
         }
         Http2FrameCodec codec = Http2Link.codec(true);
-        p.addAfter(NAME, "h2-limit", new StrangerFrameLimit())
+        p.addAfter(NAME, "h2-limit", new StrangerFrames(codec))
             .addAfter("h2-limit", "h2-goaway", new NginxGoAway(codec.connection()))
             .addAfter("h2-goaway", "h2", codec)
             .addAfter("h2", "h2-streams", new Http2MultiplexHandler(new Streams(rc)))

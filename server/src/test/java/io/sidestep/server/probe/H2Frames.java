@@ -72,6 +72,27 @@ public final class H2Frames {
     return b;
   }
 
+  /**
+   * A HEADERS frame of its own on {@code stream}, with {@code flags} (END_STREAM 0x1, END_HEADERS
+   * 0x4). Each field is a literal that is never indexed, so the block leaves the server's dynamic
+   * table as it was.
+   */
+  public static byte[] headers(int stream, int flags, String... namesAndValues) {
+    Http2Headers h = new DefaultHttp2Headers(false);
+    for (int i = 0; i < namesAndValues.length; i += 2) {
+      h.add(namesAndValues[i], namesAndValues[i + 1]);
+    }
+    ByteBuf block = Unpooled.buffer();
+    try {
+      new DefaultHttp2HeadersEncoder((name, value) -> true).encodeHeaders(stream, h, block);
+    } catch (Http2Exception e) {
+      throw new IllegalArgumentException(e);
+    }
+    byte[] b = frame(1, flags, stream, ByteBufUtil.getBytes(block));
+    block.release();
+    return b;
+  }
+
   /** One frame of any kind: a 9-byte head and {@code payload}. */
   public static byte[] frame(int type, int flags, int stream, byte[] payload) {
     ByteBuf out = Unpooled.buffer();

@@ -547,6 +547,87 @@ class ProbeDiffTest {
     p.add(h2("h2 WINDOW_UPDATE of 0").then(H2Frames.frame(8, 0, 0, new byte[4])));
     p.add(h2("h2 DATA on stream 0").then(H2Frames.frame(0, 0, 0, new byte[] {1})));
     p.add(h2("h2 uppercase header name", H2Frames.get("/", "X-Upper", "1")));
+    // Frames a server must refuse or may ignore, each alone on a fresh connection.
+    byte[] one = {1};
+    byte[] cancel = {0, 0, 0, 8};
+    byte[] eight = {1, 2, 3, 4, 5, 6, 7, 8};
+    p.add(h2("h2 DATA on an idle stream").then(H2Frames.frame(0, 0, 1, one)));
+    p.add(
+        h2("h2 DATA on a stream past the last", H2Frames.get("/"))
+            .then(H2Frames.frame(0, 0, 3, one)));
+    p.add(h2("h2 RST_STREAM on an idle stream").then(H2Frames.frame(3, 0, 1, cancel)));
+    p.add(h2("h2 RST_STREAM on stream 0").then(H2Frames.frame(3, 0, 0, cancel)));
+    p.add(
+        h2("h2 WINDOW_UPDATE on an idle stream")
+            .then(H2Frames.frame(8, 0, 1, new byte[] {0, 0, 0, 1})));
+    p.add(
+        h2("h2 WINDOW_UPDATE past 2^31-1")
+            .then(H2Frames.frame(8, 0, 0, new byte[] {0x7f, -1, -1, -1})));
+    p.add(
+        h2("h2 PRIORITY on an idle stream")
+            .then(H2Frames.frame(2, 0, 3, new byte[] {0, 0, 0, 0, 15})));
+    p.add(h2("h2 PRIORITY on itself").then(H2Frames.frame(2, 0, 3, new byte[] {0, 0, 0, 3, 15})));
+    p.add(h2("h2 PING of 7 bytes").then(H2Frames.frame(6, 0, 0, new byte[7])));
+    p.add(h2("h2 PING on stream 1").then(H2Frames.frame(6, 0, 1, eight)));
+    p.add(h2("h2 PING ACK unasked").then(H2Frames.frame(6, 1, 0, eight)));
+    p.add(
+        h2("h2 SETTINGS ENABLE_PUSH 2")
+            .then(H2Frames.frame(4, 0, 0, new byte[] {0, 2, 0, 0, 0, 2})));
+    p.add(
+        h2("h2 SETTINGS window 2^31")
+            .then(H2Frames.frame(4, 0, 0, new byte[] {0, 4, -128, 0, 0, 0})));
+    p.add(
+        h2("h2 SETTINGS frame size 1")
+            .then(H2Frames.frame(4, 0, 0, new byte[] {0, 5, 0, 0, 0, 1})));
+    p.add(h2("h2 SETTINGS of 5 bytes").then(H2Frames.frame(4, 0, 0, new byte[5])));
+    p.add(
+        h2("h2 SETTINGS ACK with a body")
+            .then(H2Frames.frame(4, 1, 0, new byte[] {0, 3, 0, 0, 0, 1})));
+    p.add(h2("h2 SETTINGS on stream 1").then(H2Frames.frame(4, 0, 1, new byte[0])));
+    p.add(
+        h2("h2 SETTINGS unknown id")
+            .then(H2Frames.frame(4, 0, 0, new byte[] {0, 0x42, 0, 0, 0, 1})));
+    p.add(h2("h2 CONTINUATION alone").then(H2Frames.frame(9, 4, 1, new byte[0])));
+    p.add(h2("h2 GOAWAY from the client").then(H2Frames.frame(7, 0, 0, new byte[8])));
+    p.add(h2("h2 HEADERS on stream 2").then(H2Frames.headers(2, 5, H2Frames.get("/"))));
+    p.add(h2("h2 HEADERS on stream 0").then(H2Frames.headers(0, 5, H2Frames.get("/"))));
+    p.add(
+        h2("h2 stream ids going down", H2Frames.get("/"), H2Frames.get("/"))
+            .then(H2Frames.headers(1, 5, H2Frames.get("/"))));
+    p.add(
+        h2("h2 HEADERS after END_STREAM", H2Frames.get("/"))
+            .then(H2Frames.headers(1, 5, H2Frames.get("/"))));
+    p.add(
+        h2(
+            "h2 pseudo-header after a header",
+            H2Frames.request(
+                ":method",
+                "GET",
+                "x",
+                "1",
+                ":authority",
+                "example.com",
+                ":scheme",
+                "https",
+                ":path",
+                "/")));
+    p.add(
+        h2(
+            "h2 OPTIONS *",
+            H2Frames.request(
+                ":method",
+                "OPTIONS",
+                ":authority",
+                "example.com",
+                ":scheme",
+                "https",
+                ":path",
+                "*")));
+    p.add(
+        h2(
+            "h2 scheme http",
+            H2Frames.request(
+                ":method", "GET", ":authority", "example.com", ":scheme", "http", ":path", "/")));
     return p;
   }
 

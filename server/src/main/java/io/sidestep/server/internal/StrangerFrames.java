@@ -1,0 +1,271 @@
+package io.sidestep.server.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2Stream;
+import io.sidestep.core.netty.Http2Link;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Hands a stranger's HTTP/2 frames to the codec one by one, and treats the few that Netty's codec
+ * and nginx 1.22 read differently as nginx does, so that a prober cannot tell the relay by them:
+ *
+ * <ul>
+ *   <li>DATA, RST_STREAM or WINDOW_UPDATE on a stream the relay does not have open (idle, closed,
+ *       or never the client's) is ignored. Netty ends the connection for an idle stream, and
+ *       answers DATA on a closed one with RST_STREAM.
+ *   <li>HEADERS on a client stream at or below the last one opened (a stream id going down, or
+ *       trailers), PRIORITY that makes a stream depend on itself, and WINDOW_UPDATE of 0 on a
+ *       stream, end the connection with PROTOCOL_ERROR. Netty resets just that stream for these.
+ *   <li>A frame that declares more than {@link #MAX} bytes closes the connection. The relay allows
+ *       frames of 16 MiB, as nginx does, and the codec reads a frame whole before it looks at it:
+ *       without this, each stranger's connection could make the relay hold 16 MiB, 4 GiB for the
+ *       256 connections one address may have. 64 KiB is a stranger's whole stream window, so no
+ *       DATA frame above it is allowed anyway; nginx would reset that stream. This one difference
+ *       is kept, for the memory it saves.
+ * </ul>
+ *
+ * <p>Sits between TLS and the codec. A user's connection ({@link Http2Link#admitted}) is left
+ * alone: the handler passes what it holds and leaves the pipeline. Bytes that do not open with
+ * HTTP/2's preface are left to the codec, which refuses them.
+ */
+final class StrangerFrames extends ChannelInboundHandlerAdapter {
+
+  /** The largest frame payload a stranger may declare: {@value} bytes. */
+  static final int MAX = 64 * 1024;
+
+  /** How long a connection about to end waits for its requests' answers. */
+  static final java.time.Duration ANSWER_WAIT = java.time.Duration.ofSeconds(5);
+
+  private static final int HEAD = 9;
+  private static final int DATA = 0;
+  private static final int HEADERS = 1;
+  private static final int PRIORITY = 2;
+  private static final int RST_STREAM = 3;
+  private static final int WINDOW_UPDATE = 8;
+  private static final int PADDED = 0x8;
+  private static final int PRIORITY_FLAG = 0x20;
+
+  /** What an HTTP/2 client sends first; anything else is the codec's to refuse. */
+  private static final byte[] PREFACE =
+      "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+  private final Http2FrameCodec codec;
+  private int prefaceRead;
+  private ByteBuf held; // the start of a frame not yet whole
+  private int lastStream; // the highest client stream opened with HEADERS
+  private boolean ended;
+
+  StrangerFrames(Http2FrameCodec codec) {
+    this.codec = codec;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof ByteBuf in)) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    if (ended) {
+      in.release();
+      return;
+    }
+    ByteBuf buf =
+        held == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), held, in);
+    held = null;
+    if (Http2Link.isAdmitted(ctx.channel())) {
+      leave(ctx, buf);
+      return;
+    }
+    if (prefaceRead < PREFACE.length) {
+      int n = Math.min(PREFACE.length - prefaceRead, buf.readableBytes());
+      for (int i = 0; i < n; i++) {
+        if (buf.getByte(buf.readerIndex() + i) != PREFACE[prefaceRead + i]) {
+          leave(ctx, buf); // no HTTP/2 preface: the codec answers that
+          return;
+        }
+      }
+      prefaceRead += n;
+      ctx.fireChannelRead(buf.readRetainedSlice(n));
+    }
+    while (buf.readableBytes() >= HEAD) {
+      int at = buf.readerIndex();
+      int length = buf.getUnsignedMedium(at);
+      if (length > MAX) {
+        buf.release();
+        ended = true;
+        ctx.close();
+        return;
+      }
+      if (buf.readableBytes() < HEAD + length) {
+        break;
+      }
+      int type = buf.getUnsignedByte(at + 3);
+      int flags = buf.getUnsignedByte(at + 4);
+      int stream = buf.getInt(at + 5) & 0x7fffffff;
+      switch (verdict(buf, at, length, type, flags, stream)) {
+        case PASS -> {
+          ctx.fireChannelRead(buf.readRetainedSlice(HEAD + length));
+          if (Http2Link.isAdmitted(ctx.channel())) {
+            leave(ctx, buf); // the frames after a user's request (fast open's first bytes)
+            return;
+          }
+        }
+        case IGNORE -> buf.skipBytes(HEAD + length);
+        case END -> {
+          buf.release();
+          ended = true;
+          endWhenAnswered(ctx, type, stream);
+          return;
+        }
+      }
+    }
+    if (buf.isReadable()) {
+      held = buf;
+    } else {
+      buf.release();
+    }
+  }
+
+  private enum Verdict {
+    PASS,
+    IGNORE,
+    END
+  }
+
+  private Verdict verdict(ByteBuf buf, int at, int length, int type, int flags, int stream) {
+    if (stream == 0) {
+      return Verdict.PASS;
+    }
+    int payload = at + HEAD;
+    switch (type) {
+      case HEADERS:
+        if (stream % 2 == 1) {
+          int dependency = payload + ((flags & PADDED) != 0 ? 1 : 0);
+          if (stream <= lastStream
+              || ((flags & PRIORITY_FLAG) != 0
+                  && length >= dependency - payload + 5
+                  && (buf.getInt(dependency) & 0x7fffffff) == stream)) {
+            return Verdict.END;
+          }
+          lastStream = stream;
+        }
+        return Verdict.PASS;
+      case PRIORITY:
+        return length == 5 && (buf.getInt(payload) & 0x7fffffff) == stream
+            ? Verdict.END
+            : Verdict.PASS;
+      case WINDOW_UPDATE:
+        if (length != 4) {
+          return Verdict.PASS;
+        }
+        if ((buf.getInt(payload) & 0x7fffffff) == 0) {
+          return Verdict.END;
+        }
+        return known(stream) ? Verdict.PASS : Verdict.IGNORE;
+      case RST_STREAM:
+        return length != 4 || known(stream) ? Verdict.PASS : Verdict.IGNORE;
+      case DATA:
+        if ((flags & PADDED) != 0 && (length == 0 || buf.getUnsignedByte(payload) >= length)) {
+          return Verdict.PASS; // the codec refuses the padding, as nginx does
+        }
+        return known(stream) ? Verdict.PASS : Verdict.IGNORE;
+      default:
+        return Verdict.PASS;
+    }
+  }
+
+  /**
+   * Ends the connection with PROTOCOL_ERROR, as nginx does for a frame it reads as one, once the
+   * requests before that frame are answered: nginx answers them as it reads them, before it reads
+   * the bad frame. Nothing after the frame is read. A request still open after {@link #ANSWER_WAIT}
+   * does not hold the connection longer.
+   */
+  private void endWhenAnswered(ChannelHandlerContext ctx, int type, int stream) {
+    Http2Exception error =
+        Http2Exception.connectionError(
+            Http2Error.PROTOCOL_ERROR,
+            "frame type %d on stream %d, as nginx reads it",
+            type,
+            stream);
+    boolean[] done = {false};
+    Runnable end =
+        () -> {
+          if (done[0]) {
+            return;
+          }
+          done[0] = true;
+          ChannelHandlerContext at = ctx.pipeline().context(codec);
+          if (at != null) {
+            codec.onError(at, false, error);
+          } else {
+            ctx.close();
+          }
+        };
+    if (answered()) {
+      end.run();
+      return;
+    }
+    codec
+        .connection()
+        .addListener(
+            new Http2ConnectionAdapter() {
+              @Override
+              public void onStreamHalfClosed(Http2Stream s) {
+                if (answered()) {
+                  end.run();
+                }
+              }
+
+              @Override
+              public void onStreamClosed(Http2Stream s) {
+                if (answered()) {
+                  end.run();
+                }
+              }
+            });
+    ctx.executor().schedule(end, ANSWER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Whether every request the codec took has had its whole answer written. */
+  private boolean answered() {
+    try {
+      return codec
+              .connection()
+              .forEachActiveStream(s -> s.state() == Http2Stream.State.HALF_CLOSED_LOCAL)
+          == null;
+    } catch (Http2Exception e) {
+      return true;
+    }
+  }
+
+  /** Whether the codec has {@code stream} open (or half-closed). */
+  private boolean known(int stream) {
+    return codec.connection().stream(stream) != null;
+  }
+
+  /** Passes {@code rest} on and leaves the pipeline. */
+  private void leave(ChannelHandlerContext ctx, ByteBuf rest) {
+    ctx.pipeline().remove(this);
+    if (rest.isReadable()) {
+      ctx.fireChannelRead(rest);
+    } else {
+      rest.release();
+    }
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    if (held != null) {
+      held.release();
+      held = null;
+    }
+  }
+}
