@@ -77,15 +77,59 @@ public final class Http2Link {
     return new Http2Settings()
         .maxConcurrentStreams(FIRST_STREAMS)
         .initialWindowSize(65536)
-        .maxFrameSize(Http2CodecUtil.MAX_FRAME_SIZE_UPPER_BOUND);
+        .maxFrameSize(Http2CodecUtil.MAX_FRAME_SIZE_UPPER_BOUND)
+        // Not sent (see unannouncedHeaderList): only how much of a header list the codec decodes.
+        .maxHeaderListSize(STRANGER_HEADER_LIST);
+  }
+
+  /**
+   * How large a header list a relay's codec decodes before a user's request was let in: {@value}
+   * bytes, counted as HTTP/2 counts them (32 more per field). nginx allows 32 KiB of names and
+   * values and ends the connection past that; the relay's own check does the same (in the server's
+   * request-head handler), so the codec must let such a list through to it. Netty's default, 8 KiB,
+   * answered a 10 KB header with 431 where nginx serves the page.
+   */
+  public static final long STRANGER_HEADER_LIST = 128 * 1024;
+
+  /**
+   * Takes MAX_HEADER_LIST_SIZE out of the first SETTINGS frame a relay's codec writes, so that the
+   * frame is nginx's, which announces no such limit; the codec still applies {@link
+   * #STRANGER_HEADER_LIST} to what it reads. Add it before the codec; it leaves after that frame.
+   */
+  public static ChannelHandler unannouncedHeaderList() {
+    return new io.netty.channel.ChannelOutboundHandlerAdapter() {
+      @Override
+      public void write(ChannelHandlerContext ctx, Object msg, io.netty.channel.ChannelPromise p) {
+        if (msg instanceof io.netty.buffer.ByteBuf b
+            && b.readableBytes() >= 9
+            && b.getByte(b.readerIndex() + 3) == 4 // SETTINGS
+            && (b.getByte(b.readerIndex() + 4) & 1) == 0) { // not an ACK
+          ctx.pipeline().remove(this);
+          int at = b.readerIndex();
+          int length = b.getUnsignedMedium(at);
+          io.netty.buffer.ByteBuf out = ctx.alloc().buffer(b.readableBytes());
+          out.writeBytes(b, at, 9);
+          for (int i = at + 9; i + 6 <= at + 9 + length; i += 6) {
+            if (b.getUnsignedShort(i) != Http2CodecUtil.SETTINGS_MAX_HEADER_LIST_SIZE) {
+              out.writeBytes(b, i, 6);
+            }
+          }
+          out.setMedium(0, out.readableBytes() - 9);
+          b.release();
+          ctx.write(out, p);
+          return;
+        }
+        ctx.write(msg, p);
+      }
+    };
   }
 
   /**
    * The settings a relay sends on a connection once a user's request on it was let in: the relay
    * link's stream window ({@link #STREAM_WINDOW}), {@link #MAX_STREAMS} streams, and header lists
-   * up to {@link #MAX_HEADER_LIST} (Netty's 8 KiB holds until then, unannounced, as nginx announces
-   * none). A client applies them on arrival, so tunnels already open get the larger window too (RFC
-   * 9113 §6.9.2).
+   * up to {@link #MAX_HEADER_LIST} ({@link #STRANGER_HEADER_LIST} holds until then, unannounced, as
+   * nginx announces none). A client applies them on arrival, so tunnels already open get the larger
+   * window too (RFC 9113 §6.9.2).
    */
   static Http2Settings userSettings() {
     return new Http2Settings()
@@ -159,6 +203,10 @@ public final class Http2Link {
         // those past it wait for room instead of failing.
         .encoderEnforceMaxConcurrentStreams(!server)
         .gracefulShutdownTimeoutMillis(-1)
+        // A relay reads request header lists as nginx does, in its own handler on each stream;
+        // Netty's checks answer otherwise than nginx, which a prober would see.
+        .validateHeaders(!server)
+        .validateRequiredPseudoHeaders(!server)
         // Every tunnel a browser gives up on is a reset; Netty's default (200 in 30 s) would take
         // the whole connection down with all its tunnels on a busy page.
         .decoderEnforceMaxRstFramesPerWindow(10_000, 30)

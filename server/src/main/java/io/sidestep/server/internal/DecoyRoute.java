@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -80,18 +81,23 @@ final class DecoyRoute {
       return;
     }
     boolean again = ex.keepAlive();
-    if (!m.equals(HttpMethod.GET) && !ex.head()) {
-      // A static site: 405 once the body has been read, and the connection stays open.
-      ex.expectBody(
-          false,
-          () ->
-              ex.respond(
-                  HttpResponses.error(
-                      ex.alloc(), HttpResponseStatus.METHOD_NOT_ALLOWED, false, again),
-                  again));
+    Runnable answer =
+        !m.equals(HttpMethod.GET) && !ex.head()
+            // A static site: 405, and the connection stays open.
+            ? () ->
+                ex.respond(
+                    HttpResponses.error(
+                        ex.alloc(), HttpResponseStatus.METHOD_NOT_ALLOWED, false, again),
+                    again)
+            : () -> serve(r, again);
+    if (ex.ctx().channel() instanceof Http2StreamChannel && !(r instanceof LastHttpContent)) {
+      // Over HTTP/2 nginx answers a request whose body is still to come at once, and then resets
+      // the stream with NO_ERROR (see Exchange#respond).
+      answer.run();
       return;
     }
-    ex.expectBody(false, () -> serve(r, again));
+    // Over HTTP/1.1, once the body has been read.
+    ex.expectBody(false, answer);
   }
 
   /**

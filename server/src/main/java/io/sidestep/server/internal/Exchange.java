@@ -16,6 +16,9 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.stream.ChunkedInput;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -69,6 +72,10 @@ final class Exchange {
   static final int MAX_REQUESTS = 1000;
 
   private int requests;
+
+  /** Whether the current request's end (its headers' or its body's) has been read. */
+  private boolean requestEnded;
+
   private boolean keepAlive;
   private boolean head;
   private final RequestBody body = new RequestBody();
@@ -165,6 +172,7 @@ final class Exchange {
       case REQUEST -> {
         if (m instanceof HttpRequest r) {
           stopHeadTimer();
+          requestEnded = m instanceof LastHttpContent;
           onRequest.accept(r);
           if (m instanceof LastHttpContent && state == State.BODY) {
             endBody(); // a full request (a decoder failure) carries its own end
@@ -258,7 +266,8 @@ final class Exchange {
       close();
       return;
     }
-    RequestBody.Verdict v = body.add(c.content(), m instanceof LastHttpContent);
+    requestEnded = m instanceof LastHttpContent;
+    RequestBody.Verdict v = body.add(c.content(), requestEnded);
     c.release();
     switch (v) {
       case TOO_LARGE ->
@@ -360,6 +369,14 @@ final class Exchange {
     if (!f.isSuccess()) {
       close();
       return;
+    }
+    if (!requestEnded && ctx.channel() instanceof Http2StreamChannel stream) {
+      // Answered before the request's end came: nginx resets the stream with NO_ERROR, which
+      // tells the client to send no more of it. Written on the connection, which sends it even
+      // when the client's end has closed the stream meanwhile, as nginx does.
+      stream
+          .parent()
+          .writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR).stream(stream.stream()));
     }
     if (!again) {
       closeLingering();

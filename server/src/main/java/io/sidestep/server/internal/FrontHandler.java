@@ -138,7 +138,8 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
           HttpResponses.response(ex.alloc(), status, "text/html", page, false, false), false);
       return;
     }
-    if (longestHeaderLine(r) > RelayInitializer.MAX_HEADER_LINE) {
+    if (!(ex.ctx().channel() instanceof Http2StreamChannel)
+        && longestHeaderLine(r) > RelayInitializer.MAX_HEADER_LINE) {
       ex.record().result("bad-request", "header line too long");
       ex.respond(
           HttpResponses.response(

@@ -66,7 +66,8 @@ public final class Http2Front extends ChannelInboundHandlerAdapter {
         Http2FrameCodec codec = Http2Link.codec(true);
         p.addAfter(NAME, "h2-limit", new StrangerFrames(codec))
             .addAfter("h2-limit", "h2-goaway", new NginxGoAway(codec.connection()))
-            .addAfter("h2-goaway", "h2", codec)
+            .addAfter("h2-goaway", "h2-settings", Http2Link.unannouncedHeaderList())
+            .addAfter("h2-settings", "h2", codec)
             .addAfter("h2", "h2-streams", new Http2MultiplexHandler(new Streams(rc)))
             .addAfter("h2-streams", "h2-errors", Errors.INSTANCE)
             // Sends nginx's WINDOW_UPDATE after the codec's SETTINGS, then leaves.
@@ -91,6 +92,7 @@ public final class Http2Front extends ChannelInboundHandlerAdapter {
       ch.config().setAutoRead(false);
       Http2Link.readInBatches(ch);
       ch.pipeline()
+          .addLast("h2-head", new H2RequestHead())
           .addLast(STREAM_CODEC, new Http2StreamFrameToHttpObjectCodec(true))
           .addLast(CONTENTS, new Contents())
           .addLast("front", new FrontHandler(rc));

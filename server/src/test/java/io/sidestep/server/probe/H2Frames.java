@@ -43,7 +43,7 @@ public final class H2Frames {
 
   /**
    * The connection preface, an empty SETTINGS frame, and each request as a HEADERS frame with
-   * END_STREAM on streams 1, 3, 5...
+   * END_STREAM on streams 1, 3, 5... (and CONTINUATION frames past 16 KiB).
    */
   public static byte[] flight(String[]... requests) {
     ByteBuf out = Unpooled.buffer();
@@ -62,8 +62,17 @@ public final class H2Frames {
       } catch (Http2Exception e) {
         throw new IllegalArgumentException(e);
       }
-      frameHead(out, block.readableBytes(), 1, 0x1 | 0x4, stream);
-      out.writeBytes(block);
+      // As a client does, in frames of at most 16 KiB: HEADERS, then CONTINUATION frames.
+      int type = 1;
+      int flags = 0x1;
+      do {
+        int n = Math.min(block.readableBytes(), Http2CodecUtil.DEFAULT_MAX_FRAME_SIZE);
+        boolean last = n == block.readableBytes();
+        frameHead(out, n, type, flags | (last ? 0x4 : 0), stream);
+        out.writeBytes(block, n);
+        type = 9;
+        flags = 0;
+      } while (block.isReadable());
       block.release();
       stream += 2;
     }

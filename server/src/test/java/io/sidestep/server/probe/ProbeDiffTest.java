@@ -57,11 +57,15 @@ class ProbeDiffTest {
           "ClientHello with ALPN h2 alone, raw",
           "both now pick h2 and answer with a ServerHello, whose random differs every time; the"
               + " refusal this probe was for is 'ClientHello with unknown ALPN, raw'",
-          "h2 control byte in path",
-          "Netty's HPACK decoder refuses a control character in a header value and resets the"
-              + " stream (RST_STREAM, PROTOCOL_ERROR) before the relay sees the request; nginx"
-              + " answers 400. Turning the decoder's checks off would let such bytes reach a user's"
-              + " CONNECT target too");
+          "h2 content-length on GET",
+          "Netty's codec checks a declared Content-Length against the DATA that came, always, and"
+              + " resets the stream (PROTOCOL_ERROR) before the relay sees the request; nginx"
+              + " answers 400",
+          "h2 HEADERS frame of 19 KB before SETTINGS ACK",
+          "Netty's codec takes frames over 16 KiB only once the client has acknowledged the"
+              + " relay's SETTINGS (which allow 16 MiB), and ends the connection with"
+              + " FRAME_SIZE_ERROR; nginx takes them at once. No client sends them before it has"
+              + " the SETTINGS, as RFC 9113 requires");
 
   @TempDir static Path work;
   static Relay relay;
@@ -628,6 +632,70 @@ class ProbeDiffTest {
             "h2 scheme http",
             H2Frames.request(
                 ":method", "GET", ":authority", "example.com", ":scheme", "http", ":path", "/")));
+    p.add(h2("h2 GET without END_STREAM").then(H2Frames.headers(1, 4, H2Frames.get("/"))));
+    p.add(
+        h2("h2 GET then DATA")
+            .then(H2Frames.headers(1, 4, H2Frames.get("/")))
+            .then(H2Frames.frame(0, 1, 1, one)));
+    p.add(
+        h2("h2 POST with a body")
+            .then(
+                H2Frames.headers(
+                    1,
+                    4,
+                    H2Frames.request(
+                        ":method",
+                        "POST",
+                        ":authority",
+                        "example.com",
+                        ":scheme",
+                        "https",
+                        ":path",
+                        "/",
+                        "content-length",
+                        "1")))
+            .then(H2Frames.frame(0, 1, 1, one)));
+    p.add(h2("h2 unknown pseudo-header", H2Frames.get("/", ":foo", "1")));
+    p.add(h2("h2 two :path", H2Frames.get("/", ":path", "/")));
+    p.add(
+        h2(
+            "h2 no :method",
+            H2Frames.request(":authority", "example.com", ":scheme", "https", ":path", "/")));
+    p.add(h2("h2 empty :path", H2Frames.get("")));
+    p.add(h2("h2 connection header", H2Frames.get("/", "connection", "keep-alive")));
+    p.add(h2("h2 te gzip", H2Frames.get("/", "te", "gzip")));
+    p.add(h2("h2 header of 10 KB", H2Frames.get("/", "x-big", "a".repeat(10_000))));
+    p.add(h2("h2 header of 20 KB", H2Frames.get("/", "x-big", "a".repeat(20_000))));
+    String six = "a".repeat(6_000);
+    p.add(
+        h2("h2 HEADERS frame of 19 KB before SETTINGS ACK")
+            .then(
+                H2Frames.headers(
+                    1,
+                    5,
+                    H2Frames.get(
+                        "/", "x-a", six, "x-b", six, "x-c", six, "x-d", six, "x-e", six))));
+    p.add(
+        h2(
+            "h2 header list of 40 KB",
+            H2Frames.get(
+                "/",
+                "x-a",
+                "a".repeat(8_000),
+                "x-b",
+                "b".repeat(8_000),
+                "x-c",
+                "c".repeat(8_000),
+                "x-d",
+                "d".repeat(8_000),
+                "x-e",
+                "e".repeat(8_000))));
+    p.add(
+        h2(
+            "h2 lowercase method",
+            H2Frames.request(
+                ":method", "get", ":authority", "example.com", ":scheme", "https", ":path", "/")));
+    p.add(h2("h2 content-length on GET", H2Frames.get("/", "content-length", "5")));
     return p;
   }
 
