@@ -33,7 +33,8 @@ import java.util.Map;
  *   <li>A pseudo-header other than {@code :method}, {@code :scheme}, {@code :path} and {@code
  *       :authority}, one of them twice or empty, a method of other than uppercase letters, {@code
  *       _} and {@code -}, a scheme that is not a letter and then letters, digits, {@code +}, {@code
- *       -} and {@code .}, or a path with a control character, space or DEL: 400.
+ *       -} and {@code .}, a path with a control character, space or DEL, or a second Host (an
+ *       {@code :authority} counts as one, as nginx takes it for one): 400.
  * </ul>
  *
  * <p>A header list of more than {@link #MAX_LIST} bytes of names and values, or a name or value
@@ -146,6 +147,7 @@ final class H2RequestHead extends ChannelInboundHandlerAdapter {
     boolean scheme = false;
     boolean connect = false;
     boolean body = false;
+    int hosts = 0;
     for (Map.Entry<CharSequence, CharSequence> field : headers) {
       CharSequence name = field.getKey();
       CharSequence value = field.getValue();
@@ -168,7 +170,7 @@ final class H2RequestHead extends ChannelInboundHandlerAdapter {
               case ":path" -> !path && (path = true) && !v.isEmpty() && pathOk(v);
               case ":method" -> !method && (method = true) && !v.isEmpty() && methodOk(v);
               case ":scheme" -> !scheme && (scheme = true) && schemeOk(v);
-              case ":authority" -> true;
+              case ":authority" -> hosts++ == 0;
               default -> false;
             };
         if (!ok) {
@@ -186,6 +188,10 @@ final class H2RequestHead extends ChannelInboundHandlerAdapter {
       }
       if (contentEquals(name, "content-length") && !onlyZeros(value)) {
         body = true;
+      }
+      if (contentEquals(name, "host") && hosts++ > 0) {
+        verdict = Verdict.BAD_REQUEST; // nginx takes :authority as a Host header
+        continue;
       }
       kept.add(name, controlsMarked(name, value));
     }

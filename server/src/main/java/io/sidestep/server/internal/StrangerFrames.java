@@ -20,7 +20,9 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  *   <li>DATA, RST_STREAM or WINDOW_UPDATE on a stream the relay does not have open (idle, closed,
  *       or never the client's) is ignored. Netty ends the connection for an idle stream, and
- *       answers DATA on a closed one with RST_STREAM.
+ *       answers DATA on a closed one with RST_STREAM. So is DATA on a stream whose request has
+ *       ended (nginx has answered it by then), and an empty DATA frame that does not end its
+ *       stream, which Netty counts towards a flood of them.
  *   <li>HEADERS on a client stream at or below the last one opened (a stream id going down, or
  *       trailers), PRIORITY that makes a stream depend on itself, and WINDOW_UPDATE of 0 on a
  *       stream, end the connection with PROTOCOL_ERROR. Netty resets just that stream for these.
@@ -51,6 +53,7 @@ final class StrangerFrames extends ChannelInboundHandlerAdapter {
   private static final int RST_STREAM = 3;
   private static final int WINDOW_UPDATE = 8;
   private static final int PADDED = 0x8;
+  private static final int END_STREAM = 0x1;
   private static final int PRIORITY_FLAG = 0x20;
 
   /** What an HTTP/2 client sends first; anything else is the codec's to refuse. */
@@ -176,7 +179,15 @@ final class StrangerFrames extends ChannelInboundHandlerAdapter {
         if ((flags & PADDED) != 0 && (length == 0 || buf.getUnsignedByte(payload) >= length)) {
           return Verdict.PASS; // the codec refuses the padding, as nginx does
         }
-        return known(stream) ? Verdict.PASS : Verdict.IGNORE;
+        if (length == 0 && (flags & END_STREAM) == 0) {
+          return Verdict.IGNORE; // carries nothing, and Netty would count it towards a flood
+        }
+        Http2Stream s = codec.connection().stream(stream);
+        // A stream whose request has ended is one nginx has answered by now (it answers as it
+        // reads), and forgotten; Netty would reset it (STREAM_CLOSED) before the answer.
+        return s == null || s.state() == Http2Stream.State.HALF_CLOSED_REMOTE
+            ? Verdict.IGNORE
+            : Verdict.PASS;
       default:
         return Verdict.PASS;
     }

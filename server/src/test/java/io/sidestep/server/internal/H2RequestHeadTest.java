@@ -78,6 +78,10 @@ class H2RequestHeadTest {
         .as("a body declared on a request that ended with its headers")
         .isEqualTo("BAD_REQUEST");
     assertThat(verdict(get("content-length", "5"), false)).isEqualTo("OK");
+    assertThat(verdict(get("host", "example.com"), true))
+        .as(":authority counts as a Host header")
+        .isEqualTo("BAD_REQUEST");
+    assertThat(verdict(get(":authority", "example.com"), true)).isEqualTo("BAD_REQUEST");
     assertThat(verdict(get("content-length", "0"), true)).isEqualTo("OK");
   }
 
@@ -86,7 +90,21 @@ class H2RequestHeadTest {
     Http2Headers kept = new DefaultHttp2Headers(false);
     assertThat(
             H2RequestHead.read(
-                    get("x_under", "1", "x.dot", "2", "x-ok", "a\u0001b", "host", "h\u0001"),
+                    headers(
+                        ":method",
+                        "GET",
+                        ":scheme",
+                        "https",
+                        ":path",
+                        "/",
+                        "x_under",
+                        "1",
+                        "x.dot",
+                        "2",
+                        "x-ok",
+                        "a\u0001b",
+                        "host",
+                        "h\u0001"),
                     true,
                     kept)
                 .name())

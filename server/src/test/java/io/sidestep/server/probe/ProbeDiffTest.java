@@ -61,6 +61,9 @@ class ProbeDiffTest {
           "Netty's codec checks a declared Content-Length against the DATA that came, always, and"
               + " resets the stream (PROTOCOL_ERROR) before the relay sees the request; nginx"
               + " answers 400",
+          "h2 initial window 0 then GET",
+          "with no window to send data in, nginx holds back an answer's HEADERS too; Netty's"
+              + " codec sends them, and holds back the DATA",
           "h2 HEADERS frame of 19 KB before SETTINGS ACK",
           "Netty's codec takes frames over 16 KiB only once the client has acknowledged the"
               + " relay's SETTINGS (which allow 16 MiB), and ends the connection with"
@@ -664,6 +667,50 @@ class ProbeDiffTest {
     p.add(h2("h2 empty :path", H2Frames.get("")));
     p.add(h2("h2 connection header", H2Frames.get("/", "connection", "keep-alive")));
     p.add(h2("h2 te gzip", H2Frames.get("/", "te", "gzip")));
+    p.add(h2("h2 DATA after END_STREAM", H2Frames.get("/")).then(H2Frames.frame(0, 1, 1, one)));
+    p.add(
+        h2("h2 POST then empty DATA frames")
+            .then(
+                H2Frames.headers(
+                    1,
+                    4,
+                    H2Frames.request(
+                        ":method",
+                        "POST",
+                        ":authority",
+                        "example.com",
+                        ":scheme",
+                        "https",
+                        ":path",
+                        "/")))
+            .then(H2Frames.frame(0, 0, 1, new byte[0]))
+            .then(H2Frames.frame(0, 0, 1, new byte[0]))
+            .then(H2Frames.frame(0, 0, 1, new byte[0]))
+            .then(H2Frames.frame(0, 1, 1, new byte[0])));
+    p.add(h2("h2 PUSH_PROMISE from the client").then(H2Frames.frame(5, 4, 1, new byte[4])));
+    byte[] get3 = H2Frames.headers(3, 0x25, H2Frames.get("/"));
+    byte[] selfDependent = java.util.Arrays.copyOf(get3, get3.length + 5);
+    System.arraycopy(get3, 9, selfDependent, 14, get3.length - 9);
+    System.arraycopy(new byte[] {0, 0, 0, 3, 15}, 0, selfDependent, 9, 5);
+    selfDependent[2] = (byte) (get3.length - 9 + 5);
+    p.add(h2("h2 HEADERS depending on itself").then(selfDependent));
+    p.add(
+        h2("h2 max header table size 0")
+            .then(H2Frames.frame(4, 0, 0, new byte[] {0, 1, 0, 0, 0, 0}))
+            .then(H2Frames.headers(1, 5, H2Frames.get("/"))));
+    p.add(
+        h2("h2 initial window 0 then GET")
+            .then(H2Frames.frame(4, 0, 0, new byte[] {0, 4, 0, 0, 0, 0}))
+            .then(H2Frames.headers(1, 5, H2Frames.get("/"))));
+    p.add(h2("h2 header with underscore", H2Frames.get("/", "x_under", "1")));
+    p.add(h2("h2 cookie split in two", H2Frames.get("/", "cookie", "a=1", "cookie", "b=2")));
+    p.add(h2("h2 two :authority", H2Frames.get("/", ":authority", "example.org")));
+    p.add(h2("h2 host and :authority differ", H2Frames.get("/", "host", "example.org")));
+    p.add(
+        h2(
+            "h2 bad :authority",
+            H2Frames.request(
+                ":method", "GET", ":authority", "a b", ":scheme", "https", ":path", "/")));
     p.add(h2("h2 header of 10 KB", H2Frames.get("/", "x-big", "a".repeat(10_000))));
     p.add(h2("h2 header of 20 KB", H2Frames.get("/", "x-big", "a".repeat(20_000))));
     String six = "a".repeat(6_000);
