@@ -44,6 +44,7 @@ final class DecoyRoute {
 
   void start(HttpRequest r) {
     ex.record().result("decoy", null);
+    ex.answerAsNginx();
     HttpMethod m = r.method();
     String uri = r.uri();
     HttpHeaders h = r.headers();
@@ -92,7 +93,7 @@ final class DecoyRoute {
             : () -> serve(r, again);
     if (ex.ctx().channel() instanceof Http2StreamChannel && !(r instanceof LastHttpContent)) {
       // Over HTTP/2 nginx answers a request whose body is still to come at once, and then resets
-      // the stream with NO_ERROR (see Exchange#respond).
+      // the stream with NO_ERROR (see Exchange#answerAsNginx).
       answer.run();
       return;
     }

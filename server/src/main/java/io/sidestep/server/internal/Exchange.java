@@ -76,6 +76,18 @@ final class Exchange {
   /** Whether the current request's end (its headers' or its body's) has been read. */
   private boolean requestEnded;
 
+  /** Whether the current answer is nginx's (the decoy's), not one for a user. */
+  private boolean asNginx;
+
+  /**
+   * The current request gets nginx's answer: over HTTP/2, when the request's end has not come by
+   * the time the answer is written, its stream is then reset with NO_ERROR, as nginx does. A user's
+   * client gets no such reset, which could cost it an answer it has not read yet.
+   */
+  void answerAsNginx() {
+    asNginx = true;
+  }
+
   private boolean keepAlive;
   private boolean head;
   private final RequestBody body = new RequestBody();
@@ -173,6 +185,7 @@ final class Exchange {
         if (m instanceof HttpRequest r) {
           stopHeadTimer();
           requestEnded = m instanceof LastHttpContent;
+          asNginx = false;
           onRequest.accept(r);
           if (m instanceof LastHttpContent && state == State.BODY) {
             endBody(); // a full request (a decoder failure) carries its own end
@@ -370,7 +383,7 @@ final class Exchange {
       close();
       return;
     }
-    if (!requestEnded && ctx.channel() instanceof Http2StreamChannel stream) {
+    if (asNginx && !requestEnded && ctx.channel() instanceof Http2StreamChannel stream) {
       // Answered before the request's end came: nginx resets the stream with NO_ERROR, which
       // tells the client to send no more of it. Written on the connection, which sends it even
       // when the client's end has closed the stream meanwhile, as nginx does.

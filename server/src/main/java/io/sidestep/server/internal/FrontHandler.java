@@ -117,6 +117,7 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
       recorder.take(ex.ctx()).release();
     }
     if (r.decoderResult().isFailure()) {
+      ex.answerAsNginx();
       Throwable c = r.decoderResult().cause();
       HttpResponseStatus status =
           c instanceof TooLongHttpLineException

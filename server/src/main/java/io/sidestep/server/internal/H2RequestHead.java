@@ -2,7 +2,6 @@ package io.sidestep.server.internal;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -17,13 +16,17 @@ import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2StreamFrame;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Reads the header list of a request stream as nginx 1.22 reads it, before the stream's codec makes
- * it an HTTP/1 request. The relay's HTTP/2 codec checks nothing of its own (Netty's checks differ
- * from nginx's, and a prober sees the difference), so this is where every request's header list is
- * checked, a user's as well as a stranger's. Field by field, in order:
+ * A request stream's codec (HTTP/2 frames to HTTP/1 messages and back) that reads the request's
+ * header list as nginx 1.22 reads it before making it an HTTP/1 request. The relay's HTTP/2 codec
+ * checks nothing of its own (Netty's checks differ from nginx's, and a prober sees the difference),
+ * so this is where every request's header list is checked, a user's as well as a stranger's. Field
+ * by field, in order:
  *
  * <ul>
  *   <li>A name with an uppercase letter, a control character, a space, DEL or a colon (past a
@@ -43,9 +46,10 @@ import java.util.Map;
  * {@code :scheme} or {@code :path}, gets 400, and so does one that ended with its headers but
  * declares a body. Another control character in a value becomes byte 0xFF, as {@link RequestGuard}
  * does over HTTP/1.1. A 400 is handed on as an HTTP/1 request that failed to decode, which the
- * front handler answers with nginx's page.
+ * front handler answers with nginx's page. Only the first HEADERS frame is looked at; trailers and
+ * DATA are converted as Netty's codec converts them.
  */
-final class H2RequestHead extends ChannelInboundHandlerAdapter {
+final class H2RequestHead extends Http2StreamFrameToHttpObjectCodec {
 
   enum Verdict {
     OK,
@@ -53,13 +57,20 @@ final class H2RequestHead extends ChannelInboundHandlerAdapter {
     BAD_REQUEST
   }
 
+  private boolean requestRead;
+
+  H2RequestHead() {
+    super(true);
+  }
+
   @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (!(msg instanceof Http2HeadersFrame frame)) {
-      ctx.fireChannelRead(msg);
+  protected void decode(ChannelHandlerContext ctx, Http2StreamFrame msg, List<Object> out)
+      throws Exception {
+    if (requestRead || !(msg instanceof Http2HeadersFrame frame)) {
+      super.decode(ctx, msg, out); // trailers, DATA, resets
       return;
     }
-    ctx.pipeline().remove(this); // the first HEADERS frame is the request's; trailers pass
+    requestRead = true;
     if (size(frame.headers()) > MAX_LIST || longestString(frame.headers()) > MAX_STRING_DECODED) {
       tooLarge(ctx);
       return;
@@ -67,10 +78,12 @@ final class H2RequestHead extends ChannelInboundHandlerAdapter {
     Http2Headers kept = new DefaultHttp2Headers(false);
     switch (read(frame.headers(), frame.isEndStream(), kept)) {
       case OK ->
-          ctx.fireChannelRead(
+          super.decode(
+              ctx,
               kept.size() == frame.headers().size() && !marked(frame.headers())
                   ? frame
-                  : new DefaultHttp2HeadersFrame(kept, frame.isEndStream()).stream(frame.stream()));
+                  : new DefaultHttp2HeadersFrame(kept, frame.isEndStream()).stream(frame.stream()),
+              out);
       case RESET -> {
         ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR));
         ctx.close();
@@ -82,9 +95,7 @@ final class H2RequestHead extends ChannelInboundHandlerAdapter {
                 : new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
         bad.setDecoderResult(
             DecoderResult.failure(new IllegalArgumentException("HTTP/2 header list")));
-        // Past the stream's codec, which would make its own (partial) request of the headers.
-        ChannelHandlerContext codec = ctx.pipeline().context(Http2Front.STREAM_CODEC);
-        (codec != null ? codec : ctx).fireChannelRead(bad);
+        out.add(bad);
       }
     }
   }

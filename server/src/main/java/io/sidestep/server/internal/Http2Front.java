@@ -10,7 +10,6 @@ import io.netty.handler.codec.MessageToMessageEncoder;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -38,7 +37,9 @@ public final class Http2Front extends ChannelInboundHandlerAdapter {
    */
   public static final String CONTENTS = "h2-contents";
 
-  /** The name of a request stream's HTTP/2-frames-to-HTTP/1-messages codec. */
+  /**
+   * The name of a request stream's HTTP/2-frames-to-HTTP/1-messages codec ({@link H2RequestHead}).
+   */
   public static final String STREAM_CODEC = "h2-http";
 
   /** The HTTP/1.1 handlers an h2 connection does without. */
@@ -92,8 +93,7 @@ public final class Http2Front extends ChannelInboundHandlerAdapter {
       ch.config().setAutoRead(false);
       Http2Link.readInBatches(ch);
       ch.pipeline()
-          .addLast("h2-head", new H2RequestHead())
-          .addLast(STREAM_CODEC, new Http2StreamFrameToHttpObjectCodec(true))
+          .addLast(STREAM_CODEC, new H2RequestHead())
           .addLast(CONTENTS, new Contents())
           .addLast("front", new FrontHandler(rc));
     }
