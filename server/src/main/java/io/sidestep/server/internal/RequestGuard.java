@@ -53,6 +53,9 @@ public final class RequestGuard extends ChannelInboundHandlerAdapter {
   private int kept;
   private String lastLine; // set by headerLine: the line as it stays, or DROPPED
   private boolean changed;
+  private boolean mayHaveBody; // a Content-Length or Transfer-Encoding line in this head
+  private boolean holding; // asleep, holding the bytes that came after a bodyless request
+  private ChannelHandlerContext ctx;
 
   /** Stands for a line left out. */
   private static final String DROPPED = new String("(dropped)");
@@ -75,6 +78,24 @@ public final class RequestGuard extends ChannelInboundHandlerAdapter {
     headersFrom = 0;
     kept = 0;
     changed = false;
+    mayHaveBody = false;
+    if (holding) {
+      holding = false;
+      // The bytes pipelined behind the last request: read once the caller is done with it.
+      ChannelHandlerContext c = ctx;
+      c.executor()
+          .execute(
+              () -> {
+                if (awake && held != null && !c.isRemoved()) {
+                  read(c, null);
+                }
+              });
+    }
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
   }
 
   @Override
@@ -83,14 +104,25 @@ public final class RequestGuard extends ChannelInboundHandlerAdapter {
       ReferenceCountUtil.release(msg);
       return;
     }
+    if (holding && msg instanceof ByteBuf bytes) {
+      held = ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), held, bytes);
+      return; // behind a pipelined request, read when the guard wakes
+    }
     if (!awake || !(msg instanceof ByteBuf bytes)) {
       ctx.fireChannelRead(msg);
       return;
     }
-    held =
-        held == null
-            ? bytes
-            : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), held, bytes);
+    read(ctx, bytes);
+  }
+
+  /** Reads {@code bytes} (null: none more) after what is held, as a request head. */
+  private void read(ChannelHandlerContext ctx, ByteBuf bytes) {
+    if (bytes != null) {
+      held =
+          held == null
+              ? bytes
+              : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), held, bytes);
+    }
     List<Object> out = new java.util.ArrayList<>(2);
     try {
       decode(ctx, held, out);
@@ -102,6 +134,12 @@ public final class RequestGuard extends ChannelInboundHandlerAdapter {
       ctx.fireChannelRead(o);
     }
     if ((!awake || rejected) && held != null) { // (a route may have taken it out meanwhile)
+      if (holding && held.isReadable() && !rejected) {
+        // Pipelined behind a request without a body: the next request, which is read as the
+        // first was once the guard wakes; the decoder does not see it before.
+        return;
+      }
+      holding = false;
       ByteBuf rest = held;
       held = null;
       if (rest.isReadable() && !rejected) {
@@ -229,6 +267,9 @@ public final class RequestGuard extends ChannelInboundHandlerAdapter {
         finish(ctx, in, out, start + scanned);
         return;
       }
+      if (!mayHaveBody && bodyLine(in, from, to)) {
+        mayHaveBody = true;
+      }
       String replacement = null;
       if (!plain(in, from, to)) {
         String why = headerLine(in.toString(from, to - from, StandardCharsets.ISO_8859_1));
@@ -290,6 +331,18 @@ public final class RequestGuard extends ChannelInboundHandlerAdapter {
     return null;
   }
 
+  /** Whether a header line is a Content-Length or Transfer-Encoding line, in any case. */
+  private static boolean bodyLine(ByteBuf in, int from, int to) {
+    int first = in.getByte(from) | 0x20;
+    if (first != 'c' && first != 't') {
+      return false;
+    }
+    String start =
+        in.toString(from, Math.min(to - from, 17), StandardCharsets.ISO_8859_1)
+            .toLowerCase(java.util.Locale.ROOT);
+    return start.startsWith("content-length") || start.startsWith("transfer-encoding");
+  }
+
   /**
    * Whether a header line needs no reading of its own: it does not start with a space or a tab, has
    * a colon, and holds no control character but tabs. Most lines are so, and are kept as offsets
@@ -344,8 +397,17 @@ public final class RequestGuard extends ChannelInboundHandlerAdapter {
     } else {
       in.skipBytes(headersFrom);
       out.add(Unpooled.copiedBuffer(requestLine, StandardCharsets.ISO_8859_1));
+      if (end >= 0) {
+        // The header lines as they came, up to the empty line; what follows is not the head's.
+        int lines = end - in.readerIndex();
+        out.add(in.readRetainedSlice(lines));
+      }
     }
-    awake = false; // what is left goes on to the HTTP decoder
+    // After a request without a body, what follows is the next request, held until the guard
+    // wakes for it (a tunnel's first bytes follow a CONNECT, and go on to its route). Otherwise
+    // what is left goes on to the HTTP decoder.
+    holding = end >= 0 && !mayHaveBody && !requestLine.startsWith("CONNECT ");
+    awake = false;
   }
 
   /**

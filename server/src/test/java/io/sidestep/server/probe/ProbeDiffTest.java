@@ -376,6 +376,8 @@ class ProbeDiffTest {
             "get / HTTP/1.1\r\nHost: x\r\n\r\n",
             "\u0016\u0003\u0001\u0000\u0005hello")) {
       p.add(Probe.tls("after a first answer: " + second, get("/")).afterAnswer(bytes(second)));
+      // Pipelined: in the same write as the first.
+      p.add(Probe.tls("pipelined: " + second, get("/") + second));
     }
     // Absolute-form targets: nginx's scheme, host and port syntax, then its Host check.
     for (String target :
