@@ -143,6 +143,31 @@ class StrangerFramesTest {
   }
 
   @Test
+  void dataAfterARequestEndedAndEmptyDataAreIgnored() {
+    byte[] ended = H2Frames.headers(1, 5, H2Frames.get("/"));
+    byte[] open = H2Frames.headers(3, 4, H2Frames.method("POST", "/"));
+    byte[] empty = H2Frames.frame(0, 0, 3, new byte[0]);
+    byte[] last = H2Frames.frame(0, 1, 3, new byte[0]);
+    ch.writeInbound(
+        bytes(
+            opening(),
+            ended,
+            H2Frames.frame(0, 0, 1, new byte[] {1}), // after END_STREAM: nginx has answered
+            open,
+            empty,
+            empty,
+            empty,
+            last));
+    assertThat(written())
+        .as("Netty would reset stream 1, and take three empty frames for a flood")
+        .doesNotContain("GOAWAY")
+        .doesNotContain("RST_STREAM");
+    assertThat(counter.bytes).isEqualTo(42 + ended.length + open.length + last.length);
+    assertThat(ch.isOpen()).isTrue();
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
   void dataOnAnOpenStreamReachesTheCodec() {
     byte[] get = H2Frames.headers(1, 4, H2Frames.get("/")); // no END_STREAM: a body follows
     byte[] data = H2Frames.frame(0, 1, 1, new byte[] {1, 2, 3});

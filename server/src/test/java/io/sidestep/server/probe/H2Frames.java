@@ -35,7 +35,14 @@ public final class H2Frames {
 
   /** A GET for {@code path} as a browser sends it, with {@code more} headers (names and values). */
   public static String[] get(String path, String... more) {
-    String[] r = {":method", "GET", ":authority", "example.com", ":scheme", "https", ":path", path};
+    return method("GET", path, more);
+  }
+
+  /** A request with {@code method} for {@code path}, as {@link #get} makes one. */
+  public static String[] method(String method, String path, String... more) {
+    String[] r = {
+      ":method", method, ":authority", "example.com", ":scheme", "https", ":path", path
+    };
     String[] all = java.util.Arrays.copyOf(r, r.length + more.length);
     System.arraycopy(more, 0, all, r.length, more.length);
     return all;

@@ -522,11 +522,7 @@ class ProbeDiffTest {
     p.add(h2("h2 GET /nope", H2Frames.get("/nope")));
     p.add(h2("h2 GET /docs", H2Frames.get("/docs")));
     p.add(h2("h2 two streams", H2Frames.get("/nope"), H2Frames.get("/")));
-    p.add(
-        h2(
-            "h2 HEAD /",
-            H2Frames.request(
-                ":method", "HEAD", ":authority", "example.com", ":scheme", "https", ":path", "/")));
+    p.add(h2("h2 HEAD /", H2Frames.method("HEAD", "/")));
     p.add(
         h2("h2 CONNECT", H2Frames.request(":method", "CONNECT", ":authority", "example.com:443")));
     p.add(
@@ -620,18 +616,7 @@ class ProbeDiffTest {
                 "https",
                 ":path",
                 "/")));
-    p.add(
-        h2(
-            "h2 OPTIONS *",
-            H2Frames.request(
-                ":method",
-                "OPTIONS",
-                ":authority",
-                "example.com",
-                ":scheme",
-                "https",
-                ":path",
-                "*")));
+    p.add(h2("h2 OPTIONS *", H2Frames.method("OPTIONS", "*")));
     p.add(
         h2(
             "h2 scheme http",
@@ -644,21 +629,7 @@ class ProbeDiffTest {
             .then(H2Frames.frame(0, 1, 1, one)));
     p.add(
         h2("h2 POST with a body")
-            .then(
-                H2Frames.headers(
-                    1,
-                    4,
-                    H2Frames.request(
-                        ":method",
-                        "POST",
-                        ":authority",
-                        "example.com",
-                        ":scheme",
-                        "https",
-                        ":path",
-                        "/",
-                        "content-length",
-                        "1")))
+            .then(H2Frames.headers(1, 4, H2Frames.method("POST", "/", "content-length", "1")))
             .then(H2Frames.frame(0, 1, 1, one)));
     p.add(h2("h2 unknown pseudo-header", H2Frames.get("/", ":foo", "1")));
     p.add(h2("h2 two :path", H2Frames.get("/", ":path", "/")));
@@ -672,19 +643,7 @@ class ProbeDiffTest {
     p.add(h2("h2 DATA after END_STREAM", H2Frames.get("/")).then(H2Frames.frame(0, 1, 1, one)));
     p.add(
         h2("h2 POST then empty DATA frames")
-            .then(
-                H2Frames.headers(
-                    1,
-                    4,
-                    H2Frames.request(
-                        ":method",
-                        "POST",
-                        ":authority",
-                        "example.com",
-                        ":scheme",
-                        "https",
-                        ":path",
-                        "/")))
+            .then(H2Frames.headers(1, 4, H2Frames.method("POST", "/")))
             .then(H2Frames.frame(0, 0, 1, new byte[0]))
             .then(H2Frames.frame(0, 0, 1, new byte[0]))
             .then(H2Frames.frame(0, 0, 1, new byte[0]))
@@ -739,11 +698,7 @@ class ProbeDiffTest {
                 "d".repeat(8_000),
                 "x-e",
                 "e".repeat(8_000))));
-    p.add(
-        h2(
-            "h2 lowercase method",
-            H2Frames.request(
-                ":method", "get", ":authority", "example.com", ":scheme", "https", ":path", "/")));
+    p.add(h2("h2 lowercase method", H2Frames.method("get", "/")));
     p.add(h2("h2 content-length on GET", H2Frames.get("/", "content-length", "5")));
     return p;
   }
