@@ -24,10 +24,16 @@ final class NginxGoAway extends ChannelOutboundHandlerAdapter {
   private static final byte GOAWAY = 7;
 
   private final Http2Connection connection;
+  private final java.util.function.IntSupplier lastSeen;
   private int debugToDrop;
 
-  NginxGoAway(Http2Connection connection) {
+  /**
+   * {@code lastSeen}: the last stream a client opened as nginx counts it, which includes one whose
+   * HEADERS were refused before the codec took them (see {@link StrangerFrames}).
+   */
+  NginxGoAway(Http2Connection connection, java.util.function.IntSupplier lastSeen) {
     this.connection = connection;
+    this.lastSeen = lastSeen;
   }
 
   @Override
@@ -53,7 +59,9 @@ final class NginxGoAway extends ChannelOutboundHandlerAdapter {
         int payload = buf.getUnsignedMedium(at);
         debugToDrop = Math.max(0, payload - 8);
         buf.setMedium(at, 8);
-        buf.setInt(at + 9, Math.max(0, connection.remote().lastStreamCreated()));
+        buf.setInt(
+            at + 9,
+            Math.max(Math.max(0, connection.remote().lastStreamCreated()), lastSeen.getAsInt()));
       }
     }
     ctx.write(msg, promise);

@@ -26,12 +26,11 @@ import java.util.concurrent.TimeUnit;
  *   <li>HEADERS on a client stream at or below the last one opened (a stream id going down, or
  *       trailers), PRIORITY that makes a stream depend on itself, and WINDOW_UPDATE of 0 on a
  *       stream, end the connection with PROTOCOL_ERROR. Netty resets just that stream for these.
- *   <li>A frame that declares more than {@link #MAX} bytes closes the connection. The relay allows
- *       frames of 16 MiB, as nginx does, and the codec reads a frame whole before it looks at it:
- *       without this, each stranger's connection could make the relay hold 16 MiB, 4 GiB for the
- *       256 connections one address may have. 64 KiB is a stranger's whole stream window, so no
- *       DATA frame above it is allowed anyway; nginx would reset that stream. This one difference
- *       is kept, for the memory it saves.
+ *   <li>A frame that declares more than {@link #MAX} bytes never reaches the codec whole (see
+ *       {@link #large}). The relay allows frames of 16 MiB, as nginx does, and the codec reads a
+ *       frame whole before it looks at it: without this, each stranger's connection could make the
+ *       relay hold 16 MiB, 4 GiB for the 256 connections one address may have. 64 KiB is a
+ *       stranger's whole stream window, so no DATA frame above it is allowed anyway.
  * </ul>
  *
  * <p>Sits between TLS and the codec. A user's connection ({@link Http2Link#admitted}) is left
@@ -51,7 +50,12 @@ final class StrangerFrames extends ChannelInboundHandlerAdapter {
   private static final int HEADERS = 1;
   private static final int PRIORITY = 2;
   private static final int RST_STREAM = 3;
+  private static final int SETTINGS = 4;
+  private static final int PUSH_PROMISE = 5;
+  private static final int PING = 6;
+  private static final int GOAWAY = 7;
   private static final int WINDOW_UPDATE = 8;
+  private static final int CONTINUATION = 9;
   private static final int PADDED = 0x8;
   private static final int END_STREAM = 0x1;
   private static final int PRIORITY_FLAG = 0x20;
@@ -64,6 +68,7 @@ final class StrangerFrames extends ChannelInboundHandlerAdapter {
   private int prefaceRead;
   private ByteBuf held; // the start of a frame not yet whole
   private int lastStream; // the highest client stream opened with HEADERS
+  private long skip; // bytes of a long frame still to drop as they come
   private boolean ended;
 
   StrangerFrames(Http2FrameCodec codec) {
@@ -98,21 +103,32 @@ final class StrangerFrames extends ChannelInboundHandlerAdapter {
       prefaceRead += n;
       ctx.fireChannelRead(buf.readRetainedSlice(n));
     }
-    while (buf.readableBytes() >= HEAD) {
+    while (true) {
+      if (skip > 0) {
+        int n = (int) Math.min(skip, buf.readableBytes());
+        buf.skipBytes(n);
+        skip -= n;
+        if (skip > 0) {
+          break;
+        }
+      }
+      if (buf.readableBytes() < HEAD) {
+        break;
+      }
       int at = buf.readerIndex();
       int length = buf.getUnsignedMedium(at);
+      int type = buf.getUnsignedByte(at + 3);
+      int flags = buf.getUnsignedByte(at + 4);
+      int stream = buf.getInt(at + 5) & 0x7fffffff;
       if (length > MAX) {
-        buf.release();
-        ended = true;
-        ctx.close();
-        return;
+        if (!large(ctx, buf, length, type, stream)) {
+          return;
+        }
+        continue;
       }
       if (buf.readableBytes() < HEAD + length) {
         break;
       }
-      int type = buf.getUnsignedByte(at + 3);
-      int flags = buf.getUnsignedByte(at + 4);
-      int stream = buf.getInt(at + 5) & 0x7fffffff;
       switch (verdict(buf, at, length, type, flags, stream)) {
         case PASS -> {
           ctx.fireChannelRead(buf.readRetainedSlice(HEAD + length));
@@ -125,7 +141,7 @@ final class StrangerFrames extends ChannelInboundHandlerAdapter {
         case END -> {
           buf.release();
           ended = true;
-          endWhenAnswered(ctx, type, stream);
+          endWhenAnswered(ctx, Http2Error.PROTOCOL_ERROR, type, stream);
           return;
         }
       }
@@ -194,18 +210,15 @@ final class StrangerFrames extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Ends the connection with PROTOCOL_ERROR, as nginx does for a frame it reads as one, once the
+   * Ends the connection with {@code code}, as nginx does for a frame it reads as an error, once the
    * requests before that frame are answered: nginx answers them as it reads them, before it reads
    * the bad frame. Nothing after the frame is read. A request still open after {@link #ANSWER_WAIT}
    * does not hold the connection longer.
    */
-  private void endWhenAnswered(ChannelHandlerContext ctx, int type, int stream) {
+  private void endWhenAnswered(ChannelHandlerContext ctx, Http2Error code, int type, int stream) {
     Http2Exception error =
         Http2Exception.connectionError(
-            Http2Error.PROTOCOL_ERROR,
-            "frame type %d on stream %d, as nginx reads it",
-            type,
-            stream);
+            code, "frame type %d on stream %d, as nginx reads it", type, stream);
     boolean[] done = {false};
     Runnable end =
         () -> {
@@ -255,6 +268,50 @@ final class StrangerFrames extends ChannelInboundHandlerAdapter {
     } catch (Http2Exception e) {
       return true;
     }
+  }
+
+  /**
+   * A frame that declares more than {@link #MAX} bytes, at the reader index of {@code buf}, is not
+   * held whole, and is answered as nginx answers it. DATA, and frames of a type HTTP/2 does not
+   * define, are dropped as they come: nginx has answered a stranger's request, from its static
+   * site, before its body comes, and forgotten the stream. A header block this long holds a field
+   * or a list over nginx's limits (ENHANCE_YOUR_CALM). PING, PRIORITY, RST_STREAM and WINDOW_UPDATE
+   * go to the codec by their head alone, which refuses their size (FRAME_SIZE_ERROR). A SETTINGS,
+   * GOAWAY or PUSH_PROMISE frame this long closes the connection. Returns whether to read on.
+   */
+  private boolean large(ChannelHandlerContext ctx, ByteBuf buf, int length, int type, int stream) {
+    switch (type) {
+      case HEADERS, CONTINUATION -> {
+        buf.release();
+        ended = true;
+        if (type == HEADERS && stream % 2 == 1 && stream > lastStream) {
+          lastStream = stream;
+        }
+        endWhenAnswered(ctx, Http2Error.ENHANCE_YOUR_CALM, type, stream);
+        return false;
+      }
+      case PRIORITY, RST_STREAM, PING, WINDOW_UPDATE -> {
+        ctx.fireChannelRead(buf.readRetainedSlice(HEAD));
+        buf.release();
+        ended = true;
+        return false;
+      }
+      case SETTINGS, PUSH_PROMISE, GOAWAY -> {
+        buf.release();
+        ended = true;
+        ctx.close();
+        return false;
+      }
+      default -> {
+        skip = HEAD + (long) length;
+        return true;
+      }
+    }
+  }
+
+  /** The highest client stream a HEADERS frame opened, as nginx counts it. */
+  int lastStream() {
+    return lastStream;
   }
 
   /** Whether the codec has {@code stream} open (or half-closed). */

@@ -41,10 +41,11 @@ class StrangerFramesTest {
 
   private final Http2FrameCodec codec = Http2Link.codec(true);
   private final Counter counter = new Counter();
+  private final StrangerFrames frames = new StrangerFrames(codec);
   private final EmbeddedChannel ch =
       new EmbeddedChannel(
-          new StrangerFrames(codec),
-          new NginxGoAway(codec.connection()),
+          frames,
+          new NginxGoAway(codec.connection(), frames::lastStream),
           counter,
           codec,
           new ChannelInboundHandlerAdapter() {
@@ -91,20 +92,56 @@ class StrangerFramesTest {
   }
 
   @Test
-  void aStrangersFrameOverItsWindowClosesTheConnection() {
+  void aLongDataFrameIsDroppedAsItComesNeverHeldWhole() {
     ch.writeInbound(bytes(opening()));
-    // A DATA frame head that declares 16 MiB - 1, cut between two reads.
-    ByteBuf big =
+    // A DATA frame of the largest size HTTP/2 allows, its head cut between two reads.
+    ByteBuf head =
         Unpooled.buffer()
             .writeMedium(Http2CodecUtil.MAX_FRAME_SIZE_UPPER_BOUND)
             .writeByte(0)
             .writeByte(0)
             .writeInt(1);
-    ch.writeInbound(big.readRetainedSlice(4));
-    assertThat(ch.isOpen()).as("half a frame head decides nothing").isTrue();
-    ch.writeInbound(big);
+    ch.writeInbound(head.readRetainedSlice(4));
+    ch.writeInbound(head);
+    int left = Http2CodecUtil.MAX_FRAME_SIZE_UPPER_BOUND;
+    while (left > 1 << 20) {
+      ch.writeInbound(Unpooled.wrappedBuffer(new byte[1 << 20]));
+      left -= 1 << 20;
+    }
+    // The rest of it, and a PING behind it in the same read.
+    ch.writeInbound(bytes(new byte[left], H2Frames.frame(6, 0, 0, new byte[8])));
+    assertThat(ch.isOpen()).isTrue();
+    assertThat(counter.bytes).as("the opening and the PING").isEqualTo(42 + 17);
+    assertThat(written()).contains("PING ACK").doesNotContain("GOAWAY");
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void aLongHeaderBlockEndsTheConnectionAsNginxsLimitsDo() {
+    ch.writeInbound(bytes(opening()));
+    ch.writeInbound(
+        Unpooled.buffer()
+            .writeMedium(StrangerFrames.MAX + 1)
+            .writeByte(1)
+            .writeByte(5)
+            .writeInt(3));
+    assertThat(written()).contains("GOAWAY last 3 error 11");
     assertThat(ch.isOpen()).isFalse();
-    assertThat(counter.bytes).as("the preface and the SETTINGS frames").isEqualTo(42);
+    assertThat(counter.bytes).isEqualTo(42);
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void aLongSettingsFrameClosesTheConnection() {
+    ch.writeInbound(bytes(opening()));
+    ch.writeInbound(
+        Unpooled.buffer()
+            .writeMedium(StrangerFrames.MAX + 2)
+            .writeByte(4)
+            .writeByte(0)
+            .writeInt(0));
+    assertThat(ch.isOpen()).isFalse();
+    assertThat(counter.bytes).isEqualTo(42);
     ch.finishAndReleaseAll();
   }
 

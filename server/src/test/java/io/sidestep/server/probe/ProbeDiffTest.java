@@ -61,6 +61,16 @@ class ProbeDiffTest {
           "Netty's codec checks a declared Content-Length against the DATA that came, always, and"
               + " resets the stream (PROTOCOL_ERROR) before the relay sees the request; nginx"
               + " answers 400",
+          "h2 HEADERS frame of 100 KB of zeros",
+          "a stranger's frame over 64 KiB is never held whole: the relay ends the connection on"
+              + " a header block that long with ENHANCE_YOUR_CALM, unread. nginx reads it as it"
+              + " comes and answers the first fault it finds, here PROTOCOL_ERROR for a field"
+              + " with an empty name; a block of real fields that long gets ENHANCE_YOUR_CALM from"
+              + " both ('h2 HEADERS frame of 75 KB')",
+          "h2 SETTINGS of 100 KB",
+          "a stranger's frame over 64 KiB is never held whole: the relay closes the connection"
+              + " on a SETTINGS frame that long; nginx reads its 16,666 settings and acknowledges"
+              + " them",
           "h2 initial window 0 then GET",
           "with no window to send data in, nginx holds back an answer's HEADERS too; Netty's"
               + " codec sends them, and holds back the DATA",
@@ -672,6 +682,27 @@ class ProbeDiffTest {
             "h2 bad :authority",
             H2Frames.request(
                 ":method", "GET", ":authority", "a b", ":scheme", "https", ":path", "/")));
+    // Frames over the 64 KiB a stranger's connection takes whole.
+    byte[] big = new byte[100_000];
+    p.add(
+        h2("h2 DATA of 100 KB on an idle stream")
+            .then(H2Frames.frame(0, 0, 1, big))
+            .then(H2Frames.frame(6, 0, 0, eight)));
+    p.add(
+        h2("h2 POST with a DATA frame of 100 KB")
+            .then(H2Frames.headers(1, 4, H2Frames.method("POST", "/")))
+            .then(H2Frames.frame(0, 1, 1, big))
+            .then(H2Frames.frame(6, 0, 0, eight)));
+    p.add(
+        h2("h2 unknown frame of 100 KB")
+            .then(H2Frames.frame(0x42, 0, 0, big))
+            .then(H2Frames.frame(6, 0, 0, eight)));
+    p.add(
+        h2("h2 HEADERS frame of 75 KB")
+            .then(H2Frames.headers(1, 5, H2Frames.get("/", "x-big", "a".repeat(120_000)))));
+    p.add(h2("h2 HEADERS frame of 100 KB of zeros").then(H2Frames.frame(1, 5, 1, big)));
+    p.add(h2("h2 PING of 100 KB").then(H2Frames.frame(6, 0, 0, big)));
+    p.add(h2("h2 SETTINGS of 100 KB").then(H2Frames.frame(4, 0, 0, new byte[99_996])));
     p.add(h2("h2 header of 10 KB", H2Frames.get("/", "x-big", "a".repeat(10_000))));
     p.add(h2("h2 header of 20 KB", H2Frames.get("/", "x-big", "a".repeat(20_000))));
     String six = "a".repeat(6_000);
