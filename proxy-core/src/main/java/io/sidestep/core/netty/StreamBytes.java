@@ -36,8 +36,14 @@ public final class StreamBytes extends ChannelDuplexHandler {
       if (data.isEndStream()) {
         inputEnded(ctx);
       }
-    } else if (msg instanceof Http2HeadersFrame trailers && trailers.isEndStream()) {
-      ReferenceCountUtil.release(msg);
+    } else if (msg instanceof Http2HeadersFrame headers && headers.isEndStream()) {
+      if (headers.headers().status() != null) {
+        // An answer's head that ends the stream (a refusal without a body): its handler reads
+        // it first. Trailers never carry a pseudo-header (RFC 9113 §8.1).
+        ctx.fireChannelRead(msg);
+      } else {
+        ReferenceCountUtil.release(msg);
+      }
       inputEnded(ctx);
     } else {
       ctx.fireChannelRead(msg);
