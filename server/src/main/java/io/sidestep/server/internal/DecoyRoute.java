@@ -117,11 +117,8 @@ final class DecoyRoute {
    */
   static boolean parsableTarget(String uri) {
     int n = uri.length();
-    for (int i = 0; i < n; i++) {
-      char c = uri.charAt(i);
-      if (c <= 0x20 || c == 0x7f) {
-        return false;
-      }
+    if (!noControls(uri)) {
+      return false;
     }
     if (uri.startsWith("/")) {
       return true;
@@ -183,6 +180,17 @@ final class DecoyRoute {
   static boolean otherTransferCoding(HttpHeaders h) {
     String coding = h.get(HttpHeaderNames.TRANSFER_ENCODING);
     return coding != null && !coding.equalsIgnoreCase("chunked");
+  }
+
+  /** Whether {@code s} holds no control character, space or DEL, as nginx's URI parsers require. */
+  static boolean noControls(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c <= 0x20 || c == 0x7f) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isLetter(char c) {

@@ -18,6 +18,7 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.util.AsciiString;
 import java.util.List;
 import java.util.Map;
 
@@ -71,7 +72,7 @@ final class H2RequestHead extends Http2StreamFrameToHttpObjectCodec {
       return;
     }
     requestRead = true;
-    if (size(frame.headers()) > MAX_LIST || longestString(frame.headers()) > MAX_STRING_DECODED) {
+    if (overLimits(frame.headers())) {
       tooLarge(ctx);
       return;
     }
@@ -80,9 +81,7 @@ final class H2RequestHead extends Http2StreamFrameToHttpObjectCodec {
       case OK ->
           super.decode(
               ctx,
-              kept.size() == frame.headers().size() && !marked(frame.headers())
-                  ? frame
-                  : new DefaultHttp2HeadersFrame(kept, frame.isEndStream()).stream(frame.stream()),
+              new DefaultHttp2HeadersFrame(kept, frame.isEndStream()).stream(frame.stream()),
               out);
       case RESET -> {
         ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR));
@@ -115,20 +114,21 @@ final class H2RequestHead extends Http2StreamFrameToHttpObjectCodec {
    */
   static final int MAX_STRING_DECODED = 8192 * 8 / 5;
 
-  private static int longestString(Http2Headers headers) {
-    int n = 0;
+  /**
+   * Whether {@code headers} are over {@link #MAX_LIST} or hold a string over {@link
+   * #MAX_STRING_DECODED}.
+   */
+  private static boolean overLimits(Http2Headers headers) {
+    long size = 0;
     for (Map.Entry<CharSequence, CharSequence> field : headers) {
-      n = Math.max(n, Math.max(field.getKey().length(), field.getValue().length()));
+      int name = field.getKey().length();
+      int value = field.getValue().length();
+      size += name + value;
+      if (name > MAX_STRING_DECODED || value > MAX_STRING_DECODED) {
+        return true;
+      }
     }
-    return n;
-  }
-
-  private static long size(Http2Headers headers) {
-    long n = 0;
-    for (Map.Entry<CharSequence, CharSequence> field : headers) {
-      n += field.getKey().length() + field.getValue().length();
-    }
-    return n;
+    return size > MAX_LIST;
   }
 
   /** Ends the stream's connection with ENHANCE_YOUR_CALM, as nginx does. */
@@ -176,9 +176,11 @@ final class H2RequestHead extends Http2StreamFrameToHttpObjectCodec {
       if (pseudo) {
         String n = name.toString();
         String v = value.toString();
+        // A path that does not start with "/" is left to the routes: a user's absolute-form
+        // request has one, and the decoy refuses it for a stranger.
         boolean ok =
             switch (n) {
-              case ":path" -> !path && (path = true) && !v.isEmpty() && pathOk(v);
+              case ":path" -> !path && (path = true) && !v.isEmpty() && DecoyRoute.noControls(v);
               case ":method" -> !method && (method = true) && !v.isEmpty() && methodOk(v);
               case ":scheme" -> !scheme && (scheme = true) && schemeOk(v);
               case ":authority" -> hosts++ == 0;
@@ -197,14 +199,14 @@ final class H2RequestHead extends Http2StreamFrameToHttpObjectCodec {
       if (!nameUsual(name)) {
         continue; // nginx's ignore_invalid_headers
       }
-      if (contentEquals(name, "content-length") && !onlyZeros(value)) {
+      if (AsciiString.contentEquals(name, "content-length") && !onlyZeros(value)) {
         body = true;
       }
-      if (contentEquals(name, "host") && hosts++ > 0) {
+      if (AsciiString.contentEquals(name, "host") && hosts++ > 0) {
         verdict = Verdict.BAD_REQUEST; // nginx takes :authority as a Host header
         continue;
       }
-      kept.add(name, controlsMarked(name, value));
+      kept.add(name, RequestGuard.controlsMarked(name.toString(), value));
     }
     if (verdict == Verdict.BAD_REQUEST) {
       return verdict;
@@ -246,29 +248,8 @@ final class H2RequestHead extends Http2StreamFrameToHttpObjectCodec {
     return true;
   }
 
-  /**
-   * No control character, space or DEL, as nginx's URI parser for HTTP/2 requires. A path that does
-   * not start with {@code /} is left to the routes: a user's absolute-form request has one, and the
-   * decoy refuses it for a stranger.
-   */
-  private static boolean pathOk(String path) {
-    for (int i = 0; i < path.length(); i++) {
-      char c = path.charAt(i);
-      if (c <= 0x20 || c == 0x7f) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   private static boolean methodOk(String m) {
-    for (int i = 0; i < m.length(); i++) {
-      char c = m.charAt(i);
-      if (!((c >= 'A' && c <= 'Z') || c == '_' || c == '-')) {
-        return false;
-      }
-    }
-    return true;
+    return m.chars().allMatch(RequestGuard::methodChar);
   }
 
   private static boolean schemeOk(String s) {
@@ -294,42 +275,5 @@ final class H2RequestHead extends Http2StreamFrameToHttpObjectCodec {
       }
     }
     return v.length() > 0;
-  }
-
-  private static boolean contentEquals(CharSequence a, String b) {
-    return a.length() == b.length() && a.toString().equals(b);
-  }
-
-  /** Whether a value in {@code headers} has a control character to mark. */
-  private static boolean marked(Http2Headers headers) {
-    for (Map.Entry<CharSequence, CharSequence> field : headers) {
-      if (controlsMarked(field.getKey(), field.getValue()) != field.getValue()) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * {@code value} with control characters (tab aside) and DEL as byte 0xFF; Host, Content-Length
-   * and Transfer-Encoding keep theirs, for their own checks to refuse.
-   */
-  private static CharSequence controlsMarked(CharSequence name, CharSequence value) {
-    if (contentEquals(name, "host")
-        || contentEquals(name, "content-length")
-        || contentEquals(name, "transfer-encoding")) {
-      return value;
-    }
-    StringBuilder marked = null;
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if ((c < 0x20 && c != '\t') || c == 0x7f) {
-        if (marked == null) {
-          marked = new StringBuilder(value);
-        }
-        marked.setCharAt(i, (char) 0xff);
-      }
-    }
-    return marked == null ? value : marked;
   }
 }

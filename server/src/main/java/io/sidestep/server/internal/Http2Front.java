@@ -66,9 +66,9 @@ public final class Http2Front extends ChannelInboundHandlerAdapter {
         }
         Http2FrameCodec codec = Http2Link.codec(true);
         StrangerFrames frames = new StrangerFrames(codec);
-        p.addAfter(NAME, "h2-limit", frames)
+        p.addAfter(NAME, "h2-frames", frames)
             .addAfter(
-                "h2-limit", "h2-goaway", new NginxGoAway(codec.connection(), frames::lastStream))
+                "h2-frames", "h2-goaway", new NginxGoAway(codec.connection(), frames::lastStream))
             .addAfter("h2-goaway", "h2-settings", Http2Link.unannouncedHeaderList())
             .addAfter("h2-settings", "h2", codec)
             .addAfter("h2", "h2-streams", new Http2MultiplexHandler(new Streams(rc)))

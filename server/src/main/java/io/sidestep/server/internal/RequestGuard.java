@@ -195,9 +195,8 @@ public final class RequestGuard extends ChannelInboundHandlerAdapter {
           inTarget = true;
           continue;
         }
-        boolean ok = (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
         methodLength++;
-        if (!ok) {
+        if (!methodChar(c)) {
           reject(in, out, "not an HTTP method");
           return;
         }
@@ -311,21 +310,11 @@ public final class RequestGuard extends ChannelInboundHandlerAdapter {
       return null;
     }
     String name = line.substring(0, colon);
-    if (!LEFT_TO_THE_DECODER.contains(name.strip().toLowerCase(java.util.Locale.ROOT))) {
-      StringBuilder value = null;
-      for (int k = colon + 1; k < line.length(); k++) {
-        char c = line.charAt(k);
-        if ((c < ' ' && c != '\t') || c == 0x7f) {
-          if (value == null) {
-            value = new StringBuilder(line);
-          }
-          value.setCharAt(k, (char) 0xff);
-        }
-      }
-      if (value != null) {
-        changed = true;
-        line = value.toString();
-      }
+    String value = line.substring(colon + 1);
+    CharSequence marked = controlsMarked(name.strip().toLowerCase(java.util.Locale.ROOT), value);
+    if (marked != value) {
+      changed = true;
+      line = name + ":" + marked;
     }
     lastLine = line;
     return null;
@@ -341,6 +330,35 @@ public final class RequestGuard extends ChannelInboundHandlerAdapter {
         in.toString(from, Math.min(to - from, 17), StandardCharsets.ISO_8859_1)
             .toLowerCase(java.util.Locale.ROOT);
     return start.startsWith("content-length") || start.startsWith("transfer-encoding");
+  }
+
+  /** A character nginx takes in a method: {@code A-Z}, {@code _} or {@code -}. */
+  static boolean methodChar(int c) {
+    return (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
+  }
+
+  /**
+   * {@code value} with each control character (tab aside) and DEL as byte 0xFF, or {@code value}
+   * itself when it has none: a value nginx takes and the decoder would refuse, made one that means
+   * the same to the decoy, since no value it reads can hold that byte either. The values of {@code
+   * name} (lowercase) Host, Content-Length and Transfer-Encoding keep their bytes, for the decoder
+   * to refuse with 400, as nginx does.
+   */
+  static CharSequence controlsMarked(String name, CharSequence value) {
+    if (LEFT_TO_THE_DECODER.contains(name)) {
+      return value;
+    }
+    StringBuilder marked = null;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if ((c < ' ' && c != '\t') || c == 0x7f) {
+        if (marked == null) {
+          marked = new StringBuilder(value);
+        }
+        marked.setCharAt(i, (char) 0xff);
+      }
+    }
+    return marked == null ? value : marked;
   }
 
   /**
