@@ -7,13 +7,22 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.DefaultMaxMessagesRecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http2.DefaultHttp2Connection;
+import io.netty.handler.codec.http2.DefaultHttp2ConnectionDecoder;
+import io.netty.handler.codec.http2.DefaultHttp2ConnectionEncoder;
+import io.netty.handler.codec.http2.DefaultHttp2FrameReader;
+import io.netty.handler.codec.http2.DefaultHttp2FrameWriter;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
 import io.netty.handler.codec.http2.DefaultHttp2LocalFlowController;
 import io.netty.handler.codec.http2.DefaultHttp2SettingsFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2ConnectionDecoder;
+import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionPrefaceAndSettingsFrameWrittenEvent;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2LocalFlowController;
+import io.netty.handler.codec.http2.Http2PromisedRequestVerifier;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.codec.http2.Http2Stream;
@@ -197,20 +206,62 @@ public final class Http2Link {
   }
 
   private static Http2FrameCodec codecBuilder(boolean server) {
-    return (server ? Http2FrameCodecBuilder.forServer() : Http2FrameCodecBuilder.forClient())
-        .initialSettings(server ? serverSettings() : clientSettings())
+    if (server) {
+      return new RelayCodecBuilder().buildRelay();
+    }
+    return Http2FrameCodecBuilder.forClient()
+        .initialSettings(clientSettings())
         // A client may open streams before the relay's USER_SETTINGS lift its first limit (128):
         // those past it wait for room instead of failing.
-        .encoderEnforceMaxConcurrentStreams(!server)
+        .encoderEnforceMaxConcurrentStreams(true)
         .gracefulShutdownTimeoutMillis(-1)
-        // A relay reads request header lists as nginx does, in its own handler on each stream;
-        // Netty's checks answer otherwise than nginx, which a prober would see.
-        .validateHeaders(!server)
-        .validateRequiredPseudoHeaders(!server)
-        // Every tunnel a browser gives up on is a reset; Netty's default (200 in 30 s) would take
-        // the whole connection down with all its tunnels on a busy page.
-        .decoderEnforceMaxRstFramesPerWindow(10_000, 30)
+        .decoderEnforceMaxRstFramesPerWindow(RESETS_PER_WINDOW, RESET_WINDOW_SECONDS)
         .build();
+  }
+
+  // Every tunnel a browser gives up on is a reset; Netty's default (200 in 30 s) would take the
+  // whole connection down with all its tunnels on a busy page.
+  private static final int RESETS_PER_WINDOW = 10_000;
+  private static final int RESET_WINDOW_SECONDS = 30;
+
+  /**
+   * A relay's codec, built from its parts so that its header blocks are nginx's ({@link
+   * NginxHpack}); Netty's builder takes no encoder of one's own otherwise. The parts are those the
+   * builder makes, with these differences: Netty's checks of request header lists are off, as the
+   * relay reads them as nginx does in its own handler on each stream (Netty's answer otherwise,
+   * which a prober would see); and {@link EncoderLimits} stands in for the builder's limits on what
+   * the codec writes.
+   */
+  private static final class RelayCodecBuilder extends Http2FrameCodecBuilder {
+    Http2FrameCodec buildRelay() {
+      Http2Settings settings = serverSettings();
+      DefaultHttp2Connection connection = new DefaultHttp2Connection(true);
+      DefaultHttp2FrameReader reader =
+          new DefaultHttp2FrameReader(
+              new DefaultHttp2HeadersDecoder(false, settings.maxHeaderListSize(), -1),
+              decoderEnforceMaxSmallContinuationFrames());
+      Http2ConnectionEncoder encoder =
+          new EncoderLimits(
+              new DefaultHttp2ConnectionEncoder(
+                  connection, new DefaultHttp2FrameWriter(new NginxHpack())));
+      Http2ConnectionDecoder decoder =
+          new DefaultHttp2ConnectionDecoder(
+              connection,
+              encoder,
+              reader,
+              Http2PromisedRequestVerifier.ALWAYS_VERIFY,
+              true, // acknowledge SETTINGS
+              true, // answer PINGs
+              false, // no header checks of Netty's
+              false);
+      // The limit on resets read must be set before the parts are given (though it applies to
+      // them).
+      decoderEnforceMaxRstFramesPerWindow(RESETS_PER_WINDOW, RESET_WINDOW_SECONDS);
+      return codec(decoder, encoder)
+          .initialSettings(settings)
+          .gracefulShutdownTimeoutMillis(-1)
+          .build();
+    }
   }
 
   /**

@@ -21,9 +21,9 @@ import java.util.TreeMap;
 /**
  * HTTP/2 for probes: a client's first flight (preface, SETTINGS, requests), and a server's answer
  * as a list of frames a person can read and compare. Header blocks are compared decoded, as an
- * HTTP/2 client sees them, not as HPACK's bytes (which nginx and Netty encode differently); the
- * Date header is masked. Frames of each stream are listed after the connection's own frames, stream
- * by stream, so that two servers answering streams in another order still compare equal.
+ * HTTP/2 client sees them, and by the form of HPACK's bytes too (see {@link #hpackForm}); the Date
+ * header's value is masked. Frames of each stream are listed after the connection's own frames,
+ * stream by stream, so that two servers answering streams in another order still compare equal.
  */
 public final class H2Frames {
   private H2Frames() {}
@@ -130,6 +130,7 @@ public final class H2Frames {
     List<String> connection = new ArrayList<>();
     Map<Integer, List<String>> streams = new TreeMap<>();
     ByteBuf in = Unpooled.wrappedBuffer(bytes);
+    Map<Integer, java.util.Deque<String>> blocks = hpackForms(in);
     DefaultHttp2FrameReader reader = new DefaultHttp2FrameReader(false);
     Http2FrameAdapter listener =
         new Http2FrameAdapter() {
@@ -164,7 +165,13 @@ public final class H2Frames {
                       + ": "
                       + ("date".contentEquals(h.getKey()) ? "(masked)" : h.getValue().toString()));
             }
-            of(stream).add("HEADERS " + (end ? "END_STREAM " : "") + list);
+            of(stream)
+                .add(
+                    "HEADERS "
+                        + (end ? "END_STREAM " : "")
+                        + list
+                        + " hpack "
+                        + blocks.get(stream).poll());
           }
 
           @Override
@@ -252,5 +259,116 @@ public final class H2Frames {
     reader.close();
     channel.finishAndReleaseAll();
     return b.toString();
+  }
+
+  /** The {@link #hpackForm} of each header block in {@code in}, stream by stream, in order. */
+  private static Map<Integer, java.util.Deque<String>> hpackForms(ByteBuf in) {
+    Map<Integer, java.util.Deque<String>> forms = new java.util.HashMap<>();
+    ByteBuf block = Unpooled.buffer(); // a block so far, over HEADERS and CONTINUATION frames
+    int at = in.readerIndex();
+    while (in.writerIndex() - at >= 9 && in.writerIndex() - at >= 9 + in.getUnsignedMedium(at)) {
+      int head = at;
+      int length = in.getUnsignedMedium(head);
+      int type = in.getUnsignedByte(head + 3);
+      int flags = in.getUnsignedByte(head + 4);
+      int from = head + 9;
+      int to = from + length;
+      at = to;
+      if (type != 1 && type != 9) {
+        continue;
+      }
+      if (type == 1 && (flags & 0x8) != 0) { // PADDED
+        to -= in.getUnsignedByte(from) + 1;
+        from++;
+      }
+      if (type == 1 && (flags & 0x20) != 0) { // PRIORITY
+        from += 5;
+      }
+      if (from <= to) {
+        block.writeBytes(in, from, to - from);
+      }
+      if ((flags & 0x4) != 0) { // END_HEADERS
+        int stream = in.getInt(head + 5) & Integer.MAX_VALUE;
+        forms.computeIfAbsent(stream, s -> new java.util.ArrayDeque<>()).add(hpackForm(block));
+        block.clear();
+      }
+    }
+    block.release();
+    return forms;
+  }
+
+  /**
+   * How a header block is written, field by field, without the strings themselves (RFC 7541 §6):
+   * {@code i8} for field 8 of a table, {@code +54:H4} for a literal with incremental indexing of
+   * name 54 and a Huffman-coded value of 4 bytes ({@code R} for a raw one), {@code 0:new R4 H3} for
+   * a literal without indexing with a new name ({@code never:} if never indexed), {@code size0} for
+   * a dynamic table size update. Date's value (name 33) has its length masked, as its value is.
+   */
+  static String hpackForm(ByteBuf block) {
+    List<String> form = new ArrayList<>();
+    int i = block.readerIndex();
+    int end = block.writerIndex();
+    try {
+      while (i < end) {
+        int b = block.getUnsignedByte(i);
+        int[] n;
+        if ((b & 0x80) != 0) {
+          n = integer(block, i, 7);
+          form.add("i" + n[0]);
+          i = n[1];
+          continue;
+        }
+        if ((b & 0xE0) == 0x20) {
+          n = integer(block, i, 5);
+          form.add("size" + n[0]);
+          i = n[1];
+          continue;
+        }
+        String kind = (b & 0x40) != 0 ? "+" : (b & 0x10) != 0 ? "never:" : "0:";
+        n = integer(block, i, (b & 0x40) != 0 ? 6 : 4);
+        i = n[1];
+        StringBuilder f = new StringBuilder(kind);
+        if (n[0] == 0) {
+          int[] name = string(block, i);
+          f.append("new ").append(name[2] == 1 ? 'H' : 'R').append(name[0]).append(' ');
+          i = name[1];
+        } else {
+          f.append(n[0]).append(':');
+        }
+        int[] value = string(block, i);
+        f.append(value[2] == 1 ? 'H' : 'R').append(n[0] == 33 ? "*" : String.valueOf(value[0]));
+        i = value[1];
+        form.add(f.toString());
+      }
+    } catch (IndexOutOfBoundsException e) {
+      form.add("(cut short)");
+    }
+    return form.toString();
+  }
+
+  /** A string literal's length, where it ends, and 1 if Huffman-coded. */
+  private static int[] string(ByteBuf block, int at) {
+    int[] n = integer(block, at, 7);
+    if (n[1] + n[0] > block.writerIndex()) {
+      throw new IndexOutOfBoundsException();
+    }
+    return new int[] {n[0], n[1] + n[0], block.getUnsignedByte(at) >> 7};
+  }
+
+  /** An HPACK integer with a {@code prefix}-bit prefix at {@code at}, and where it ends. */
+  private static int[] integer(ByteBuf block, int at, int prefix) {
+    int max = (1 << prefix) - 1;
+    int value = block.getUnsignedByte(at) & max;
+    at++;
+    if (value == max) {
+      int shift = 0;
+      int b;
+      do {
+        b = block.getUnsignedByte(at++);
+        value += (b & 0x7F) << shift;
+        shift += 7;
+      } while ((b & 0x80) != 0 && shift < 28);
+    }
+    return new int[] {value, at};
   }
 }

@@ -669,6 +669,15 @@ class ProbeDiffTest {
         h2("h2 max header table size 0")
             .then(H2Frames.frame(4, 0, 0, new byte[] {0, 1, 0, 0, 0, 0}))
             .then(H2Frames.headers(1, 5, H2Frames.get("/"))));
+    // A browser's SETTINGS name a header table size (Chrome's: 65536), and its requests follow.
+    p.add(
+        h2("h2 as a browser opens, three GETs")
+            .then(
+                H2Frames.frame(
+                    4, 0, 0, new byte[] {0, 1, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 4, 0, 0x60, 0, 0}))
+            .then(H2Frames.headers(1, 5, H2Frames.get("/")))
+            .then(H2Frames.headers(3, 5, H2Frames.get("/style.css")))
+            .then(H2Frames.headers(5, 5, H2Frames.get("/docs"))));
     p.add(
         h2("h2 initial window 0 then GET")
             .then(H2Frames.frame(4, 0, 0, new byte[] {0, 4, 0, 0, 0, 0}))
