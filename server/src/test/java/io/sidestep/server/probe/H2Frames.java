@@ -302,7 +302,8 @@ public final class H2Frames {
    * {@code i8} for field 8 of a table, {@code +54:H4} for a literal with incremental indexing of
    * name 54 and a Huffman-coded value of 4 bytes ({@code R} for a raw one), {@code 0:new R4 H3} for
    * a literal without indexing with a new name ({@code never:} if never indexed), {@code size0} for
-   * a dynamic table size update. Date's value (name 33) has its length masked, as its value is.
+   * a dynamic table size update. The lengths of Date's value (name 33) and Location's (46) are
+   * masked: one holds the time, the other the server's port, which differ between two servers.
    */
   static String hpackForm(ByteBuf block) {
     List<String> form = new ArrayList<>();
@@ -336,7 +337,8 @@ public final class H2Frames {
           f.append(n[0]).append(':');
         }
         int[] value = string(block, i);
-        f.append(value[2] == 1 ? 'H' : 'R').append(n[0] == 33 ? "*" : String.valueOf(value[0]));
+        boolean masked = n[0] == 33 || n[0] == 46; // date, location
+        f.append(value[2] == 1 ? 'H' : 'R').append(masked ? "*" : String.valueOf(value[0]));
         i = value[1];
         form.add(f.toString());
       }
