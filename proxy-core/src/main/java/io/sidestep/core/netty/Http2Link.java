@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.DefaultMaxMessagesRecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http2.DefaultHttp2Connection;
 import io.netty.handler.codec.http2.DefaultHttp2ConnectionDecoder;
 import io.netty.handler.codec.http2.DefaultHttp2ConnectionEncoder;
@@ -16,11 +17,17 @@ import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
 import io.netty.handler.codec.http2.DefaultHttp2LocalFlowController;
 import io.netty.handler.codec.http2.DefaultHttp2SettingsFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionPrefaceAndSettingsFrameWrittenEvent;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2FrameListener;
+import io.netty.handler.codec.http2.Http2FrameListenerDecorator;
+import io.netty.handler.codec.http2.Http2FrameReader;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2LocalFlowController;
 import io.netty.handler.codec.http2.Http2PromisedRequestVerifier;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -229,17 +236,20 @@ public final class Http2Link {
    * NginxHpack}); Netty's builder takes no encoder of one's own otherwise. The parts are those the
    * builder makes, with these differences: Netty's checks of request header lists are off, as the
    * relay reads them as nginx does in its own handler on each stream (Netty's answer otherwise,
-   * which a prober would see); and {@link EncoderLimits} stands in for the builder's limits on what
-   * the codec writes.
+   * which a prober would see), and {@link EndedBodyReader} is between the frame reader and the
+   * decoder for the same reason; and {@link EncoderLimits} stands in for the builder's limits on
+   * what the codec writes.
    */
   private static final class RelayCodecBuilder extends Http2FrameCodecBuilder {
     Http2FrameCodec buildRelay() {
       Http2Settings settings = serverSettings();
       DefaultHttp2Connection connection = new DefaultHttp2Connection(true);
-      DefaultHttp2FrameReader reader =
-          new DefaultHttp2FrameReader(
-              new DefaultHttp2HeadersDecoder(false, settings.maxHeaderListSize(), -1),
-              decoderEnforceMaxSmallContinuationFrames());
+      Http2FrameReader reader =
+          new EndedBodyReader(
+              new DefaultHttp2FrameReader(
+                  new DefaultHttp2HeadersDecoder(false, settings.maxHeaderListSize(), -1),
+                  decoderEnforceMaxSmallContinuationFrames()),
+              connection);
       Http2ConnectionEncoder encoder =
           new EncoderLimits(
               new DefaultHttp2ConnectionEncoder(
@@ -262,6 +272,117 @@ public final class Http2Link {
           .gracefulShutdownTimeoutMillis(-1)
           .build();
     }
+  }
+
+  private static final AttributeKey<java.util.Set<Integer>> ENDED_WITH_BODY =
+      AttributeKey.valueOf("sidestep.h2.endedWithBody");
+
+  /**
+   * Whether the request on {@code stream} of {@code connection} (a relay's) declared a body, with a
+   * Content-Length other than 0, in a HEADERS frame that also ended it. The relay's frame reader
+   * takes such a Content-Length out before Netty's decoder sees it (see {@link EndedBodyReader}),
+   * so that the request's own reader can answer as nginx does; it asks here. Call it once per
+   * stream, on the connection's event loop.
+   */
+  public static boolean declaredBodyButEnded(Channel connection, int stream) {
+    java.util.Set<Integer> streams = connection.attr(ENDED_WITH_BODY).get();
+    return streams != null && streams.remove(stream);
+  }
+
+  /**
+   * Takes the Content-Length out of a request's HEADERS that end its stream and declare a body, and
+   * notes the stream for {@link #declaredBodyButEnded}. Netty's decoder checks a declared
+   * Content-Length against the DATA that came, always, and resets such a stream (PROTOCOL_ERROR)
+   * before any handler sees it; nginx answers 400, so a prober could tell the relay by one request.
+   */
+  private static final class EndedBodyReader implements Http2FrameReader {
+    private final Http2FrameReader reader;
+    private final Http2Connection connection;
+    private Http2FrameListener listener;
+    private Http2FrameListener decorated;
+
+    EndedBodyReader(Http2FrameReader reader, Http2Connection connection) {
+      this.reader = reader;
+      this.connection = connection;
+    }
+
+    @Override
+    public void readFrame(
+        ChannelHandlerContext ctx, io.netty.buffer.ByteBuf input, Http2FrameListener l)
+        throws Http2Exception {
+      if (l != listener) {
+        listener = l;
+        decorated =
+            new Http2FrameListenerDecorator(l) {
+              @Override
+              public void onHeadersRead(
+                  ChannelHandlerContext ctx,
+                  int stream,
+                  Http2Headers headers,
+                  int padding,
+                  boolean end)
+                  throws Http2Exception {
+                check(ctx, stream, headers, end);
+                super.onHeadersRead(ctx, stream, headers, padding, end);
+              }
+
+              @Override
+              public void onHeadersRead(
+                  ChannelHandlerContext ctx,
+                  int stream,
+                  Http2Headers headers,
+                  int dependency,
+                  short weight,
+                  boolean exclusive,
+                  int padding,
+                  boolean end)
+                  throws Http2Exception {
+                check(ctx, stream, headers, end);
+                super.onHeadersRead(
+                    ctx, stream, headers, dependency, weight, exclusive, padding, end);
+              }
+            };
+      }
+      reader.readFrame(ctx, input, decorated);
+    }
+
+    /** Only a request's first HEADERS: on a stream the connection does not have yet. */
+    private void check(ChannelHandlerContext ctx, int stream, Http2Headers headers, boolean end) {
+      if (!end || connection.stream(stream) != null) {
+        return;
+      }
+      java.util.List<CharSequence> lengths = headers.getAll(HttpHeaderNames.CONTENT_LENGTH);
+      if (lengths.isEmpty() || lengths.stream().allMatch(Http2Link::onlyZeros)) {
+        return;
+      }
+      headers.remove(HttpHeaderNames.CONTENT_LENGTH);
+      java.util.Set<Integer> streams = ctx.channel().attr(ENDED_WITH_BODY).get();
+      if (streams == null) {
+        streams = new java.util.HashSet<>();
+        ctx.channel().attr(ENDED_WITH_BODY).set(streams);
+      }
+      streams.add(stream);
+    }
+
+    @Override
+    public Configuration configuration() {
+      return reader.configuration();
+    }
+
+    @Override
+    public void close() {
+      reader.close();
+    }
+  }
+
+  /** Whether a Content-Length's {@code value} is one or more zeros: no body, as nginx reads it. */
+  public static boolean onlyZeros(CharSequence value) {
+    for (int i = 0; i < value.length(); i++) {
+      if (value.charAt(i) != '0') {
+        return false;
+      }
+    }
+    return value.length() > 0;
   }
 
   /**

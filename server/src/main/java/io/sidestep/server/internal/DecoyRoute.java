@@ -52,7 +52,7 @@ final class DecoyRoute {
     // target its request-line parser does not take (400), another HTTP major version (505),
     // HTTP/1.1 without Host, two Host headers or a Host no server can have, a path that climbs
     // above the root or has a bad escape (400), a transfer coding other than chunked (501), TRACE
-    // (405), a declared body over 1 MiB (413).
+    // (405), a declared body over 1 MiB (413). A refused HEAD gets no body, as nginx's does.
     HttpResponseStatus refused = null;
     if (!parsableTarget(uri)
         // Over HTTP/2 a path is a path: nginx refuses an absolute URI in :path.
@@ -74,11 +74,11 @@ final class DecoyRoute {
       refused = HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
     }
     if (refused == HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE) {
-      ex.respondBeforeBody(HttpResponses.error(ex.alloc(), refused, false, false));
+      ex.respondBeforeBody(HttpResponses.error(ex.alloc(), refused, ex.head(), false));
       return;
     }
     if (refused != null) {
-      ex.respond(HttpResponses.error(ex.alloc(), refused, false, false), false);
+      ex.respond(HttpResponses.error(ex.alloc(), refused, ex.head(), false), false);
       return;
     }
     boolean again = ex.keepAlive();

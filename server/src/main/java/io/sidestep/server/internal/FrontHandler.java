@@ -116,6 +116,8 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
       }
       recorder.take(ex.ctx()).release();
     }
+    // nginx answers a HEAD it refuses without a body too, once it has read the method.
+    boolean head = HttpMethod.HEAD.equals(r.method());
     if (r.decoderResult().isFailure()) {
       ex.answerAsNginx();
       Throwable c = r.decoderResult().cause();
@@ -135,8 +137,7 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
                   HttpResponseStatus.BAD_REQUEST, "Request Header Or Cookie Too Large")
               : HttpResponses.errorPage(status);
       ex.record().result("bad-request", null);
-      ex.respond(
-          HttpResponses.response(ex.alloc(), status, "text/html", page, false, false), false);
+      ex.respond(HttpResponses.response(ex.alloc(), status, "text/html", page, head, false), false);
       return;
     }
     if (!(ex.ctx().channel() instanceof Http2StreamChannel)
@@ -149,7 +150,7 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
               "text/html",
               HttpResponses.errorPage(
                   HttpResponseStatus.BAD_REQUEST, "Request Header Or Cookie Too Large"),
-              false,
+              head,
               false),
           false);
       return;
@@ -163,7 +164,7 @@ public final class FrontHandler extends ChannelInboundHandlerAdapter {
               "text/html",
               HttpResponses.errorPage(
                   HttpResponseStatus.BAD_REQUEST, "The plain HTTP request was sent to HTTPS port"),
-              false,
+              head,
               false),
           false);
       return;

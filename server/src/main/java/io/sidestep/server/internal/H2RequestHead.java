@@ -19,6 +19,7 @@ import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.AsciiString;
+import io.sidestep.core.netty.Http2Link;
 import java.util.List;
 import java.util.Map;
 
@@ -55,7 +56,9 @@ final class H2RequestHead extends Http2StreamFrameToHttpObjectCodec {
   enum Verdict {
     OK,
     RESET,
-    BAD_REQUEST
+    BAD_REQUEST,
+    /** 400 to a request whose method, HEAD, was read first: nginx answers it without a body. */
+    BAD_HEAD_REQUEST
   }
 
   private boolean requestRead;
@@ -77,7 +80,15 @@ final class H2RequestHead extends Http2StreamFrameToHttpObjectCodec {
       return;
     }
     Http2Headers kept = new DefaultHttp2Headers(false);
-    switch (read(frame.headers(), frame.isEndStream(), kept)) {
+    // A Content-Length that declared a body on a request that ended was taken out before Netty's
+    // decoder, which would have reset the stream; it counts as read here.
+    Channel connection = ctx.channel().parent();
+    boolean hidden =
+        connection != null
+            && frame.stream() != null
+            && Http2Link.declaredBodyButEnded(connection, frame.stream().id());
+    Verdict verdict = read(frame.headers(), frame.isEndStream(), hidden, kept);
+    switch (verdict) {
       case OK ->
           super.decode(
               ctx,
@@ -87,11 +98,12 @@ final class H2RequestHead extends Http2StreamFrameToHttpObjectCodec {
         ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR));
         ctx.close();
       }
-      case BAD_REQUEST -> {
+      case BAD_REQUEST, BAD_HEAD_REQUEST -> {
+        HttpMethod method = verdict == Verdict.BAD_HEAD_REQUEST ? HttpMethod.HEAD : HttpMethod.GET;
         HttpRequest bad =
             frame.isEndStream()
-                ? new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/")
-                : new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+                ? new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, "/")
+                : new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, "/");
         bad.setDecoderResult(
             DecoderResult.failure(new IllegalArgumentException("HTTP/2 header list")));
         out.add(bad);
@@ -152,12 +164,22 @@ final class H2RequestHead extends Http2StreamFrameToHttpObjectCodec {
 
   /** Reads {@code headers} into {@code kept}, the fields that stay, and says what nginx would. */
   static Verdict read(Http2Headers headers, boolean ended, Http2Headers kept) {
+    return read(headers, ended, false, kept);
+  }
+
+  /**
+   * As {@link #read(Http2Headers, boolean, Http2Headers)}, for a request that declared a body with
+   * a Content-Length taken out of {@code headers} if {@code bodyDeclared}.
+   */
+  static Verdict read(
+      Http2Headers headers, boolean ended, boolean bodyDeclared, Http2Headers kept) {
     Verdict verdict = Verdict.OK;
     boolean path = false;
     boolean method = false;
     boolean scheme = false;
     boolean connect = false;
-    boolean body = false;
+    boolean body = bodyDeclared;
+    boolean head = false; // :method HEAD read before any refusal
     int hosts = 0;
     for (Map.Entry<CharSequence, CharSequence> field : headers) {
       CharSequence name = field.getKey();
@@ -193,13 +215,16 @@ final class H2RequestHead extends Http2StreamFrameToHttpObjectCodec {
         if (n.equals(":method") && v.equals("CONNECT")) {
           connect = true;
         }
+        if (n.equals(":method") && v.equals("HEAD")) {
+          head = true;
+        }
         kept.add(name, value);
         continue;
       }
       if (!nameUsual(name)) {
         continue; // nginx's ignore_invalid_headers
       }
-      if (AsciiString.contentEquals(name, "content-length") && !onlyZeros(value)) {
+      if (AsciiString.contentEquals(name, "content-length") && !Http2Link.onlyZeros(value)) {
         body = true;
       }
       if (AsciiString.contentEquals(name, "host") && hosts++ > 0) {
@@ -208,11 +233,11 @@ final class H2RequestHead extends Http2StreamFrameToHttpObjectCodec {
       }
       kept.add(name, RequestGuard.controlsMarked(name.toString(), value));
     }
-    if (verdict == Verdict.BAD_REQUEST) {
-      return verdict;
-    }
-    if (!method || (!connect && (!scheme || !path)) || (ended && body)) {
-      return Verdict.BAD_REQUEST;
+    if (verdict == Verdict.BAD_REQUEST
+        || !method
+        || (!connect && (!scheme || !path))
+        || (ended && body)) {
+      return head ? Verdict.BAD_HEAD_REQUEST : Verdict.BAD_REQUEST;
     }
     return Verdict.OK;
   }
@@ -266,14 +291,5 @@ final class H2RequestHead extends Http2StreamFrameToHttpObjectCodec {
       }
     }
     return true;
-  }
-
-  private static boolean onlyZeros(CharSequence v) {
-    for (int i = 0; i < v.length(); i++) {
-      if (v.charAt(i) != '0') {
-        return false;
-      }
-    }
-    return v.length() > 0;
   }
 }

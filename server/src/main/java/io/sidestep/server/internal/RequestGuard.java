@@ -435,9 +435,11 @@ public final class RequestGuard extends ChannelInboundHandlerAdapter {
   private void reject(ByteBuf in, List<Object> out, String why) {
     rejected = true;
     in.skipBytes(in.readableBytes());
+    // A HEAD refused for a header line: nginx has read the method, and answers without a body.
+    HttpMethod method =
+        requestLine != null && requestLine.startsWith("HEAD ") ? HttpMethod.HEAD : HttpMethod.GET;
     DefaultFullHttpRequest bad =
-        new DefaultFullHttpRequest(
-            HttpVersion.HTTP_1_1, HttpMethod.GET, "/", Unpooled.EMPTY_BUFFER);
+        new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, "/", Unpooled.EMPTY_BUFFER);
     bad.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(why)));
     out.add(bad);
   }
