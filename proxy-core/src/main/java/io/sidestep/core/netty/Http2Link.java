@@ -244,12 +244,19 @@ public final class Http2Link {
     Http2FrameCodec buildRelay() {
       Http2Settings settings = serverSettings();
       DefaultHttp2Connection connection = new DefaultHttp2Connection(true);
-      Http2FrameReader reader =
-          new EndedBodyReader(
-              new DefaultHttp2FrameReader(
-                  new DefaultHttp2HeadersDecoder(false, settings.maxHeaderListSize(), -1),
-                  decoderEnforceMaxSmallContinuationFrames()),
-              connection);
+      DefaultHttp2FrameReader frames =
+          new DefaultHttp2FrameReader(
+              new DefaultHttp2HeadersDecoder(false, settings.maxHeaderListSize(), -1),
+              decoderEnforceMaxSmallContinuationFrames());
+      try {
+        // Frames as large as the relay's SETTINGS allow are read at once, as nginx reads them;
+        // Netty's reader would take them only once the client has acknowledged those SETTINGS.
+        // (A stranger's frame is held whole only up to 64 KiB; see the server's StrangerFrames.)
+        frames.maxFrameSize(settings.maxFrameSize());
+      } catch (Http2Exception e) {
+        throw new IllegalStateException(e);
+      }
+      Http2FrameReader reader = new EndedBodyReader(frames, connection);
       Http2ConnectionEncoder encoder =
           new EncoderLimits(
               new DefaultHttp2ConnectionEncoder(

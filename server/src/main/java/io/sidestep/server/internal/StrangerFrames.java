@@ -275,9 +275,9 @@ final class StrangerFrames extends ChannelInboundHandlerAdapter {
    * held whole, and is answered as nginx answers it. DATA, and frames of a type HTTP/2 does not
    * define, are dropped as they come: nginx has answered a stranger's request, from its static
    * site, before its body comes, and forgotten the stream. A header block this long holds a field
-   * or a list over nginx's limits (ENHANCE_YOUR_CALM). PING, PRIORITY, RST_STREAM and WINDOW_UPDATE
-   * go to the codec by their head alone, which refuses their size (FRAME_SIZE_ERROR). A SETTINGS,
-   * GOAWAY or PUSH_PROMISE frame this long closes the connection. Returns whether to read on.
+   * or a list over nginx's limits (ENHANCE_YOUR_CALM). A PING, PRIORITY, RST_STREAM or
+   * WINDOW_UPDATE frame this long ends the connection with FRAME_SIZE_ERROR. A SETTINGS, GOAWAY or
+   * PUSH_PROMISE frame this long closes the connection. Returns whether to read on.
    */
   private boolean large(ChannelHandlerContext ctx, ByteBuf buf, int length, int type, int stream) {
     switch (type) {
@@ -291,9 +291,12 @@ final class StrangerFrames extends ChannelInboundHandlerAdapter {
         return false;
       }
       case PRIORITY, RST_STREAM, PING, WINDOW_UPDATE -> {
-        ctx.fireChannelRead(buf.readRetainedSlice(HEAD));
+        // Frames of a fixed size, 4 to 8 bytes: nginx ends the connection with FRAME_SIZE_ERROR.
+        // (The codec reads frames as long as the relay's SETTINGS allow at once, as nginx does,
+        // so it would wait for the rest of this one.)
         buf.release();
         ended = true;
+        endWhenAnswered(ctx, Http2Error.FRAME_SIZE_ERROR, type, stream);
         return false;
       }
       case SETTINGS, PUSH_PROMISE, GOAWAY -> {
