@@ -768,6 +768,15 @@ class ProbeDiffTest {
         h2(
             "h2 content-length on POST, no DATA",
             H2Frames.method("POST", "/", "content-length", "5")));
+    // A HEAD refused once its method was read gets no body; one refused before that, the page.
+    p.add(h2("h2 HEAD with two :path", H2Frames.method("HEAD", "/", ":path", "/a")));
+    p.add(h2("h2 HEAD with an empty :path", H2Frames.method("HEAD", "")));
+    p.add(
+        h2(
+            "h2 HEAD after an empty :path",
+            H2Frames.request(
+                ":path", "", ":method", "HEAD", ":scheme", "https", ":authority", "a")));
+    p.add(h2("h2 HEAD of a missing file", H2Frames.method("HEAD", "/missing")));
     return p;
   }
 
