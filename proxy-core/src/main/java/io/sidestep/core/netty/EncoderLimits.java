@@ -30,6 +30,8 @@ final class EncoderLimits extends DecoratingHttp2ConnectionEncoder {
   static final int MAX_QUEUED_CONTROL_FRAMES = 10_000;
   static final int MAX_ERROR_RESETS = 200;
   static final int RESET_WINDOW_SECONDS = 30;
+  private static final long RESET_WINDOW_NANOS =
+      java.util.concurrent.TimeUnit.SECONDS.toNanos(RESET_WINDOW_SECONDS);
 
   private Http2LifecycleManager lifecycle;
   private int queued;
@@ -65,8 +67,7 @@ final class EncoderLimits extends DecoratingHttp2ConnectionEncoder {
     ChannelFuture f = super.writeRstStream(ctx, streamId, errorCode, counted(ctx, promise));
     if (errorCode != Http2Error.CANCEL.code() && errorCode != Http2Error.NO_ERROR.code()) {
       long now = System.nanoTime();
-      if (now - windowStart
-          >= java.util.concurrent.TimeUnit.SECONDS.toNanos(RESET_WINDOW_SECONDS)) {
+      if (now - windowStart >= RESET_WINDOW_NANOS) {
         windowStart = now;
         resetsInWindow = 0;
       }

@@ -1,5 +1,6 @@
 package io.sidestep.core.netty;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelHandler;
@@ -34,6 +35,9 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.AttributeKey;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The HTTP/2 settings both ends of the relay link use, sized for throughput as Chrome sizes them: 6
@@ -281,7 +285,7 @@ public final class Http2Link {
     }
   }
 
-  private static final AttributeKey<java.util.Set<Integer>> ENDED_WITH_BODY =
+  private static final AttributeKey<Set<Integer>> ENDED_WITH_BODY =
       AttributeKey.valueOf("sidestep.h2.endedWithBody");
 
   /**
@@ -292,7 +296,7 @@ public final class Http2Link {
    * stream, on the connection's event loop.
    */
   public static boolean declaredBodyButEnded(Channel connection, int stream) {
-    java.util.Set<Integer> streams = connection.attr(ENDED_WITH_BODY).get();
+    Set<Integer> streams = connection.attr(ENDED_WITH_BODY).get();
     return streams != null && streams.remove(stream);
   }
 
@@ -314,8 +318,7 @@ public final class Http2Link {
     }
 
     @Override
-    public void readFrame(
-        ChannelHandlerContext ctx, io.netty.buffer.ByteBuf input, Http2FrameListener l)
+    public void readFrame(ChannelHandlerContext ctx, ByteBuf input, Http2FrameListener l)
         throws Http2Exception {
       if (l != listener) {
         listener = l;
@@ -358,14 +361,14 @@ public final class Http2Link {
       if (!end || connection.stream(stream) != null) {
         return;
       }
-      java.util.List<CharSequence> lengths = headers.getAll(HttpHeaderNames.CONTENT_LENGTH);
+      List<CharSequence> lengths = headers.getAll(HttpHeaderNames.CONTENT_LENGTH);
       if (lengths.isEmpty() || lengths.stream().allMatch(Http2Link::onlyZeros)) {
         return;
       }
       headers.remove(HttpHeaderNames.CONTENT_LENGTH);
-      java.util.Set<Integer> streams = ctx.channel().attr(ENDED_WITH_BODY).get();
+      Set<Integer> streams = ctx.channel().attr(ENDED_WITH_BODY).get();
       if (streams == null) {
-        streams = new java.util.HashSet<>();
+        streams = new HashSet<>();
         ctx.channel().attr(ENDED_WITH_BODY).set(streams);
       }
       streams.add(stream);
