@@ -26,6 +26,11 @@ import java.util.concurrent.TimeUnit;
  *   <li>HEADERS on a client stream at or below the last one opened (a stream id going down, or
  *       trailers), PRIORITY that makes a stream depend on itself, and WINDOW_UPDATE of 0 on a
  *       stream, end the connection with PROTOCOL_ERROR. Netty resets just that stream for these.
+ *   <li>SETTINGS are read entry by entry as they come, as nginx reads them, and reach the codec as
+ *       one frame of what nginx would keep ({@link #readSettings}): the last value named for each
+ *       setting HTTP/2 defines, up to the first value nginx refuses. So a SETTINGS frame of any
+ *       length is read in a few bytes of memory, and settings nginx 1.22 does not know (such as
+ *       ENABLE_CONNECT_PROTOCOL, whose values Netty checks) are dropped, as nginx ignores them.
  *   <li>A frame that declares more than {@link #MAX} bytes never reaches the codec whole (see
  *       {@link #large}). The relay allows frames of 16 MiB, as nginx does, and the codec reads a
  *       frame whole before it looks at it: without this, each stranger's connection could make the
@@ -59,6 +64,15 @@ final class StrangerFrames extends ChannelInboundHandlerAdapter {
   private static final int PADDED = 0x8;
   private static final int END_STREAM = 0x1;
   private static final int PRIORITY_FLAG = 0x20;
+  private static final int ACK = 0x1;
+
+  /** The settings RFC 9113 defines and nginx 1.22 knows: 1 to {@value}. */
+  private static final int MAX_SETTING = 6;
+
+  private static final int SETTING = 6; // bytes per entry
+  private static final int ENABLE_PUSH = 2;
+  private static final int INITIAL_WINDOW_SIZE = 4;
+  private static final int MAX_FRAME_SIZE = 5;
 
   /** What an HTTP/2 client sends first; anything else is the codec's to refuse. */
   private static final byte[] PREFACE =
@@ -69,6 +83,8 @@ final class StrangerFrames extends ChannelInboundHandlerAdapter {
   private ByteBuf held; // the start of a frame not yet whole
   private int lastStream; // the highest client stream opened with HEADERS
   private long skip; // bytes of a long frame still to drop as they come
+  private long settingsLeft = -1; // bytes of a SETTINGS frame's entries still to read; -1: none
+  private final long[] settings = new long[MAX_SETTING + 1]; // by id; -1: not named yet
   private boolean ended;
 
   StrangerFrames(Http2FrameCodec codec) {
@@ -88,7 +104,7 @@ final class StrangerFrames extends ChannelInboundHandlerAdapter {
     ByteBuf buf =
         held == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), held, in);
     held = null;
-    if (Http2Link.isAdmitted(ctx.channel())) {
+    if (Http2Link.isAdmitted(ctx.channel()) && atFrameStart()) {
       leave(ctx, buf);
       return;
     }
@@ -104,6 +120,20 @@ final class StrangerFrames extends ChannelInboundHandlerAdapter {
       ctx.fireChannelRead(buf.readRetainedSlice(n));
     }
     while (true) {
+      if (settingsLeft >= 0) {
+        if (!readSettings(ctx, buf)) {
+          buf.release();
+          ended = true;
+          return;
+        }
+        if (settingsLeft >= 0) {
+          break; // the rest of its entries is still to come
+        }
+        if (Http2Link.isAdmitted(ctx.channel())) {
+          leave(ctx, buf);
+          return;
+        }
+      }
       if (skip > 0) {
         int n = (int) Math.min(skip, buf.readableBytes());
         buf.skipBytes(n);
@@ -120,6 +150,13 @@ final class StrangerFrames extends ChannelInboundHandlerAdapter {
       int type = buf.getUnsignedByte(at + 3);
       int flags = buf.getUnsignedByte(at + 4);
       int stream = buf.getInt(at + 5) & 0x7fffffff;
+      // nginx takes a SETTINGS frame for an ACK only if its flags are ACK alone.
+      if (type == SETTINGS && stream == 0 && flags != ACK && length % SETTING == 0) {
+        buf.skipBytes(HEAD);
+        settingsLeft = length;
+        java.util.Arrays.fill(settings, -1);
+        continue;
+      }
       if (length > MAX) {
         if (!large(ctx, buf, length, type, stream)) {
           return;
@@ -258,6 +295,60 @@ final class StrangerFrames extends ChannelInboundHandlerAdapter {
     ctx.executor().schedule(end, ANSWER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Reads the entries of a SETTINGS frame that {@code buf} holds, as nginx 1.22 reads them one by
+   * one, and once the frame is read hands the codec one frame of what it kept: for each setting
+   * from 1 to {@value #MAX_SETTING}, the last value named (Netty and nginx both keep the last).
+   * Settings nginx does not know are dropped. A value nginx refuses (ENABLE_PUSH over 1, an
+   * INITIAL_WINDOW_SIZE over 2^31-1, a MAX_FRAME_SIZE outside 2^14 to 2^24-1) goes to the codec at
+   * once with what was kept before it: the codec refuses it as nginx does, with the same error, and
+   * nothing after it is read. Returns whether to read on.
+   */
+  private boolean readSettings(ChannelHandlerContext ctx, ByteBuf buf) {
+    while (settingsLeft > 0 && buf.readableBytes() >= SETTING) {
+      int id = buf.readUnsignedShort();
+      long value = buf.readUnsignedInt();
+      settingsLeft -= SETTING;
+      if (id < 1 || id > MAX_SETTING) {
+        continue;
+      }
+      settings[id] = value;
+      boolean refused =
+          switch (id) {
+            case ENABLE_PUSH -> value > 1;
+            case INITIAL_WINDOW_SIZE -> value > Integer.MAX_VALUE;
+            case MAX_FRAME_SIZE -> value < 1 << 14 || value > (1 << 24) - 1;
+            default -> false;
+          };
+      if (refused) {
+        settingsLeft = -1;
+        ctx.fireChannelRead(settingsFrame(ctx));
+        return false;
+      }
+    }
+    if (settingsLeft == 0) {
+      settingsLeft = -1;
+      ctx.fireChannelRead(settingsFrame(ctx));
+    }
+    return true;
+  }
+
+  /** A SETTINGS frame of what {@link #readSettings} kept. */
+  private ByteBuf settingsFrame(ChannelHandlerContext ctx) {
+    int n = 0;
+    for (long v : settings) {
+      n += v >= 0 ? 1 : 0;
+    }
+    ByteBuf frame = ctx.alloc().buffer(HEAD + n * SETTING);
+    frame.writeMedium(n * SETTING).writeByte(SETTINGS).writeByte(0).writeInt(0);
+    for (int id = 1; id <= MAX_SETTING; id++) {
+      if (settings[id] >= 0) {
+        frame.writeShort(id).writeInt((int) settings[id]);
+      }
+    }
+    return frame;
+  }
+
   /** Whether every request the codec took has had its whole answer written. */
   private boolean answered() {
     try {
@@ -276,8 +367,9 @@ final class StrangerFrames extends ChannelInboundHandlerAdapter {
    * define, are dropped as they come: nginx has answered a stranger's request, from its static
    * site, before its body comes, and forgotten the stream. A header block this long holds a field
    * or a list over nginx's limits (ENHANCE_YOUR_CALM). A PING, PRIORITY, RST_STREAM or
-   * WINDOW_UPDATE frame this long ends the connection with FRAME_SIZE_ERROR. A SETTINGS, GOAWAY or
-   * PUSH_PROMISE frame this long closes the connection. Returns whether to read on.
+   * WINDOW_UPDATE frame this long ends the connection with FRAME_SIZE_ERROR. A SETTINGS frame this
+   * long that {@link #readSettings} does not read is refused for its head. A GOAWAY or PUSH_PROMISE
+   * frame this long closes the connection. Returns whether to read on.
    */
   private boolean large(ChannelHandlerContext ctx, ByteBuf buf, int length, int type, int stream) {
     switch (type) {
@@ -299,7 +391,21 @@ final class StrangerFrames extends ChannelInboundHandlerAdapter {
         endWhenAnswered(ctx, Http2Error.FRAME_SIZE_ERROR, type, stream);
         return false;
       }
-      case SETTINGS, PUSH_PROMISE, GOAWAY -> {
+      case SETTINGS -> {
+        // One that is refused for its head (on a stream, an ACK with entries, a length that is
+        // not of whole entries; the rest are read by readSettings), which nginx refuses before
+        // its payload comes. The codec refuses the same head over a short payload of zeros.
+        int shortLength = length % SETTING != 0 ? length % SETTING : SETTING;
+        ByteBuf head = ctx.alloc().buffer(HEAD + shortLength);
+        head.writeMedium(shortLength);
+        head.writeBytes(buf, buf.readerIndex() + 3, HEAD - 3);
+        head.writeZero(shortLength);
+        buf.release();
+        ended = true;
+        ctx.fireChannelRead(head);
+        return false;
+      }
+      case PUSH_PROMISE, GOAWAY -> {
         buf.release();
         ended = true;
         ctx.close();
@@ -310,6 +416,11 @@ final class StrangerFrames extends ChannelInboundHandlerAdapter {
         return true;
       }
     }
+  }
+
+  /** Whether the next byte read starts a frame (none is being read or dropped as it comes). */
+  private boolean atFrameStart() {
+    return settingsLeft < 0 && skip == 0;
   }
 
   /** The highest client stream a HEADERS frame opened, as nginx counts it. */

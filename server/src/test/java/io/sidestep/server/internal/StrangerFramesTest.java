@@ -131,17 +131,70 @@ class StrangerFramesTest {
     ch.finishAndReleaseAll();
   }
 
+  /** A SETTINGS head of {@code length} bytes with {@code flags} on {@code stream}. */
+  private static ByteBuf settingsHead(int length, int flags, int stream) {
+    return Unpooled.buffer().writeMedium(length).writeByte(4).writeByte(flags).writeInt(stream);
+  }
+
   @Test
-  void aLongSettingsFrameClosesTheConnection() {
+  void aLongSettingsFrameIsReadEntryByEntryAndReachesTheCodecAsWhatNginxKeeps() {
     ch.writeInbound(bytes(opening()));
-    ch.writeInbound(
-        Unpooled.buffer()
-            .writeMedium(StrangerFrames.MAX + 2)
-            .writeByte(4)
-            .writeByte(0)
-            .writeInt(0));
+    assertThat(written()).contains("SETTINGS ACK"); // of the opening's empty SETTINGS
+    int entries = 100_000;
+    ch.writeInbound(settingsHead(entries * 6, 0, 0));
+    // Entries in reads cut mid-entry: windows of 1 to 999, settings nobody knows, and
+    // ENABLE_CONNECT_PROTOCOL 2, which nginx 1.22 does not know and Netty would refuse.
+    ByteBuf all = Unpooled.buffer(entries * 6);
+    for (int i = 0; i < entries - 1; i++) {
+      int kind = i % 3;
+      all.writeShort(kind == 0 ? 4 : kind == 1 ? 0x42 : 8).writeInt(kind == 0 ? 1 + i % 999 : 2);
+    }
+    all.writeShort(4).writeInt(1000);
+    while (all.readableBytes() > 0) {
+      ch.writeInbound(all.readRetainedSlice(Math.min(4093, all.readableBytes())));
+    }
+    all.release();
+    assertThat(ch.isOpen()).isTrue();
+    assertThat(counter.bytes).as("one frame of one setting").isEqualTo(42 + 9 + 6);
+    assertThat(written()).contains("SETTINGS ACK").doesNotContain("GOAWAY");
+    assertThat(codec.connection().remote().flowController().initialWindowSize()).isEqualTo(1000);
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void aValueNginxRefusesEndsTheConnectionWithoutTheRestOfItsFrame() {
+    ch.writeInbound(bytes(opening()));
+    assertThat(written()).contains("SETTINGS ACK"); // of the opening's empty SETTINGS
+    ch.writeInbound(settingsHead(600_000, 0, 0));
+    ch.writeInbound(Unpooled.buffer().writeShort(3).writeInt(100).writeShort(2).writeInt(2));
+    assertThat(written()).contains("GOAWAY last 0 error 1").doesNotContain("SETTINGS ACK");
     assertThat(ch.isOpen()).isFalse();
-    assertThat(counter.bytes).isEqualTo(42);
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void aLongSettingsFrameWithAFaultInItsHeadIsRefusedForIt() {
+    int[][] heads = { // length, flags, stream, and the error nginx sends
+      {StrangerFrames.MAX + 2, 0, 1, 1}, // on a stream: PROTOCOL_ERROR
+      {StrangerFrames.MAX + 2, 1, 0, 6}, // an ACK with entries: FRAME_SIZE_ERROR
+      {StrangerFrames.MAX + 1, 0, 0, 6} // not whole entries: FRAME_SIZE_ERROR
+    };
+    for (int[] h : heads) {
+      EmbeddedChannel c = new StrangerFramesTest().ch;
+      c.writeInbound(bytes(opening()));
+      c.writeInbound(settingsHead(h[0], h[1], h[2]));
+      ByteBuf out = Unpooled.buffer();
+      for (Object o; (o = c.readOutbound()) != null; ) {
+        out.writeBytes((ByteBuf) o);
+        ReferenceCountUtil.release(o);
+      }
+      assertThat(H2Frames.describe(ByteBufUtil.getBytes(out)))
+          .as("%s", java.util.Arrays.toString(h))
+          .contains("GOAWAY last 0 error " + h[3]);
+      out.release();
+      assertThat(c.isOpen()).isFalse();
+      c.finishAndReleaseAll();
+    }
     ch.finishAndReleaseAll();
   }
 
