@@ -73,6 +73,7 @@ final class StrangerFrames extends ChannelInboundHandlerAdapter {
   private static final int ENABLE_PUSH = 2;
   private static final int INITIAL_WINDOW_SIZE = 4;
   private static final int MAX_FRAME_SIZE = 5;
+  private static final int GOAWAY_SIZE = 8; // a GOAWAY's last stream and error code
 
   /** What an HTTP/2 client sends first; anything else is the codec's to refuse. */
   private static final byte[] PREFACE =
@@ -158,8 +159,12 @@ final class StrangerFrames extends ChannelInboundHandlerAdapter {
         continue;
       }
       if (length > MAX) {
-        if (!large(ctx, buf, length, type, stream)) {
+        Next next = large(ctx, buf, length, type, stream);
+        if (next == Next.STOP) {
           return;
+        }
+        if (next == Next.WAIT) {
+          break;
         }
         continue;
       }
@@ -368,10 +373,10 @@ final class StrangerFrames extends ChannelInboundHandlerAdapter {
    * site, before its body comes, and forgotten the stream. A header block this long holds a field
    * or a list over nginx's limits (ENHANCE_YOUR_CALM). A PING, PRIORITY, RST_STREAM or
    * WINDOW_UPDATE frame this long ends the connection with FRAME_SIZE_ERROR. A SETTINGS frame this
-   * long that {@link #readSettings} does not read is refused for its head. A GOAWAY or PUSH_PROMISE
-   * frame this long closes the connection. Returns whether to read on.
+   * long that {@link #readSettings} does not read, and a PUSH_PROMISE, are refused for their head.
+   * A GOAWAY reaches the codec without its debug data.
    */
-  private boolean large(ChannelHandlerContext ctx, ByteBuf buf, int length, int type, int stream) {
+  private Next large(ChannelHandlerContext ctx, ByteBuf buf, int length, int type, int stream) {
     switch (type) {
       case HEADERS, CONTINUATION -> {
         buf.release();
@@ -380,7 +385,7 @@ final class StrangerFrames extends ChannelInboundHandlerAdapter {
           lastStream = stream;
         }
         endWhenAnswered(ctx, Http2Error.ENHANCE_YOUR_CALM, type, stream);
-        return false;
+        return Next.STOP;
       }
       case PRIORITY, RST_STREAM, PING, WINDOW_UPDATE -> {
         // Frames of a fixed size, 4 to 8 bytes: nginx ends the connection with FRAME_SIZE_ERROR.
@@ -389,33 +394,66 @@ final class StrangerFrames extends ChannelInboundHandlerAdapter {
         buf.release();
         ended = true;
         endWhenAnswered(ctx, Http2Error.FRAME_SIZE_ERROR, type, stream);
-        return false;
+        return Next.STOP;
       }
       case SETTINGS -> {
         // One that is refused for its head (on a stream, an ACK with entries, a length that is
         // not of whole entries; the rest are read by readSettings), which nginx refuses before
         // its payload comes. The codec refuses the same head over a short payload of zeros.
-        int shortLength = length % SETTING != 0 ? length % SETTING : SETTING;
-        ByteBuf head = ctx.alloc().buffer(HEAD + shortLength);
-        head.writeMedium(shortLength);
-        head.writeBytes(buf, buf.readerIndex() + 3, HEAD - 3);
-        head.writeZero(shortLength);
+        ByteBuf f = standIn(ctx, buf, length % SETTING != 0 ? length % SETTING : SETTING, 0);
         buf.release();
         ended = true;
-        ctx.fireChannelRead(head);
-        return false;
+        ctx.fireChannelRead(f);
+        return Next.STOP;
       }
-      case PUSH_PROMISE, GOAWAY -> {
+      case PUSH_PROMISE -> {
+        // A client may not push: nginx refuses one at its head with PROTOCOL_ERROR, as the codec
+        // refuses a short one.
+        ByteBuf f = standIn(ctx, buf, 4, 0);
         buf.release();
         ended = true;
-        ctx.close();
-        return false;
+        ctx.fireChannelRead(f);
+        return Next.STOP;
+      }
+      case GOAWAY -> {
+        // nginx reads the last stream and the error code, and skips the debug data after them:
+        // the codec gets the frame without its debug data, which is dropped as it comes.
+        if (buf.readableBytes() < HEAD + GOAWAY_SIZE) {
+          return Next.WAIT;
+        }
+        ByteBuf f = standIn(ctx, buf, GOAWAY_SIZE, GOAWAY_SIZE);
+        buf.skipBytes(HEAD + GOAWAY_SIZE);
+        skip = length - GOAWAY_SIZE;
+        ctx.fireChannelRead(f);
+        return Next.READ_ON;
       }
       default -> {
         skip = HEAD + (long) length;
-        return true;
+        return Next.READ_ON;
       }
     }
+  }
+
+  /** What the loop over frames does after {@link #large}. */
+  private enum Next {
+    READ_ON,
+    WAIT, // for more of the frame's bytes
+    STOP
+  }
+
+  /**
+   * A short frame in place of the long one at the reader index of {@code buf}: its type, flags and
+   * stream, {@code length} bytes of payload, the first {@code kept} of them the long frame's, the
+   * rest zeros.
+   */
+  private static ByteBuf standIn(ChannelHandlerContext ctx, ByteBuf buf, int length, int kept) {
+    int at = buf.readerIndex();
+    ByteBuf f = ctx.alloc().buffer(HEAD + length);
+    f.writeMedium(length);
+    f.writeBytes(buf, at + 3, HEAD - 3);
+    f.writeBytes(buf, at + HEAD, kept);
+    f.writeZero(length - kept);
+    return f;
   }
 
   /** Whether the next byte read starts a frame (none is being read or dropped as it comes). */

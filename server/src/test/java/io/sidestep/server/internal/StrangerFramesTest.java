@@ -199,6 +199,44 @@ class StrangerFramesTest {
   }
 
   @Test
+  void aLongGoAwayReachesTheCodecWithoutItsDebugDataAndTheConnectionGoesOn() {
+    ch.writeInbound(bytes(opening()));
+    int length = 1 << 20;
+    ByteBuf head =
+        Unpooled.buffer()
+            .writeMedium(length)
+            .writeByte(7)
+            .writeByte(0)
+            .writeInt(0)
+            .writeInt(0) // last stream
+            .writeInt(2); // INTERNAL_ERROR
+    ch.writeInbound(head.readRetainedSlice(13)); // cut inside the last stream and error code
+    assertThat(counter.bytes).isEqualTo(42);
+    ch.writeInbound(head);
+    assertThat(counter.bytes).as("the GOAWAY's first 8 bytes").isEqualTo(42 + 9 + 8);
+    ch.writeInbound(Unpooled.wrappedBuffer(new byte[length - 8 - 1000]));
+    ch.writeInbound(bytes(new byte[1000], H2Frames.frame(6, 0, 0, new byte[8])));
+    assertThat(ch.isOpen()).isTrue();
+    assertThat(counter.bytes).isEqualTo(42 + 9 + 8 + 17);
+    assertThat(written()).contains("PING ACK").doesNotContain("GOAWAY");
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void aLongPushPromiseIsRefusedForItsHead() {
+    ch.writeInbound(bytes(opening()));
+    ch.writeInbound(
+        Unpooled.buffer()
+            .writeMedium(StrangerFrames.MAX + 1)
+            .writeByte(5)
+            .writeByte(4)
+            .writeInt(1));
+    assertThat(written()).contains("GOAWAY last 0 error 1");
+    assertThat(ch.isOpen()).isFalse();
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
   void framesUpToTheLimitPassWholeInReadsCutAnywhere() {
     // A frame of an unknown type, which the codec skips, of the largest size allowed, then a PING.
     byte[] unknown = H2Frames.frame(0x42, 0, 0, new byte[StrangerFrames.MAX]);

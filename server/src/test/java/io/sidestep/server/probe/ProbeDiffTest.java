@@ -655,6 +655,21 @@ class ProbeDiffTest {
             .then(H2Frames.frame(4, 0, 0, new byte[] {0, 3, 0, 0, 0, 100, 0, 2, 0, 0, 0, 2})));
     p.add(h2("h2 CONTINUATION alone").then(H2Frames.frame(9, 4, 1, new byte[0])));
     p.add(h2("h2 GOAWAY from the client").then(H2Frames.frame(7, 0, 0, new byte[8])));
+    p.add(
+        h2("h2 GOAWAY from the client, then GET")
+            .then(H2Frames.frame(7, 0, 0, new byte[8]))
+            .then(H2Frames.headers(1, 5, H2Frames.get("/"))));
+    p.add(
+        h2("h2 GET, then GOAWAY last 0")
+            .then(H2Frames.headers(1, 5, H2Frames.get("/")))
+            .then(H2Frames.frame(7, 0, 0, new byte[] {0, 0, 0, 0, 0, 0, 0, 2}))
+            .then(H2Frames.headers(3, 5, H2Frames.get("/style.css"))));
+    p.add(h2("h2 GOAWAY of 4 bytes").then(H2Frames.frame(7, 0, 0, new byte[4])));
+    p.add(h2("h2 GOAWAY on stream 1").then(H2Frames.frame(7, 0, 1, new byte[8])));
+    p.add(
+        h2("h2 GOAWAY with debug data, then GET")
+            .then(H2Frames.frame(7, 0, 0, new byte[40]))
+            .then(H2Frames.headers(1, 5, H2Frames.get("/"))));
     p.add(h2("h2 HEADERS on stream 2").then(H2Frames.headers(2, 5, H2Frames.get("/"))));
     p.add(h2("h2 HEADERS on stream 0").then(H2Frames.headers(0, 5, H2Frames.get("/"))));
     p.add(
@@ -762,6 +777,12 @@ class ProbeDiffTest {
             .then(H2Frames.headers(1, 5, H2Frames.get("/", "x-big", "a".repeat(120_000)))));
     p.add(h2("h2 HEADERS frame of 100 KB of zeros").then(H2Frames.frame(1, 5, 1, big)));
     p.add(h2("h2 PING of 100 KB").then(H2Frames.frame(6, 0, 0, big)));
+    p.add(
+        h2("h2 GOAWAY of 100 KB, then GET")
+            .then(H2Frames.frame(7, 0, 0, big))
+            .then(H2Frames.headers(1, 5, H2Frames.get("/"))));
+    p.add(h2("h2 GOAWAY of 100 KB on stream 1").then(H2Frames.frame(7, 0, 1, big)));
+    p.add(h2("h2 PUSH_PROMISE of 100 KB").then(H2Frames.frame(5, 4, 1, big)));
     p.add(h2("h2 SETTINGS of 100 KB").then(H2Frames.frame(4, 0, 0, new byte[99_996])));
     byte[] windowLast = new byte[99_996];
     windowLast[99_991] = 4;
