@@ -239,7 +239,7 @@ final class DecoyRoute {
       answer(r, site.page(uri), again);
       return;
     }
-    ex.offLoop(() -> site.page(uri), page -> answer(r, page, again));
+    ex.offLoopInOrder(() -> site.page(uri), page -> answer(r, page, again));
   }
 
   private void answer(HttpRequest r, DecoySite.Page page, boolean again) {

@@ -124,18 +124,26 @@ public final class H2Frames {
   }
 
   /**
-   * The frames in {@code bytes}, one per line; anything that is not a whole frame ends the list.
+   * The frames in {@code bytes}, one per line: the connection's, then each stream's, and then, when
+   * there are several streams, the order in which their first frames came. Anything that is not a
+   * whole frame ends the list.
    */
   public static String describe(byte[] bytes) {
     List<String> connection = new ArrayList<>();
     Map<Integer, List<String>> streams = new TreeMap<>();
+    List<Integer> order = new ArrayList<>(); // the streams, as their first frames came
     ByteBuf in = Unpooled.wrappedBuffer(bytes);
     Map<Integer, java.util.Deque<String>> blocks = hpackForms(in);
     DefaultHttp2FrameReader reader = new DefaultHttp2FrameReader(false);
     Http2FrameAdapter listener =
         new Http2FrameAdapter() {
           private List<String> of(int stream) {
-            return streams.computeIfAbsent(stream, s -> new ArrayList<>());
+            return streams.computeIfAbsent(
+                stream,
+                s -> {
+                  order.add(s);
+                  return new ArrayList<>();
+                });
           }
 
           @Override
@@ -253,6 +261,9 @@ public final class H2Frames {
     connection.forEach(s -> b.append(s).append('\n'));
     streams.forEach(
         (id, list) -> list.forEach(s -> b.append(id).append(' ').append(s).append('\n')));
+    if (order.size() > 1) {
+      b.append("streams in the order they came: ").append(order).append('\n');
+    }
     if (in.isReadable()) {
       b.append("and ").append(in.readableBytes()).append(" bytes more\n");
     }

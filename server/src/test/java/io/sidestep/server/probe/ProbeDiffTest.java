@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.sidestep.server.Relay;
 import io.sidestep.server.RelayCertificate;
 import java.net.InetSocketAddress;
@@ -748,6 +751,46 @@ class ProbeDiffTest {
         h2("h2 initial window 0 then GET")
             .then(H2Frames.frame(4, 0, 0, new byte[] {0, 4, 0, 0, 0, 0}))
             .then(H2Frames.headers(1, 5, H2Frames.get("/"))));
+    p.add(
+        h2("h2 initial window 0, GET, then PING")
+            .then(H2Frames.frame(4, 0, 0, new byte[] {0, 4, 0, 0, 0, 0}))
+            .then(H2Frames.headers(1, 5, H2Frames.get("/")))
+            .afterAnswer(H2Frames.frame(6, 0, 0, new byte[8])));
+    p.add(
+        h2("h2 initial window 0, GET, then WINDOW_UPDATE 100")
+            .then(H2Frames.frame(4, 0, 0, new byte[] {0, 4, 0, 0, 0, 0}))
+            .then(H2Frames.headers(1, 5, H2Frames.get("/")))
+            .afterAnswer(H2Frames.frame(8, 0, 1, new byte[] {0, 0, 0, 100})));
+    p.add(
+        h2("h2 initial window 0, GET, then SETTINGS")
+            .then(H2Frames.frame(4, 0, 0, new byte[] {0, 4, 0, 0, 0, 0}))
+            .then(H2Frames.headers(1, 5, H2Frames.get("/")))
+            .afterAnswer(H2Frames.frame(4, 0, 0, new byte[] {0, 3, 0, 0, 0, 100})));
+    p.add(
+        h2("h2 initial window 0, GET, then GET with HEAD")
+            .then(H2Frames.frame(4, 0, 0, new byte[] {0, 4, 0, 0, 0, 0}))
+            .then(H2Frames.headers(1, 5, H2Frames.get("/")))
+            .afterAnswer(
+                H2Frames.headers(
+                    3,
+                    5,
+                    H2Frames.request(
+                        ":method",
+                        "HEAD",
+                        ":scheme",
+                        "https",
+                        ":path",
+                        "/style.css",
+                        ":authority",
+                        "localhost"))));
+    Probe twenty = h2("h2 twenty GETs in one write");
+    ByteBuf gets = Unpooled.buffer();
+    String[] paths = {"/", "/style.css", "/docs/", "/missing", "/docs"};
+    for (int i = 0; i < 20; i++) {
+      gets.writeBytes(H2Frames.headers(1 + 2 * i, 5, H2Frames.get(paths[i % paths.length])));
+    }
+    p.add(twenty.then(ByteBufUtil.getBytes(gets)));
+    gets.release();
     p.add(h2("h2 header with underscore", H2Frames.get("/", "x_under", "1")));
     p.add(h2("h2 cookie split in two", H2Frames.get("/", "cookie", "a=1", "cookie", "b=2")));
     p.add(h2("h2 two :authority", H2Frames.get("/", ":authority", "example.org")));
