@@ -58,6 +58,9 @@ public final class LiveRules implements Router, AutoCloseable {
   // Guarded by lock.
   private final FileWatcher userFiles;
   private final FileWatcher learnedFiles;
+  // Guarded by lock: the files changed at the last look, and are read once they stand still.
+  private boolean userSettling;
+  private boolean learnedSettling;
 
   private LiveRules(Path rulesFile, Path learnedFile, ListCache cache, Clock clock, Duration poll) {
     this.cache = cache;
@@ -237,17 +240,31 @@ public final class LiveRules implements Router, AutoCloseable {
     return network;
   }
 
-  private void poll() {
+  /**
+   * Reads files that changed once they have stood still for one look. An editor may truncate a file
+   * and then write it: read in between, a half-written rules file is still valid rules (an empty
+   * one is), and would become "the previous rules" kept when the finished edit turns out bad. The
+   * watcher calls this every poll interval; package-private for tests.
+   */
+  void poll() {
     try {
       synchronized (lock) {
-        if (learnedFiles.changed()) {
+        boolean learnedChanged = learnedFiles.changed();
+        if (learnedSettling && !learnedChanged) {
+          learnedSettling = false;
           reloadLearnedLocked();
+        } else {
+          learnedSettling |= learnedChanged;
         }
-        if (userFiles.changed()) {
+        boolean userChanged = userFiles.changed();
+        if (userSettling && !userChanged) {
+          userSettling = false;
           RulesException bad = reloadUser();
           if (bad != null) {
             log.error("{}; keeping the previous rules", bad.getMessage());
           }
+        } else {
+          userSettling |= userChanged;
         }
       }
     } catch (RuntimeException e) {

@@ -116,6 +116,35 @@ class LiveRulesTest {
     }
   }
 
+  @Test
+  void aFileCaughtHalfWrittenIsNotReadAndSoNotKeptWhenTheEditIsBad() throws Exception {
+    Path f = dir.resolve("rules.txt");
+    Files.writeString(f, "DOMAIN,site.example,RELAY\n");
+    try (LiveRules live = LiveRules.load(f, null, Duration.ZERO, Clock.systemUTC())) {
+      // An editor truncates the file (an empty rules file is valid) ...
+      Files.writeString(f, "");
+      live.poll();
+      assertThat(live.decide(SITE).action())
+          .as("not read while it changes")
+          .isEqualTo(Action.RELAY);
+      // ... and writes the finished edit, which is bad.
+      Files.writeString(f, "DOMAIN,site.example,RELAY\nRULE-SET,nowhere.txt,DIRECT\n");
+      live.poll();
+      assertThat(live.problem()).isEmpty();
+      live.poll(); // unchanged since the last look: read now
+      assertThat(live.problem().orElseThrow()).hasMessageContaining("nowhere.txt");
+      assertThat(live.decide(SITE).action())
+          .as("the rules before the edit")
+          .isEqualTo(Action.RELAY);
+      // A good edit is read once it stands still.
+      Files.writeString(f, "DOMAIN,site.example,DIRECT\n");
+      live.poll();
+      live.poll();
+      assertThat(live.problem()).isEmpty();
+      assertThat(live.decide(SITE).action()).isEqualTo(Action.DIRECT);
+    }
+  }
+
   private static void await(BooleanSupplier condition) throws InterruptedException {
     for (int i = 0; i < 400 && !condition.getAsBoolean(); i++) {
       Thread.sleep(50);
