@@ -28,6 +28,7 @@ public final class FileWatcher {
   private static final Stamp UNREADABLE = new Stamp(null, -2, null);
 
   private Map<Path, Stamp> seen = new LinkedHashMap<>();
+  private boolean unsettled; // a look found a change, and none has found the files still since
 
   /** Watches {@code files}, taking them as they are now. */
   public FileWatcher(Collection<Path> files) {
@@ -65,6 +66,21 @@ public final class FileWatcher {
       }
     }
     return changed;
+  }
+
+  /**
+   * Looks as {@link #changed} does, and is true when a change found at an earlier look has stood
+   * still until this one: a file caught half-written (truncated, and not yet written again) is not
+   * taken for the finished edit.
+   */
+  public boolean settled() {
+    if (changed()) {
+      unsettled = true;
+      return false;
+    }
+    boolean was = unsettled;
+    unsettled = false;
+    return was;
   }
 
   private static Stamp stamp(Path p) {

@@ -58,9 +58,6 @@ public final class LiveRules implements Router, AutoCloseable {
   // Guarded by lock.
   private final FileWatcher userFiles;
   private final FileWatcher learnedFiles;
-  // Guarded by lock: the files changed at the last look, and are read once they stand still.
-  private boolean userSettling;
-  private boolean learnedSettling;
 
   private LiveRules(Path rulesFile, Path learnedFile, ListCache cache, Clock clock, Duration poll) {
     this.cache = cache;
@@ -249,22 +246,14 @@ public final class LiveRules implements Router, AutoCloseable {
   void poll() {
     try {
       synchronized (lock) {
-        boolean learnedChanged = learnedFiles.changed();
-        if (learnedSettling && !learnedChanged) {
-          learnedSettling = false;
+        if (learnedFiles.settled()) {
           reloadLearnedLocked();
-        } else {
-          learnedSettling |= learnedChanged;
         }
-        boolean userChanged = userFiles.changed();
-        if (userSettling && !userChanged) {
-          userSettling = false;
+        if (userFiles.settled()) {
           RulesException bad = reloadUser();
           if (bad != null) {
             log.error("{}; keeping the previous rules", bad.getMessage());
           }
-        } else {
-          userSettling |= userChanged;
         }
       }
     } catch (RuntimeException e) {

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.sidestep.core.netty.Http2Link;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -155,7 +156,7 @@ final class StrangerFrames extends ChannelInboundHandlerAdapter {
       if (type == SETTINGS && stream == 0 && flags != ACK && length % SETTING == 0) {
         buf.skipBytes(HEAD);
         settingsLeft = length;
-        java.util.Arrays.fill(settings, -1);
+        Arrays.fill(settings, -1);
         continue;
       }
       if (length > MAX) {
